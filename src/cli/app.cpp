@@ -1,0 +1,74 @@
+#include "cli/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+void configure_logging(const GlobalOptions& options) {
+    auto logger = spdlog::stderr_color_mt("sqlmig");
+    logger->set_pattern("sqlmig: %^%l%$: %v");
+    logger->set_level(options.quiet ? spdlog::level::warn
+                                    : options.verbose ? spdlog::level::debug : spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+namespace {
+
+void add_global_options(CLI::App& app, GlobalOptions& o) {
+    app.add_option_function<std::string>(
+           "--config", [&o](const std::string& v) { o.config_path = v; o.config_given = true; },
+           "Config file (default ./config.toml); paths in it are relative to its folder")
+        ->type_name("FILE");
+    app.add_option("--database", o.database, "Database URL; overrides the config and DATABASE_URL")->type_name("URL");
+    app.add_option("--dir", o.dir, "Migrations folder; overrides the config")->type_name("DIR");
+    app.add_option("--env", o.env, "Use the [env.NAME] overrides of the config (or SQLMIG_ENV)")->type_name("NAME");
+    app.add_option("--lock-timeout", o.lock_timeout_s, "Seconds to wait for the migration lock (default 60)")
+        ->check(CLI::Range(0.0, 86400.0));
+    app.add_flag("--json", o.json, "Print a JSON document on stdout");
+    app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
+    app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");
+}
+
+int report(const std::string& message, ExitCode code) {
+    std::cerr << "sqlmig: error: " << message << std::endl;
+    return static_cast<int>(code);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    Context ctx;
+    CLI::App app{"sqlmig: apply plain SQL migrations to PostgreSQL and SQLite, and remember what was applied"};
+    app.name("sqlmig");
+    app.set_version_flag("--version", std::string("sqlmig ") + SQLMIG_VERSION);
+    app.require_subcommand(1, 1);
+    app.fallthrough();  // global options may follow the command: sqlmig up --json
+    add_global_options(app, ctx.options);
+    setup_init(app, ctx);
+    setup_new(app, ctx);
+    setup_migrate(app, ctx);
+    setup_inspect(app, ctx);
+    setup_stamp(app, ctx);
+    try {
+        app.parse(argc, argv);
+        return 0;
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+    } catch (const Error& e) {
+        return report(e.what(), e.exit_code());
+    } catch (const std::filesystem::filesystem_error& e) {
+        return report(e.what(), ExitCode::failed);
+    } catch (const std::exception& e) {
+        return report(std::string("unexpected failure: ") + e.what(), ExitCode::failed);
+    }
+}
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,205 @@
+// Read-only commands: status, current, history, validate, check. They create
+// nothing: no database file, no tracking table, no lock.
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/plan.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+namespace {
+
+struct Snapshot {
+    std::vector<core::AppliedRow> rows;
+    core::Status status;
+};
+
+// Rows are kept alive beside the status, which points into them.
+std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
+    ctx.catalog();
+    auto driver = ctx.connect(true);
+    auto snap = std::make_unique<Snapshot>();
+    snap->rows = driver->read_applied();
+    ctx.checksum_applied(snap->rows);
+    snap->status = core::build_status(ctx.catalog().migrations, snap->rows);
+    return snap;
+}
+
+std::string state_text(const core::StatusEntry& e) {
+    std::string s = core::to_string(e.state);
+    return e.out_of_order ? s + " (out of order)" : s;
+}
+
+void run_status(Context& ctx) {
+    const auto snap = read_snapshot(ctx);
+    const auto& status = snap->status;
+    if (ctx.options.json) {
+        util::Json list = util::Json::array();
+        for (const auto& e : status.entries) {
+            list.push(util::Json::object()
+                          .set("version", display_version(e))
+                          .set("name", e.name)
+                          .set("state", core::to_string(e.state))
+                          .set("out_of_order", e.out_of_order)
+                          .set("applied_at", e.row ? util::Json(e.row->applied_at) : util::Json())
+                          .set("file", e.migration ? util::Json(ctx.file_label(e.migration->up_file)) : util::Json()));
+        }
+        print_json(util::Json::object()
+                       .set("database", ctx.database_label())
+                       .set("current", current_json(status))
+                       .set("pending", status.pending_count())
+                       .set("migrations", list));
+        return;
+    }
+    std::vector<std::vector<std::string>> table = {{"VERSION", "NAME", "STATE", "APPLIED AT"}};
+    for (const auto& e : status.entries) {
+        table.push_back({display_version(e), util::printable(e.name), state_text(e), e.row ? e.row->applied_at : ""});
+    }
+    print_table(table);
+    std::cout << "\ndatabase: " << ctx.database_label() << "\ncurrent:  " << current_text(status)
+              << "\npending:  " << status.pending_count() << '\n';
+}
+
+void run_current(Context& ctx) {
+    const auto snap = read_snapshot(ctx);
+    if (ctx.options.json) {
+        print_json(util::Json::object().set("current", current_json(snap->status)));
+    } else {
+        std::cout << current_text(snap->status) << '\n';
+    }
+}
+
+void run_history(Context& ctx, bool verbose) {
+    const auto snap = read_snapshot(ctx);
+    std::vector<const core::StatusEntry*> applied;
+    for (auto it = snap->status.entries.rbegin(); it != snap->status.entries.rend(); ++it) {
+        if (it->row) {
+            applied.push_back(&*it);
+        }
+    }
+    if (ctx.options.json) {
+        util::Json list = util::Json::array();
+        for (const auto* e : applied) {
+            util::Json item = util::Json::object()
+                                  .set("version", display_version(*e))
+                                  .set("name", e->name)
+                                  .set("state", e->row->state)
+                                  .set("applied_at", e->row->applied_at)
+                                  .set("applied_by", e->row->applied_by)
+                                  .set("duration_ms", e->row->duration_ms)
+                                  .set("checksum", e->row->checksum);
+            if (verbose) {
+                item.set("up_file", e->migration ? util::Json(ctx.file_label(e->migration->up_file)) : util::Json());
+                item.set("down_file", e->migration && e->migration->down_file
+                                          ? util::Json(ctx.file_label(*e->migration->down_file)) : util::Json());
+                item.set("failure", e->row->failure.empty() ? util::Json() : util::Json(e->row->failure));
+                item.set("backup", e->row->backup.empty() ? util::Json() : util::Json(e->row->backup));
+            }
+            list.push(item);
+        }
+        print_json(util::Json::object().set("history", list));
+        return;
+    }
+    if (applied.empty()) {
+        std::cout << "no migration has been applied to " << ctx.database_label() << '\n';
+        return;
+    }
+    std::vector<std::vector<std::string>> table = {{"VERSION", "NAME", "APPLIED AT", "BY", "DURATION", "CHECKSUM"}};
+    for (const auto* e : applied) {
+        const std::string sum = verbose ? e->row->checksum : e->row->checksum.substr(0, 19);
+        table.push_back({display_version(*e), util::printable(e->name),
+                         e->row->applied_at + (e->row->state == core::k_state_failed ? " (failed)" : ""),
+                         util::printable(e->row->applied_by), std::to_string(e->row->duration_ms) + " ms", sum});
+    }
+    print_table(table);
+    if (verbose) {
+        for (const auto* e : applied) {
+            std::cout << "\n" << display_version(*e) << ":\n";
+            if (e->migration) {
+                std::cout << "  up:      " << ctx.file_label(e->migration->up_file) << '\n';
+                std::cout << "  down:    "
+                          << (e->migration->down_file ? ctx.file_label(*e->migration->down_file) : "(none: irreversible)")
+                          << '\n';
+            } else {
+                std::cout << "  files:   missing\n";
+            }
+            if (!e->row->failure.empty()) {
+                std::cout << "  failure: " << util::printable(e->row->failure) << '\n';
+            }
+            if (!e->row->backup.empty()) {
+                std::cout << "  backup:  " << util::printable(e->row->backup) << '\n';
+            }
+        }
+    }
+}
+
+// validate and check share this: check also requires nothing pending.
+void run_validate(Context& ctx, bool require_up_to_date) {
+    const auto snap = read_snapshot(ctx);
+    const auto& status = snap->status;
+    const auto problems = core::find_drift(status);
+    const std::size_t pending = status.pending_count();
+    const bool ok = problems.empty() && (!require_up_to_date || pending == 0);
+    if (ctx.options.json) {
+        util::Json list = util::Json::array();
+        for (const auto& p : problems) {
+            list.push(p);
+        }
+        util::Json doc = util::Json::object().set("ok", ok).set("problems", list);
+        if (require_up_to_date) {
+            doc.set("pending", pending).set("current", current_json(status));
+        }
+        print_json(doc);
+    } else {
+        for (const auto& p : problems) {
+            std::cout << "problem: " << p << '\n';
+        }
+        if (require_up_to_date && pending > 0) {
+            std::cout << pending << " migration(s) pending; run 'sqlmig up'\n";
+        }
+        if (ok) {
+            std::cout << (require_up_to_date ? "ok: up to date at version " + current_text(status)
+                                             : "ok: every applied migration matches its file")
+                      << '\n';
+        }
+    }
+    if (!ok) {
+        throw RefusedError(require_up_to_date ? "check failed" : "validate found " + std::to_string(problems.size()) +
+                                                                     " problem(s)");
+    }
+}
+
+}  // namespace
+
+void setup_inspect(CLI::App& app, Context& ctx) {
+    static bool history_verbose = false;
+    app.add_subcommand("status", "Show every migration and its state")->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_status(ctx);
+    });
+    app.add_subcommand("current", "Print the current version")->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_current(ctx);
+    });
+    auto* history = app.add_subcommand("history", "List applied migrations, newest first");
+    history->add_flag("--verbose", history_verbose, "Show full checksums, file paths, failures and backups");
+    history->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_history(ctx, history_verbose || ctx.options.verbose);
+    });
+    app.add_subcommand("validate", "Check that applied migrations still match their files (exit 3 if not)")
+        ->callback([&ctx] {
+            configure_logging(ctx.options);
+            run_validate(ctx, false);
+        });
+    app.add_subcommand("check", "Exit 0 only when validate passes and nothing is pending (exit 3 if not)")
+        ->callback([&ctx] {
+            configure_logging(ctx.options);
+            run_validate(ctx, true);
+        });
+}
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,144 @@
+// stamp and repair: change the tracking table only, running no migration SQL.
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/files.hpp"
+#include "cli/output.hpp"
+#include "core/plan.hpp"
+#include "core/tracking_sql.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+namespace {
+
+// Holds the lock and one transaction for a bookkeeping change.
+class Bookkeeping {
+public:
+    explicit Bookkeeping(Context& ctx) : m_driver((ctx.catalog(), ctx.connect(false))) {
+        m_driver->acquire_lock(ctx.lock_timeout());
+        m_driver->ensure_tracking_table();
+        table = core::parse_table_name(ctx.config().table);
+    }
+    ~Bookkeeping() {
+        m_driver->rollback();
+        m_driver->release_lock();
+    }
+    Bookkeeping(const Bookkeeping&) = delete;
+    Bookkeeping& operator=(const Bookkeeping&) = delete;
+    db::Driver& driver() { return *m_driver; }
+    core::TableName table;
+
+private:
+    std::unique_ptr<db::Driver> m_driver;
+};
+
+core::AppliedRow stamped_row(const core::Migration& m, const std::string& checksum) {
+    core::AppliedRow row;
+    row.version = m.version;
+    row.name = m.name;
+    row.checksum = checksum;
+    row.applied_at = utc_now_iso8601();
+    row.applied_by = current_user_at_host();
+    return row;
+}
+
+void run_stamp(Context& ctx, const std::string& target) {
+    Bookkeeping book(ctx);
+    auto& driver = book.driver();
+    const auto rows = driver.read_applied();
+    const auto status = core::build_status(ctx.catalog().migrations, rows);
+    const auto plan = core::plan_stamp(status, target);
+    driver.begin();
+    util::Json recorded = util::Json::array();
+    util::Json removed = util::Json::array();
+    for (const auto* m : plan.record) {
+        const std::string sum = m->checksum.value_or(file_checksum(ctx.file_path(m->up_file)));
+        driver.execute_internal(core::upsert_row_sql(book.table, stamped_row(*m, sum), driver.dialect()));
+        spdlog::info("recorded {} as applied (not run)", ctx.file_label(m->up_file));
+        recorded.push(m->version.text());
+    }
+    for (const auto* row : plan.remove) {
+        driver.execute_internal(core::delete_row_sql(book.table, row->version, driver.dialect()));
+        spdlog::info("removed the record of version {} ({}); its schema changes were not reverted",
+                     status.display(row->version), util::printable(row->name));
+        removed.push(status.display(row->version));
+    }
+    driver.commit();
+    const auto after = core::build_status(ctx.catalog().migrations, driver.read_applied());
+    if (ctx.options.json) {
+        print_json(util::Json::object().set("recorded", recorded).set("removed", removed).set("current", current_json(after)));
+    } else {
+        spdlog::info("stamped: the database is now at version {}", current_text(after));
+    }
+}
+
+// Clears failed marks and, with --yes, accepts the checksums of edited applied files.
+void run_repair(Context& ctx, bool yes) {
+    Bookkeeping book(ctx);
+    auto& driver = book.driver();
+    const auto rows = driver.read_applied();
+    ctx.checksum_applied(rows);
+    const auto status = core::build_status(ctx.catalog().migrations, rows);
+    std::vector<const core::StatusEntry*> failed, modified;
+    for (const auto& e : status.entries) {
+        if (e.state == core::EntryState::failed) {
+            failed.push_back(&e);
+        } else if (e.state == core::EntryState::modified) {
+            modified.push_back(&e);
+        }
+    }
+    if (!modified.empty() && !yes) {
+        std::string msg = "these applied migrations were edited; accepting the new checksums means the database is "
+                          "assumed to match the edited files:";
+        for (const auto* e : modified) {
+            msg += "\n  " + ctx.file_label(e->migration->up_file);
+        }
+        throw RefusedError(msg + "\nrun 'sqlmig repair --yes' to accept them; nothing was changed");
+    }
+    driver.begin();
+    util::Json cleared = util::Json::array();
+    util::Json accepted = util::Json::array();
+    for (const auto* e : failed) {
+        driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
+        spdlog::info("cleared the failed mark of version {}; 'sqlmig up' will run it again", display_version(*e));
+        cleared.push(display_version(*e));
+    }
+    for (const auto* e : modified) {
+        core::AppliedRow row = *e->row;
+        row.checksum = *e->migration->checksum;
+        driver.execute_internal(core::upsert_row_sql(book.table, row, driver.dialect()));
+        spdlog::info("accepted the new checksum of {}", ctx.file_label(e->migration->up_file));
+        accepted.push(display_version(*e));
+    }
+    driver.commit();
+    if (ctx.options.json) {
+        print_json(util::Json::object().set("cleared_failed", cleared).set("accepted_checksums", accepted));
+    } else if (failed.empty() && modified.empty()) {
+        spdlog::info("nothing to repair");
+    }
+}
+
+}  // namespace
+
+void setup_stamp(CLI::App& app, Context& ctx) {
+    static std::string stamp_target;
+    static bool repair_yes = false;
+    auto* stamp = app.add_subcommand("stamp", "Record migrations up to TARGET as applied without running them");
+    stamp->add_option("target", stamp_target, "head, a version, or base")->required();
+    stamp->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_stamp(ctx, stamp_target);
+    });
+    auto* repair = app.add_subcommand("repair", "Clear failed marks; with --yes accept edited files' checksums");
+    repair->add_flag("--yes", repair_yes, "Accept the new checksums of edited applied files");
+    repair->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_repair(ctx, repair_yes);
+    });
+}
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,20 @@
+#pragma once
+// One setup_ function per command file; each adds its subcommand(s) to the app.
+// Callbacks throw sqlmig::Error; main() turns it into a message and an exit code.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace sqlmig::cli {
+
+void setup_init(CLI::App& app, Context& ctx);
+void setup_new(CLI::App& app, Context& ctx);
+void setup_migrate(CLI::App& app, Context& ctx);   // up, down, redo
+void setup_inspect(CLI::App& app, Context& ctx);   // status, current, history, validate, check
+void setup_stamp(CLI::App& app, Context& ctx);     // stamp, repair
+
+// Configures logging from the global options; every command callback calls it first.
+void configure_logging(const GlobalOptions& options);
+
+}  // namespace sqlmig::cli

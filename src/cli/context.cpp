@@ -1,0 +1,179 @@
+#include "cli/context.hpp"
+
+#include <pwd.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "cli/files.hpp"
+#include "core/checksum.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> getenv_opt(const std::string& name) {
+    const char* v = std::getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+std::string read_text_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw ConfigError("cannot read config file " + file.string() + ": " + std::strerror(errno));
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+const config::Config& Context::config() {
+    if (m_config) {
+        return *m_config;
+    }
+    const fs::path file = options.config_path;
+    std::error_code ec;
+    const std::string env_name = !options.env.empty() ? options.env : getenv_opt("SQLMIG_ENV").value_or("");
+    config::Config cfg;
+    if (fs::exists(file, ec)) {
+        cfg = config::parse_config(read_text_file(file), file, env_name, getenv_opt);
+    } else if (options.config_given) {
+        throw ConfigError("config file " + file.string() + " does not exist");
+    } else {
+        if (!env_name.empty()) {
+            throw ConfigError("--env/SQLMIG_ENV '" + util::printable(env_name) + "' needs a config file, and " +
+                              file.string() + " does not exist");
+        }
+        cfg = config::default_config(fs::current_path());
+        if (auto url = getenv_opt("DATABASE_URL"); url && !url->empty()) {
+            cfg.database_url = *url;
+            cfg.database_url_origin = "DATABASE_URL";
+        }
+    }
+    if (!options.database.empty()) {
+        cfg.database_url = options.database;
+        cfg.database_url_origin = "--database";
+        cfg.database_base_dir = fs::current_path();
+    }
+    if (!options.dir.empty()) {
+        cfg.migrations_dir = fs::current_path() / options.dir;
+    }
+    cfg.migrations_dir = cfg.migrations_dir.lexically_normal();
+    m_config = std::move(cfg);
+    return *m_config;
+}
+
+const core::Catalog& Context::catalog() {
+    if (m_catalog) {
+        return *m_catalog;
+    }
+    const auto& cfg = config();
+    core::Catalog cat = core::discover(list_folder(cfg.migrations_dir), cfg.ignore);
+    if (!cat.errors.empty()) {
+        std::string msg = "the migrations folder " + cfg.migrations_dir.string() + " has " +
+                          std::to_string(cat.errors.size()) + " problem(s); nothing was run:";
+        for (const auto& e : cat.errors) {
+            msg += "\n  " + e;
+        }
+        throw MigrationFileError(msg);
+    }
+    for (const auto& w : cat.warnings) {
+        spdlog::warn("{}", w);
+    }
+    m_catalog = std::move(cat);
+    return *m_catalog;
+}
+
+void Context::checksum_applied(const std::vector<core::AppliedRow>& rows) {
+    catalog();
+    for (const auto& row : rows) {
+        for (auto& m : m_catalog->migrations) {
+            if (m.version == row.version && !m.checksum) {
+                m.checksum = file_checksum(file_path(m.up_file));
+            }
+        }
+    }
+}
+
+std::unique_ptr<db::Driver> Context::connect(bool read_only) {
+    const auto& cfg = config();
+    if (cfg.database_url.empty()) {
+        throw ConfigError("no database is configured; set [database] url in " + options.config_path +
+                          ", DATABASE_URL, or --database (run 'sqlmig init' for a starting config)");
+    }
+    db::ConnectOptions opts;
+    try {
+        opts.url = core::parse_database_url(cfg.database_url, cfg.database_base_dir);
+        opts.table = core::parse_table_name(cfg.table);
+    } catch (const ConfigError& e) {
+        throw ConfigError(cfg.database_url_origin + ": " + e.what());
+    }
+    opts.connect_timeout_s = cfg.connect_timeout_s;
+    for (const auto& ext : cfg.sqlite_extensions) {
+        opts.sqlite_extensions.push_back(ext.string());
+    }
+    opts.busy_timeout = cfg.busy_timeout;
+    opts.read_only = read_only;
+    opts.lock_timeout = cfg.pg_lock_timeout;
+    opts.statement_timeout = cfg.pg_statement_timeout;
+    spdlog::debug("database: {}", opts.url.redacted());
+    return db::make_driver(opts);
+}
+
+std::string Context::database_label() {
+    return util::redact_url(config().database_url);
+}
+
+fs::path Context::file_path(const std::string& file_name) {
+    return config().migrations_dir / file_name;
+}
+
+std::string Context::file_label(const std::string& file_name) {
+    const fs::path full = file_path(file_name);
+    std::error_code ec;
+    const fs::path rel = full.lexically_relative(fs::current_path(ec));
+    const bool inside = !rel.empty() && *rel.begin() != "..";
+    return util::printable((inside ? rel : full).string());
+}
+
+std::chrono::milliseconds Context::lock_timeout() const {
+    return std::chrono::milliseconds(static_cast<long long>(std::llround(options.lock_timeout_s * 1000)));
+}
+
+std::string current_user_at_host() {
+    std::string user;
+    if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) {
+        user = pw->pw_name;
+    } else if (const char* u = std::getenv("USER")) {
+        user = u;
+    } else {
+        user = std::to_string(geteuid());
+    }
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) {
+        std::strcpy(host, "unknown");
+    }
+    return user + "@" + host;
+}
+
+std::string utc_now_iso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,68 @@
+#pragma once
+// What every command needs: the global options, the config, the catalog of
+// migration files and a database connection, each made once and on demand.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/discovery.hpp"
+#include "core/plan.hpp"
+#include "db/driver.hpp"
+
+namespace sqlmig::cli {
+
+// Options that every command accepts.
+struct GlobalOptions {
+    std::string config_path = "config.toml";
+    bool config_given = false;
+    std::string database;
+    std::string dir;
+    std::string env;
+    bool json = false;
+    bool quiet = false;
+    bool verbose = false;
+    double lock_timeout_s = 60;
+};
+
+class Context {
+public:
+    GlobalOptions options;
+
+    // The effective configuration: file, [env.NAME], DATABASE_URL, then flags. Throws ConfigError.
+    const config::Config& config();
+
+    // The migrations folder as a catalog. Throws MigrationFileError listing every
+    // problem in the folder; warnings are logged.
+    const core::Catalog& catalog();
+
+    // Fills in the checksum of each migration that has a tracking row (the ones validation needs).
+    void checksum_applied(const std::vector<core::AppliedRow>& rows);
+
+    // Opens the configured database. read_only: create nothing (SQLite file, tracking table).
+    std::unique_ptr<db::Driver> connect(bool read_only);
+
+    // The configured database URL, with any password hidden.
+    std::string database_label();
+
+    // Path of a migration file, and how messages name it (relative to the working directory when inside it).
+    std::filesystem::path file_path(const std::string& file_name);
+    std::string file_label(const std::string& file_name);
+
+    std::chrono::milliseconds lock_timeout() const;
+
+private:
+    std::optional<config::Config> m_config;
+    std::optional<core::Catalog> m_catalog;
+};
+
+// user@host of whoever runs sqlmig, for the tracking table.
+std::string current_user_at_host();
+
+// Now, UTC, ISO 8601 with seconds: 2026-11-22T03:50:00Z.
+std::string utc_now_iso8601();
+
+}  // namespace sqlmig::cli

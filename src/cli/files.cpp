@@ -1,0 +1,124 @@
+#include "cli/files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/checksum.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sqlmig::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t k_chunk_size = 1 << 18;  // 256 KiB: bounded memory for any file size
+}
+
+std::vector<std::string> list_folder(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        throw MigrationFileError("the migrations folder " + dir.string() +
+                                 " does not exist; create it with 'sqlmig init', or set [migrations] dir or --dir");
+    }
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type_ec;
+        if (it->is_regular_file(type_ec)) {
+            names.push_back(it->path().filename().string());
+        }
+    }
+    if (ec) {
+        throw MigrationFileError("cannot read the migrations folder " + dir.string() + ": " + ec.message());
+    }
+    return names;
+}
+
+void read_chunks(const fs::path& file, const std::function<void(std::string_view)>& sink) {
+    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
+    }
+    std::string buf(k_chunk_size, '\0');
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
+        }
+        if (n == 0) {
+            return;
+        }
+        sink(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+    }
+}
+
+std::string file_checksum(const fs::path& file) {
+    core::Checksummer sum;
+    read_chunks(file, [&](std::string_view chunk) { sum.update(chunk); });
+    return sum.finish();
+}
+
+namespace {
+
+void drain(core::SqlSplitter& splitter, const std::function<void(const core::Statement&)>& sink) {
+    while (auto statement = splitter.next()) {
+        sink(*statement);
+    }
+}
+
+void check_unterminated(const core::SqlSplitter& splitter, const std::string& label) {
+    if (const auto& open = splitter.unterminated()) {
+        throw MigrationFileError(label + ":" + std::to_string(open->start.line) + ":" + std::to_string(open->start.column) +
+                                 ": " + open->what + " is never closed; the file ends inside it");
+    }
+}
+
+}  // namespace
+
+void for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
+                        const std::function<void(const core::Statement&)>& sink) {
+    core::SqlSplitter splitter(dialect);
+    read_chunks(file, [&](std::string_view chunk) {
+        splitter.feed(chunk);
+        drain(splitter, sink);
+    });
+    splitter.finish();
+    drain(splitter, sink);
+    check_unterminated(splitter, label);
+}
+
+FileCheck check_file(const fs::path& file, const std::string& label, core::Dialect dialect, int server_version) {
+    FileCheck check;
+    core::Checksummer sum;
+    core::SqlSplitter splitter(dialect);
+    core::FileAnalysis analysis(dialect, server_version);
+    bool first_chunk = true;
+    std::string head;  // the first line, for the directive
+    read_chunks(file, [&](std::string_view chunk) {
+        if (first_chunk || (head.size() < 512 && head.find('\n') == std::string::npos)) {
+            head.append(chunk.substr(0, 256));
+        }
+        first_chunk = false;
+        sum.update(chunk);
+        splitter.feed(chunk);
+        drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
+    });
+    splitter.finish();
+    drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
+    check_unterminated(splitter, label);
+    check.checksum = sum.finish();
+    check.statements = analysis.statement_count();
+    check.directive = core::has_no_transaction_directive(head);
+    check.mode = analysis.decide(label, check.directive);
+    check.auto_no_transaction = check.mode == core::TransactionMode::none && !check.directive;
+    return check;
+}
+
+}  // namespace sqlmig::cli

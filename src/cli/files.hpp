@@ -1,0 +1,40 @@
+#pragma once
+// Reading migration files: the edge where the core's pure functions meet the disk.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sql_splitter.hpp"
+#include "core/statement_kind.hpp"
+
+namespace sqlmig::cli {
+
+// The names of the regular files in dir (not recursive). Throws MigrationFileError.
+std::vector<std::string> list_folder(const std::filesystem::path& dir);
+
+// Calls sink with the file's bytes in chunks of bounded size. Throws MigrationFileError.
+void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
+
+// "sha256:<hex>" of a migration file (see core/checksum.hpp).
+std::string file_checksum(const std::filesystem::path& file);
+
+// Streams the file's statements to sink, in order. Throws MigrationFileError
+// for a string, identifier or comment left open at the end of the file.
+void for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
+                        const std::function<void(const core::Statement&)>& sink);
+
+// What a file holds, found by one streaming pass before anything runs.
+struct FileCheck {
+    core::TransactionMode mode = core::TransactionMode::wrapped;
+    std::string checksum;
+    std::size_t statements = 0;
+    bool directive = false;
+    bool auto_no_transaction = false;  // only non-transactional statements, no directive
+};
+FileCheck check_file(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
+                     int server_version);
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,26 @@
+#pragma once
+// Printing command results: aligned text tables for people, JSON for tools.
+// Data goes to stdout; logs and errors go to stderr.
+
+#include <string>
+#include <vector>
+
+#include "core/plan.hpp"
+#include "util/json.hpp"
+
+namespace sqlmig::cli {
+
+// Prints rows as left-aligned columns; the first row is the header.
+void print_table(const std::vector<std::vector<std::string>>& rows);
+
+// Prints a JSON document followed by a newline.
+void print_json(const util::Json& doc);
+
+// The current version for display, or null/"none".
+util::Json current_json(const core::Status& status);
+std::string current_text(const core::Status& status);
+
+// The version of an entry as people know it: the file's spelling when there is a file.
+std::string display_version(const core::StatusEntry& entry);
+
+}  // namespace sqlmig::cli

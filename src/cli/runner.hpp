@@ -1,0 +1,69 @@
+#pragma once
+// Executes a plan's steps against a driver: one transaction per migration
+// together with its tracking row (or the whole run with --single-transaction),
+// files that manage their own transaction, and no-transaction files. Every file
+// is read and checked before the first statement runs.
+
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "cli/files.hpp"
+#include "core/plan.hpp"
+#include "db/driver.hpp"
+
+namespace sqlmig::cli {
+
+// A step with its file read and checked.
+struct PreparedStep {
+    core::Step step;
+    std::filesystem::path path;   // the up or down file
+    std::string label;            // how messages name the file
+    FileCheck check;              // transaction mode and checksum of that file
+    std::string up_checksum;      // recorded for an up step
+};
+
+struct StepOutcome {
+    const PreparedStep* step = nullptr;
+    std::int64_t duration_ms = 0;
+};
+
+// A migration failed; the message says where, what the database said, and the state left behind.
+class MigrationError : public Error {
+public:
+    explicit MigrationError(const std::string& message) : Error(ExitCode::failed, message) {}
+};
+
+class Runner {
+public:
+    Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {}
+
+    // Reads and checks every step's file. Throws MigrationFileError or RefusedError
+    // before anything runs.
+    std::vector<PreparedStep> prepare(const std::vector<core::Step>& steps, bool single_transaction);
+
+    // Runs the steps in order and appends each finished one to done. A failure throws
+    // MigrationError after rolling back (or marking the migration failed when it cannot).
+    void run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done);
+
+    // Writes the SQL that run() would execute, tracking statements included.
+    void print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out);
+
+private:
+    std::int64_t run_wrapped(const PreparedStep& step, bool own_transaction_open);
+    std::int64_t run_unwrapped(const PreparedStep& step);
+    std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms, const std::string& failure);
+    [[noreturn]] void fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath);
+
+    Context& m_ctx;
+    db::Driver& m_driver;
+    core::TableName m_table;
+};
+
+// "file:line:col: message" and the server's detail, hint, SQLSTATE and statement, one per line.
+std::string describe_statement_error(const std::string& label, const db::StatementError& e);
+
+}  // namespace sqlmig::cli

@@ -1,0 +1,260 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::config {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Where a node or key sits, for messages: "config.toml:3:7: [database] url".
+std::string where(const fs::path& file, const toml::source_region& src, const std::string& key) {
+    return file.filename().string() + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column) +
+           ": " + key;
+}
+
+std::string where(const fs::path& file, const toml::node& node, const std::string& key) {
+    return where(file, node.source(), key);
+}
+
+class Reader {
+public:
+    Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
+
+    void apply_root(const toml::table& root, const std::string& prefix) {
+        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres"};
+        for (auto&& [key, node] : root) {
+            const std::string k(key.str());
+            if (prefix.empty() && k == "env") {
+                continue;  // overlays are applied separately
+            }
+            if (!sections.count(k)) {
+                throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
+                                  "[database], [migrations], [sqlite], [postgres]" + (prefix.empty() ? ", [env.NAME]" : ""));
+            }
+            const toml::table* t = node.as_table();
+            if (!t) {
+                throw ConfigError(where(m_cfg.file, node, prefix + k) + ": must be a table");
+            }
+            apply_section(prefix + k, k, *t);
+        }
+    }
+
+private:
+    void apply_section(const std::string& label, const std::string& section, const toml::table& t) {
+        for (auto&& [key, node] : t) {
+            const std::string k(key.str());
+            const std::string name = "[" + label + "] " + k;
+            if (section == "database" && k == "url") {
+                m_cfg.database_url = string_value(node, name);
+                m_cfg.database_url_origin = where(m_cfg.file, node, name);
+                m_cfg.database_base_dir = m_cfg.base_dir;
+            } else if (section == "database" && k == "connect_timeout") {
+                m_cfg.connect_timeout_s = static_cast<int>(duration_value(node, name, true).count() / 1000);
+            } else if (section == "migrations" && k == "dir") {
+                m_cfg.migrations_dir = m_cfg.base_dir / string_value(node, name);
+            } else if (section == "migrations" && k == "table") {
+                m_cfg.table = string_value(node, name);
+            } else if (section == "migrations" && k == "ignore") {
+                m_cfg.ignore = string_array(node, name);
+            } else if (section == "sqlite" && k == "extensions") {
+                m_cfg.sqlite_extensions.clear();
+                for (const auto& e : string_array(node, name)) {
+                    m_cfg.sqlite_extensions.push_back(m_cfg.base_dir / e);
+                }
+            } else if (section == "sqlite" && k == "busy_timeout") {
+                m_cfg.busy_timeout = duration_value(node, name, false);
+            } else if (section == "postgres" && k == "lock_timeout") {
+                m_cfg.pg_lock_timeout = duration_value(node, name, false);
+            } else if (section == "postgres" && k == "statement_timeout") {
+                m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else {
+                throw ConfigError(where(m_cfg.file, key.source(), name) + ": unknown key");
+            }
+        }
+    }
+
+    std::string string_value(const toml::node& node, const std::string& name) {
+        const auto* s = node.as_string();
+        if (!s) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be a string");
+        }
+        return interpolate(s->get(), m_env, where(m_cfg.file, node, name));
+    }
+
+    std::vector<std::string> string_array(const toml::node& node, const std::string& name) {
+        const auto* arr = node.as_array();
+        if (!arr) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be an array of strings");
+        }
+        std::vector<std::string> out;
+        for (const auto& item : *arr) {
+            out.push_back(string_value(item, name));
+        }
+        return out;
+    }
+
+    // An integer (seconds when whole_seconds, else milliseconds) or a string such as "5s".
+    std::chrono::milliseconds duration_value(const toml::node& node, const std::string& name, bool whole_seconds) {
+        if (const auto* i = node.as_integer()) {
+            if (i->get() < 0 || i->get() > 86'400'000) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be between 0 and 86400000");
+            }
+            return whole_seconds ? std::chrono::seconds(i->get()) : std::chrono::milliseconds(i->get());
+        }
+        if (node.is_string()) {
+            const std::string text = string_value(node, name);
+            if (auto d = parse_duration(text)) {
+                return *d;
+            }
+            throw ConfigError(where(m_cfg.file, node, name) + ": invalid duration '" + util::printable(text) +
+                              "'; write e.g. \"500ms\", \"5s\", \"2min\" or \"1h\"");
+        }
+        throw ConfigError(where(m_cfg.file, node, name) + ": must be a duration such as \"5s\"" +
+                          (whole_seconds ? " or a number of seconds" : " or a number of milliseconds"));
+    }
+
+    Config& m_cfg;
+    const EnvLookup& m_env;
+};
+
+}  // namespace
+
+Config default_config(const fs::path& base_dir) {
+    Config cfg;
+    cfg.base_dir = base_dir;
+    cfg.database_base_dir = base_dir;
+    cfg.migrations_dir = base_dir / "migrations";
+    return cfg;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    text = util::trim(text);
+    std::size_t i = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        ++i;
+    }
+    if (i == 0 || i > 9) {
+        return std::nullopt;
+    }
+    const long long n = std::stoll(std::string(text.substr(0, i)));
+    const std::string unit = util::to_lower(util::trim(text.substr(i)));
+    if (unit == "ms") {
+        return std::chrono::milliseconds(n);
+    }
+    if (unit == "s" || unit == "sec") {
+        return std::chrono::seconds(n);
+    }
+    if (unit == "min" || unit == "m") {
+        return std::chrono::minutes(n);
+    }
+    if (unit == "h") {
+        return std::chrono::hours(n);
+    }
+    return std::nullopt;
+}
+
+std::string interpolate(std::string_view value, const EnvLookup& env, const std::string& where_) {
+    std::string out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '$') {
+            out += value[i];
+            continue;
+        }
+        if (i + 1 < value.size() && value[i + 1] == '$') {
+            out += '$';
+            ++i;
+            continue;
+        }
+        if (i + 1 >= value.size() || value[i + 1] != '{') {
+            out += '$';
+            continue;
+        }
+        const std::size_t close = value.find('}', i + 2);
+        if (close == std::string_view::npos) {
+            throw ConfigError(where_ + ": unterminated '${' (write $$ for a literal '$')");
+        }
+        const std::string_view ref = value.substr(i + 2, close - i - 2);
+        const std::size_t dflt = ref.find(":-");
+        const std::string name(ref.substr(0, dflt));
+        const bool valid = !name.empty() && name.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+        if (!valid) {
+            throw ConfigError(where_ + ": invalid variable reference '${" + util::printable(ref) + "}'");
+        }
+        const auto found = env(name);
+        if (found && !found->empty()) {
+            out += *found;
+        } else if (dflt != std::string_view::npos) {
+            out += ref.substr(dflt + 2);
+        } else {
+            throw ConfigError(where_ + ": environment variable " + name +
+                              " is not set; set it, or give a default with ${" + name + ":-value}");
+        }
+        i = close;
+    }
+    return out;
+}
+
+Config parse_config(std::string_view text, const fs::path& file, const std::string& env_name, const EnvLookup& env) {
+    Config cfg = default_config(file.parent_path().empty() ? fs::path(".") : file.parent_path());
+    cfg.file = file;
+    toml::table root;
+    try {
+        root = toml::parse(text, file.string());
+    } catch (const toml::parse_error& e) {
+        const auto& src = e.source();
+        throw ConfigError(file.filename().string() + ":" + std::to_string(src.begin.line) + ":" +
+                          std::to_string(src.begin.column) + ": invalid TOML: " + std::string(e.description()));
+    }
+    Reader reader(cfg, env);
+    reader.apply_root(root, "");
+    if (!env_name.empty()) {
+        const toml::node* envs = root.get("env");
+        const toml::table* overlay = envs && envs->is_table() ? envs->as_table()->get_as<toml::table>(env_name) : nullptr;
+        if (!overlay) {
+            throw ConfigError(file.filename().string() + ": no [env." + util::printable(env_name) +
+                              "] table for the selected environment (--env or SQLMIG_ENV)");
+        }
+        reader.apply_root(*overlay, "env." + env_name + ".");
+    }
+    if (auto url = env("DATABASE_URL"); url && !url->empty()) {
+        cfg.database_url = *url;
+        cfg.database_url_origin = "DATABASE_URL";
+        cfg.database_base_dir = fs::current_path();
+    }
+    return cfg;
+}
+
+std::string config_template() {
+    return R"(# sqlmig configuration. Paths are relative to this file's folder.
+# Values may use ${VAR} or ${VAR:-default} from the environment;
+# DATABASE_URL overrides [database] url, and --database overrides both.
+
+[database]
+# SQLite: sqlite:///relative/path.db or sqlite:////absolute/path.db
+# PostgreSQL: postgres://user@host:5432/dbname (password from PGPASSWORD or ~/.pgpass)
+url = "sqlite:///data/app.db"
+
+[migrations]
+dir = "migrations"
+table = "sqlmig_migrations"
+# ignore = ["*.seed.sql"]
+
+[sqlite]
+busy_timeout = "5s"
+# extensions = ["lib/ext.so"]
+
+# [env.production.database]
+# url = "postgres://app@db.internal/app"
+)";
+}
+
+}  // namespace sqlmig::config

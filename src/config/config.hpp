@@ -1,0 +1,56 @@
+#pragma once
+// config.toml -> Config. Values may use ${VAR} and ${VAR:-default}; [env.NAME]
+// tables override the top-level values. Every problem is a ConfigError that
+// names the file, line, column and key.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sqlmig::config {
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+struct Config {
+    std::filesystem::path file;      // the config file read, empty when none
+    std::filesystem::path base_dir;  // relative paths in the file are relative to this
+
+    std::string database_url;              // raw, may hold a password
+    std::string database_url_origin;       // where it came from, for messages
+    std::filesystem::path database_base_dir;  // relative SQLite paths in the URL resolve here
+    std::optional<int> connect_timeout_s;
+
+    std::filesystem::path migrations_dir;
+    std::string table = "sqlmig_migrations";
+    std::vector<std::string> ignore;
+
+    std::vector<std::filesystem::path> sqlite_extensions;
+    std::chrono::milliseconds busy_timeout{5000};
+
+    std::optional<std::chrono::milliseconds> pg_lock_timeout;
+    std::optional<std::chrono::milliseconds> pg_statement_timeout;
+};
+
+// Defaults, for running without a config file (base_dir is the working directory).
+Config default_config(const std::filesystem::path& base_dir);
+
+// Parses the text of a config file. env_name selects an [env.NAME] overlay ("" for none).
+// DATABASE_URL from env overrides [database] url. Throws ConfigError.
+Config parse_config(std::string_view text, const std::filesystem::path& file, const std::string& env_name,
+                    const EnvLookup& env);
+
+// Expands ${VAR} and ${VAR:-default}; "$$" is a literal '$'. Throws ConfigError
+// (prefixed with where) for an unset variable without default or a bad reference.
+std::string interpolate(std::string_view value, const EnvLookup& env, const std::string& where);
+
+// "5s", "250ms", "2min", "1h" -> milliseconds. nullopt when invalid.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+// The file that `sqlmig init` writes.
+std::string config_template();
+
+}  // namespace sqlmig::config

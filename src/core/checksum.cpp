@@ -1,0 +1,88 @@
+#include "core/checksum.hpp"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace sqlmig::core {
+
+struct Checksummer::Ctx {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+Checksummer::Checksummer() : m_ctx(std::make_unique<Ctx>()) {
+    if (!m_ctx->md || EVP_DigestInit_ex(m_ctx->md.get(), EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("cannot initialise SHA-256 (OpenSSL)");
+    }
+}
+
+Checksummer::~Checksummer() = default;
+
+void Checksummer::hash(std::string_view bytes) {
+    if (!bytes.empty()) {
+        EVP_DigestUpdate(m_ctx->md.get(), bytes.data(), bytes.size());
+    }
+}
+
+void Checksummer::update(std::string_view bytes) {
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    std::string joined;
+    if (!m_pending.empty()) {
+        joined = m_pending + std::string(bytes);
+        m_pending.clear();
+        bytes = joined;
+    }
+    // A BOM counts only at the very start of the file, and may arrive split over calls.
+    if (!m_bom_decided) {
+        const std::size_t have = std::min(bytes.size(), bom.size());
+        if (bytes.substr(0, have) == bom.substr(0, have) && have < bom.size()) {
+            std::string held(bytes);
+            m_pending.swap(held);
+            return;
+        }
+        m_bom_decided = true;
+        if (bytes.substr(0, have) == bom) {
+            bytes.remove_prefix(bom.size());
+        }
+    }
+    // CRLF -> LF; a '\r' at the end waits for the next chunk.
+    std::size_t run_start = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (bytes[i] != '\r') {
+            continue;
+        }
+        if (i + 1 == bytes.size()) {
+            hash(bytes.substr(run_start, i - run_start));
+            m_pending = "\r";
+            return;
+        }
+        if (bytes[i + 1] == '\n') {
+            hash(bytes.substr(run_start, i - run_start));
+            run_start = i + 1;
+        }
+    }
+    hash(bytes.substr(run_start));
+}
+
+std::string Checksummer::finish() {
+    hash(m_pending);  // a lone final '\r', or a file that is only part of a BOM
+    m_pending.clear();
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(m_ctx->md.get(), digest, &len);
+    static const char* hex = "0123456789abcdef";
+    std::string out(k_checksum_tag);
+    for (unsigned int i = 0; i < len; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xF];
+    }
+    return out;
+}
+
+std::string checksum_of(std::string_view bytes) {
+    Checksummer c;
+    c.update(bytes);
+    return c.finish();
+}
+
+}  // namespace sqlmig::core

@@ -1,0 +1,42 @@
+#pragma once
+// Turns the file names of a migrations folder into an ordered catalog.
+// Pure: the caller lists the folder and passes the names in.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/migration.hpp"
+
+namespace sqlmig::core {
+
+enum class Direction { up, down };
+
+// A file name that follows <version>_<name>.(up|down).sql.
+struct ParsedName {
+    Version version;
+    std::string name;
+    Direction direction;
+};
+
+// Parses one file name. nullopt with *why set when the name ends in .sql but
+// does not follow the grammar; nullopt with *why empty when it is not a
+// migration candidate at all (README.md, .gitkeep, hidden files).
+std::optional<ParsedName> parse_file_name(std::string_view file_name, std::string* why);
+
+// The folder's migrations in version order, and every problem found.
+struct Catalog {
+    std::vector<Migration> migrations;
+    std::vector<std::string> errors;    // each names the file(s); any error makes the folder unusable
+    std::vector<std::string> warnings;  // e.g. up and down names differ
+};
+
+// Builds the catalog from the folder's file names. Names matching an ignore
+// pattern (fnmatch glob or exact name) are skipped.
+Catalog discover(const std::vector<std::string>& file_names, const std::vector<std::string>& ignore_patterns);
+
+// Finds a migration by version; nullptr when absent.
+const Migration* find_migration(const std::vector<Migration>& migrations, const Version& version);
+
+}  // namespace sqlmig::core

@@ -1,0 +1,41 @@
+#pragma once
+// What a migration is once the folder has been read, and what the tracking
+// table says was applied.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/version.hpp"
+
+namespace sqlmig::core {
+
+// One version's files in the migrations folder.
+struct Migration {
+    Version version;
+    std::string name;                      // from the up file name
+    std::string up_file;                   // file name inside the folder
+    std::optional<std::string> down_file;  // none: irreversible
+    // "sha256:<hex>" of the up file, filled in at the edge when needed.
+    std::optional<std::string> checksum;
+};
+
+// Tracking-table row states.
+inline constexpr const char* k_state_applied = "applied";
+inline constexpr const char* k_state_failed = "failed";
+
+// One row of the tracking table.
+struct AppliedRow {
+    Version version;
+    std::string name;
+    std::string checksum;
+    std::string state = k_state_applied;  // "applied" or "failed"
+    std::string applied_at;               // UTC, ISO 8601
+    std::int64_t duration_ms = 0;
+    std::string applied_by;               // user@host
+    std::string failure;                  // for "failed": file:line:col and the message
+    std::string backup;                   // backup file taken right before, if any
+};
+
+}  // namespace sqlmig::core

@@ -1,0 +1,220 @@
+#include "core/plan.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::core {
+
+const char* to_string(EntryState state) {
+    switch (state) {
+    case EntryState::applied: return "applied";
+    case EntryState::pending: return "pending";
+    case EntryState::modified: return "modified";
+    case EntryState::missing: return "missing";
+    case EntryState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::size_t Status::pending_count() const {
+    return static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(),
+                                                  [](const StatusEntry& e) { return e.state == EntryState::pending; }));
+}
+
+std::string Status::display(const Version& version) const {
+    for (const auto& e : entries) {
+        if (e.version == version) {
+            return e.migration ? e.migration->version.text() : e.version.canonical();
+        }
+    }
+    return version.text();
+}
+
+Status build_status(const std::vector<Migration>& migrations, const std::vector<AppliedRow>& rows) {
+    std::map<Version, StatusEntry> merged;
+    for (const auto& m : migrations) {
+        auto& e = merged[m.version];
+        e.version = m.version;
+        e.name = m.name;
+        e.migration = &m;
+    }
+    for (const auto& r : rows) {
+        auto& e = merged[r.version];
+        e.version = r.version;
+        if (e.name.empty()) {
+            e.name = r.name;
+        }
+        e.row = &r;
+    }
+    Status status;
+    for (auto& [version, e] : merged) {
+        if (!e.row) {
+            e.state = EntryState::pending;
+        } else if (e.row->state == k_state_failed) {
+            e.state = EntryState::failed;
+        } else if (!e.migration) {
+            e.state = EntryState::missing;
+        } else if (e.migration->checksum && *e.migration->checksum != e.row->checksum) {
+            e.state = EntryState::modified;
+        } else {
+            e.state = EntryState::applied;
+        }
+        if (e.row && e.state != EntryState::failed) {
+            status.current = version;
+        }
+        status.entries.push_back(e);
+    }
+    for (auto& e : status.entries) {
+        e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current;
+    }
+    return status;
+}
+
+std::vector<std::string> find_drift(const Status& status) {
+    std::vector<std::string> problems;
+    for (const auto& e : status.entries) {
+        const std::string label = e.migration ? util::printable(e.migration->up_file)
+                                              : "version " + e.version.canonical() + " (" + util::printable(e.name) + ")";
+        switch (e.state) {
+        case EntryState::modified:
+            problems.push_back(label + " was edited after it was applied (recorded " + e.row->checksum + ", file " +
+                               *e.migration->checksum + "); restore the file, or accept the edit with 'sqlmig repair'");
+            break;
+        case EntryState::missing:
+            problems.push_back(label + " is applied but its file is missing; restore the file from version control");
+            break;
+        case EntryState::failed:
+            problems.push_back(label + " failed partway and may be half applied: " + e.row->failure +
+                               "; fix the database by hand, then run 'sqlmig repair'");
+            break;
+        default: break;
+        }
+    }
+    return problems;
+}
+
+namespace {
+
+Version parse_version_target(const std::string& target, const char* command) {
+    auto v = Version::parse(target);
+    if (!v) {
+        throw UsageError("invalid " + std::string(command) + " target '" + util::printable(target) +
+                         "'; expected a version number" +
+                         (std::string(command) == "up" ? ", 'head' or '+N'" : std::string(command) == "down" ? ", '-N' or 'base'" : ", 'head' or 'base'"));
+    }
+    return *v;
+}
+
+std::size_t parse_count(const std::string& digits, const std::string& target) {
+    auto v = Version::parse(digits);
+    if (!v || v->canonical() == "0" || v->canonical().size() > 9) {
+        throw UsageError("invalid target '" + util::printable(target) + "'; the count must be a number from 1");
+    }
+    return std::stoul(v->canonical());
+}
+
+// The target version must be one the folder or the tracking table knows.
+void require_known(const Status& status, const Version& v) {
+    for (const auto& e : status.entries) {
+        if (e.version == v) {
+            return;
+        }
+    }
+    throw UsageError("no migration has version " + v.text() + "; 'sqlmig status' lists them");
+}
+
+}  // namespace
+
+std::vector<Step> plan_up(const Status& status, const std::string& target, bool allow_out_of_order) {
+    std::size_t limit = static_cast<std::size_t>(-1);
+    std::optional<Version> upto;
+    if (target.empty() || target == "head") {
+    } else if (target[0] == '+') {
+        limit = parse_count(target.substr(1), target);
+    } else {
+        upto = parse_version_target(target, "up");
+        require_known(status, *upto);
+    }
+    std::vector<std::string> out_of_order;
+    std::vector<Step> steps;
+    for (const auto& e : status.entries) {
+        if (e.state != EntryState::pending || (upto && *upto < e.version)) {
+            continue;
+        }
+        if (e.out_of_order) {
+            out_of_order.push_back(util::printable(e.migration->up_file));
+        }
+        if (steps.size() < limit) {
+            steps.push_back({Direction::up, e.migration});
+        }
+    }
+    if (!out_of_order.empty() && !allow_out_of_order) {
+        std::string list;
+        for (const auto& f : out_of_order) {
+            list += (list.empty() ? "" : ", ") + f;
+        }
+        throw RefusedError("pending migrations are older than the newest applied version " +
+                           status.display(*status.current) + ": " + list +
+                           "; renumber them above it, or run with --allow-out-of-order");
+    }
+    return steps;
+}
+
+std::vector<Step> plan_down(const Status& status, const std::string& target) {
+    std::size_t limit = 1;
+    std::optional<Version> above;
+    if (target.empty()) {
+    } else if (target == "base") {
+        limit = static_cast<std::size_t>(-1);
+    } else if (target[0] == '-') {
+        limit = parse_count(target.substr(1), target);
+    } else {
+        above = parse_version_target(target, "down");
+        require_known(status, *above);
+        limit = static_cast<std::size_t>(-1);
+    }
+    std::vector<Step> steps;
+    for (auto it = status.entries.rbegin(); it != status.entries.rend() && steps.size() < limit; ++it) {
+        if (!it->row || (above && !(*above < it->version))) {
+            continue;
+        }
+        if (!it->migration) {
+            throw RefusedError("cannot revert version " + it->version.canonical() + " (" + util::printable(it->name) +
+                               "): its files are missing; restore them from version control");
+        }
+        if (!it->migration->down_file) {
+            throw RefusedError("cannot revert " + util::printable(it->migration->up_file) +
+                               ": it has no .down.sql file, so it is irreversible; nothing was reverted");
+        }
+        steps.push_back({Direction::down, it->migration});
+    }
+    return steps;
+}
+
+StampPlan plan_stamp(const Status& status, const std::string& target) {
+    std::optional<Version> upto;
+    if (target == "base") {
+        upto = Version::parse("0");
+    } else if (target != "head") {
+        upto = parse_version_target(target, "stamp");
+        require_known(status, *upto);
+    }
+    StampPlan plan;
+    for (const auto& e : status.entries) {
+        const bool wanted = !upto || !(*upto < e.version);
+        if (wanted && !e.row && e.migration) {
+            plan.record.push_back(e.migration);
+        }
+    }
+    for (auto it = status.entries.rbegin(); it != status.entries.rend(); ++it) {
+        if (it->row && upto && *upto < it->version) {
+            plan.remove.push_back(it->row);
+        }
+    }
+    return plan;
+}
+
+}  // namespace sqlmig::core

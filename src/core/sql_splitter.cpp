@@ -1,0 +1,463 @@
+#include "core/sql_splitter.hpp"
+
+#include <cstring>
+
+#include "util/text.hpp"
+
+namespace sqlmig::core {
+
+namespace {
+
+constexpr std::size_t k_max_words = 8;
+constexpr std::size_t k_compact_threshold = 1 << 16;
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_ident_start(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
+}
+
+bool is_ident_char(char c) {
+    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+bool is_continuation_byte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// Advances pos over bytes: newlines found with memchr, columns counted on the last line only.
+void advance(Position& pos, const char* begin, const char* end) {
+    const char* line_start = begin;
+    while (const void* nl = std::memchr(line_start, '\n', static_cast<std::size_t>(end - line_start))) {
+        ++pos.line;
+        pos.column = 1;
+        line_start = static_cast<const char*>(nl) + 1;
+    }
+    for (const char* p = line_start; p < end; ++p) {
+        if (!is_continuation_byte(*p)) {
+            ++pos.column;
+        }
+    }
+}
+
+}  // namespace
+
+SqlSplitter::SqlSplitter(Dialect dialect) : m_dialect(dialect) {}
+
+void SqlSplitter::feed(std::string_view bytes) {
+    compact();
+    m_buf.append(bytes);
+}
+
+void SqlSplitter::finish() {
+    m_finished = true;
+}
+
+Position SqlSplitter::position_of(std::size_t index) {
+    advance(m_mark_pos, m_buf.data() + m_mark_index, m_buf.data() + index);
+    m_mark_index = index;
+    return m_mark_pos;
+}
+
+// Drops bytes that no statement needs any more, so the buffer stays small.
+void SqlSplitter::compact() {
+    const std::size_t keep_from = m_stmt_start == std::string::npos ? m_pos : m_stmt_start;
+    if (keep_from < k_compact_threshold && keep_from * 2 < m_buf.size()) {
+        return;
+    }
+    if (keep_from > m_mark_index) {
+        position_of(keep_from);
+    }
+    m_buf.erase(0, keep_from);
+    m_pos -= keep_from;
+    m_mark_index -= keep_from;
+    if (m_stmt_start != std::string::npos) {
+        m_stmt_start -= keep_from;
+        m_last_sig_end -= keep_from;
+    }
+}
+
+void SqlSplitter::mark_significant(std::size_t begin, std::size_t end) {
+    if (m_stmt_start == std::string::npos) {
+        m_stmt_start = begin;
+        m_stmt_pos = position_of(begin);
+    }
+    m_last_sig_end = end;
+}
+
+void SqlSplitter::enter(State state, std::size_t construct_start, std::string what) {
+    m_state = state;
+    m_construct_pos = position_of(construct_start);
+    m_construct_what = std::move(what);
+}
+
+void SqlSplitter::reset_statement() {
+    m_stmt_start = std::string::npos;
+    m_last_sig_end = 0;
+    m_words.clear();
+    m_paren_depth = 0;
+    m_begin_depth = 0;
+    m_identifier_count = 0;
+    std::memset(m_identifiers, 0, sizeof m_identifiers);
+    m_trigger_state = 1;
+}
+
+Statement SqlSplitter::take_statement(std::size_t end) {
+    Statement s;
+    s.text.assign(m_buf, m_stmt_start, end - m_stmt_start);
+    s.start = m_stmt_pos;
+    s.words = std::move(m_words);
+    reset_statement();
+    return s;
+}
+
+std::optional<Statement> SqlSplitter::next() {
+    for (;;) {
+        const Step step = scan_one();
+        if (step == Step::more) {
+            continue;
+        }
+        if (step == Step::statement_end) {
+            if (m_stmt_start == std::string::npos) {
+                reset_statement();  // an empty statement: only ';', white space or comments
+                continue;
+            }
+            return take_statement(m_last_sig_end);
+        }
+        if (!m_finished) {
+            return std::nullopt;
+        }
+        return take_last_statement();
+    }
+}
+
+// At the end of the file: what is left is the last statement, even without ';'.
+std::optional<Statement> SqlSplitter::take_last_statement() {
+    m_pos = m_buf.size();
+    if (m_state != State::normal && m_state != State::line_comment) {
+        m_unterminated = Unterminated{m_construct_what, m_construct_pos};
+        if (m_stmt_start != std::string::npos) {
+            m_last_sig_end = m_buf.size();
+        }
+    }
+    m_state = State::normal;
+    if (m_stmt_start == std::string::npos) {
+        return std::nullopt;
+    }
+    return take_statement(m_last_sig_end);
+}
+
+SqlSplitter::Step SqlSplitter::scan_one() {
+    if (m_pos >= m_buf.size()) {
+        return Step::need_input;
+    }
+    switch (m_state) {
+    case State::normal: return scan_normal();
+    case State::line_comment: return scan_line_comment();
+    case State::block_comment: return scan_block_comment();
+    case State::single_quote: return scan_until('\'', true, false);
+    case State::escape_quote: return scan_until('\'', true, true);
+    case State::double_quote: return scan_until('"', true, false);
+    case State::backtick: return scan_until('`', true, false);
+    case State::bracket: return scan_until(']', false, false);
+    case State::dollar_quote: {
+        const std::string delimiter = "$" + m_dollar_tag + "$";
+        const std::size_t close = m_buf.find(delimiter, m_pos);
+        if (close == std::string::npos) {
+            // Keep the last bytes: the delimiter may be split across chunks.
+            const std::size_t safe = m_buf.size() >= delimiter.size() ? m_buf.size() - delimiter.size() + 1 : 0;
+            m_pos = m_finished ? m_buf.size() : std::max(m_pos, safe);
+            return Step::need_input;
+        }
+        m_pos = close + delimiter.size();
+        m_last_sig_end = m_pos;
+        m_state = State::normal;
+        return Step::more;
+    }
+    }
+    return Step::more;
+}
+
+SqlSplitter::Step SqlSplitter::scan_line_comment() {
+    const void* nl = std::memchr(m_buf.data() + m_pos, '\n', m_buf.size() - m_pos);
+    if (!nl) {
+        m_pos = m_buf.size();
+        return Step::need_input;
+    }
+    m_pos = static_cast<std::size_t>(static_cast<const char*>(nl) - m_buf.data()) + 1;
+    m_state = State::normal;
+    return Step::more;
+}
+
+SqlSplitter::Step SqlSplitter::scan_block_comment() {
+    const bool nests = m_dialect == Dialect::postgres;
+    while (m_pos < m_buf.size()) {
+        const char c = m_buf[m_pos];
+        if (c != '*' && c != '/') {
+            ++m_pos;
+            continue;
+        }
+        if (m_pos + 1 >= m_buf.size()) {
+            if (!m_finished) {
+                return Step::need_input;
+            }
+            ++m_pos;
+            continue;
+        }
+        const char n = m_buf[m_pos + 1];
+        if (c == '*' && n == '/') {
+            m_pos += 2;
+            if (--m_comment_depth == 0) {
+                m_state = State::normal;
+                return Step::more;
+            }
+        } else if (c == '/' && n == '*' && nests) {
+            m_pos += 2;
+            ++m_comment_depth;
+        } else {
+            ++m_pos;
+        }
+    }
+    return Step::need_input;
+}
+
+// Scans a quoted string or identifier up to its closing character.
+SqlSplitter::Step SqlSplitter::scan_until(char close, bool doubled_escapes, bool backslash_escapes) {
+    while (m_pos < m_buf.size()) {
+        const char c = m_buf[m_pos];
+        if (backslash_escapes && c == '\\') {
+            if (m_pos + 1 >= m_buf.size() && !m_finished) {
+                return Step::need_input;
+            }
+            m_pos += 2;
+            continue;
+        }
+        if (c != close) {
+            ++m_pos;
+            continue;
+        }
+        if (doubled_escapes) {
+            if (m_pos + 1 >= m_buf.size() && !m_finished) {
+                return Step::need_input;  // is it '' or the end?
+            }
+            if (m_pos + 1 < m_buf.size() && m_buf[m_pos + 1] == close) {
+                m_pos += 2;
+                continue;
+            }
+        }
+        ++m_pos;
+        m_last_sig_end = m_pos;
+        m_state = State::normal;
+        return Step::more;
+    }
+    m_pos = std::min(m_pos, m_buf.size());
+    return Step::need_input;
+}
+
+SqlSplitter::Step SqlSplitter::scan_normal() {
+    const char c = m_buf[m_pos];
+    const bool have_next = m_pos + 1 < m_buf.size();
+    const char n = have_next ? m_buf[m_pos + 1] : '\0';
+    const bool pg = m_dialect == Dialect::postgres;
+    if (is_space(c)) {
+        ++m_pos;
+        return Step::more;
+    }
+    if ((c == '-' || c == '/') && !have_next && !m_finished) {
+        return Step::need_input;  // maybe the start of a comment
+    }
+    if (c == '-' && n == '-') {
+        enter(State::line_comment, m_pos, "comment");
+        m_pos += 2;
+        return Step::more;
+    }
+    if (c == '/' && n == '*') {
+        enter(State::block_comment, m_pos, "/* comment");
+        m_comment_depth = 1;
+        m_pos += 2;
+        return Step::more;
+    }
+    if (c == ';' && semicolon_ends_statement()) {
+        ++m_pos;
+        return Step::statement_end;
+    }
+    if (is_ident_start(c)) {
+        return scan_word();
+    }
+    if (pg && c == '$') {
+        return scan_dollar();
+    }
+    mark_significant(m_pos, m_pos + 1);
+    // Any token other than a keyword counts as "other" for sqlite3_complete()'s machine.
+    static constexpr int other_transition[8] = {2, 2, 2, 3, 2, 5, 5, 5};
+    if (c != ';') {
+        m_trigger_state = other_transition[m_trigger_state];
+    }
+    if (c == ';') {
+        // Inside parentheses or a BEGIN ... END body: part of the statement.
+        if (m_dialect == Dialect::sqlite) {
+            m_trigger_state = 6;
+        }
+        ++m_pos;
+        return Step::more;
+    }
+    if (c == '(') {
+        ++m_paren_depth;
+    } else if (c == ')' && m_paren_depth > 0) {
+        --m_paren_depth;
+    } else if (c == '\'') {
+        enter(State::single_quote, m_pos, "quoted string");
+    } else if (c == '"') {
+        enter(State::double_quote, m_pos, "quoted identifier");
+    } else if (!pg && c == '[') {
+        enter(State::bracket, m_pos, "[identifier]");
+    } else if (!pg && c == '`') {
+        enter(State::backtick, m_pos, "`identifier`");
+    }
+    ++m_pos;
+    return Step::more;
+}
+
+bool SqlSplitter::semicolon_ends_statement() {
+    if (m_paren_depth > 0) {
+        return false;
+    }
+    if (m_dialect == Dialect::postgres) {
+        return m_begin_depth == 0;
+    }
+    // sqlite3_complete(): inside CREATE TRIGGER only "...; END;" ends the statement.
+    return m_trigger_state != 5 && m_trigger_state != 6;
+}
+
+SqlSplitter::Step SqlSplitter::scan_word() {
+    std::size_t end = m_pos + 1;
+    while (end < m_buf.size() && is_ident_char(m_buf[end])) {
+        ++end;
+    }
+    if (end == m_buf.size() && !m_finished) {
+        return Step::need_input;  // the word may go on in the next chunk
+    }
+    const std::string_view word(m_buf.data() + m_pos, end - m_pos);
+    const char after = end < m_buf.size() ? m_buf[end] : '\0';
+    const bool pg = m_dialect == Dialect::postgres;
+    mark_significant(m_pos, end);
+    // String prefixes: E'...' (backslash escapes), U&'...' and U&"...".
+    if (pg && word.size() == 1 && (word[0] == 'E' || word[0] == 'e') && after == '\'') {
+        enter(State::escape_quote, m_pos, "quoted string");
+        m_pos = end + 1;
+        return Step::more;
+    }
+    if (pg && word.size() == 1 && (word[0] == 'U' || word[0] == 'u') && after == '&') {
+        if (end + 1 >= m_buf.size() && !m_finished) {
+            return Step::need_input;
+        }
+        const char quote = end + 1 < m_buf.size() ? m_buf[end + 1] : '\0';
+        if (quote == '\'' || quote == '"') {
+            enter(quote == '\'' ? State::single_quote : State::double_quote, m_pos,
+                  quote == '\'' ? "quoted string" : "quoted identifier");
+            m_pos = end + 2;
+            return Step::more;
+        }
+    }
+    on_word(word);
+    m_pos = end;
+    return Step::more;
+}
+
+// Tracks the few things a word can change: the statement's leading words,
+// psql's BEGIN ... END depth, and sqlite3_complete()'s trigger state.
+void SqlSplitter::on_word(std::string_view word) {
+    const std::string upper = util::to_upper(word);
+    if (m_words.size() < k_max_words) {
+        m_words.push_back(upper);
+    }
+    if (m_dialect == Dialect::sqlite) {
+        // Token classes of sqlite3_complete(): EXPLAIN=3, CREATE=4, TEMP=5, TRIGGER=6, END=7, other=2.
+        static constexpr int trans[8][8] = {
+            {1, 0, 2, 3, 4, 2, 2, 2}, {1, 1, 2, 3, 4, 2, 2, 2}, {1, 2, 2, 2, 2, 2, 2, 2},
+            {1, 3, 3, 2, 4, 2, 2, 2}, {1, 4, 2, 2, 2, 4, 5, 2}, {6, 5, 5, 5, 5, 5, 5, 5},
+            {6, 6, 5, 5, 5, 5, 5, 7}, {1, 7, 5, 5, 5, 5, 5, 5},
+        };
+        int token = 2;
+        if (upper == "EXPLAIN") {
+            token = 3;
+        } else if (upper == "CREATE") {
+            token = 4;
+        } else if (upper == "TEMP" || upper == "TEMPORARY") {
+            token = 5;
+        } else if (upper == "TRIGGER") {
+            token = 6;
+        } else if (upper == "END") {
+            token = 7;
+        }
+        m_trigger_state = trans[m_trigger_state][token];
+        return;
+    }
+    // psql (psqlscan.l): inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN ... END
+    // (and CASE ... END within it) hides semicolons.
+    if (m_identifier_count < 4 &&
+        (upper == "CREATE" || upper == "FUNCTION" || upper == "PROCEDURE" || upper == "OR" || upper == "REPLACE")) {
+        m_identifiers[m_identifier_count] = static_cast<char>(upper[0] | 0x20);
+    }
+    ++m_identifier_count;
+    const char* id = m_identifiers;
+    const bool in_routine = id[0] == 'c' && (id[1] == 'f' || id[1] == 'p' ||
+                                             (id[1] == 'o' && id[2] == 'r' && (id[3] == 'f' || id[3] == 'p')));
+    if (!in_routine || m_paren_depth != 0) {
+        return;
+    }
+    if (upper == "BEGIN") {
+        ++m_begin_depth;
+    } else if (upper == "CASE" && m_begin_depth >= 1) {
+        ++m_begin_depth;
+    } else if (upper == "END" && m_begin_depth > 0) {
+        --m_begin_depth;
+    }
+}
+
+// $tag$ or $$ starts a dollar-quoted string; $1 is a parameter; anything else is an operator character.
+SqlSplitter::Step SqlSplitter::scan_dollar() {
+    std::size_t end = m_pos + 1;
+    if (end < m_buf.size() && is_ident_start(m_buf[end])) {
+        while (end < m_buf.size() && is_ident_char(m_buf[end]) && m_buf[end] != '$') {
+            ++end;
+        }
+    }
+    if (end >= m_buf.size() && !m_finished) {
+        return Step::need_input;
+    }
+    mark_significant(m_pos, m_pos + 1);
+    if (end < m_buf.size() && m_buf[end] == '$') {
+        m_dollar_tag.assign(m_buf, m_pos + 1, end - m_pos - 1);
+        enter(State::dollar_quote, m_pos, "dollar-quoted string $" + m_dollar_tag + "$");
+        m_pos = end + 1;
+        return Step::more;
+    }
+    ++m_pos;
+    return Step::more;
+}
+
+Position locate_in_statement(const Statement& statement, std::size_t char_offset) {
+    Position pos = statement.start;
+    std::size_t chars = 0;
+    for (const char c : statement.text) {
+        if (is_continuation_byte(c)) {
+            continue;
+        }
+        if (chars++ == char_offset) {
+            break;
+        }
+        if (c == '\n') {
+            ++pos.line;
+            pos.column = 1;
+        } else {
+            ++pos.column;
+        }
+    }
+    return pos;
+}
+
+}  // namespace sqlmig::core

@@ -1,0 +1,118 @@
+#pragma once
+// Streaming SQL statement splitter. Feed a file in chunks of any size and take
+// complete statements out as they are found, so a file of hundreds of megabytes
+// is never held in memory whole (only the statement being read is buffered).
+//
+// It knows the lexical rules that decide where a statement ends:
+//  - both dialects: '...' with '', "..." with "", -- comments, /* */ comments,
+//    parentheses (a ';' inside them does not split);
+//  - PostgreSQL: E'...' with backslash escapes, U&'...', dollar quoting ($$, $tag$),
+//    nested /* */ comments, and psql's rule for BEGIN ... END bodies of
+//    CREATE FUNCTION/PROCEDURE (BEGIN ATOMIC);
+//  - SQLite: [identifiers], `identifiers`, and CREATE TRIGGER ... BEGIN ...; END
+//    bodies (the state machine of sqlite3_complete()).
+// Each statement records the line and column (in characters) where it starts.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sqlmig::core {
+
+enum class Dialect { postgres, sqlite };
+
+// A 1-based position in a file; columns count characters, not bytes.
+struct Position {
+    std::uint32_t line = 1;
+    std::uint32_t column = 1;
+};
+
+struct Statement {
+    // From the first character that is not white space or a comment, up to but
+    // excluding the terminating ';'.
+    std::string text;
+    Position start;
+    // The first few words outside quotes and comments, upper-cased, for
+    // recognising BEGIN/COMMIT or CREATE INDEX CONCURRENTLY.
+    std::vector<std::string> words;
+};
+
+// Where a string, quoted identifier or comment that never ends begins.
+struct Unterminated {
+    std::string what;  // e.g. "dollar-quoted string $body$"
+    Position start;
+};
+
+class SqlSplitter {
+public:
+    explicit SqlSplitter(Dialect dialect);
+
+    // Appends more of the file.
+    void feed(std::string_view bytes);
+    // Marks the end of the file; the last statement needs no ';'.
+    void finish();
+    // The next complete statement, or nullopt when more input is needed (or,
+    // after finish(), when the file is exhausted).
+    std::optional<Statement> next();
+    // After the file is exhausted: a construct left open at the end, if any.
+    const std::optional<Unterminated>& unterminated() const { return m_unterminated; }
+
+private:
+    enum class State { normal, line_comment, block_comment, single_quote, escape_quote, double_quote, dollar_quote,
+                       bracket, backtick };
+    enum class Step { more, need_input, statement_end };
+
+    Step scan_one();
+    Step scan_normal();
+    Step scan_word();
+    Step scan_dollar();
+    Step scan_until(char close, bool doubled_escapes, bool backslash_escapes);
+    Step scan_line_comment();
+    Step scan_block_comment();
+    void on_word(std::string_view word);
+    void mark_significant(std::size_t begin, std::size_t end);
+    void enter(State state, std::size_t construct_start, std::string what);
+    Position position_of(std::size_t index);
+    Statement take_statement(std::size_t end);
+    std::optional<Statement> take_last_statement();
+    void reset_statement();
+    void compact();
+    bool semicolon_ends_statement();
+
+    Dialect m_dialect;
+    std::string m_buf;
+    std::size_t m_pos = 0;  // next byte to scan
+    bool m_finished = false;
+    State m_state = State::normal;
+
+    // The statement being read.
+    std::size_t m_stmt_start = std::string::npos;
+    std::size_t m_last_sig_end = 0;
+    Position m_stmt_pos;
+    std::vector<std::string> m_words;
+    int m_paren_depth = 0;
+    // psql's heuristic for CREATE FUNCTION ... BEGIN ATOMIC ... END.
+    int m_begin_depth = 0;
+    int m_identifier_count = 0;
+    char m_identifiers[4] = {0, 0, 0, 0};
+    // sqlite3_complete()'s state for CREATE TRIGGER bodies.
+    int m_trigger_state = 1;
+
+    // Open construct.
+    int m_comment_depth = 0;
+    std::string m_dollar_tag;
+    Position m_construct_pos;
+    std::string m_construct_what;
+    std::optional<Unterminated> m_unterminated;
+
+    // Lazily advanced line/column bookkeeping: m_mark_pos is at m_mark_index.
+    std::size_t m_mark_index = 0;
+    Position m_mark_pos;
+};
+
+// Where the character at char_offset (0-based, in characters) of a statement lies in its file.
+Position locate_in_statement(const Statement& statement, std::size_t char_offset);
+
+}  // namespace sqlmig::core

@@ -1,0 +1,110 @@
+#include "core/statement_kind.hpp"
+
+#include <algorithm>
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::core {
+
+namespace {
+
+bool has_word(const std::vector<std::string>& words, std::string_view word, std::size_t within) {
+    const auto end = words.begin() + static_cast<std::ptrdiff_t>(std::min(within, words.size()));
+    return std::find(words.begin(), end, word) != end;
+}
+
+bool is_non_transactional_postgres(const std::vector<std::string>& w, int server_version) {
+    const std::string& first = w[0];
+    const std::string second = w.size() > 1 ? w[1] : "";
+    if (first == "VACUUM") {
+        return true;
+    }
+    if (first == "CREATE" || first == "DROP") {
+        if ((second == "INDEX" || second == "UNIQUE") && has_word(w, "CONCURRENTLY", 4)) {
+            return true;
+        }
+        if (second == "DATABASE" || second == "TABLESPACE") {
+            return true;
+        }
+    }
+    if (first == "REINDEX" && has_word(w, "CONCURRENTLY", 5)) {
+        return true;
+    }
+    if (first == "ALTER" && second == "SYSTEM") {
+        return true;
+    }
+    // ALTER TYPE ... ADD VALUE runs in a transaction block since PostgreSQL 12.
+    if (first == "ALTER" && second == "TYPE" && server_version > 0 && server_version < 120000) {
+        return has_word(w, "ADD", 8) && has_word(w, "VALUE", 8);
+    }
+    return false;
+}
+
+}  // namespace
+
+StatementKind classify(const Statement& statement, Dialect dialect, int server_version) {
+    const auto& w = statement.words;
+    if (w.empty()) {
+        return StatementKind::ordinary;
+    }
+    const std::string& first = w[0];
+    if (first == "BEGIN" || (first == "START" && w.size() > 1 && w[1] == "TRANSACTION")) {
+        return StatementKind::transaction_begin;
+    }
+    if (first == "COMMIT" || first == "END") {
+        // COMMIT PREPARED finishes another session's two-phase transaction.
+        return w.size() > 1 && w[1] == "PREPARED" ? StatementKind::ordinary : StatementKind::transaction_end;
+    }
+    if (first == "ROLLBACK" || first == "ABORT") {
+        const bool to_savepoint = has_word(w, "TO", 3);
+        const bool prepared = w.size() > 1 && w[1] == "PREPARED";
+        return to_savepoint || prepared ? StatementKind::ordinary : StatementKind::transaction_abort;
+    }
+    if (dialect == Dialect::postgres) {
+        return is_non_transactional_postgres(w, server_version) ? StatementKind::non_transactional
+                                                                : StatementKind::ordinary;
+    }
+    return first == "VACUUM" ? StatementKind::non_transactional : StatementKind::ordinary;
+}
+
+bool has_no_transaction_directive(std::string_view file_start) {
+    if (file_start.substr(0, 3) == "\xEF\xBB\xBF") {
+        file_start.remove_prefix(3);
+    }
+    const std::string_view first_line = file_start.substr(0, file_start.find('\n'));
+    return util::trim(first_line) == k_no_transaction_directive;
+}
+
+void FileAnalysis::add(const Statement& statement) {
+    ++m_count;
+    const StatementKind kind = classify(statement, m_dialect, m_server_version);
+    if (kind == StatementKind::non_transactional) {
+        ++m_non_tx_count;
+        if (!m_first_non_tx) {
+            m_first_non_tx = statement;
+        }
+    } else if (kind != StatementKind::ordinary && !m_first_tx) {
+        m_first_tx = statement;
+    }
+}
+
+TransactionMode FileAnalysis::decide(const std::string& file_label, bool directive) const {
+    if (directive) {
+        return TransactionMode::none;
+    }
+    if (m_non_tx_count > 0 && m_non_tx_count == m_count) {
+        return TransactionMode::none;
+    }
+    if (m_non_tx_count > 0) {
+        const Statement& s = *m_first_non_tx;
+        throw MigrationFileError(
+            file_label + ":" + std::to_string(s.start.line) + ":" + std::to_string(s.start.column) + ": '" +
+            util::shorten(s.text, 60) + "' cannot run inside a transaction, and the file has other statements; " +
+            "put it in a migration of its own, or start the file with '" + std::string(k_no_transaction_directive) +
+            "' to run every statement outside a transaction");
+    }
+    return m_first_tx ? TransactionMode::own : TransactionMode::wrapped;
+}
+
+}  // namespace sqlmig::core

@@ -1,0 +1,64 @@
+#pragma once
+// What kind of statement this is, as far as running it in a transaction goes,
+// and how a whole migration file must therefore be run.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/sql_splitter.hpp"
+
+namespace sqlmig::core {
+
+enum class StatementKind {
+    ordinary,
+    transaction_begin,   // BEGIN, START TRANSACTION
+    transaction_end,     // COMMIT, END
+    transaction_abort,   // ROLLBACK, ABORT (not ROLLBACK TO SAVEPOINT)
+    non_transactional,   // refused inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM...)
+};
+
+// server_version_num as PostgreSQL reports it (e.g. 150004); 0 for SQLite or unknown.
+StatementKind classify(const Statement& statement, Dialect dialect, int server_version = 0);
+
+// How a migration file runs.
+enum class TransactionMode {
+    wrapped,         // sqlmig wraps the file and its tracking row in one transaction (the default)
+    own,             // the file has its own BEGIN/COMMIT; sqlmig records right after its commit
+    none,            // no transaction: statements one by one (directive, or only non-transactional statements)
+};
+
+// The first line that turns wrapping off: -- sqlmig:no-transaction
+inline constexpr std::string_view k_no_transaction_directive = "-- sqlmig:no-transaction";
+
+// Whether the file's first line (after a BOM) is the no-transaction directive.
+bool has_no_transaction_directive(std::string_view file_start);
+
+// Collects what matters of a file's statements, one at a time (streaming).
+class FileAnalysis {
+public:
+    FileAnalysis(Dialect dialect, int server_version) : m_dialect(dialect), m_server_version(server_version) {}
+
+    void add(const Statement& statement);
+
+    std::size_t statement_count() const { return m_count; }
+    // The first BEGIN/COMMIT/ROLLBACK found at the top level.
+    const std::optional<Statement>& first_transaction_control() const { return m_first_tx; }
+    // The first statement that cannot run inside a transaction block.
+    const std::optional<Statement>& first_non_transactional() const { return m_first_non_tx; }
+    std::size_t non_transactional_count() const { return m_non_tx_count; }
+
+    // Decides how the file runs. Throws MigrationFileError when the file mixes
+    // non-transactional statements with others and has no directive.
+    TransactionMode decide(const std::string& file_label, bool directive) const;
+
+private:
+    Dialect m_dialect;
+    int m_server_version;
+    std::size_t m_count = 0;
+    std::size_t m_non_tx_count = 0;
+    std::optional<Statement> m_first_tx;
+    std::optional<Statement> m_first_non_tx;
+};
+
+}  // namespace sqlmig::core

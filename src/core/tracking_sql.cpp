@@ -1,0 +1,113 @@
+#include "core/tracking_sql.hpp"
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::core {
+
+namespace {
+
+bool is_identifier(std::string_view s) {
+    if (s.empty() || s.size() > 63) {
+        return false;
+    }
+    const auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    if (!ok_first(s[0])) {
+        return false;
+    }
+    for (const char c : s) {
+        if (!ok_first(c) && !(c >= '0' && c <= '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string TableName::quoted() const {
+    return (schema ? "\"" + *schema + "\"." : std::string()) + "\"" + table + "\"";
+}
+
+std::string TableName::display() const {
+    return (schema ? *schema + "." : std::string()) + table;
+}
+
+TableName parse_table_name(std::string_view value) {
+    const auto dot = value.find('.');
+    TableName name;
+    if (dot != std::string_view::npos) {
+        name.schema = std::string(value.substr(0, dot));
+        name.table = std::string(value.substr(dot + 1));
+    } else {
+        name.table = std::string(value);
+    }
+    if ((name.schema && !is_identifier(*name.schema)) || !is_identifier(name.table)) {
+        throw ConfigError("invalid tracking table name '" + util::printable(value) +
+                          "': use letters, digits and '_' (at most 63), optionally as schema.table");
+    }
+    return name;
+}
+
+std::string sql_literal(std::string_view value, Dialect dialect) {
+    std::string out;
+    bool backslash = false;
+    for (const char c : value) {
+        if (c == '\0') {
+            continue;  // no SQL string can hold NUL; tracking values never legitimately do
+        }
+        if (c == '\'') {
+            out += "''";
+        } else if (c == '\\' && dialect == Dialect::postgres) {
+            out += "\\\\";
+            backslash = true;
+        } else {
+            out += c;
+        }
+    }
+    return (backslash ? "E'" : "'") + out + "'";
+}
+
+std::string create_schema_sql(const TableName& table) {
+    return table.schema ? "CREATE SCHEMA IF NOT EXISTS \"" + *table.schema + "\"" : std::string();
+}
+
+std::string create_table_sql(const TableName& table) {
+    return "CREATE TABLE IF NOT EXISTS " + table.quoted() +
+           " (\n"
+           "    version     TEXT PRIMARY KEY,\n"
+           "    name        TEXT NOT NULL,\n"
+           "    checksum    TEXT NOT NULL,\n"
+           "    state       TEXT NOT NULL DEFAULT 'applied',\n"
+           "    applied_at  TEXT NOT NULL,\n"
+           "    duration_ms BIGINT NOT NULL DEFAULT 0,\n"
+           "    applied_by  TEXT NOT NULL DEFAULT '',\n"
+           "    failure     TEXT,\n"
+           "    backup      TEXT\n"
+           ")";
+}
+
+std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect) {
+    const auto lit = [dialect](std::string_view s) { return sql_literal(s, dialect); };
+    const auto nullable = [&](const std::string& s) { return s.empty() ? std::string("NULL") : lit(s); };
+    return "INSERT INTO " + table.quoted() +
+           " (version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup) VALUES (" +
+           lit(row.version.canonical()) + ", " + lit(row.name) + ", " + lit(row.checksum) + ", " + lit(row.state) +
+           ", " + lit(row.applied_at) + ", " + std::to_string(row.duration_ms) + ", " + lit(row.applied_by) + ", " +
+           nullable(row.failure) + ", " + nullable(row.backup) +
+           ") ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
+           "state = excluded.state, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
+           "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup";
+}
+
+std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect) {
+    return "DELETE FROM " + table.quoted() + " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
+std::string select_rows_sql(const TableName& table) {
+    return "SELECT version, name, checksum, state, applied_at, duration_ms, applied_by, "
+           "COALESCE(failure, ''), COALESCE(backup, '') FROM " +
+           table.quoted();
+}
+
+}  // namespace sqlmig::core

@@ -1,0 +1,41 @@
+#pragma once
+// The SQL of the tracking table, in one place: the drivers execute it and
+// `up --sql` prints it, so what is printed is what would run.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/migration.hpp"
+#include "core/sql_splitter.hpp"
+
+namespace sqlmig::core {
+
+inline constexpr std::string_view k_default_table = "sqlmig_migrations";
+
+// A validated, optionally schema-qualified table name.
+struct TableName {
+    std::optional<std::string> schema;
+    std::string table;
+    // "ops"."sqlmig_migrations"
+    std::string quoted() const;
+    // ops.sqlmig_migrations
+    std::string display() const;
+};
+
+// Accepts identifier characters only ([A-Za-z_][A-Za-z0-9_]*, at most 63 bytes),
+// optionally "schema.table". Throws ConfigError naming the value otherwise.
+TableName parse_table_name(std::string_view value);
+
+// A string literal safe for the dialect. PostgreSQL strings holding a backslash
+// use the E'' form, so the result does not depend on standard_conforming_strings.
+std::string sql_literal(std::string_view value, Dialect dialect);
+
+std::string create_schema_sql(const TableName& table);
+std::string create_table_sql(const TableName& table);
+// Records a row, replacing an earlier one of the same version (a failed mark).
+std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect);
+std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);
+std::string select_rows_sql(const TableName& table);
+
+}  // namespace sqlmig::core

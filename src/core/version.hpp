@@ -1,0 +1,35 @@
+#pragma once
+// A migration version: decimal digits compared as numbers of any length, so
+// "9" < "10", "003" == "3" and 14-digit timestamps never overflow.
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sqlmig::core {
+
+class Version {
+public:
+    Version() = default;
+    // Parses decimal digits; nullopt when text is empty or has a non-digit.
+    static std::optional<Version> parse(std::string_view text);
+
+    // As written in the file name ("003").
+    const std::string& text() const { return m_text; }
+    // Without leading zeros ("3"); this is what the tracking table stores.
+    const std::string& canonical() const { return m_canonical; }
+
+    // Compares numeric values.
+    std::strong_ordering operator<=>(const Version& other) const;
+    bool operator==(const Version& other) const { return m_canonical == other.m_canonical; }
+
+    // The next version, zero-padded to at least width digits ("009" -> "010").
+    Version next(std::size_t width) const;
+
+private:
+    std::string m_text;
+    std::string m_canonical;
+};
+
+}  // namespace sqlmig::core

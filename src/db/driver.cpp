@@ -1,0 +1,15 @@
+#include "db/driver.hpp"
+
+#include "db/sqlite_driver.hpp"
+
+namespace sqlmig::db {
+
+std::unique_ptr<Driver> make_driver(const ConnectOptions& options) {
+    switch (options.url.backend) {
+    case core::Backend::sqlite: return make_sqlite_driver(options);
+    case core::Backend::postgres: break;
+    }
+    throw DbError("PostgreSQL support is not built yet: " + options.url.redacted());
+}
+
+}  // namespace sqlmig::db

@@ -1,0 +1,93 @@
+#pragma once
+// The one interface every database implements. To add a database: implement
+// Driver in src/db/<name>_driver.cpp, add a case to make_driver() below, and add
+// the driver to the conformance suite (tests/integration/driver_conformance.cpp).
+//
+// Contract:
+//  - Statements run in the order given. execute() may queue a statement and send
+//    it later with others (fewer round trips); any failure surfaces, at the latest,
+//    from flush() or commit(), as a StatementError naming the statement that failed.
+//  - begin()/commit()/rollback() bracket one transaction; rollback() never throws
+//    and is a no-op outside a transaction.
+//  - The lock is run-wide and exclusive across processes: taken before the state
+//    is read and held until release_lock(), whatever transactions happen between.
+//  - Tracking rows are written with the SQL from core/tracking_sql.hpp, in the
+//    caller's transaction when one is open.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/database_url.hpp"
+#include "core/migration.hpp"
+#include "core/sql_splitter.hpp"
+#include "core/tracking_sql.hpp"
+#include "util/error.hpp"
+
+namespace sqlmig::db {
+
+// A statement of a migration file failed. Carries the statement so the caller
+// can point at file:line:column.
+class StatementError : public DbError {
+public:
+    StatementError(const DbError& cause, core::Statement failed)
+        : DbError(cause), statement(std::move(failed)) {}
+    core::Statement statement;
+};
+
+struct ConnectOptions {
+    core::DatabaseUrl url;
+    core::TableName table;
+    std::optional<int> connect_timeout_s;
+    // SQLite
+    std::vector<std::string> sqlite_extensions;
+    std::chrono::milliseconds busy_timeout{5000};
+    bool read_only = false;  // --sql and inspection commands must not create anything
+    // PostgreSQL session settings
+    std::optional<std::chrono::milliseconds> lock_timeout;
+    std::optional<std::chrono::milliseconds> statement_timeout;
+};
+
+// Called with each notice the server sends (RAISE NOTICE); may be empty.
+using NoticeHandler = void (*)(const std::string& message);
+
+class Driver {
+public:
+    virtual ~Driver() = default;
+    Driver() = default;
+    Driver(const Driver&) = delete;
+    Driver& operator=(const Driver&) = delete;
+
+    virtual core::Dialect dialect() const = 0;
+    // server_version_num for PostgreSQL, 0 otherwise.
+    virtual int server_version() const = 0;
+
+    // The run-wide migration lock. Throws LockError (exit 4) when not acquired in time.
+    virtual void acquire_lock(std::chrono::milliseconds timeout) = 0;
+    virtual void release_lock() noexcept = 0;
+
+    // Creates the tracking table (and schema) when missing.
+    virtual void ensure_tracking_table() = 0;
+    // The tracking table's rows in version order; empty when the table does not exist.
+    virtual std::vector<core::AppliedRow> read_applied() = 0;
+
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() noexcept = 0;
+    virtual bool in_transaction() = 0;
+
+    // Runs (or queues) one statement of a migration file.
+    virtual void execute(const core::Statement& statement) = 0;
+    // Sends whatever execute() queued and reports its failure, if any.
+    virtual void flush() = 0;
+    // Runs one of sqlmig's own statements (tracking table) after what is queued.
+    virtual void execute_internal(const std::string& sql) = 0;
+};
+
+// Opens a connection for the URL's backend. Throws DbError (exit 1) when the
+// database cannot be reached, ConfigError for invalid options.
+std::unique_ptr<Driver> make_driver(const ConnectOptions& options);
+
+}  // namespace sqlmig::db

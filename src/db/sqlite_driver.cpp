@@ -1,0 +1,300 @@
+#include "db/sqlite_driver.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "util/text.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sqlmig::db {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SqliteClose {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct SqliteFinalize {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using SqliteHandle = std::unique_ptr<sqlite3, SqliteClose>;
+using StatementHandle = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
+
+// " (held by pid N)" from what the holder wrote into the lock file, or "".
+std::string holder(int fd) {
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    const std::string pid = n > 0 ? std::string(util::trim(std::string_view(buf, static_cast<std::size_t>(n)))) : "";
+    return pid.empty() ? std::string() : " (held by pid " + util::printable(pid) + ")";
+}
+
+// Characters (not bytes) before byte_offset, for locating an error in the file.
+std::size_t chars_before(const std::string& text, int byte_offset) {
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(byte_offset) && i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++chars;
+        }
+    }
+    return chars;
+}
+
+class SqliteDriver final : public Driver {
+public:
+    explicit SqliteDriver(const ConnectOptions& options) : m_options(options) {
+        if (options.table.schema) {
+            throw ConfigError("the tracking table '" + options.table.display() +
+                              "' names a schema; SQLite tables take a plain name");
+        }
+        open();
+    }
+
+    ~SqliteDriver() override { release_lock(); }
+
+    core::Dialect dialect() const override { return core::Dialect::sqlite; }
+    int server_version() const override { return 0; }
+
+    void acquire_lock(std::chrono::milliseconds timeout) override {
+        if (m_memory || m_lock_fd) {
+            return;
+        }
+        const std::string lock_path = m_path.string() + "-sqlmig-lock";
+        util::UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!fd) {
+            throw DbError("cannot open the lock file " + lock_path + ": " + std::strerror(errno));
+        }
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                throw DbError("cannot lock " + lock_path + ": " + std::strerror(errno));
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                throw LockError("another sqlmig run holds the migration lock on " + m_path.string() + holder(fd.get()) +
+                                "; waited " + std::to_string(timeout.count() / 1000) +
+                                " s (raise --lock-timeout, or wait for it to finish)");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        // Say who holds it, for the message another run would print.
+        const std::string pid = std::to_string(::getpid()) + "\n";
+        if (::ftruncate(fd.get(), 0) == 0) {
+            [[maybe_unused]] auto n = ::pwrite(fd.get(), pid.data(), pid.size(), 0);
+        }
+        m_lock_fd = std::move(fd);
+    }
+
+    void release_lock() noexcept override {
+        if (m_lock_fd) {
+            ::flock(m_lock_fd.get(), LOCK_UN);
+            m_lock_fd.reset();
+        }
+    }
+
+    void ensure_tracking_table() override {
+        exec(core::create_table_sql(m_options.table));
+    }
+
+    std::vector<core::AppliedRow> read_applied() override {
+        if (!table_exists()) {
+            return {};
+        }
+        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table));
+        std::vector<core::AppliedRow> rows;
+        int rc = 0;
+        while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+            rows.push_back(row_from(stmt.get()));
+        }
+        if (rc != SQLITE_DONE) {
+            throw error("cannot read the tracking table " + m_options.table.display());
+        }
+        return rows;
+    }
+
+    void begin() override { exec("BEGIN IMMEDIATE"); }
+    void commit() override { exec("COMMIT"); }
+    void rollback() noexcept override {
+        if (m_db && !sqlite3_get_autocommit(m_db.get())) {
+            sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+    bool in_transaction() override { return !sqlite3_get_autocommit(m_db.get()); }
+
+    void execute(const core::Statement& statement) override {
+        const char* tail = statement.text.c_str();
+        const char* end = tail + statement.text.size();
+        while (tail < end) {
+            sqlite3_stmt* raw = nullptr;
+            const char* next = nullptr;
+            const int rc = sqlite3_prepare_v2(m_db.get(), tail, static_cast<int>(end - tail), &raw, &next);
+            StatementHandle stmt(raw);
+            if (rc != SQLITE_OK) {
+                throw statement_error(statement, static_cast<int>(tail - statement.text.c_str()));
+            }
+            if (!stmt) {
+                break;  // only white space or comments left
+            }
+            int step = 0;
+            while ((step = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+            }
+            if (step != SQLITE_DONE) {
+                throw statement_error(statement, static_cast<int>(tail - statement.text.c_str()));
+            }
+            tail = next;
+        }
+    }
+
+    void flush() override {}
+
+    void execute_internal(const std::string& sql) override { exec(sql); }
+
+private:
+    void open() {
+        m_memory = m_options.url.sqlite_path == ":memory:";
+        m_path = m_options.url.sqlite_path;
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        std::string target = m_path.string();
+        if (m_options.read_only && !m_memory) {
+            std::error_code ec;
+            if (!fs::exists(m_path, ec)) {
+                target = ":memory:";  // nothing applied yet; do not create the file
+            } else {
+                flags = SQLITE_OPEN_READONLY;
+            }
+        } else if (!m_memory) {
+            std::error_code ec;
+            fs::create_directories(m_path.parent_path(), ec);
+            if (ec) {
+                throw DbError("cannot create the folder " + m_path.parent_path().string() + " for the SQLite database: " +
+                              ec.message());
+            }
+        }
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(target.c_str(), &raw, flags, nullptr);
+        m_db.reset(raw);  // owned before checking: SQLite returns a handle even on failure
+        if (rc != SQLITE_OK) {
+            const std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+            throw DbError("cannot open SQLite database " + m_path.string() + ": " + msg);
+        }
+        sqlite3_extended_result_codes(m_db.get(), 1);
+        sqlite3_busy_timeout(m_db.get(), static_cast<int>(m_options.busy_timeout.count()));
+        load_extensions();
+    }
+
+    void load_extensions() {
+        if (m_options.sqlite_extensions.empty()) {
+            return;
+        }
+        sqlite3_db_config(m_db.get(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, nullptr);
+        for (const auto& ext : m_options.sqlite_extensions) {
+            char* err = nullptr;
+            if (sqlite3_load_extension(m_db.get(), ext.c_str(), nullptr, &err) != SQLITE_OK) {
+                const std::string msg = err ? err : "unknown error";
+                sqlite3_free(err);
+                throw DbError("cannot load SQLite extension " + ext + " ([sqlite] extensions): " + msg);
+            }
+        }
+        // Only the configured extensions: SQL in migrations cannot load more.
+        sqlite3_db_config(m_db.get(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+    }
+
+    bool table_exists() {
+        StatementHandle stmt = prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
+        sqlite3_bind_text(stmt.get(), 1, m_options.table.table.c_str(), -1, SQLITE_TRANSIENT);
+        const int rc = sqlite3_step(stmt.get());
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            throw error("cannot read the schema of " + m_path.string());
+        }
+        return rc == SQLITE_ROW;
+    }
+
+    static std::string text_column(sqlite3_stmt* stmt, int i) {
+        const auto* p = sqlite3_column_text(stmt, i);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
+                 : std::string();
+    }
+
+    core::AppliedRow row_from(sqlite3_stmt* stmt) {
+        core::AppliedRow row;
+        const std::string version = text_column(stmt, 0);
+        auto v = core::Version::parse(version);
+        if (!v) {
+            throw DbError("the tracking table " + m_options.table.display() + " has a row with version '" +
+                          util::printable(version) + "', which is not a number; was it edited by hand?");
+        }
+        row.version = *v;
+        row.name = text_column(stmt, 1);
+        row.checksum = text_column(stmt, 2);
+        row.state = text_column(stmt, 3);
+        row.applied_at = text_column(stmt, 4);
+        row.duration_ms = sqlite3_column_int64(stmt, 5);
+        row.applied_by = text_column(stmt, 6);
+        row.failure = text_column(stmt, 7);
+        row.backup = text_column(stmt, 8);
+        return row;
+    }
+
+    StatementHandle prepare(const std::string& sql) {
+        sqlite3_stmt* raw = nullptr;
+        const int rc = sqlite3_prepare_v2(m_db.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+        StatementHandle stmt(raw);
+        if (rc != SQLITE_OK) {
+            throw error("cannot prepare a tracking-table query");
+        }
+        return stmt;
+    }
+
+    void exec(const std::string& sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+            const std::string msg = err ? err : sqlite3_errmsg(m_db.get());
+            sqlite3_free(err);
+            DbError e(msg + " (while running: " + util::shorten(sql, 60) + ")");
+            set_code(e);
+            throw e;
+        }
+    }
+
+    DbError error(const std::string& context) const {
+        DbError e(context + ": " + sqlite3_errmsg(m_db.get()));
+        set_code(e);
+        return e;
+    }
+
+    // SQLite has no SQLSTATE; its extended result code says the same kind of thing.
+    void set_code(DbError& e) const {
+        const int code = sqlite3_extended_errcode(m_db.get());
+        e.code_label = "SQLite";
+        e.sqlstate = "code " + std::to_string(code) + " (" + sqlite3_errstr(code) + ")";
+    }
+
+    StatementError statement_error(const core::Statement& statement, int tail_offset) const {
+        DbError e(sqlite3_errmsg(m_db.get()));
+        set_code(e);
+        const int offset = sqlite3_error_offset(m_db.get());
+        if (offset >= 0) {
+            e.position = static_cast<int>(chars_before(statement.text, tail_offset + offset)) + 1;
+        }
+        return StatementError(e, statement);
+    }
+
+    ConnectOptions m_options;
+    SqliteHandle m_db;
+    fs::path m_path;
+    bool m_memory = false;
+    util::UniqueFd m_lock_fd;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_sqlite_driver(const ConnectOptions& options) {
+    return std::make_unique<SqliteDriver>(options);
+}
+
+}  // namespace sqlmig::db

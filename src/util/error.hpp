@@ -1,0 +1,72 @@
+#pragma once
+// The exception types that cross module boundaries, each with its exit code.
+// main() catches sqlmig::Error once, prints "sqlmig: error: <what>" and exits with exit_code().
+
+#include <stdexcept>
+#include <string>
+
+namespace sqlmig {
+
+// Documented exit codes (docs/exit-codes.md).
+enum class ExitCode : int {
+    ok = 0,
+    failed = 1,        // a migration or the database failed
+    usage = 2,         // usage, config or migrations-folder error
+    refused = 3,       // drift, pending work (check) or an unsafe run refused
+    lock_timeout = 4,  // the migration lock was not acquired in time
+};
+
+class Error : public std::runtime_error {
+public:
+    Error(ExitCode code, const std::string& message) : std::runtime_error(message), m_code(code) {}
+    ExitCode exit_code() const noexcept { return m_code; }
+
+private:
+    ExitCode m_code;
+};
+
+// Bad command-line usage or arguments.
+class UsageError : public Error {
+public:
+    explicit UsageError(const std::string& message) : Error(ExitCode::usage, message) {}
+};
+
+// Invalid config file, config value or environment variable.
+class ConfigError : public Error {
+public:
+    explicit ConfigError(const std::string& message) : Error(ExitCode::usage, message) {}
+};
+
+// A migration file or the migrations folder is invalid.
+class MigrationFileError : public Error {
+public:
+    explicit MigrationFileError(const std::string& message) : Error(ExitCode::usage, message) {}
+};
+
+// A run refused because it would be unsafe (drift, out-of-order, irreversible...).
+class RefusedError : public Error {
+public:
+    explicit RefusedError(const std::string& message) : Error(ExitCode::refused, message) {}
+};
+
+// The run-wide migration lock could not be taken in time.
+class LockError : public Error {
+public:
+    explicit LockError(const std::string& message) : Error(ExitCode::lock_timeout, message) {}
+};
+
+// The database refused something or could not be reached. Carries what the
+// server said so the report can point at the cause.
+class DbError : public Error {
+public:
+    explicit DbError(const std::string& message) : Error(ExitCode::failed, message) {}
+    std::string sqlstate;            // PostgreSQL's SQLSTATE, or SQLite's result code name
+    std::string code_label = "SQLSTATE";
+    std::string detail;
+    std::string hint;
+    std::string context;
+    // 1-based character position inside the statement, 0 when the server gave none.
+    int position = 0;
+};
+
+}  // namespace sqlmig

@@ -1,0 +1,173 @@
+#include "util/text.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+namespace sqlmig::util {
+
+std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::string to_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    const char* ws = " \t\r\n\f\v";
+    const auto first = s.find_first_not_of(ws);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = s.find_last_not_of(ws);
+    return s.substr(first, last - first + 1);
+}
+
+bool starts_with_icase(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && to_lower(s.substr(0, prefix.size())) == to_lower(prefix);
+}
+
+bool ends_with_icase(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && to_lower(s.substr(s.size() - suffix.size())) == to_lower(suffix);
+}
+
+std::string printable(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string shorten(std::string_view s, std::size_t max_chars) {
+    std::string out;
+    std::size_t chars = 0;
+    bool in_space = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (std::isspace(u)) {
+            in_space = true;
+            continue;
+        }
+        if (in_space && !out.empty()) {
+            out += ' ';
+            ++chars;
+        }
+        in_space = false;
+        const bool continuation = (u & 0xC0) == 0x80;
+        if (!continuation && chars >= max_chars) {
+            out += "...";
+            return out;
+        }
+        out += s[i];
+        if (!continuation) {
+            ++chars;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+std::string redact_uri(std::string_view url, std::size_t scheme_end) {
+    const std::size_t authority_start = scheme_end + 3;
+    std::size_t authority_end = url.find_first_of("/?#", authority_start);
+    if (authority_end == std::string_view::npos) {
+        authority_end = url.size();
+    }
+    const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+    const std::size_t at = authority.rfind('@');
+    std::string out(url.substr(0, authority_start));
+    if (at == std::string_view::npos) {
+        out += authority;
+    } else {
+        const std::string_view userinfo = authority.substr(0, at);
+        const std::size_t colon = userinfo.find(':');
+        out += colon == std::string_view::npos ? userinfo : userinfo.substr(0, colon + 1);
+        if (colon != std::string_view::npos) {
+            out += "***";
+        }
+        out += authority.substr(at);
+    }
+    std::string rest(url.substr(authority_end));
+    // A password can also be a query parameter: ?password=secret
+    for (std::size_t p = rest.find("password="); p != std::string::npos; p = rest.find("password=", p + 1)) {
+        const std::size_t value = p + 9;
+        const std::size_t end = rest.find('&', value);
+        rest.replace(value, (end == std::string::npos ? rest.size() : end) - value, "***");
+    }
+    return out + rest;
+}
+
+// libpq key=value form: password=secret or password='se cret'
+std::string redact_keyword_form(std::string_view s) {
+    std::string out(s);
+    for (std::size_t p = out.find("password"); p != std::string::npos; p = out.find("password", p + 1)) {
+        std::size_t eq = p + 8;
+        while (eq < out.size() && std::isspace(static_cast<unsigned char>(out[eq]))) {
+            ++eq;
+        }
+        if (eq >= out.size() || out[eq] != '=') {
+            continue;
+        }
+        std::size_t v = eq + 1;
+        while (v < out.size() && std::isspace(static_cast<unsigned char>(out[v]))) {
+            ++v;
+        }
+        std::size_t end = v;
+        if (end < out.size() && out[end] == '\'') {
+            ++end;
+            while (end < out.size() && out[end] != '\'') {
+                end += out[end] == '\\' ? 2 : 1;
+            }
+            end = std::min(end + 1, out.size());
+        } else {
+            while (end < out.size() && !std::isspace(static_cast<unsigned char>(out[end]))) {
+                ++end;
+            }
+        }
+        out.replace(v, end - v, "***");
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end != std::string_view::npos) {
+        return redact_uri(url, scheme_end);
+    }
+    return redact_keyword_form(url);
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t pos = s.find(sep, start);
+        parts.emplace_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+        if (pos == std::string_view::npos) {
+            return parts;
+        }
+        start = pos + 1;
+    }
+}
+
+}  // namespace sqlmig::util

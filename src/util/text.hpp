@@ -1,0 +1,36 @@
+#pragma once
+// Small text helpers that know nothing about migrations.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sqlmig::util {
+
+// ASCII lower/upper-casing; other bytes are kept.
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// Removes ASCII white space at both ends.
+std::string_view trim(std::string_view s);
+
+bool starts_with_icase(std::string_view s, std::string_view prefix);
+bool ends_with_icase(std::string_view s, std::string_view suffix);
+
+// Makes untrusted text safe to print on one terminal line: control bytes
+// become \xNN escapes. UTF-8 is kept.
+std::string printable(std::string_view s);
+
+// Shortens s to at most max_chars characters (UTF-8 aware), adding "..." when cut,
+// and folds runs of white space into one space.
+std::string shorten(std::string_view s, std::size_t max_chars);
+
+// Replaces the password in a database URL or libpq key=value string with ***.
+// Works on URLs that do not parse too: anything between "://user:" and the last "@"
+// of the authority, and any password=... pair, is hidden.
+std::string redact_url(std::string_view url);
+
+// Splits s on sep, keeping empty parts.
+std::vector<std::string> split(std::string_view s, char sep);
+
+}  // namespace sqlmig::util

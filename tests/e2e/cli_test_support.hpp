@@ -1,0 +1,47 @@
+#pragma once
+// Helpers for end-to-end tests: a temporary project folder, running the built
+// sqlmig binary in it, and reading the resulting SQLite database directly.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sqlmig::test {
+
+struct Result {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+class Project {
+public:
+    // A fresh folder with config.toml pointing at data/app.db and an empty migrations/.
+    Project();
+    ~Project();
+    Project(const Project&) = delete;
+    Project& operator=(const Project&) = delete;
+
+    const std::filesystem::path& dir() const { return m_dir; }
+    std::filesystem::path db_path() const { return m_dir / "data" / "app.db"; }
+
+    // Writes migrations/<name> (or any path relative to the project with write_file).
+    void migration(const std::string& name, const std::string& sql);
+    void write_file(const std::string& relative, const std::string& text);
+
+    // Runs sqlmig with args (each shell-quoted) in the project folder.
+    Result run(const std::vector<std::string>& args, const std::string& env = "") const;
+
+    // Runs a query on the database and returns the first column of each row joined by ','.
+    std::string query(const std::string& sql) const;
+
+private:
+    std::filesystem::path m_dir;
+};
+
+std::string shell_quote(const std::string& s);
+
+// Path of the real-world migration corpus, or "" when not present.
+std::filesystem::path corpus_dir();
+
+}  // namespace sqlmig::test

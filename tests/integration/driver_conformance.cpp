@@ -1,0 +1,145 @@
+// The Driver contract, checked the same way against every driver.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "db/driver.hpp"
+
+using namespace sqlmig;
+namespace fs = std::filesystem;
+
+namespace {
+
+core::Statement statement(const std::string& text, std::uint32_t line = 1) {
+    core::Statement s;
+    s.text = text;
+    s.start = {line, 1};
+    return s;
+}
+
+core::AppliedRow row(const std::string& version) {
+    core::AppliedRow r;
+    r.version = *core::Version::parse(version);
+    r.name = "n" + version;
+    r.checksum = "sha256:abc";
+    r.applied_at = "2026-01-01T00:00:00Z";
+    return r;
+}
+
+class DriverConformance : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        m_dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(m_dir);
+        fs::create_directories(m_dir);
+    }
+    void TearDown() override { fs::remove_all(m_dir); }
+
+    db::ConnectOptions options() {
+        db::ConnectOptions o;
+        o.url = core::parse_database_url("sqlite:///" + (m_dir / "test.db").string(), "/");
+        o.table = core::parse_table_name("sqlmig_migrations");
+        return o;
+    }
+    std::unique_ptr<db::Driver> connect() { return db::make_driver(options()); }
+
+    fs::path m_dir;
+};
+
+}  // namespace
+
+TEST_P(DriverConformance, ReadsNoRowsBeforeTheTableExists) {
+    auto d = connect();
+    EXPECT_TRUE(d->read_applied().empty());
+    d->ensure_tracking_table();
+    d->ensure_tracking_table();  // idempotent
+    EXPECT_TRUE(d->read_applied().empty());
+}
+
+TEST_P(DriverConformance, CommitsStatementsWithTheirTrackingRow) {
+    auto d = connect();
+    const core::TableName table = core::parse_table_name("sqlmig_migrations");
+    d->ensure_tracking_table();
+    d->begin();
+    d->execute(statement("CREATE TABLE t (a int)"));
+    d->execute(statement("INSERT INTO t VALUES (1)"));
+    d->flush();
+    d->execute_internal(core::upsert_row_sql(table, row("7"), d->dialect()));
+    d->commit();
+    const auto rows = d->read_applied();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].version.canonical(), "7");
+    EXPECT_EQ(rows[0].checksum, "sha256:abc");
+    EXPECT_EQ(rows[0].state, "applied");
+}
+
+TEST_P(DriverConformance, RollbackLeavesNothingBehind) {
+    auto d = connect();
+    d->ensure_tracking_table();
+    d->begin();
+    d->execute(statement("CREATE TABLE t (a int)"));
+    d->execute_internal(core::upsert_row_sql(core::parse_table_name("sqlmig_migrations"), row("1"), d->dialect()));
+    d->rollback();
+    EXPECT_FALSE(d->in_transaction());
+    EXPECT_TRUE(d->read_applied().empty());
+    d->begin();
+    d->execute(statement("CREATE TABLE t (a int)"));  // would fail if the first one had stayed
+    d->flush();
+    d->commit();
+    d->rollback();  // no transaction open: a no-op
+}
+
+TEST_P(DriverConformance, ReportsTheFailingStatementWithAPosition) {
+    auto d = connect();
+    d->begin();
+    d->execute(statement("CREATE TABLE t (a int)", 1));
+    try {
+        d->execute(statement("SELECT nosuchcolumn FROM t", 5));
+        d->flush();
+        FAIL() << "expected a StatementError";
+    } catch (const db::StatementError& e) {
+        EXPECT_EQ(e.statement.start.line, 5u);
+        EXPECT_NE(std::string(e.what()).find("nosuchcolumn"), std::string::npos) << e.what();
+        EXPECT_EQ(e.position, 8) << "position of 'nosuchcolumn' in the statement";
+    }
+    d->rollback();
+}
+
+TEST_P(DriverConformance, UpsertReplacesAFailedMarkAndDeleteRemoves) {
+    auto d = connect();
+    const auto table = core::parse_table_name("sqlmig_migrations");
+    d->ensure_tracking_table();
+    auto failed = row("3");
+    failed.state = "failed";
+    failed.failure = "f.sql:1:1: boom";
+    d->execute_internal(core::upsert_row_sql(table, failed, d->dialect()));
+    EXPECT_EQ(d->read_applied().at(0).failure, "f.sql:1:1: boom");
+    d->execute_internal(core::upsert_row_sql(table, row("3"), d->dialect()));
+    auto rows = d->read_applied();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].state, "applied");
+    EXPECT_EQ(rows[0].failure, "");
+    d->execute_internal(core::delete_row_sql(table, *core::Version::parse("003"), d->dialect()));
+    EXPECT_TRUE(d->read_applied().empty());
+}
+
+TEST_P(DriverConformance, LockIsExclusiveAcrossConnections) {
+    auto first = connect();
+    auto second = connect();
+    first->acquire_lock(std::chrono::milliseconds(1000));
+    EXPECT_THROW(second->acquire_lock(std::chrono::milliseconds(200)), LockError);
+    first->release_lock();
+    EXPECT_NO_THROW(second->acquire_lock(std::chrono::milliseconds(1000)));
+    second->release_lock();
+}
+
+TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
+    auto o = options();
+    o.read_only = true;
+    auto d = db::make_driver(o);
+    EXPECT_TRUE(d->read_applied().empty());
+    EXPECT_FALSE(fs::exists(m_dir / "test.db"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::Values("sqlite"));

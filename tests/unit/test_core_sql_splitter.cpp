@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include "core/sql_splitter.hpp"
+
+using namespace sqlmig::core;
+
+namespace {
+
+std::vector<Statement> split_all(const std::string& sql, Dialect dialect, std::size_t chunk = 0) {
+    SqlSplitter s(dialect);
+    std::vector<Statement> out;
+    const std::size_t step = chunk ? chunk : sql.size() + 1;
+    for (std::size_t i = 0; i < sql.size(); i += step) {
+        s.feed(std::string_view(sql).substr(i, step));
+        while (auto st = s.next()) {
+            out.push_back(*st);
+        }
+    }
+    s.finish();
+    while (auto st = s.next()) {
+        out.push_back(*st);
+    }
+    return out;
+}
+
+std::vector<std::string> texts(const std::vector<Statement>& v) {
+    std::vector<std::string> out;
+    for (const auto& s : v) {
+        out.push_back(s.text);
+    }
+    return out;
+}
+
+struct Case {
+    const char* label;
+    Dialect dialect;
+    std::string sql;
+    std::vector<std::string> expected;
+};
+
+const std::vector<Case>& cases() {
+    static const std::vector<Case> c = {
+        {"simple", Dialect::postgres, "SELECT 1; SELECT 2;", {"SELECT 1", "SELECT 2"}},
+        {"last without semicolon", Dialect::postgres, "SELECT 1;\nSELECT 2", {"SELECT 1", "SELECT 2"}},
+        {"comments only", Dialect::postgres, "-- nothing\n/* here */\n", {}},
+        {"empty statements", Dialect::postgres, ";;\n; SELECT 1;;", {"SELECT 1"}},
+        {"quote with doubled quote", Dialect::postgres, "SELECT 'a;''b'; SELECT 2", {"SELECT 'a;''b'", "SELECT 2"}},
+        {"E string with backslash quote", Dialect::postgres, "SELECT E'a\\';b'; SELECT 2",
+         {"SELECT E'a\\';b'", "SELECT 2"}},
+        {"standard string keeps backslash", Dialect::postgres, "SELECT 'a\\'; SELECT 2", {"SELECT 'a\\'", "SELECT 2"}},
+        {"U& string", Dialect::postgres, "SELECT U&'d\\0061t;a'; SELECT 2", {"SELECT U&'d\\0061t;a'", "SELECT 2"}},
+        {"quoted identifier", Dialect::postgres, "CREATE TABLE \"a;\"\"b\" (x int); SELECT 2",
+         {"CREATE TABLE \"a;\"\"b\" (x int)", "SELECT 2"}},
+        {"dollar quote", Dialect::postgres, "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql; SELECT 2",
+         {"CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", "SELECT 2"}},
+        {"tagged dollar quote with nested other tag", Dialect::postgres,
+         "DO $outer$ BEGIN EXECUTE $inner$ SELECT 1; $inner$; END $outer$; SELECT 2",
+         {"DO $outer$ BEGIN EXECUTE $inner$ SELECT 1; $inner$; END $outer$", "SELECT 2"}},
+        {"dollar inside a string is not a quote", Dialect::postgres,
+         "SELECT '$.CVSS.nvd.V3Score'; SELECT $$ '$.x' ; $$; SELECT 3",
+         {"SELECT '$.CVSS.nvd.V3Score'", "SELECT $$ '$.x' ; $$", "SELECT 3"}},
+        {"positional parameter is not a quote", Dialect::postgres,
+         "CREATE FUNCTION f(int) RETURNS int AS 'SELECT $1' LANGUAGE sql; SELECT 2",
+         {"CREATE FUNCTION f(int) RETURNS int AS 'SELECT $1' LANGUAGE sql", "SELECT 2"}},
+        {"dollar in identifier", Dialect::postgres, "SELECT a$b$ FROM t; SELECT 2", {"SELECT a$b$ FROM t", "SELECT 2"}},
+        {"line comment with semicolon", Dialect::postgres, "SELECT 1 -- a;b\n; SELECT 2", {"SELECT 1", "SELECT 2"}},
+        {"nested block comments", Dialect::postgres, "SELECT /* a /* b; */ c; */ 1; SELECT 2",
+         {"SELECT /* a /* b; */ c; */ 1", "SELECT 2"}},
+        {"begin atomic body", Dialect::postgres,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END; "
+         "SELECT 3",
+         {"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END",
+          "SELECT 3"}},
+        {"own transaction", Dialect::postgres, "BEGIN;\nCREATE TABLE t (x int);\nCOMMIT;",
+         {"BEGIN", "CREATE TABLE t (x int)", "COMMIT"}},
+        {"semicolon in parentheses", Dialect::postgres, "CREATE RULE r AS ON INSERT TO t DO (SELECT 1; SELECT 2); SELECT 3",
+         {"CREATE RULE r AS ON INSERT TO t DO (SELECT 1; SELECT 2)", "SELECT 3"}},
+        {"sqlite trigger body", Dialect::sqlite,
+         "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; DELETE FROM b; END; SELECT 2",
+         {"CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = CASE WHEN 1 THEN 2 END; DELETE FROM b; END",
+          "SELECT 2"}},
+        {"sqlite temp trigger", Dialect::sqlite, "CREATE TEMP TRIGGER t BEFORE DELETE ON a BEGIN SELECT 1; END;SELECT 2",
+         {"CREATE TEMP TRIGGER t BEFORE DELETE ON a BEGIN SELECT 1; END", "SELECT 2"}},
+        {"sqlite brackets and backticks", Dialect::sqlite, "SELECT [a;b], `c;d` FROM t; SELECT 2",
+         {"SELECT [a;b], `c;d` FROM t", "SELECT 2"}},
+        {"sqlite has no dollar quotes", Dialect::sqlite, "SELECT $a; SELECT 2", {"SELECT $a", "SELECT 2"}},
+        {"sqlite own transaction", Dialect::sqlite,
+         "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE t (x);\nCOMMIT;\nPRAGMA foreign_keys=ON;",
+         {"PRAGMA foreign_keys=OFF", "BEGIN", "CREATE TABLE t (x)", "COMMIT", "PRAGMA foreign_keys=ON"}},
+        {"crlf and utf8", Dialect::postgres, "INSERT INTO t VALUES ('héllo; wörld');\r\nSELECT 2\r\n",
+         {"INSERT INTO t VALUES ('héllo; wörld')", "SELECT 2"}},
+    };
+    return c;
+}
+
+}  // namespace
+
+TEST(SqlSplitter, SplitsEveryCaseTheSameWayWhateverTheChunking) {
+    for (const auto& c : cases()) {
+        for (std::size_t chunk : {0, 1, 2, 3, 7}) {
+            EXPECT_EQ(texts(split_all(c.sql, c.dialect, chunk)), c.expected) << c.label << ", chunk " << chunk;
+        }
+    }
+}
+
+TEST(SqlSplitter, RecordsLineAndColumnInCharacters) {
+    const auto v = split_all("-- header\n\nSELECT 1;  SELECT 'é';\n  /* c */ SELECT\n 3", Dialect::postgres, 4);
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[0].start.line, 3u);
+    EXPECT_EQ(v[0].start.column, 1u);
+    EXPECT_EQ(v[1].start.line, 3u);
+    EXPECT_EQ(v[1].start.column, 12u);
+    EXPECT_EQ(v[2].start.line, 4u);
+    EXPECT_EQ(v[2].start.column, 11u);
+}
+
+TEST(SqlSplitter, LocatesAPositionInsideAStatement) {
+    const auto v = split_all("\n  SELECT 'é',\n    bogus;", Dialect::postgres);
+    ASSERT_EQ(v.size(), 1u);
+    // "bogus" is character 16 (0-based) of the statement text: SELECT 'é',\n    bogus
+    const Position p = locate_in_statement(v[0], 16);
+    EXPECT_EQ(p.line, 3u);
+    EXPECT_EQ(p.column, 5u);
+}
+
+TEST(SqlSplitter, CollectsLeadingWordsUpperCased) {
+    const auto v = split_all("create /* x */ unique index concurrently idx on t (a);", Dialect::postgres);
+    ASSERT_EQ(v.size(), 1u);
+    const std::vector<std::string> expected = {"CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", "IDX", "ON", "T", "A"};
+    EXPECT_EQ(v[0].words, expected);
+}
+
+TEST(SqlSplitter, ReportsUnterminatedConstructsWithTheirStart) {
+    SqlSplitter s(Dialect::postgres);
+    s.feed("SELECT 1;\nSELECT $body$ never closed;\n");
+    s.finish();
+    while (s.next()) {
+    }
+    ASSERT_TRUE(s.unterminated());
+    EXPECT_EQ(s.unterminated()->start.line, 2u);
+    EXPECT_EQ(s.unterminated()->start.column, 8u);
+    EXPECT_NE(s.unterminated()->what.find("$body$"), std::string::npos);
+}
+
+TEST(SqlSplitter, StreamsManyStatementsFedOneByOne) {
+    SqlSplitter s(Dialect::postgres);
+    std::size_t count = 0;
+    const std::string stmt = "INSERT INTO t VALUES (1, 'some text; here');\n";
+    for (int i = 0; i < 20000; ++i) {
+        s.feed(stmt);
+        while (s.next()) {
+            ++count;
+        }
+    }
+    s.finish();
+    while (s.next()) {
+        ++count;
+    }
+    EXPECT_EQ(count, 20000u);
+    EXPECT_FALSE(s.unterminated());
+}

@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include "core/statement_kind.hpp"
+#include "util/error.hpp"
+
+using namespace sqlmig::core;
+
+namespace {
+
+Statement stmt(const std::string& sql, Dialect d = Dialect::postgres) {
+    SqlSplitter s(d);
+    s.feed(sql);
+    s.finish();
+    return *s.next();
+}
+
+FileAnalysis analyse(const std::string& sql, Dialect d = Dialect::postgres, int server_version = 150000) {
+    SqlSplitter s(d);
+    s.feed(sql);
+    s.finish();
+    FileAnalysis a(d, server_version);
+    while (auto st = s.next()) {
+        a.add(*st);
+    }
+    return a;
+}
+
+}  // namespace
+
+TEST(StatementKind, RecognisesTransactionControl) {
+    EXPECT_EQ(classify(stmt("BEGIN"), Dialect::postgres), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("begin transaction isolation level serializable"), Dialect::postgres),
+              StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("START TRANSACTION"), Dialect::postgres), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("COMMIT"), Dialect::postgres), StatementKind::transaction_end);
+    EXPECT_EQ(classify(stmt("END"), Dialect::postgres), StatementKind::transaction_end);
+    EXPECT_EQ(classify(stmt("ROLLBACK"), Dialect::postgres), StatementKind::transaction_abort);
+    EXPECT_EQ(classify(stmt("ROLLBACK TO SAVEPOINT a"), Dialect::postgres), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("COMMIT PREPARED 'x'"), Dialect::postgres), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("DO $$ BEGIN NULL; END $$"), Dialect::postgres), StatementKind::ordinary);
+}
+
+TEST(StatementKind, RecognisesStatementsRefusedInATransaction) {
+    for (const char* sql : {"CREATE INDEX CONCURRENTLY i ON t (a)", "create unique index concurrently i on t (a)",
+                            "DROP INDEX CONCURRENTLY IF EXISTS i", "REINDEX TABLE CONCURRENTLY t", "VACUUM t",
+                            "ALTER SYSTEM SET work_mem = '1MB'", "CREATE DATABASE d", "DROP TABLESPACE s"}) {
+        EXPECT_EQ(classify(stmt(sql), Dialect::postgres, 150000), StatementKind::non_transactional) << sql;
+    }
+    EXPECT_EQ(classify(stmt("CREATE INDEX i ON t (a)"), Dialect::postgres), StatementKind::ordinary);
+    // ALTER TYPE ... ADD VALUE runs in a transaction from PostgreSQL 12 on.
+    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), Dialect::postgres, 110000),
+              StatementKind::non_transactional);
+    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), Dialect::postgres, 150000), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("VACUUM", Dialect::sqlite), Dialect::sqlite), StatementKind::non_transactional);
+}
+
+TEST(FileAnalysis, DecidesTheTransactionMode) {
+    EXPECT_EQ(analyse("CREATE TABLE t (a int); CREATE INDEX i ON t (a);").decide("f", false), TransactionMode::wrapped);
+    EXPECT_EQ(analyse("BEGIN; CREATE TABLE t (a int); COMMIT;").decide("f", false), TransactionMode::own);
+    EXPECT_EQ(analyse("CREATE INDEX CONCURRENTLY i ON t (a);").decide("f", false), TransactionMode::none);
+    EXPECT_EQ(analyse("CREATE TABLE t (a int);").decide("f", true), TransactionMode::none);
+    EXPECT_EQ(analyse("").decide("f", false), TransactionMode::wrapped);
+}
+
+TEST(FileAnalysis, RefusesAMixWithoutTheDirectiveNamingTheStatement) {
+    const auto a = analyse("CREATE TABLE t (a int);\n  CREATE INDEX CONCURRENTLY i ON t (a);");
+    try {
+        a.decide("migrations/004_x.up.sql", false);
+        FAIL() << "expected a MigrationFileError";
+    } catch (const sqlmig::MigrationFileError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("migrations/004_x.up.sql:2:3"), std::string::npos) << what;
+        EXPECT_NE(what.find("sqlmig:no-transaction"), std::string::npos) << what;
+    }
+    EXPECT_EQ(a.decide("f", true), TransactionMode::none);
+}
+
+TEST(FileAnalysis, FindsTheDirectiveOnTheFirstLineOnly) {
+    EXPECT_TRUE(has_no_transaction_directive("-- sqlmig:no-transaction\nVACUUM;"));
+    EXPECT_TRUE(has_no_transaction_directive("\xEF\xBB\xBF-- sqlmig:no-transaction  \r\nVACUUM;"));
+    EXPECT_FALSE(has_no_transaction_directive("VACUUM;\n-- sqlmig:no-transaction\n"));
+    EXPECT_FALSE(has_no_transaction_directive("-- sqlmig:no-transactions\n"));
+}

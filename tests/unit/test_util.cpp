@@ -1,0 +1,36 @@
+#include <gtest/gtest.h>
+
+#include "util/json.hpp"
+#include "util/text.hpp"
+
+using namespace sqlmig::util;
+
+TEST(RedactUrl, HidesPasswordsInEveryForm) {
+    EXPECT_EQ(redact_url("postgres://app:s3cret@db/app"), "postgres://app:***@db/app");
+    EXPECT_EQ(redact_url("postgresql://app:p%40ss@db:5432/app?sslmode=require"),
+              "postgresql://app:***@db:5432/app?sslmode=require");
+    EXPECT_EQ(redact_url("postgres://app:a@b@db/app"), "postgres://app:***@db/app");
+    EXPECT_EQ(redact_url("postgres://db/app?user=x&password=hunter2&sslmode=disable"),
+              "postgres://db/app?user=x&password=***&sslmode=disable");
+    EXPECT_EQ(redact_url("host=db password=hunter2 dbname=app"), "host=db password=*** dbname=app");
+    EXPECT_EQ(redact_url("host=db password = 'hun ter2' dbname=app"), "host=db password = *** dbname=app");
+    EXPECT_EQ(redact_url("postgres://app@db/app"), "postgres://app@db/app");
+    EXPECT_EQ(redact_url("sqlite:///data/app.db"), "sqlite:///data/app.db");
+}
+
+TEST(Printable, EscapesControlBytesKeepsUtf8) {
+    EXPECT_EQ(printable("a\nb\x1b[31m"), "a\\x0ab\\x1b[31m");
+    EXPECT_EQ(printable("héllo"), "héllo");
+}
+
+TEST(Shorten, CutsOnCharactersAndFoldsSpace) {
+    EXPECT_EQ(shorten("SELECT\n   1", 20), "SELECT 1");
+    EXPECT_EQ(shorten("ééééé", 3), "ééé...");
+}
+
+TEST(Json, EscapesAndKeepsKeyOrder) {
+    Json doc = Json::object();
+    doc.set("b", 1).set("a", "x\"\n\x01").set("n", nullptr).set("l", Json(Json::Array{true, "é"}));
+    EXPECT_EQ(doc.dump(-1), R"({"b":1,"a":"x\"\n\u0001","n":null,"l":[true,"é"]})");
+    EXPECT_EQ(json_quote("\xff"), "\"\\ufffd\"");
+}
