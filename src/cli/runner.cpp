@@ -154,12 +154,14 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             : e.statement.start;
         const std::string where = step.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
         m_driver.execute_internal(tracking_sql(step, ms_since(start), where + ": " + std::string(util::trim(e.what()))));
+        m_driver.flush();
         fail(step, e, step_title(step) + " ran partway and cannot be rolled back; it is marked failed. Fix the database "
                       "by hand, then run 'sqlmig repair'");
     }
     const std::int64_t duration = ms_since(start);
     // Between the file's own commit and this row there is a short window; see docs/migrations.md.
     m_driver.execute_internal(tracking_sql(step, duration, ""));
+    m_driver.flush();
     return duration;
 }
 

@@ -1,5 +1,6 @@
 #include "db/driver.hpp"
 
+#include "db/postgres_driver.hpp"
 #include "db/sqlite_driver.hpp"
 
 namespace sqlmig::db {
@@ -7,9 +8,9 @@ namespace sqlmig::db {
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options) {
     switch (options.url.backend) {
     case core::Backend::sqlite: return make_sqlite_driver(options);
-    case core::Backend::postgres: break;
+    case core::Backend::postgres: return make_postgres_driver(options);
     }
-    throw DbError("PostgreSQL support is not built yet: " + options.url.redacted());
+    throw DbError("unsupported database: " + options.url.redacted());
 }
 
 }  // namespace sqlmig::db

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "db/driver.hpp"
+#include "support/pg_database.hpp"
 
 using namespace sqlmig;
 namespace fs = std::filesystem;
@@ -29,6 +30,9 @@ core::AppliedRow row(const std::string& version) {
 class DriverConformance : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
+        if (GetParam() == "postgres") {
+            m_pg = std::make_unique<test::PgDatabase>();
+        }
         m_dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(m_dir);
@@ -38,13 +42,14 @@ protected:
 
     db::ConnectOptions options() {
         db::ConnectOptions o;
-        o.url = core::parse_database_url("sqlite:///" + (m_dir / "test.db").string(), "/");
+        o.url = core::parse_database_url(m_pg ? m_pg->url() : "sqlite:///" + (m_dir / "test.db").string(), "/");
         o.table = core::parse_table_name("sqlmig_migrations");
         return o;
     }
     std::unique_ptr<db::Driver> connect() { return db::make_driver(options()); }
 
     fs::path m_dir;
+    std::unique_ptr<test::PgDatabase> m_pg;
 };
 
 }  // namespace
@@ -139,7 +144,12 @@ TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
     o.read_only = true;
     auto d = db::make_driver(o);
     EXPECT_TRUE(d->read_applied().empty());
-    EXPECT_FALSE(fs::exists(m_dir / "test.db"));
+    if (m_pg) {
+        EXPECT_EQ(m_pg->query("SELECT count(*) FROM pg_tables WHERE tablename = 'sqlmig_migrations'"), "0");
+    } else {
+        EXPECT_FALSE(fs::exists(m_dir / "test.db"));
+    }
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::Values("sqlite"));
+INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });

@@ -1,0 +1,367 @@
+#include "db/postgres_driver.hpp"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "util/text.hpp"
+
+namespace sqlmig::db {
+
+namespace {
+
+constexpr std::size_t k_batch_bytes = 256 * 1024;
+
+struct PgFinish {
+    void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgClear {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+using Connection = std::unique_ptr<PGconn, PgFinish>;
+using Result = std::unique_ptr<PGresult, PgClear>;
+
+std::string field(const PGresult* r, int code) {
+    const char* v = PQresultErrorField(r, code);
+    return v ? v : "";
+}
+
+std::size_t char_count(std::string_view s) {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+// FNV-1a: a stable 64-bit advisory lock key from the tracking table's name.
+std::int64_t lock_key(const std::string& name) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : "sqlmig:" + name) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return static_cast<std::int64_t>(h);
+}
+
+void log_notice(void*, const PGresult* r) {
+    const std::string severity = field(r, PG_DIAG_SEVERITY);
+    const std::string message = field(r, PG_DIAG_MESSAGE_PRIMARY);
+    if (severity == "WARNING") {
+        spdlog::warn("server: {}", message);
+    } else {
+        spdlog::info("server {}: {}", severity, message);
+    }
+}
+
+DbError error_from(const PGresult* r, PGconn* conn) {
+    std::string primary = r ? field(r, PG_DIAG_MESSAGE_PRIMARY) : "";
+    if (primary.empty()) {
+        primary = std::string(util::trim(PQerrorMessage(conn)));
+    }
+    const std::string severity = r ? field(r, PG_DIAG_SEVERITY) : "";
+    DbError e((severity.empty() ? "ERROR" : severity) + ": " + primary);
+    if (r) {
+        e.sqlstate = field(r, PG_DIAG_SQLSTATE);
+        e.detail = field(r, PG_DIAG_MESSAGE_DETAIL);
+        e.hint = field(r, PG_DIAG_MESSAGE_HINT);
+        e.context = field(r, PG_DIAG_CONTEXT);
+        const std::string pos = field(r, PG_DIAG_STATEMENT_POSITION);
+        e.position = pos.empty() ? 0 : std::atoi(pos.c_str());
+    }
+    if (e.sqlstate == "25001" && e.hint.empty()) {
+        e.hint = "this statement cannot run inside a transaction; start the file with '-- sqlmig:no-transaction' "
+                 "(and keep such statements in a migration of their own)";
+    }
+    return e;
+}
+
+class PostgresDriver final : public Driver {
+public:
+    explicit PostgresDriver(const ConnectOptions& options) : m_options(options) {
+        connect();
+        m_lock_key = lock_key(m_options.table.display());
+    }
+
+    ~PostgresDriver() override {
+        rollback();
+        release_lock();
+    }
+
+    core::Dialect dialect() const override { return core::Dialect::postgres; }
+    int server_version() const override { return PQserverVersion(m_conn.get()); }
+
+    void acquire_lock(std::chrono::milliseconds timeout) override {
+        if (m_locked) {
+            return;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(m_lock_key) + ")";
+        for (;;) {
+            if (scalar(sql) == "t") {
+                m_locked = true;
+                return;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                throw LockError("another session holds the migration lock of " + m_options.table.display() + " on " +
+                                m_options.url.redacted() + lock_holder() + "; waited " +
+                                std::to_string(timeout.count() / 1000) +
+                                " s (raise --lock-timeout, or wait for the other run to finish)");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+
+    void release_lock() noexcept override {
+        if (m_locked && m_conn && PQstatus(m_conn.get()) == CONNECTION_OK) {
+            Result r(PQexec(m_conn.get(), ("SELECT pg_advisory_unlock(" + std::to_string(m_lock_key) + ")").c_str()));
+        }
+        m_locked = false;
+    }
+
+    void ensure_tracking_table() override {
+        if (table_exists()) {
+            return;  // CREATE ... IF NOT EXISTS would print a NOTICE on every run
+        }
+        if (const std::string schema = core::create_schema_sql(m_options.table); !schema.empty()) {
+            exec_now(schema);
+        }
+        exec_now(core::create_table_sql(m_options.table));
+    }
+
+    std::vector<core::AppliedRow> read_applied() override {
+        if (!table_exists()) {
+            return {};
+        }
+        Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table).c_str()));
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            DbError e = error_from(r.get(), m_conn.get());
+            throw DbError("cannot read the tracking table " + m_options.table.display() + ": " + e.what());
+        }
+        std::vector<core::AppliedRow> rows;
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            rows.push_back(row_from(r.get(), i));
+        }
+        return rows;
+    }
+
+    void begin() override { queue("BEGIN", std::nullopt); }
+
+    void commit() override {
+        queue("COMMIT", std::nullopt);
+        try {
+            flush();
+        } catch (const DbError&) {
+            if (PQstatus(m_conn.get()) != CONNECTION_OK) {
+                throw DbError("the connection to " + m_options.url.redacted() +
+                              " was lost during COMMIT; whether the migration was applied is unknown. "
+                              "Run 'sqlmig status' once the database is reachable");
+            }
+            throw;
+        }
+    }
+
+    void rollback() noexcept override {
+        m_queue.clear();
+        m_queued_bytes = 0;
+        if (m_conn && PQstatus(m_conn.get()) == CONNECTION_OK &&
+            PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE) {
+            Result r(PQexec(m_conn.get(), "ROLLBACK"));
+        }
+    }
+
+    bool in_transaction() override {
+        flush();
+        return PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE;
+    }
+
+    void execute(const core::Statement& statement) override {
+        queue(statement.text, statement);
+        if (m_queued_bytes >= k_batch_bytes) {
+            flush();
+        }
+    }
+
+    void execute_internal(const std::string& sql) override { queue(sql, std::nullopt); }
+
+    // Sends the queue as one multi-statement message; each statement returns its
+    // own result, in order, so the first error names the statement that failed.
+    void flush() override {
+        if (m_queue.empty()) {
+            return;
+        }
+        std::string query;
+        query.reserve(m_queued_bytes + m_queue.size() * 2);
+        std::vector<std::size_t> char_starts;
+        std::size_t chars = 0;
+        for (const auto& item : m_queue) {
+            char_starts.push_back(chars);
+            query += item.sql;
+            query += ";\n";
+            chars += char_count(item.sql) + 2;
+        }
+        auto items = std::move(m_queue);
+        m_queue.clear();
+        m_queued_bytes = 0;
+        if (!PQsendQuery(m_conn.get(), query.c_str())) {
+            throw connection_error("cannot send to");
+        }
+        std::size_t index = 0;
+        std::optional<DbError> failure;
+        std::size_t failed_index = 0;
+        while (PGresult* raw = PQgetResult(m_conn.get())) {
+            Result r(raw);
+            const auto status = PQresultStatus(r.get());
+            if (status == PGRES_COPY_IN) {
+                PQputCopyEnd(m_conn.get(), "sqlmig does not send COPY ... FROM STDIN data");
+                continue;
+            }
+            if (status == PGRES_COPY_OUT) {
+                char* buf = nullptr;
+                while (PQgetCopyData(m_conn.get(), &buf, 0) > 0) {
+                    PQfreemem(buf);
+                }
+                continue;
+            }
+            if (status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR) {
+                if (!failure) {
+                    failure = error_from(r.get(), m_conn.get());
+                    failed_index = std::min(index, items.size() - 1);
+                }
+                continue;
+            }
+            ++index;
+        }
+        if (PQstatus(m_conn.get()) != CONNECTION_OK) {
+            throw connection_error("lost the connection to");
+        }
+        if (!failure) {
+            return;
+        }
+        const Item& failed = items[failed_index];
+        if (failure->position > 0) {
+            failure->position -= static_cast<int>(char_starts[failed_index]);
+        }
+        if (failed.statement) {
+            throw StatementError(*failure, *failed.statement);
+        }
+        throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.sql, 80) + ")");
+    }
+
+private:
+    struct Item {
+        std::string sql;
+        std::optional<core::Statement> statement;  // empty for sqlmig's own statements
+    };
+
+    void connect() {
+        const std::string app = "sqlmig";
+        const std::string timeout = m_options.connect_timeout_s ? std::to_string(*m_options.connect_timeout_s) : "";
+        std::vector<const char*> keys = {"dbname", "application_name"};
+        std::vector<const char*> values = {m_options.url.raw.c_str(), app.c_str()};
+        if (!timeout.empty()) {
+            keys.push_back("connect_timeout");
+            values.push_back(timeout.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+        // expand_dbname=1: the URL or key=value string is parsed by libpq itself.
+        m_conn.reset(PQconnectdbParams(keys.data(), values.data(), 1));
+        if (!m_conn) {
+            throw DbError("cannot connect to " + m_options.url.redacted() + ": out of memory");
+        }
+        if (PQstatus(m_conn.get()) != CONNECTION_OK) {
+            const std::string reason(util::trim(PQerrorMessage(m_conn.get())));
+            throw DbError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
+        }
+        PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
+        if (m_options.lock_timeout) {
+            exec_now("SET lock_timeout = '" + std::to_string(m_options.lock_timeout->count()) + "ms'");
+        }
+        if (m_options.statement_timeout) {
+            exec_now("SET statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) + "ms'");
+        }
+    }
+
+    bool table_exists() {
+        return scalar("SELECT to_regclass(" + core::sql_literal(m_options.table.quoted(), core::Dialect::postgres) +
+                      ") IS NOT NULL") == "t";
+    }
+
+    void queue(const std::string& sql, std::optional<core::Statement> statement) {
+        m_queued_bytes += sql.size();
+        m_queue.push_back({sql, std::move(statement)});
+    }
+
+    void exec_now(const std::string& sql) {
+        queue(sql, std::nullopt);
+        flush();
+    }
+
+    std::string scalar(const std::string& sql) {
+        flush();
+        Result r(PQexec(m_conn.get(), sql.c_str()));
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) < 1) {
+            DbError e = error_from(r.get(), m_conn.get());
+            throw DbError(std::string(e.what()) + " (while running: " + util::shorten(sql, 80) + ")");
+        }
+        return PQgetisnull(r.get(), 0, 0) ? "" : PQgetvalue(r.get(), 0, 0);
+    }
+
+    // " (held by pid 123, application_name 'sqlmig')" when the server shows it.
+    std::string lock_holder() {
+        const auto key = static_cast<std::uint64_t>(m_lock_key);
+        const std::string sql =
+            "SELECT a.pid || ', application_name ''' || coalesce(a.application_name, '') || '''' "
+            "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = " + std::to_string(key >> 32) +
+            " AND l.objid = " + std::to_string(key & 0xffffffffULL) + " AND l.objsubid = 1 LIMIT 1";
+        try {
+            const std::string who = scalar(sql);
+            return who.empty() ? "" : " (held by pid " + who + ")";
+        } catch (const DbError&) {
+            return "";
+        }
+    }
+
+    core::AppliedRow row_from(const PGresult* r, int i) {
+        const auto value = [&](int col) { return std::string(PQgetvalue(r, i, col)); };
+        core::AppliedRow row;
+        auto v = core::Version::parse(value(0));
+        if (!v) {
+            throw DbError("the tracking table " + m_options.table.display() + " has a row with version '" +
+                          util::printable(value(0)) + "', which is not a number; was it edited by hand?");
+        }
+        row.version = *v;
+        row.name = value(1);
+        row.checksum = value(2);
+        row.state = value(3);
+        row.applied_at = value(4);
+        row.duration_ms = std::atoll(PQgetvalue(r, i, 5));
+        row.applied_by = value(6);
+        row.failure = value(7);
+        row.backup = value(8);
+        return row;
+    }
+
+    DbError connection_error(const std::string& what) {
+        return DbError(what + " PostgreSQL at " + m_options.url.redacted() + ": " +
+                       std::string(util::trim(PQerrorMessage(m_conn.get()))));
+    }
+
+    ConnectOptions m_options;
+    Connection m_conn;
+    std::int64_t m_lock_key = 0;
+    bool m_locked = false;
+    std::vector<Item> m_queue;
+    std::size_t m_queued_bytes = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options) {
+    return std::make_unique<PostgresDriver>(options);
+}
+
+}  // namespace sqlmig::db

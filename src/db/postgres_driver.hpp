@@ -1,0 +1,19 @@
+#pragma once
+// The PostgreSQL driver, through libpq.
+//  - Statements are queued and sent several per simple-query message (up to
+//    k_batch_bytes), so a file of many small statements costs few round trips.
+//    Each statement yields its own result, which tells exactly which one failed;
+//    the server's error position is mapped back into that statement.
+//  - The run-wide lock is a session-level advisory lock, taken by polling
+//    pg_try_advisory_lock outside any transaction, so CREATE INDEX CONCURRENTLY
+//    never waits on it.
+
+#include <memory>
+
+#include "db/driver.hpp"
+
+namespace sqlmig::db {
+
+std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options);
+
+}  // namespace sqlmig::db
