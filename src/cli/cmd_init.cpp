@@ -1,15 +1,10 @@
 // init: a starting config.toml and migrations/ folder; never overwrites.
 
-#include <fcntl.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/files.hpp"
 #include "config/config.hpp"
 
 namespace sqlmig::cli {
@@ -27,17 +22,7 @@ void run_init(Context& ctx) {
         std::cout << "exists:  " << config_file.string() << " (left as it is)\n";
     } else {
         fs::create_directories(base, ec);
-        // O_EXCL: never overwrite, even if the file appeared since the check.
-        const int fd = ::open(config_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            throw ConfigError("cannot create " + config_file.string() + ": " + std::strerror(errno));
-        }
-        const std::string text = config::config_template();
-        const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-        ::close(fd);
-        if (!ok) {
-            throw ConfigError("cannot write " + config_file.string());
-        }
+        create_new_file(config_file, config::config_template());  // O_EXCL: never overwrites
         std::cout << "created: " << config_file.string() << '\n';
     }
     if (fs::is_directory(migrations, ec)) {

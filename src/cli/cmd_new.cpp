@@ -1,29 +1,16 @@
 // new NAME: the next pair of migration files.
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <ctime>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/files.hpp"
 #include "core/discovery.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
 
 namespace {
-
-std::string utc_timestamp_version() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
-    return buf;
-}
 
 // Spaces become '_'; anything that cannot be part of a file name is refused.
 std::string checked_name(const std::string& raw) {
@@ -43,24 +30,12 @@ std::string checked_name(const std::string& raw) {
     return name;
 }
 
-void create_file(const std::filesystem::path& path, const std::string& text) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw MigrationFileError("cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok) {
-        throw MigrationFileError("cannot write " + path.string());
-    }
-}
-
 void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
     const std::string name = checked_name(raw_name);
     const auto& migrations = ctx.catalog().migrations;
     core::Version version;
     if (timestamp) {
-        version = *core::Version::parse(utc_timestamp_version());
+        version = *core::Version::parse(utc_now("%Y%m%d%H%M%S"));
         if (!migrations.empty() && !(migrations.back().version < version)) {
             throw UsageError("the timestamp " + version.text() + " is not above the newest version " +
                              migrations.back().version.text() + "; wait a second, or use sequential numbers");
@@ -78,8 +53,8 @@ void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
     }
     const auto up = ctx.file_path(stem + ".up.sql");
     const auto down = ctx.file_path(stem + ".down.sql");
-    create_file(up, "-- " + stem + ": the change\n");
-    create_file(down, "-- " + stem + ": how to revert it\n");
+    create_new_file(up, "-- " + stem + ": the change\n");
+    create_new_file(down, "-- " + stem + ": how to revert it\n");
     std::cout << ctx.file_label(stem + ".up.sql") << '\n' << ctx.file_label(stem + ".down.sql") << '\n';
 }
 

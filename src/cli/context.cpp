@@ -167,12 +167,12 @@ std::string current_user_at_host() {
     return user + "@" + host;
 }
 
-std::string utc_now_iso8601() {
+std::string utc_now(const char* format) {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, format, &tm);
     return buf;
 }
 

@@ -62,7 +62,10 @@ private:
 // user@host of whoever runs sqlmig, for the tracking table.
 std::string current_user_at_host();
 
+// Now, UTC, formatted with strftime's format.
+std::string utc_now(const char* format);
+
 // Now, UTC, ISO 8601 with seconds: 2026-11-22T03:50:00Z.
-std::string utc_now_iso8601();
+inline std::string utc_now_iso8601() { return utc_now("%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace sqlmig::cli

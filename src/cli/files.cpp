@@ -59,6 +59,16 @@ void read_chunks(const fs::path& file, const std::function<void(std::string_view
     }
 }
 
+void create_new_file(const fs::path& file, const std::string& text) {
+    util::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) {
+        throw MigrationFileError("cannot create " + file.string() + ": " + std::strerror(errno));
+    }
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        throw MigrationFileError("cannot write " + file.string() + ": " + std::strerror(errno));
+    }
+}
+
 std::string file_checksum(const fs::path& file) {
     core::Checksummer sum;
     read_chunks(file, [&](std::string_view chunk) { sum.update(chunk); });

@@ -18,6 +18,9 @@ std::vector<std::string> list_folder(const std::filesystem::path& dir);
 // Calls sink with the file's bytes in chunks of bounded size. Throws MigrationFileError.
 void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
 
+// Creates file with text; never overwrites (O_EXCL). Throws MigrationFileError.
+void create_new_file(const std::filesystem::path& file, const std::string& text);
+
 // "sha256:<hex>" of a migration file (see core/checksum.hpp).
 std::string file_checksum(const std::filesystem::path& file);
 
