@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -56,7 +55,7 @@ void run_stamp(Context& ctx, const std::string& target) {
     util::Json recorded = util::Json::array();
     util::Json removed = util::Json::array();
     for (const auto* m : plan.record) {
-        const std::string sum = m->checksum.value_or(file_checksum(ctx.file_path(m->up_file)));
+        const std::string sum = ctx.up_checksum(*m);
         driver.execute_internal(core::upsert_row_sql(book.table, stamped_row(*m, sum), driver.dialect()));
         spdlog::info("recorded {} as applied (not run)", ctx.file_label(m->up_file));
         recorded.push(m->version.text());

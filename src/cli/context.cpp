@@ -97,13 +97,17 @@ const core::Catalog& Context::catalog() {
 
 void Context::checksum_applied(const std::vector<core::AppliedRow>& rows) {
     catalog();
+    auto& migrations = m_catalog->migrations;
     for (const auto& row : rows) {
-        for (auto& m : m_catalog->migrations) {
-            if (m.version == row.version && !m.checksum) {
-                m.checksum = file_checksum(file_path(m.up_file));
-            }
+        if (const core::Migration* found = core::find_migration(migrations, row.version)) {
+            auto& m = migrations[static_cast<std::size_t>(found - migrations.data())];
+            m.checksum = up_checksum(m);
         }
     }
+}
+
+std::string Context::up_checksum(const core::Migration& migration) {
+    return migration.checksum ? *migration.checksum : file_checksum(file_path(migration.up_file));
 }
 
 std::unique_ptr<db::Driver> Context::connect(bool read_only) {

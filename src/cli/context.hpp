@@ -42,6 +42,9 @@ public:
     // Fills in the checksum of each migration that has a tracking row (the ones validation needs).
     void checksum_applied(const std::vector<core::AppliedRow>& rows);
 
+    // The up file's checksum: the one already computed, or read from the file now.
+    std::string up_checksum(const core::Migration& migration);
+
     // Opens the configured database. read_only: create nothing (SQLite file, tracking table).
     std::unique_ptr<db::Driver> connect(bool read_only);
 

@@ -31,12 +31,16 @@ std::string step_title(const PreparedStep& s) {
     return s.step.migration->version.text() + "_" + util::printable(s.step.migration->name);
 }
 
+// Where in the file the error is: the server's position when it gave one, else the statement's start.
+core::Position error_position(const db::StatementError& e) {
+    return e.position > 0 ? core::locate_in_statement(e.statement, static_cast<std::size_t>(e.position - 1))
+                          : e.statement.start;
+}
+
 }  // namespace
 
 std::string describe_statement_error(const std::string& label, const db::StatementError& e) {
-    const core::Position pos = e.position > 0
-        ? core::locate_in_statement(e.statement, static_cast<std::size_t>(e.position - 1))
-        : e.statement.start;
+    const core::Position pos = error_position(e);
     std::string out = label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
                       std::string(util::trim(e.what()));
     if (!e.detail.empty()) {
@@ -69,7 +73,7 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
         p.check = check_file(p.path, p.label, m_driver.dialect(), m_driver.server_version());
         p.up_checksum = step.direction == core::Direction::up
             ? p.check.checksum
-            : step.migration->checksum.value_or(file_checksum(m_ctx.file_path(step.migration->up_file)));
+            : m_ctx.up_checksum(*step.migration);
         if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
             throw RefusedError(p.label + " runs " + mode_name(p.check.mode) +
                                ", so it cannot be part of --single-transaction; run without it");
@@ -149,9 +153,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
         if (!changed_something) {
             fail(step, e, "nothing of " + step_title(step) + " was applied (rolled back)");
         }
-        const core::Position pos = e.position > 0
-            ? core::locate_in_statement(e.statement, static_cast<std::size_t>(e.position - 1))
-            : e.statement.start;
+        const core::Position pos = error_position(e);
         const std::string where = step.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
         m_driver.execute_internal(tracking_sql(step, ms_since(start), where + ": " + std::string(util::trim(e.what()))));
         m_driver.flush();

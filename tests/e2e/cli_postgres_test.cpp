@@ -161,22 +161,18 @@ TEST(CliPostgres, EightConcurrentRunnersApplyEachMigrationOnce) {
 TEST(CliPostgres, LockTimeoutNamesTheHolderAndExitsFour) {
     PgProject p;
     p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
-    // Another run holds the lock: a psql session waits inside a migration.
+    // Another sqlmig run holds the lock while its migration sleeps.
     p.project.migration("002_slow.up.sql", "SELECT pg_sleep(4);\n");
     const std::string dir = shell_quote(p.project.dir().string());
     const std::string bin = shell_quote(SQLMIG_BINARY);
     const std::string cmd = "cd " + dir + " && (" + bin + " -q up >/dev/null 2>&1 &) ; sleep 1.5; " + bin +
                             " up --lock-timeout 1 2>lock.err; echo $? > lock.rc; wait";
     std::system(cmd.c_str());
-    std::ifstream rc(p.project.dir() / "lock.rc");
-    int code = -1;
-    rc >> code;
-    EXPECT_EQ(code, 4);
-    std::ifstream err(p.project.dir() / "lock.err");
-    const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
-    EXPECT_CONTAINS(text, "held by pid");
-    EXPECT_CONTAINS(text, "application_name 'sqlmig'");
-    sleep(4);
+    const Result r = p.project.outcome("lock");
+    EXPECT_EQ(r.code, 4);
+    EXPECT_CONTAINS(r.err, "held by pid");
+    EXPECT_CONTAINS(r.err, "application_name 'sqlmig'");
+    sleep(4);  // the detached first run must finish before its database is dropped
 }
 
 TEST(CliPostgres, SchemaQualifiedTrackingTableAndSessionTimeouts) {
@@ -191,14 +187,10 @@ TEST(CliPostgres, SchemaQualifiedTrackingTableAndSessionTimeouts) {
                              ">/dev/null 2>&1 & sleep 1; cd " + shell_quote(p.project.dir().string()) + " && " +
                              shell_quote(SQLMIG_BINARY) + " up 2>b.err; echo $? >b.rc; wait";
     std::system(hold.c_str());
-    std::ifstream rc(p.project.dir() / "b.rc");
-    int code = -1;
-    rc >> code;
-    EXPECT_EQ(code, 1);
-    std::ifstream err(p.project.dir() / "b.err");
-    const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
-    EXPECT_CONTAINS(text, "lock timeout");
-    EXPECT_CONTAINS(text, "55P03");
+    const Result r = p.project.outcome("b");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "lock timeout");
+    EXPECT_CONTAINS(r.err, "55P03");
 }
 
 TEST(CliPostgres, SqlOutputRunsInPsql) {

@@ -71,6 +71,13 @@ Result Project::run(const std::vector<std::string>& args, const std::string& env
     return r;
 }
 
+Result Project::outcome(const std::string& name) const {
+    Result r;
+    std::ifstream(m_dir / (name + ".rc")) >> r.code;
+    r.err = slurp(m_dir / (name + ".err"));
+    return r;
+}
+
 std::string Project::query(const std::string& sql) const {
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(db_path().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);

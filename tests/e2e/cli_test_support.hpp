@@ -32,6 +32,9 @@ public:
     // Runs sqlmig with args (each shell-quoted) in the project folder.
     Result run(const std::vector<std::string>& args, const std::string& env = "") const;
 
+    // Reads what a shell script run in the project left as <name>.rc (exit code) and <name>.err.
+    Result outcome(const std::string& name) const;
+
     // Runs a query on the database and returns the first column of each row joined by ','.
     std::string query(const std::string& sql) const;
 
