@@ -56,6 +56,7 @@ int run(int argc, char** argv) {
     setup_migrate(app, ctx);
     setup_inspect(app, ctx);
     setup_stamp(app, ctx);
+    setup_backup(app, ctx);
     try {
         app.parse(argc, argv);
         return 0;

@@ -110,7 +110,7 @@ std::string Context::up_checksum(const core::Migration& migration) {
     return migration.checksum ? *migration.checksum : file_checksum(file_path(migration.up_file));
 }
 
-std::unique_ptr<db::Driver> Context::connect(bool read_only) {
+db::ConnectOptions Context::connect_options(bool read_only) {
     const auto& cfg = config();
     if (cfg.database_url.empty()) {
         throw ConfigError("no database is configured; set [database] url in " + options.config_path +
@@ -131,8 +131,20 @@ std::unique_ptr<db::Driver> Context::connect(bool read_only) {
     opts.read_only = read_only;
     opts.lock_timeout = cfg.pg_lock_timeout;
     opts.statement_timeout = cfg.pg_statement_timeout;
+    return opts;
+}
+
+std::unique_ptr<db::Driver> Context::connect(bool read_only) {
+    const db::ConnectOptions opts = connect_options(read_only);
     spdlog::debug("database: {}", opts.url.redacted());
     return db::make_driver(opts);
+}
+
+std::string Context::project_label(const fs::path& file) {
+    const fs::path full = fs::absolute(file).lexically_normal();
+    const fs::path rel = full.lexically_relative(fs::absolute(config().base_dir).lexically_normal());
+    const bool inside = !rel.empty() && *rel.begin() != "..";
+    return util::printable((inside ? rel : full).string());
 }
 
 std::string Context::database_label() {

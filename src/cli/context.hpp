@@ -45,8 +45,15 @@ public:
     // The up file's checksum: the one already computed, or read from the file now.
     std::string up_checksum(const core::Migration& migration);
 
+    // How to reach the configured database. Throws ConfigError.
+    db::ConnectOptions connect_options(bool read_only);
+
     // Opens the configured database. read_only: create nothing (SQLite file, tracking table).
     std::unique_ptr<db::Driver> connect(bool read_only);
+
+    // How messages and the tracking table name a file the config points at: relative
+    // to the config file's folder when inside it, else absolute.
+    std::string project_label(const std::filesystem::path& file);
 
     // The configured database URL, with any password hidden.
     std::string database_label();

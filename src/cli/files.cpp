@@ -69,6 +69,36 @@ void create_new_file(const fs::path& file, const std::string& text) {
     }
 }
 
+void write_file_atomically(const fs::path& file, const std::string& text) {
+    auto failed = [&](const std::string& what, const std::string& why) {
+        return Error(ExitCode::failed, "cannot " + what + " " + file.string() + ": " + why);
+    };
+    std::error_code ec;
+    if (!file.parent_path().empty()) {
+        fs::create_directories(file.parent_path(), ec);
+        if (ec) {
+            throw failed("create the folder of", ec.message());
+        }
+    }
+    const fs::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
+    {
+        util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd) {
+            throw failed("write", std::strerror(errno));
+        }
+        if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd.get()) != 0) {
+            const std::string why = std::strerror(errno);
+            fs::remove(temp, ec);
+            throw failed("write", why);
+        }
+    }
+    fs::rename(temp, file, ec);
+    if (ec) {
+        fs::remove(temp, ec);
+        throw failed("replace", ec.message());
+    }
+}
+
 std::string file_checksum(const fs::path& file) {
     core::Checksummer sum;
     read_chunks(file, [&](std::string_view chunk) { sum.update(chunk); });

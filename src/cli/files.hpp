@@ -21,6 +21,10 @@ void read_chunks(const std::filesystem::path& file, const std::function<void(std
 // Creates file with text; never overwrites (O_EXCL). Throws MigrationFileError.
 void create_new_file(const std::filesystem::path& file, const std::string& text);
 
+// Replaces file with text, whole or not at all (a temporary file renamed over it);
+// creates missing parent folders. Throws Error (exit 1).
+void write_file_atomically(const std::filesystem::path& file, const std::string& text);
+
 // "sha256:<hex>" of a migration file (see core/checksum.hpp).
 std::string file_checksum(const std::filesystem::path& file);
 

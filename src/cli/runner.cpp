@@ -97,6 +97,7 @@ std::string Runner::tracking_sql(const PreparedStep& step, std::int64_t duration
     row.duration_ms = duration_ms;
     row.applied_by = current_user_at_host();
     row.failure = failure;
+    row.backup = m_backup;
     return core::upsert_row_sql(m_table, row, m_driver.dialect());
 }
 

@@ -49,6 +49,9 @@ public:
     // MigrationError after rolling back (or marking the migration failed when it cannot).
     void run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done);
 
+    // The backup taken before this run, recorded in each applied migration's tracking row.
+    void set_backup(std::string label) { m_backup = std::move(label); }
+
     // Writes the SQL that run() would execute, tracking statements included.
     void print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out);
 
@@ -61,6 +64,7 @@ private:
     Context& m_ctx;
     db::Driver& m_driver;
     core::TableName m_table;
+    std::string m_backup;
 };
 
 // "file:line:col: message" and the server's detail, hint, SQLSTATE and statement, one per line.

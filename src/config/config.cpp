@@ -29,7 +29,8 @@ public:
     Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
 
     void apply_root(const toml::table& root, const std::string& prefix) {
-        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres"};
+        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres",
+                                                       "backup",   "hooks",      "dump"};
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
             if (prefix.empty() && k == "env") {
@@ -37,7 +38,7 @@ public:
             }
             if (!sections.count(k)) {
                 throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [sqlite], [postgres]" + (prefix.empty() ? ", [env.NAME]" : ""));
+                                  "[database], [migrations], [sqlite], [postgres], [backup], [hooks], [dump]" + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -75,10 +76,82 @@ private:
                 m_cfg.pg_lock_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k == "statement_timeout") {
                 m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else if (section == "backup") {
+                apply_backup_key(k, node, name);
+            } else if (section == "hooks" && (k == "before_migrate" || k == "after_migrate" || k == "on_failure")) {
+                auto& list = k == "before_migrate" ? m_cfg.hooks.before_migrate
+                             : k == "after_migrate" ? m_cfg.hooks.after_migrate : m_cfg.hooks.on_failure;
+                list = command_list(node, name);
+            } else if (section == "dump" && k == "schema_file") {
+                const std::string file = string_value(node, name);
+                m_cfg.schema_file = file.empty() ? fs::path() : m_cfg.base_dir / file;
             } else {
                 throw ConfigError(where(m_cfg.file, key.source(), name) + ": unknown key");
             }
         }
+    }
+
+    void apply_backup_key(const std::string& k, const toml::node& node, const std::string& name) {
+        auto& b = m_cfg.backup;
+        if (k == "enabled") {
+            const auto* v = node.as_boolean();
+            if (!v) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be true or false");
+            }
+            b.enabled = v->get();
+        } else if (k == "format") {
+            b.format = string_value(node, name);
+            if (b.format != "custom" && b.format != "plain") {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"custom\" or \"plain\", not '" +
+                                  util::printable(b.format) + "'");
+            }
+        } else if (k == "keep") {
+            const auto* v = node.as_integer();
+            if (!v || v->get() < 0 || v->get() > 100000) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be a whole number from 0 (keep all) to 100000");
+            }
+            b.keep = static_cast<int>(v->get());
+        } else if (k == "dir") {
+            b.dir = m_cfg.base_dir / non_empty_string(node, name);
+        } else if (k == "pg_dump" || k == "pg_restore" || k == "psql") {
+            std::string program = non_empty_string(node, name);
+            // A path is relative to the config file; a bare name is looked up in PATH.
+            if (program.find('/') != std::string::npos) {
+                program = (m_cfg.base_dir / program).lexically_normal().string();
+            }
+            (k == "pg_dump" ? b.pg_dump : k == "pg_restore" ? b.pg_restore : b.psql) = program;
+        } else {
+            throw ConfigError(where(m_cfg.file, node, name) +
+                              ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql");
+        }
+    }
+
+    // A hook: one command or a list of them, kept uninterpolated for the shell.
+    std::vector<std::string> command_list(const toml::node& node, const std::string& name) {
+        std::vector<std::string> out;
+        auto add = [&](const toml::node& item) {
+            const auto* s = item.as_string();
+            if (!s || util::trim(s->get()).empty()) {
+                throw ConfigError(where(m_cfg.file, item, name) + ": must be a non-empty command string");
+            }
+            out.push_back(s->get());
+        };
+        if (const auto* arr = node.as_array()) {
+            for (const auto& item : *arr) {
+                add(item);
+            }
+        } else {
+            add(node);
+        }
+        return out;
+    }
+
+    std::string non_empty_string(const toml::node& node, const std::string& name) {
+        std::string value = string_value(node, name);
+        if (util::trim(value).empty() || value.find('\0') != std::string::npos) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must not be empty");
+        }
+        return value;
     }
 
     std::string string_value(const toml::node& node, const std::string& name) {
@@ -132,6 +205,7 @@ Config default_config(const fs::path& base_dir) {
     cfg.base_dir = base_dir;
     cfg.database_base_dir = base_dir;
     cfg.migrations_dir = base_dir / "migrations";
+    cfg.backup.dir = base_dir / "backups";
     return cfg;
 }
 
@@ -251,6 +325,23 @@ table = "sqlmig_migrations"
 [sqlite]
 busy_timeout = "5s"
 # extensions = ["lib/ext.so"]
+
+[backup]
+# A backup is taken before up/down/redo changes anything (pg_dump, or SQLite's
+# backup API); `sqlmig restore FILE --yes` puts one back. --no-backup skips it.
+enabled = true
+dir = "backups"
+keep = 20
+# format = "plain"          # PostgreSQL: "custom" (default) or "plain" SQL
+# pg_dump = "/usr/lib/postgresql/16/bin/pg_dump"
+
+# [hooks]
+# before_migrate = ["./scripts/notify start"]
+# after_migrate = ["./scripts/notify done $SQLMIG_TO_VERSION"]
+# on_failure = ["./scripts/notify failed"]
+
+# [dump]
+# schema_file = "db/schema.sql"   # written after each up/down, for code review
 
 # [env.production.database]
 # url = "postgres://app@db.internal/app"

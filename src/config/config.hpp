@@ -15,6 +15,25 @@ namespace sqlmig::config {
 // Looks up an environment variable; nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
+// [backup]: a copy taken before anything changes (docs/backups.md).
+struct BackupConfig {
+    bool enabled = true;
+    std::string format = "custom";       // PostgreSQL: "custom" (pg_restore) or "plain" (psql)
+    int keep = 20;                        // newest before-migrate backups kept per database; 0 keeps all
+    std::filesystem::path dir;            // default: backups/ beside the config file
+    std::string pg_dump = "pg_dump";      // a bare name is looked up in PATH
+    std::string pg_restore = "pg_restore";
+    std::string psql = "psql";
+};
+
+// [hooks]: shell commands run around a run that executes migrations. Kept as
+// written: /bin/sh expands their $VARIABLES, so secrets never reach our logs.
+struct HooksConfig {
+    std::vector<std::string> before_migrate;
+    std::vector<std::string> after_migrate;
+    std::vector<std::string> on_failure;
+};
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -33,6 +52,10 @@ struct Config {
 
     std::optional<std::chrono::milliseconds> pg_lock_timeout;
     std::optional<std::chrono::milliseconds> pg_statement_timeout;
+
+    BackupConfig backup;
+    HooksConfig hooks;
+    std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

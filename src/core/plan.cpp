@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -71,6 +72,23 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
         e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current;
     }
     return status;
+}
+
+std::optional<Version> version_after(const Status& status, const std::vector<Step>& steps) {
+    std::set<Version> applied;
+    for (const auto& e : status.entries) {
+        if (e.row && e.state != EntryState::failed) {
+            applied.insert(e.version);
+        }
+    }
+    for (const auto& step : steps) {
+        if (step.direction == Direction::up) {
+            applied.insert(step.migration->version);
+        } else {
+            applied.erase(step.migration->version);
+        }
+    }
+    return applied.empty() ? std::nullopt : std::optional<Version>(*applied.rbegin());
 }
 
 std::vector<std::string> find_drift(const Status& status) {

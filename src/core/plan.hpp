@@ -55,6 +55,9 @@ std::vector<Step> plan_up(const Status& status, const std::string& target, bool 
 // Throws UsageError for a bad target, RefusedError when a step has no down file.
 std::vector<Step> plan_down(const Status& status, const std::string& target);
 
+// The current version once the steps have run (nullopt: none applied), for hooks and messages.
+std::optional<Version> version_after(const Status& status, const std::vector<Step>& steps);
+
 // stamp TARGET: "head", a version, "base".
 struct StampPlan {
     std::vector<const Migration*> record;  // to mark applied, in version order

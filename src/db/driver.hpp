@@ -63,6 +63,8 @@ public:
     virtual core::Dialect dialect() const = 0;
     // server_version_num for PostgreSQL, 0 otherwise.
     virtual int server_version() const = 0;
+    // The database's name, for backup file names: PostgreSQL's dbname, the SQLite file's stem.
+    virtual std::string database_name() const = 0;
 
     // The run-wide migration lock. Throws LockError (exit 4) when not acquired in time.
     virtual void acquire_lock(std::chrono::milliseconds timeout) = 0;

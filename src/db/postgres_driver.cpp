@@ -91,6 +91,7 @@ public:
 
     core::Dialect dialect() const override { return core::Dialect::postgres; }
     int server_version() const override { return PQserverVersion(m_conn.get()); }
+    std::string database_name() const override { return PQdb(m_conn.get()); }
 
     void acquire_lock(std::chrono::milliseconds timeout) override {
         if (m_locked) {

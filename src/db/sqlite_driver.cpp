@@ -60,6 +60,7 @@ public:
 
     core::Dialect dialect() const override { return core::Dialect::sqlite; }
     int server_version() const override { return 0; }
+    std::string database_name() const override { return m_memory ? "memory" : m_path.stem().string(); }
 
     void acquire_lock(std::chrono::milliseconds timeout) override {
         if (m_memory || m_lock_fd) {

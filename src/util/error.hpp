@@ -55,6 +55,18 @@ public:
     explicit LockError(const std::string& message) : Error(ExitCode::lock_timeout, message) {}
 };
 
+// A backup, restore or schema dump failed (pg_dump missing or too old, disk full...).
+class BackupError : public Error {
+public:
+    explicit BackupError(const std::string& message) : Error(ExitCode::failed, message) {}
+};
+
+// A hook command failed.
+class HookError : public Error {
+public:
+    explicit HookError(const std::string& message) : Error(ExitCode::failed, message) {}
+};
+
 // The database refused something or could not be reached. Carries what the
 // server said so the report can point at the cause.
 class DbError : public Error {

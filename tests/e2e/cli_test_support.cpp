@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -79,11 +80,15 @@ Result Project::outcome(const std::string& name) const {
 }
 
 std::string Project::query(const std::string& sql) const {
+    return query_sqlite(db_path(), sql);
+}
+
+std::string query_sqlite(const fs::path& file, const std::string& sql) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(db_path().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
     std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
     if (rc != SQLITE_OK) {
-        throw std::runtime_error("cannot open " + db_path().string());
+        throw std::runtime_error("cannot open " + file.string());
     }
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
@@ -96,6 +101,24 @@ std::string Project::query(const std::string& sql) const {
         out += (out.empty() ? "" : ",") + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
     }
     return out;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        out.push_back(e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string read_text(const fs::path& file) {
+    return slurp(file);
+}
+
+unsigned permissions_of(const fs::path& p) {
+    return static_cast<unsigned>(fs::status(p).permissions() & fs::perms::mask);
 }
 
 fs::path corpus_dir() {

@@ -44,6 +44,17 @@ private:
 
 std::string shell_quote(const std::string& s);
 
+// Runs a query on any SQLite file; the first column of each row joined by ','.
+std::string query_sqlite(const std::filesystem::path& file, const std::string& sql);
+
+// The entries of a folder, sorted; empty when it does not exist.
+std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
+
+std::string read_text(const std::filesystem::path& file);
+
+// The permission bits of a file, e.g. 0600.
+unsigned permissions_of(const std::filesystem::path& p);
+
 // Path of the real-world migration corpus, or "" when not present.
 std::filesystem::path corpus_dir();
 

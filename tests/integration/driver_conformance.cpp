@@ -152,4 +152,4 @@ TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });

@@ -113,3 +113,50 @@ TEST(Config, ParsesDurations) {
     EXPECT_FALSE(parse_duration("s"));
     EXPECT_FALSE(parse_duration("-5s"));
 }
+
+TEST(Config, BackupHooksAndDumpSections) {
+    const Config defaults = parse("");
+    EXPECT_TRUE(defaults.backup.enabled);
+    EXPECT_EQ(defaults.backup.keep, 20);
+    EXPECT_EQ(defaults.backup.dir, "/srv/app/backups");
+    EXPECT_EQ(defaults.backup.pg_dump, "pg_dump");
+    EXPECT_TRUE(defaults.schema_file.empty());
+
+    const Config c = parse(R"(
+[backup]
+enabled = false
+format = "plain"
+keep = 3
+dir = "/var/backups/app"
+pg_dump = "tools/pg_dump"
+psql = "psql15"
+[hooks]
+before_migrate = "echo ${NOT_EXPANDED_HERE}"
+after_migrate = ["a", "b"]
+[dump]
+schema_file = "db/schema.sql"
+)");
+    EXPECT_FALSE(c.backup.enabled);
+    EXPECT_EQ(c.backup.format, "plain");
+    EXPECT_EQ(c.backup.keep, 3);
+    EXPECT_EQ(c.backup.dir, "/var/backups/app");
+    EXPECT_EQ(c.backup.pg_dump, "/srv/app/tools/pg_dump");
+    EXPECT_EQ(c.backup.psql, "psql15");
+    EXPECT_EQ(c.hooks.before_migrate, (std::vector<std::string>{"echo ${NOT_EXPANDED_HERE}"}));
+    EXPECT_EQ(c.hooks.after_migrate, (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(c.hooks.on_failure.empty());
+    EXPECT_EQ(c.schema_file, "/srv/app/db/schema.sql");
+}
+
+TEST(Config, BadBackupAndHookValuesNameTheKey) {
+    EXPECT_EQ(error_of("[backup]\nformat = \"tar\"\n"),
+              "config.toml:2:10: [backup] format: must be \"custom\" or \"plain\", not 'tar'");
+    EXPECT_EQ(error_of("[backup]\nkeep = -1\n"),
+              "config.toml:2:8: [backup] keep: must be a whole number from 0 (keep all) to 100000");
+    EXPECT_EQ(error_of("[backup]\nenabled = \"yes\"\n"), "config.toml:2:11: [backup] enabled: must be true or false");
+    EXPECT_NE(error_of("[backup]\nkepp = 3\n").find("[backup] kepp: unknown key"), std::string::npos);
+    EXPECT_EQ(error_of("[backup]\ndir = \"\"\n"), "config.toml:2:7: [backup] dir: must not be empty");
+    EXPECT_EQ(error_of("[hooks]\nafter_migrate = [\"ok\", 3]\n"),
+              "config.toml:2:24: [hooks] after_migrate: must be a non-empty command string");
+    EXPECT_NE(error_of("[hooks]\nbefore = \"x\"\n").find("[hooks] before: unknown key"), std::string::npos);
+}

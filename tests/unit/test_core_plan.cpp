@@ -122,3 +122,13 @@ TEST(PlanStamp, RecordsUpToTheTargetAndRemovesAbove) {
         EXPECT_EQ(plan_stamp(s, "base").remove.size(), 3u);
     }
 }
+
+TEST(VersionAfter, FollowsTheStepsFromTheCurrentVersion) {
+    const std::vector<Migration> ms = {migration("1"), migration("2"), migration("3")};
+    const std::vector<AppliedRow> rows = {row("1"), row("2")};
+    const Status status = build_status(ms, rows);
+    EXPECT_EQ(version_after(status, plan_up(status, "", false))->text(), "3");
+    EXPECT_EQ(version_after(status, plan_down(status, ""))->text(), "1");
+    EXPECT_FALSE(version_after(status, plan_down(status, "base")));
+    EXPECT_EQ(version_after(status, {})->text(), "2");
+}

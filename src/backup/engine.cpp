@@ -1,0 +1,206 @@
+#include "backup/engine.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "backup/naming.hpp"
+#include "db/pg_conninfo.hpp"
+#include "db/sqlite_backup.hpp"
+#include "util/process.hpp"
+#include "util/text.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sqlmig::backup {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The last lines of a tool's stderr, for an error message.
+std::string tail(const std::string& err) {
+    std::string t(util::trim(err));
+    if (t.size() > 2000) {
+        t = "..." + t.substr(t.size() - 2000);
+    }
+    return t.empty() ? "" : ":\n" + t;
+}
+
+util::ProcessResult run_tool(const util::ProcessSpec& spec, const std::string& setting) {
+    try {
+        return util::run_process(spec);
+    } catch (const std::system_error& e) {
+        throw BackupError("cannot run " + spec.argv[0] + ": " + e.code().message() + "; install the PostgreSQL "
+                          "client programs (Debian: postgresql-client) or set [backup] " + setting +
+                          " to the program's path");
+    }
+}
+
+bool starts_with_bytes(const fs::path& file, std::string_view magic) {
+    std::ifstream in(file, std::ios::binary);
+    std::string head(magic.size(), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    return in.gcount() == static_cast<std::streamsize>(magic.size()) && head == magic;
+}
+
+class PostgresEngine final : public Engine {
+public:
+    PostgresEngine(const db::ConnectOptions& options, int server_version, Tools tools)
+        : m_child(db::pg_child_connection(options.url.raw, "sqlmig backup")),
+          m_server_version(server_version),
+          m_tools(std::move(tools)) {}
+
+    std::string extension() const override { return m_tools.format == Format::custom ? "dump" : "sql"; }
+
+    void check() override {
+        const auto result = run_tool({{m_tools.pg_dump, "--version"}, {}, {}, -1, true}, "pg_dump");
+        const auto tool = pg_tool_major(result.out);
+        if (!result.ok() || !tool) {
+            throw BackupError(m_tools.pg_dump + " --version " + result.describe() + " and printed '" +
+                              util::printable(util::trim(result.out)) + "'; is it pg_dump?" + tail(result.err));
+        }
+        const PgMajor server = pg_server_major(m_server_version);
+        if (tool->number < server.number) {
+            throw BackupError("pg_dump " + tool->text + " (" + m_tools.pg_dump + ") is older than the server, "
+                              "PostgreSQL " + server.text + ", and cannot back it up; install pg_dump " + server.text +
+                              " or newer (Debian: postgresql-client-" + server.text + ") and set [backup] pg_dump");
+        }
+        spdlog::debug("pg_dump {} for PostgreSQL {}", tool->text, server.text);
+    }
+
+    void dump(const fs::path& file) override {
+        util::UniqueFd out(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+        if (!out) {
+            throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
+        }
+        std::vector<std::string> argv = {m_tools.pg_dump};
+        if (m_tools.format == Format::custom) {
+            argv.push_back("--format=custom");
+        } else {
+            // A plain dump restores over existing objects only when it drops them first.
+            argv.insert(argv.end(), {"--format=plain", "--clean", "--if-exists"});
+        }
+        if (m_tools.lock_wait_timeout) {
+            argv.push_back("--lock-wait-timeout=" + std::to_string(m_tools.lock_wait_timeout->count()) + "ms");
+        }
+        argv.insert(argv.end(), {"--no-password", "--dbname=" + m_child.conninfo});
+        const auto result = run_tool({argv, m_child.env, {}, out.get(), true}, "pg_dump");
+        if (!result.ok()) {
+            throw BackupError("pg_dump " + result.describe() + tail(result.err));
+        }
+        log_warnings("pg_dump", result.err);
+        // The backup must be on disk before anything changes.
+        if (::fsync(out.get()) != 0) {
+            throw BackupError("cannot write " + file.string() + ": " + std::strerror(errno));
+        }
+    }
+
+    void restore(const fs::path& file) override {
+        if (db::is_sqlite_file(file)) {
+            throw BackupError(file.string() + " is a SQLite database, not a PostgreSQL backup");
+        }
+        const bool custom = starts_with_bytes(file, "PGDMP");
+        std::vector<std::string> argv;
+        if (custom) {
+            argv = {m_tools.pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+                    "--no-password", "--dbname=" + m_child.conninfo, file.string()};
+        } else {
+            argv = {m_tools.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--no-password",
+                    "--dbname=" + m_child.conninfo, "--file=" + file.string()};
+        }
+        // Their progress output goes to our stderr, keeping stdout for --json.
+        const auto result = run_tool({argv, m_child.env, {}, STDERR_FILENO, true}, custom ? "pg_restore" : "psql");
+        if (!result.ok()) {
+            throw BackupError(std::string(custom ? "pg_restore " : "psql ") + result.describe() +
+                              "; the restore ran in one transaction and was rolled back" + tail(result.err));
+        }
+        log_warnings(custom ? "pg_restore" : "psql", result.err);
+    }
+
+    std::string schema() override {
+        const auto result = run_tool({{m_tools.pg_dump, "--schema-only", "--no-password", "--dbname=" + m_child.conninfo},
+                                      m_child.env, {}, -1, true},
+                                     "pg_dump");
+        if (!result.ok()) {
+            throw BackupError("pg_dump --schema-only " + result.describe() + tail(result.err));
+        }
+        return result.out;
+    }
+
+private:
+    static void log_warnings(const char* tool, const std::string& err) {
+        for (const auto& line : util::split(util::trim(err), '\n')) {
+            if (!line.empty()) {
+                spdlog::debug("{}: {}", tool, line);
+            }
+        }
+    }
+
+    db::ChildConnection m_child;
+    int m_server_version;
+    Tools m_tools;
+};
+
+class SqliteEngine final : public Engine {
+public:
+    explicit SqliteEngine(const db::ConnectOptions& options) : m_options(options) {}
+
+    std::string extension() const override { return "db"; }
+
+    void check() override {
+        if (m_options.url.sqlite_path == ":memory:") {
+            throw BackupError("an in-memory SQLite database cannot be backed up");
+        }
+        std::error_code ec;
+        if (!fs::exists(m_options.url.sqlite_path, ec)) {
+            throw BackupError("the database file " + m_options.url.sqlite_path.string() +
+                              " does not exist; there is nothing to back up");
+        }
+    }
+
+    void dump(const fs::path& file) override {
+        copy(m_options.url.sqlite_path, file);
+    }
+
+    void restore(const fs::path& file) override {
+        if (m_options.url.sqlite_path == ":memory:") {
+            throw BackupError("cannot restore into an in-memory SQLite database");
+        }
+        copy(file, m_options.url.sqlite_path);
+    }
+
+    std::string schema() override {
+        try {
+            return db::sqlite_schema(m_options.url.sqlite_path);
+        } catch (const DbError& e) {
+            throw BackupError(e.what());
+        }
+    }
+
+private:
+    void copy(const fs::path& from, const fs::path& to) {
+        try {
+            db::sqlite_copy(from, to, m_options.busy_timeout);
+        } catch (const DbError& e) {
+            throw BackupError(e.what());
+        }
+    }
+
+    db::ConnectOptions m_options;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_engine(const db::ConnectOptions& options, int server_version, const Tools& tools) {
+    switch (options.url.backend) {
+    case core::Backend::postgres: return std::make_unique<PostgresEngine>(options, server_version, tools);
+    case core::Backend::sqlite: return std::make_unique<SqliteEngine>(options);
+    }
+    throw BackupError("no backup engine for " + options.url.redacted());
+}
+
+}  // namespace sqlmig::backup

@@ -1,0 +1,155 @@
+#include "backup/store.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sqlmig::backup {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Creates the folder (and its parents) when missing; the folder itself 0700,
+// since backups hold all the data. An existing folder is left as it is.
+void ensure_private_dir(const fs::path& dir) {
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) {
+        return;
+    }
+    if (!dir.parent_path().empty()) {
+        fs::create_directories(dir.parent_path(), ec);
+        if (ec) {
+            throw BackupError("cannot create the backup folder " + dir.string() + ": " + ec.message());
+        }
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw BackupError("cannot create the backup folder " + dir.string() + ": " + std::strerror(errno));
+    }
+    ::chmod(dir.c_str(), 0700);  // mkdir's mode passes through the umask
+}
+
+// Creates the file, empty and 0600; false when it already exists.
+bool create_private_file(const fs::path& file) {
+    util::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) {
+        if (errno == EEXIST) {
+            return false;
+        }
+        throw BackupError("cannot create " + file.string() + ": " + std::strerror(errno));
+    }
+    if (::fchmod(fd.get(), 0600) != 0) {
+        throw BackupError("cannot set the mode of " + file.string() + ": " + std::strerror(errno));
+    }
+    return true;
+}
+
+// Runs the engine into a file that already exists; removes it unless the backup is complete.
+Taken fill(Engine& engine, const fs::path& file) {
+    try {
+        engine.dump(file);
+        std::error_code ec;
+        const auto size = fs::file_size(file, ec);
+        if (ec) {
+            throw BackupError("cannot read the size of " + file.string() + ": " + ec.message());
+        }
+        if (size == 0) {
+            throw BackupError("the backup " + file.string() + " came out empty");
+        }
+        return {file, size};
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(file, ec);
+        throw;
+    }
+}
+
+std::vector<std::string> file_names(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.is_regular_file(ec)) {
+            names.push_back(entry.path().filename().string());
+        }
+    }
+    return names;
+}
+
+void apply_retention(const fs::path& dir, std::string_view kind, const std::string& database, int keep) {
+    std::error_code ec;
+    for (const auto& old : beyond_retention(backups_of(file_names(dir), database), kind, keep)) {
+        if (fs::remove(dir / old, ec)) {
+            spdlog::info("deleted old backup {} (keep = {})", (dir / old).string(), keep);
+        } else if (ec) {
+            spdlog::warn("cannot delete old backup {}: {}", (dir / old).string(), ec.message());
+        }
+    }
+}
+
+}  // namespace
+
+Taken take_backup(Engine& engine, const fs::path& dir, std::string_view kind, std::string_view stamp,
+                  const std::string& database_name, int keep) {
+    engine.check();
+    ensure_private_dir(dir);
+    const std::string database = file_safe_name(database_name);
+    // Same-second backups get -2, -3...: always above any existing one, so that a
+    // name freed by retention is never reused for a newer backup.
+    int suffix = 0;
+    for (const auto& existing : backups_of(file_names(dir), database)) {
+        if (existing.kind == kind && existing.stamp == stamp) {
+            suffix = std::max(suffix, std::max(existing.suffix, 1) + 1);
+        }
+    }
+    fs::path file;
+    for (;; suffix = suffix == 0 ? 2 : suffix + 1) {
+        file = dir / backup_file_name(kind, stamp, database, suffix, engine.extension());
+        if (create_private_file(file)) {
+            break;
+        }
+    }
+    Taken taken = fill(engine, file);
+    apply_retention(dir, kind, database, keep);
+    return taken;
+}
+
+Taken take_backup_to(Engine& engine, const fs::path& file) {
+    engine.check();
+    if (!create_private_file(file)) {
+        throw BackupError(file.string() + " already exists; sqlmig never overwrites a file");
+    }
+    return fill(engine, file);
+}
+
+std::vector<Listed> list_backups(const fs::path& dir, const std::string& database_name) {
+    std::vector<Listed> out;
+    std::error_code ec;
+    for (auto& name : backups_of(file_names(dir), file_safe_name(database_name))) {
+        const fs::path file = dir / name.file;
+        const auto size = fs::file_size(file, ec);
+        out.push_back({std::move(name), file, ec ? 0 : size});
+    }
+    return out;
+}
+
+std::string human_size(std::uintmax_t bytes) {
+    static const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return buf;
+}
+
+}  // namespace sqlmig::backup

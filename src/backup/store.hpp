@@ -1,0 +1,42 @@
+#pragma once
+// The backup folder: where backups are written (0700 folder, 0600 files, never
+// overwriting), which exist, and retention. The engine writes the bytes.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backup/engine.hpp"
+#include "backup/naming.hpp"
+
+namespace sqlmig::backup {
+
+struct Taken {
+    std::filesystem::path file;
+    std::uintmax_t size_bytes = 0;
+};
+
+// Takes a backup into dir as <kind>-<stamp>-<database>.<ext> (a -N suffix when the
+// name exists), then deletes the oldest backups of that kind beyond `keep` (0: none).
+// On failure the partial file is removed and BackupError says what failed.
+Taken take_backup(Engine& engine, const std::filesystem::path& dir, std::string_view kind, std::string_view stamp,
+                  const std::string& database_name, int keep);
+
+// Takes a backup into exactly `file`, which must not exist yet.
+Taken take_backup_to(Engine& engine, const std::filesystem::path& file);
+
+struct Listed {
+    BackupName name;
+    std::filesystem::path file;
+    std::uintmax_t size_bytes = 0;
+};
+
+// This database's backups in dir, newest first; empty when dir does not exist.
+std::vector<Listed> list_backups(const std::filesystem::path& dir, const std::string& database_name);
+
+// "12.3 MB", "512 B"
+std::string human_size(std::uintmax_t bytes);
+
+}  // namespace sqlmig::backup

@@ -1,0 +1,26 @@
+#pragma once
+// Backups as the commands use them: the engine with the configured tools, and a
+// backup taken into the configured folder, logged with its file and size.
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "backup/engine.hpp"
+#include "backup/store.hpp"
+#include "cli/context.hpp"
+#include "util/json.hpp"
+
+namespace sqlmig::cli {
+
+// The backup engine for the connected database. Throws ConfigError.
+std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& driver);
+
+// A backup of the connected database in [backup] dir, named for `kind`, keeping the
+// newest `keep` of that kind (0: all). Throws BackupError, with nothing left behind.
+backup::Taken take_configured_backup(Context& ctx, const db::Driver& driver, std::string_view kind, int keep);
+
+// {"file": ..., "size_bytes": ...}, or null without a backup.
+util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken);
+
+}  // namespace sqlmig::cli

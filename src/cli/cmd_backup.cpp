@@ -1,0 +1,184 @@
+// backup, backups and restore: a copy of the database now, the copies there
+// are, and putting one back.
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/backups.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& driver) {
+    const auto& cfg = ctx.config().backup;
+    backup::Tools tools;
+    tools.pg_dump = cfg.pg_dump;
+    tools.pg_restore = cfg.pg_restore;
+    tools.psql = cfg.psql;
+    tools.format = cfg.format == "plain" ? backup::Format::plain : backup::Format::custom;
+    tools.lock_wait_timeout = ctx.config().pg_lock_timeout;
+    return backup::make_engine(ctx.connect_options(false), driver.server_version(), tools);
+}
+
+backup::Taken take_configured_backup(Context& ctx, const db::Driver& driver, std::string_view kind, int keep) {
+    auto engine = backup_engine(ctx, driver);
+    const auto taken = backup::take_backup(*engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
+                                           driver.database_name(), keep);
+    spdlog::info("backup: {} ({})", ctx.project_label(taken.file), backup::human_size(taken.size_bytes));
+    return taken;
+}
+
+util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken) {
+    if (!taken) {
+        return util::Json();
+    }
+    return util::Json::object()
+        .set("file", ctx.project_label(taken->file))
+        .set("size_bytes", static_cast<std::int64_t>(taken->size_bytes));
+}
+
+namespace {
+
+// Releases the run-wide lock on every path out of a command.
+struct Locked {
+    std::unique_ptr<db::Driver> driver;
+    explicit Locked(std::unique_ptr<db::Driver> d, std::chrono::milliseconds timeout) : driver(std::move(d)) {
+        driver->acquire_lock(timeout);
+    }
+    ~Locked() { driver->release_lock(); }
+    Locked(const Locked&) = delete;
+    Locked& operator=(const Locked&) = delete;
+};
+
+// "version 003 (3 migrations applied)" from the tracking rows.
+std::string state_summary(const std::vector<core::AppliedRow>& rows) {
+    if (rows.empty()) {
+        return "no migration applied";
+    }
+    return "at version " + rows.back().version.text() + ", " + std::to_string(rows.size()) + " migration(s) applied";
+}
+
+void run_backup(Context& ctx, const std::string& out) {
+    auto driver = ctx.connect(true);
+    auto engine = backup_engine(ctx, *driver);
+    engine->check();  // before the lock, which would create files beside a missing SQLite database
+    Locked db(std::move(driver), ctx.lock_timeout());
+    const auto taken = out.empty() ? take_configured_backup(ctx, *db.driver, backup::k_kind_manual, 0)
+                                   : backup::take_backup_to(*engine, fs::absolute(out));
+    if (ctx.options.json) {
+        print_json(taken_json(ctx, taken));
+    } else {
+        std::cout << ctx.project_label(taken.file) << " (" << backup::human_size(taken.size_bytes) << ")\n";
+    }
+}
+
+void run_backups(Context& ctx) {
+    auto driver = ctx.connect(true);
+    const fs::path dir = ctx.config().backup.dir;
+    const auto listed = backup::list_backups(dir, driver->database_name());
+    if (ctx.options.json) {
+        util::Json list = util::Json::array();
+        for (const auto& b : listed) {
+            list.push(util::Json::object()
+                          .set("file", ctx.project_label(b.file))
+                          .set("kind", b.name.kind)
+                          .set("taken_at", b.name.taken_at())
+                          .set("size_bytes", static_cast<std::int64_t>(b.size_bytes)));
+        }
+        print_json(util::Json::object()
+                       .set("database", ctx.database_label())
+                       .set("dir", ctx.project_label(dir))
+                       .set("backups", list));
+        return;
+    }
+    if (listed.empty()) {
+        std::cout << "no backups of " << ctx.database_label() << " in " << ctx.project_label(dir) << '\n';
+        return;
+    }
+    std::vector<std::vector<std::string>> table = {{"FILE", "SIZE", "TAKEN AT", "KIND"}};
+    for (const auto& b : listed) {
+        table.push_back({ctx.project_label(b.file), backup::human_size(b.size_bytes), b.name.taken_at(), b.name.kind});
+    }
+    print_table(table);
+}
+
+struct RestoreOptions {
+    std::string file;
+    bool yes = false;
+    bool no_backup = false;
+};
+
+void run_restore(Context& ctx, const RestoreOptions& o) {
+    const fs::path file = fs::absolute(o.file);
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+        throw UsageError("cannot restore " + util::printable(o.file) + ": no such file (see 'sqlmig backups')");
+    }
+    Locked db(ctx.connect(false), ctx.lock_timeout());
+    const auto before = db.driver->read_applied();
+    const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
+    if (!o.yes) {
+        throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) +
+                           " (" + backup::human_size(fs::file_size(file)) +
+                           "); nothing was changed. Run again with --yes to restore");
+    }
+    std::optional<backup::Taken> safety;
+    if (o.no_backup || !ctx.config().backup.enabled) {
+        spdlog::info("no backup before the restore ({})", o.no_backup ? "--no-backup" : "[backup] enabled = false");
+    } else {
+        try {
+            safety = take_configured_backup(ctx, *db.driver, backup::k_kind_before_restore, ctx.config().backup.keep);
+        } catch (const BackupError& e) {
+            throw BackupError(std::string(e.what()) + "\nnothing was restored; --no-backup restores without a backup "
+                                                      "of the current contents");
+        }
+    }
+    spdlog::info("restoring {} into {}", util::printable(o.file), what);
+    backup_engine(ctx, *db.driver)->restore(file);
+    const auto after = db.driver->read_applied();
+    if (ctx.options.json) {
+        print_json(util::Json::object()
+                       .set("ok", true)
+                       .set("restored", util::printable(o.file))
+                       .set("backup", taken_json(ctx, safety))
+                       .set("current", after.empty() ? util::Json() : util::Json(after.back().version.text()))
+                       .set("applied", static_cast<std::int64_t>(after.size())));
+    } else {
+        std::cout << "restored " << util::printable(o.file) << "; the database is " << state_summary(after) << '\n';
+    }
+}
+
+}  // namespace
+
+void setup_backup(CLI::App& app, Context& ctx) {
+    static std::string out;
+    static RestoreOptions restore_opts;
+
+    auto* backup = app.add_subcommand("backup", "Back up the database now ([backup] dir, or --out FILE)");
+    backup->add_option("--out", out, "Write the backup to FILE (never overwritten)")->type_name("FILE");
+    backup->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_backup(ctx, out);
+    });
+
+    app.add_subcommand("backups", "List this database's backups, newest first")->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_backups(ctx);
+    });
+
+    auto* restore = app.add_subcommand("restore", "Replace the database's contents with a backup (needs --yes)");
+    restore->add_option("file", restore_opts.file, "The backup file")->required();
+    restore->add_flag("--yes", restore_opts.yes, "Really overwrite the database");
+    restore->add_flag("--no-backup", restore_opts.no_backup, "Do not back up the current contents first");
+    restore->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_restore(ctx, restore_opts);
+    });
+}
+
+}  // namespace sqlmig::cli

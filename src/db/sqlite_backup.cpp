@@ -1,0 +1,98 @@
+#include "db/sqlite_backup.hpp"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "util/error.hpp"
+
+namespace sqlmig::db {
+
+namespace {
+
+struct SqliteClose {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct SqliteFinalize {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+struct BackupFinish {
+    void operator()(sqlite3_backup* b) const { sqlite3_backup_finish(b); }
+};
+using SqliteHandle = std::unique_ptr<sqlite3, SqliteClose>;
+
+SqliteHandle open_database(const std::filesystem::path& file, int flags) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteHandle db(raw);
+    if (rc != SQLITE_OK) {
+        const std::string msg = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
+        throw DbError("cannot open SQLite database " + file.string() + ": " + msg);
+    }
+    return db;
+}
+
+}  // namespace
+
+bool is_sqlite_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    char header[16] = {};
+    in.read(header, sizeof header);
+    return in.gcount() == sizeof header && std::memcmp(header, "SQLite format 3", 16) == 0;
+}
+
+void sqlite_copy(const std::filesystem::path& from, const std::filesystem::path& to,
+                 std::chrono::milliseconds busy_timeout) {
+    if (!is_sqlite_file(from)) {
+        throw DbError(from.string() + " is not a SQLite database file");
+    }
+    SqliteHandle source = open_database(from, SQLITE_OPEN_READONLY);
+    SqliteHandle dest = open_database(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3_busy_timeout(source.get(), static_cast<int>(busy_timeout.count()));
+    sqlite3_busy_timeout(dest.get(), static_cast<int>(busy_timeout.count()));
+    std::unique_ptr<sqlite3_backup, BackupFinish> copy(sqlite3_backup_init(dest.get(), "main", source.get(), "main"));
+    if (!copy) {
+        throw DbError("cannot copy " + from.string() + " to " + to.string() + ": " + sqlite3_errmsg(dest.get()));
+    }
+    // All pages in one step: the copy is one consistent snapshot of the source.
+    const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_backup_step(copy.get(), -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const int finish_rc = sqlite3_backup_finish(copy.release());
+    if (rc != SQLITE_DONE || finish_rc != SQLITE_OK) {
+        throw DbError("cannot copy " + from.string() + " to " + to.string() + ": " +
+                      sqlite3_errstr(rc != SQLITE_DONE ? rc : finish_rc));
+    }
+}
+
+std::string sqlite_schema(const std::filesystem::path& database) {
+    SqliteHandle db = open_database(database, SQLITE_OPEN_READONLY);
+    sqlite3_stmt* raw = nullptr;
+    const char* sql = "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                      "ORDER BY rowid";
+    const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &raw, nullptr);
+    std::unique_ptr<sqlite3_stmt, SqliteFinalize> stmt(raw);
+    if (prc != SQLITE_OK) {
+        throw DbError("cannot read the schema of " + database.string() + ": " + sqlite3_errmsg(db.get()));
+    }
+    std::string out;
+    int rc = 0;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        out += reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+        out += ";\n";
+    }
+    if (rc != SQLITE_DONE) {
+        throw DbError("cannot read the schema of " + database.string() + ": " + sqlite3_errmsg(db.get()));
+    }
+    return out;
+}
+
+}  // namespace sqlmig::db

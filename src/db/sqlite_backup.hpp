@@ -1,0 +1,25 @@
+#pragma once
+// SQLite's online backup API: a consistent copy of a database page by page,
+// even while others write, and the same in reverse for a restore.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace sqlmig::db {
+
+// Copies every page of database `from` into `to`, replacing what `to` held. `to`
+// keeps its file mode (create it 0600 first for a backup). Waits up to
+// busy_timeout for other connections' locks. Throws DbError naming both files;
+// a `from` that is not a SQLite database is refused before `to` is opened.
+void sqlite_copy(const std::filesystem::path& from, const std::filesystem::path& to,
+                 std::chrono::milliseconds busy_timeout);
+
+// The CREATE statements of the database's tables, indexes, views and triggers in
+// the order they were created, each ending with ";\n".
+std::string sqlite_schema(const std::filesystem::path& database);
+
+// True when the file starts with SQLite's header ("SQLite format 3").
+bool is_sqlite_file(const std::filesystem::path& file);
+
+}  // namespace sqlmig::db
