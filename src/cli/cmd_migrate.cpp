@@ -112,7 +112,7 @@ util::Json plan_json(const std::vector<PreparedStep>& prepared) {
 std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Driver& driver, bool no_backup) {
     const auto& cfg = ctx.config().backup;
     if (no_backup) {
-        spdlog::warn("no backup before this run (--no-backup)");
+        spdlog::info("no backup before this run (--no-backup)");
         return std::nullopt;
     }
     if (!cfg.enabled) {

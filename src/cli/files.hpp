@@ -15,7 +15,8 @@ namespace sqlmig::cli {
 // The names of the regular files in dir (not recursive). Throws MigrationFileError.
 std::vector<std::string> list_folder(const std::filesystem::path& dir);
 
-// Calls sink with the file's bytes in chunks of bounded size. Throws MigrationFileError.
+// Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
+// must not call read_chunks itself). Throws MigrationFileError.
 void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
 
 // Creates file with text; never overwrites (O_EXCL). Throws MigrationFileError.

@@ -166,6 +166,11 @@ public:
     void rollback() noexcept override {
         m_queue.clear();
         m_queued_bytes = 0;
+        try {
+            collect();
+        } catch (const std::exception&) {
+            // the batch's failure is why we roll back; it was reported already
+        }
         if (m_conn && PQstatus(m_conn.get()) == CONNECTION_OK &&
             PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE) {
             Result r(PQexec(m_conn.get(), "ROLLBACK"));
@@ -177,37 +182,70 @@ public:
         return PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE;
     }
 
+    // A full batch is sent without waiting for its results: the server executes it
+    // while the next one is read and split. At most one batch is in flight.
     void execute(const core::Statement& statement) override {
         queue(statement.text, statement);
         if (m_queued_bytes >= k_batch_bytes) {
-            flush();
+            collect();
+            send_queue();
         }
     }
 
     void execute_internal(const std::string& sql) override { queue(sql, std::nullopt); }
 
-    // Sends the queue as one multi-statement message; each statement returns its
-    // own result, in order, so the first error names the statement that failed.
+    // Sends what is queued and waits for every result; the first error names its statement.
     void flush() override {
+        collect();
+        send_queue();
+        collect();
+    }
+
+private:
+    struct Item {
+        std::string sql;
+        std::optional<core::Statement> statement;  // empty for sqlmig's own statements
+    };
+
+    // A multi-statement message sent and not yet answered.
+    struct InFlight {
+        std::vector<Item> items;
+        std::vector<std::size_t> char_starts;  // where each statement starts in the message
+    };
+
+    // Sends the queue as one multi-statement message and returns without waiting.
+    void send_queue() {
         if (m_queue.empty()) {
             return;
         }
+        InFlight batch;
         std::string query;
         query.reserve(m_queued_bytes + m_queue.size() * 2);
-        std::vector<std::size_t> char_starts;
         std::size_t chars = 0;
         for (const auto& item : m_queue) {
-            char_starts.push_back(chars);
+            batch.char_starts.push_back(chars);
             query += item.sql;
             query += ";\n";
             chars += char_count(item.sql) + 2;
         }
-        auto items = std::move(m_queue);
+        batch.items = std::move(m_queue);
         m_queue.clear();
         m_queued_bytes = 0;
         if (!PQsendQuery(m_conn.get(), query.c_str())) {
             throw connection_error("cannot send to");
         }
+        m_in_flight = std::move(batch);
+    }
+
+    // Reads the results of the batch in flight, if any. Each statement returns its
+    // own result, in order, so the first error names the statement that failed.
+    void collect() {
+        if (!m_in_flight) {
+            return;
+        }
+        const InFlight batch = std::move(*m_in_flight);
+        m_in_flight.reset();
+        const auto& items = batch.items;
         std::size_t index = 0;
         std::optional<DbError> failure;
         std::size_t failed_index = 0;
@@ -242,19 +280,13 @@ public:
         }
         const Item& failed = items[failed_index];
         if (failure->position > 0) {
-            failure->position -= static_cast<int>(char_starts[failed_index]);
+            failure->position -= static_cast<int>(batch.char_starts[failed_index]);
         }
         if (failed.statement) {
             throw StatementError(*failure, *failed.statement);
         }
         throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.sql, 80) + ")");
     }
-
-private:
-    struct Item {
-        std::string sql;
-        std::optional<core::Statement> statement;  // empty for sqlmig's own statements
-    };
 
     void connect() {
         const std::string app = "sqlmig";
@@ -356,6 +388,7 @@ private:
     std::int64_t m_lock_key = 0;
     bool m_locked = false;
     std::vector<Item> m_queue;
+    std::optional<InFlight> m_in_flight;
     std::size_t m_queued_bytes = 0;
 };
 

@@ -89,10 +89,12 @@ public:
             [[maybe_unused]] auto n = ::pwrite(fd.get(), pid.data(), pid.size(), 0);
         }
         m_lock_fd = std::move(fd);
+        keep_journal_file();
     }
 
     void release_lock() noexcept override {
         if (m_lock_fd) {
+            restore_journal_mode();
             ::flock(m_lock_fd.get(), LOCK_UN);
             m_lock_fd.reset();
         }
@@ -156,6 +158,46 @@ public:
     void execute_internal(const std::string& sql) override { exec(sql); }
 
 private:
+    // In SQLite's default rollback mode every commit creates and deletes the
+    // journal file: two directory updates per migration. For the run, keep the
+    // file (PERSIST: equally durable, the header is zeroed at each commit) and
+    // switch back, deleting it, when the run ends. Only from DELETE: WAL and
+    // the other modes the user chose are left alone.
+    void keep_journal_file() {
+        if (query_text("PRAGMA journal_mode") == "delete") {
+            m_persisting_journal = query_text("PRAGMA journal_mode = PERSIST") == "persist";
+        }
+    }
+
+    void restore_journal_mode() noexcept {
+        if (!m_persisting_journal) {
+            return;
+        }
+        m_persisting_journal = false;
+        try {
+            // Unless a migration changed the mode itself (to WAL, say).
+            if (query_text("PRAGMA journal_mode") == "persist") {
+                query_text("PRAGMA journal_mode = DELETE");
+            }
+        } catch (const std::exception&) {
+            // the journal file stays, harmless: its zeroed header marks it as not hot
+        }
+    }
+
+    // The first column of the first row of a statement, "" when it returns none.
+    std::string query_text(const std::string& sql) {
+        StatementHandle stmt = prepare(sql);
+        const int rc = sqlite3_step(stmt.get());
+        if (rc == SQLITE_ROW) {
+            const auto* text = sqlite3_column_text(stmt.get(), 0);
+            return text ? reinterpret_cast<const char*>(text) : "";
+        }
+        if (rc != SQLITE_DONE) {
+            throw error("cannot run " + sql);
+        }
+        return "";
+    }
+
     void open() {
         m_memory = m_options.url.sqlite_path == ":memory:";
         m_path = m_options.url.sqlite_path;
@@ -289,6 +331,7 @@ private:
     SqliteHandle m_db;
     fs::path m_path;
     bool m_memory = false;
+    bool m_persisting_journal = false;
     util::UniqueFd m_lock_fd;
 };
 

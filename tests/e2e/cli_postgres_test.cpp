@@ -261,3 +261,24 @@ TEST(CliPostgres, CorpusPocketIdAppliesAndStopsAtItsBrokenDown) {
     EXPECT_EQ(p.run({"--dir", dir, "validate"}).code, 0);
     EXPECT_EQ(p.run({"--dir", dir, "current"}).out, "20250412000000\n");
 }
+
+// Large files go out in batches, one in flight while the next is read: an error
+// deep inside still names its line, and nothing of the file stays.
+TEST(CliPostgres, ErrorInAMiddleBatchOfALargeFileNamesItsLine) {
+    PgProject p;
+    std::string sql = "CREATE TABLE big (id int PRIMARY KEY, note text);\n";
+    const std::string note(200, 'n');
+    for (int i = 1; i <= 6000; ++i) {
+        sql += "INSERT INTO big VALUES (" + std::to_string(i == 4000 ? 3999 : i) + ", '" + note + "');\n";
+    }
+    p.project.migration("001_big.up.sql", sql);
+    const Result r = p.run({"up"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "migrations/001_big.up.sql:4001:1: ERROR: duplicate key value");
+    EXPECT_CONTAINS(r.err, "Key (id)=(3999) already exists");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'big'"), "0");
+    sql.replace(sql.find("VALUES (3999,"), 13, "VALUES (4000,");
+    p.project.migration("001_big.up.sql", sql);
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM big"), "6000");
+}

@@ -1,0 +1,492 @@
+// The benchmark behind ./scripts/bench (docs/performance.md). It generates the
+// workloads, runs sqlmig and the floor tools on fresh databases, interleaved,
+// verifies every run's result, and prints medians, ratios and peak RSS; the raw
+// samples go to a JSON file. No timing is asserted: a failed verification is
+// the only way this program fails.
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "util/json.hpp"
+
+namespace fs = std::filesystem;
+using sqlmig::util::Json;
+
+namespace {
+
+struct Options {
+    std::string sqlmig;
+    std::string pqexec;
+    std::string pg_url;
+    fs::path work = fs::temp_directory_path() / "sqlmig-bench";
+    std::string json_out = "bench-results.json";
+    int runs = 3;
+    int w1_migrations = 1000;
+    int w2_statements = 200000;
+    int w5_megabytes = 1000;
+    int w6_migrations = 10000;
+    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6"};
+    std::vector<std::string> databases = {"postgres", "sqlite"};
+};
+
+struct Sample {
+    std::string workload, database, tool;
+    int run = 0;
+    double wall_ms = 0;
+    long rss_kb = 0;
+};
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error(what);
+}
+
+// ---- processes --------------------------------------------------------------
+
+struct Measured {
+    double wall_ms = 0;
+    long rss_kb = 0;
+};
+
+// Runs argv with stdout/stderr into log; fails unless it exits 0.
+Measured run(const std::vector<std::string>& argv, const fs::path& log) {
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::execvp(args[0], args.data());
+        std::perror(args[0]);
+        ::_exit(127);
+    }
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid, &status, 0, &usage);
+    const auto end = std::chrono::steady_clock::now();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::ifstream in(log);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        fail(argv[0] + " failed (" + log.string() + "):\n" + text.substr(0, 2000));
+    }
+    return {std::chrono::duration<double, std::milli>(end - start).count(), usage.ru_maxrss};
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// ---- databases --------------------------------------------------------------
+
+std::string pg_scalar(const std::string& url, const std::string& sql) {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(url.c_str()), &PQfinish);
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+        fail("cannot connect to " + url + ": " + PQerrorMessage(conn.get()));
+    }
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(r.get());
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        fail(sql + ": " + PQerrorMessage(conn.get()));
+    }
+    return status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
+}
+
+std::string sqlite_scalar(const fs::path& db, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> handle(raw, &sqlite3_close);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+        fail(sql + ": " + sqlite3_errmsg(raw));
+    }
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
+    return sqlite3_step(st) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0)) : "";
+}
+
+// A fresh, empty database for one run: its URL (sqlmig's form) and how to query it.
+struct Target {
+    std::string database;  // postgres | sqlite
+    std::string url;       // for sqlmig and psql
+    fs::path sqlite_file;
+    std::string scalar(const std::string& sql) const {
+        return database == "postgres" ? pg_scalar(url, sql) : sqlite_scalar(sqlite_file, sql);
+    }
+};
+
+Target fresh_target(const Options& o, const std::string& database, const std::string& name) {
+    if (database == "sqlite") {
+        const fs::path file = o.work / (name + ".db");
+        for (const char* suffix : {"", "-journal", "-wal", "-shm", "-sqlmig-lock"}) {
+            fs::remove(file.string() + suffix);
+        }
+        return {database, "sqlite:///" + file.string(), file};
+    }
+    pg_scalar(o.pg_url, "DROP DATABASE IF EXISTS " + name);
+    pg_scalar(o.pg_url, "CREATE DATABASE " + name);
+    return {database, o.pg_url.substr(0, o.pg_url.rfind('/') + 1) + name, {}};
+}
+
+// ---- workloads --------------------------------------------------------------
+
+void write(const fs::path& file, const std::string& text) {
+    std::ofstream(file, std::ios::binary) << text;
+}
+
+std::string padded(int i, int width) {
+    std::string s = std::to_string(i);
+    return std::string(width > static_cast<int>(s.size()) ? width - s.size() : 0, '0') + s;
+}
+
+// W1: n migrations of CREATE TABLE + CREATE INDEX with downs, and the floor scripts
+// that run each in its own transaction in one psql / sqlite3 process.
+fs::path make_w1(const Options& o, int n) {
+    const fs::path dir = o.work / ("w1-" + std::to_string(n));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "migrations");
+    std::string psql, sqlite;
+    for (int i = 1; i <= n; ++i) {
+        const std::string v = padded(i, 5), t = "t" + v;
+        const fs::path up = dir / "migrations" / (v + "_create_" + t + ".up.sql");
+        write(up, "CREATE TABLE " + t + " (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamp);\n"
+                  "CREATE INDEX " + t + "_name ON " + t + " (name);\n");
+        write(dir / "migrations" / (v + "_create_" + t + ".down.sql"), "DROP TABLE " + t + ";\n");
+        psql += "BEGIN;\n\\i " + up.string() + "\nCOMMIT;\n";
+        sqlite += "BEGIN;\n.read " + up.string() + "\nCOMMIT;\n";
+    }
+    write(dir / "floor.psql", psql);
+    write(dir / "floor.sqlite", sqlite);
+    return dir;
+}
+
+// W2/W5: one migration: a table and single-row INSERTs, `bytes_per_row` long each.
+fs::path make_inserts(const Options& o, const std::string& name, long rows, int bytes_per_row) {
+    const fs::path dir = o.work / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir / "migrations");
+    const fs::path file = dir / "migrations" / "00001_load.up.sql";
+    std::ofstream out(file, std::ios::binary);
+    out << "CREATE TABLE load (id bigint PRIMARY KEY, name text NOT NULL, note text);\n";
+    const std::string filler(static_cast<std::size_t>(std::max(bytes_per_row - 60, 1)), 'x');
+    for (long i = 1; i <= rows; ++i) {
+        out << "INSERT INTO load VALUES (" << i << ", 'name " << i << "', 'it''s row " << i << " " << filler << "');\n";
+    }
+    out.close();
+    write(dir / "floor.sqlite", "BEGIN;\n.read " + file.string() + "\nCOMMIT;\n");
+    return dir;
+}
+
+// W6: n tiny migrations, recorded with `stamp head` before measuring.
+fs::path make_w6(const Options& o, int n) {
+    const fs::path dir = o.work / ("w6-" + std::to_string(n));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "migrations");
+    for (int i = 1; i <= n; ++i) {
+        write(dir / "migrations" / (padded(i, 5) + "_step.up.sql"), "SELECT " + std::to_string(i) + ";\n");
+    }
+    return dir;
+}
+
+const char* k_status_query = "SELECT version, checksum, state FROM sqlmig_migrations ORDER BY version";
+
+// ---- running ----------------------------------------------------------------
+
+class Bench {
+public:
+    explicit Bench(Options o) : m_o(std::move(o)) {}
+
+    void run_all() {
+        fs::create_directories(m_o.work);
+        for (const auto& w : m_o.workloads) {
+            for (const auto& db : m_o.databases) {
+                if (w == "W1") {
+                    w1(db);
+                } else if (w == "W2") {
+                    inserts("W2", db, m_o.w2_statements, 170);
+                } else if (w == "W3") {
+                    w3(db);
+                } else if (w == "W5") {
+                    inserts("W5", db, static_cast<long>(m_o.w5_megabytes) * 1000, 1000);
+                } else if (w == "W6") {
+                    w6(db);
+                } else {
+                    fail("unknown workload " + w);
+                }
+            }
+        }
+    }
+
+    void report() const {
+        print_table();
+        write_json();
+    }
+
+private:
+    std::vector<std::string> sqlmig(const Target& t, const fs::path& dir, std::vector<std::string> args) const {
+        std::vector<std::string> argv = {m_o.sqlmig, "--database", t.url, "--dir", (dir / "migrations").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    }
+
+    std::vector<std::string> floor_tool(const Target& t, const fs::path& script) const {
+        if (t.database == "postgres") {
+            return {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", t.url, "-f", script.string()};
+        }
+        return {"sqlite3", "-bail", t.sqlite_file.string(), ".read " + script.string()};
+    }
+
+    void record(const std::string& w, const std::string& db, const std::string& tool, int i, const Measured& m) {
+        m_samples.push_back({w, db, tool, i, m.wall_ms, m.rss_kb});
+        std::fprintf(stderr, "  %-3s %-8s %-14s run %d: %9.1f ms %7.1f MB\n", w.c_str(), db.c_str(), tool.c_str(), i,
+                     m.wall_ms, static_cast<double>(m.rss_kb) / 1024);
+    }
+
+    static void expect(const std::string& what, const std::string& got, const std::string& want) {
+        if (got != want) {
+            fail("verification failed: " + what + ": got '" + got + "', expected '" + want + "'");
+        }
+    }
+
+    static void verify_w1(const Target& t, int n) {
+        const std::string tables = t.database == "postgres"
+            ? "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname ~ '^t[0-9]+$'"
+            : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name GLOB 't[0-9]*'";
+        const std::string indexes = t.database == "postgres"
+            ? "SELECT count(*) FROM pg_class WHERE relkind = 'i' AND relname ~ '^t[0-9]+_name$'"
+            : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name GLOB 't[0-9]*_name'";
+        expect("W1 tables", t.scalar(tables), std::to_string(n));
+        expect("W1 indexes", t.scalar(indexes), std::to_string(n));
+    }
+
+    // W1 leaves its last sqlmig database for W3.
+    void w1(const std::string& db) {
+        const int n = m_o.w1_migrations;
+        const fs::path dir = make_w1(m_o, n);
+        for (int i = 1; i <= m_o.runs; ++i) {
+            const Target a = fresh_target(m_o, db, "bench_w1_sqlmig");
+            record("W1", db, "sqlmig", i, run(sqlmig(a, dir, {"up", "--no-backup", "-q"}), m_o.work / "log"));
+            verify_w1(a, n);
+            expect("W1 tracking rows", a.scalar("SELECT count(*) FROM sqlmig_migrations"), std::to_string(n));
+            const Target b = fresh_target(m_o, db, "bench_w1_floor");
+            const std::string tool = db == "postgres" ? "psql" : "sqlite3";
+            record("W1", db, tool, i, run(floor_tool(b, dir / ("floor." + std::string(db == "postgres" ? "psql" : "sqlite"))),
+                                          m_o.work / "log"));
+            verify_w1(b, n);
+        }
+        m_w1_dir[db] = dir;
+    }
+
+    void w3(const std::string& db) {
+        if (!m_w1_dir.count(db)) {
+            w1(db);
+        }
+        status_runs("W3", db, m_w1_dir[db], fresh_target_name(db, "bench_w1_sqlmig"), m_o.w1_migrations);
+    }
+
+    void w6(const std::string& db) {
+        const int n = m_o.w6_migrations;
+        const fs::path dir = make_w6(m_o, n);
+        const Target t = fresh_target(m_o, db, "bench_w6");
+        run(sqlmig(t, dir, {"stamp", "head", "-q"}), m_o.work / "log");
+        expect("W6 tracking rows", t.scalar("SELECT count(*) FROM sqlmig_migrations"), std::to_string(n));
+        status_runs("W6", db, dir, t, n);
+    }
+
+    Target fresh_target_name(const std::string& db, const std::string& name) const {
+        if (db == "sqlite") {
+            const fs::path file = m_o.work / (name + ".db");
+            return {db, "sqlite:///" + file.string(), file};
+        }
+        return {db, m_o.pg_url.substr(0, m_o.pg_url.rfind('/') + 1) + name, {}};
+    }
+
+    // `sqlmig status` with everything applied, against one query of the tracking table.
+    void status_runs(const std::string& w, const std::string& db, const fs::path& dir, const Target& t, int n) {
+        const fs::path query = m_o.work / "status.sql";
+        write(query, std::string(k_status_query) + ";\n");
+        for (int i = 1; i <= std::max(m_o.runs, 5); ++i) {
+            const fs::path out = m_o.work / "status.out";
+            record(w, db, "sqlmig", i, run(sqlmig(t, dir, {"status"}), out));
+            const std::string text = read_file(out);
+            if (text.find("pending:  0") == std::string::npos ||
+                text.find(padded(n, 5)) == std::string::npos) {
+                fail(w + ": status did not list all " + std::to_string(n) + " applied migrations:\n" +
+                     text.substr(0, 500));
+            }
+            record(w, db, db == "postgres" ? "psql" : "sqlite3", i, run(floor_tool(t, query), m_o.work / "log"));
+        }
+    }
+
+    void inserts(const std::string& w, const std::string& db, long rows, int bytes_per_row) {
+        const fs::path dir = make_inserts(m_o, w == "W2" ? "w2" : "w5", rows, bytes_per_row);
+        const fs::path file = dir / "migrations" / "00001_load.up.sql";
+        std::fprintf(stderr, "%s: %ld statements, %.1f MB\n", w.c_str(), rows,
+                     static_cast<double>(fs::file_size(file)) / 1e6);
+        const std::string count = "SELECT count(*) FROM load";
+        for (int i = 1; i <= m_o.runs; ++i) {
+            const Target a = fresh_target(m_o, db, "bench_load_sqlmig");
+            record(w, db, "sqlmig", i, run(sqlmig(a, dir, {"up", "--no-backup", "-q"}), m_o.work / "log"));
+            expect(w + " rows", a.scalar(count), std::to_string(rows));
+            const Target b = fresh_target(m_o, db, "bench_load_floor");
+            if (db == "postgres") {
+                record(w, db, "PQexec", i, run({m_o.pqexec, b.url, file.string()}, m_o.work / "log"));
+            } else {
+                record(w, db, "sqlite3", i, run(floor_tool(b, dir / "floor.sqlite"), m_o.work / "log"));
+            }
+            expect(w + " rows (floor)", b.scalar(count), std::to_string(rows));
+            if (db == "postgres") {
+                pg_scalar(m_o.pg_url, "DROP DATABASE bench_load_floor");
+                pg_scalar(m_o.pg_url, "DROP DATABASE bench_load_sqlmig");
+            } else {
+                fs::remove(a.sqlite_file);
+                fs::remove(b.sqlite_file);
+            }
+        }
+        if (w == "W5") {
+            fs::remove_all(dir);  // about 1 GB
+        }
+    }
+
+    static double median(std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    }
+
+    void print_table() const {
+        // workload/database -> tool -> samples, in the order they were first seen
+        std::vector<std::pair<std::string, std::string>> groups;
+        for (const auto& s : m_samples) {
+            if (std::find(groups.begin(), groups.end(), std::make_pair(s.workload, s.database)) == groups.end()) {
+                groups.emplace_back(s.workload, s.database);
+            }
+        }
+        std::printf("\n| workload | database | tool | median ms | ratio to floor | peak RSS MB | min–max ms | runs |\n");
+        std::printf("|---|---|---|---:|---:|---:|---:|---:|\n");
+        for (const auto& [w, db] : groups) {
+            std::vector<std::string> tools;
+            std::map<std::string, std::vector<double>> wall;
+            std::map<std::string, long> rss;
+            for (const auto& s : m_samples) {
+                if (s.workload == w && s.database == db) {
+                    if (!wall.count(s.tool)) {
+                        tools.push_back(s.tool);
+                    }
+                    wall[s.tool].push_back(s.wall_ms);
+                    rss[s.tool] = std::max(rss[s.tool], s.rss_kb);
+                }
+            }
+            const double floor = tools.size() > 1 ? median(wall[tools[1]]) : 0;
+            for (const auto& tool : tools) {
+                const auto& v = wall[tool];
+                const double m = median(v);
+                char ratio[32] = "";
+                if (tool == "sqlmig" && floor > 0) {
+                    std::snprintf(ratio, sizeof ratio, "%.2f×", m / floor);
+                }
+                std::printf("| %s | %s | %s | %.1f | %s | %.1f | %.1f–%.1f | %zu |\n", w.c_str(), db.c_str(),
+                            tool.c_str(), m, ratio, static_cast<double>(rss.at(tool)) / 1024,
+                            *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()), v.size());
+            }
+        }
+    }
+
+    void write_json() const {
+        Json samples = Json::array();
+        for (const auto& s : m_samples) {
+            samples.push(Json::object()
+                             .set("workload", s.workload)
+                             .set("database", s.database)
+                             .set("tool", s.tool)
+                             .set("run", s.run)
+                             .set("wall_us", static_cast<std::int64_t>(s.wall_ms * 1000))
+                             .set("peak_rss_kb", static_cast<std::int64_t>(s.rss_kb)));
+        }
+        Json doc = Json::object()
+                       .set("runs", m_o.runs)
+                       .set("w1_migrations", m_o.w1_migrations)
+                       .set("w2_statements", m_o.w2_statements)
+                       .set("w5_megabytes", m_o.w5_megabytes)
+                       .set("w6_migrations", m_o.w6_migrations)
+                       .set("samples", samples);
+        write(m_o.json_out, doc.dump(1) + "\n");
+        std::fprintf(stderr, "raw samples: %s\n", m_o.json_out.c_str());
+    }
+
+    Options m_o;
+    std::vector<Sample> m_samples;
+    std::map<std::string, fs::path> m_w1_dir;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    bool smoke = false;
+    CLI::App app{"sqlmig benchmark: workloads W1-W6 against sqlmig and the floor tools"};
+    app.add_option("--sqlmig", o.sqlmig, "The sqlmig binary")->required();
+    app.add_option("--pqexec", o.pqexec, "The pqexec_floor binary")->required();
+    app.add_option("--pg-url", o.pg_url, "A PostgreSQL server URL (a database that may create databases)");
+    app.add_option("--work", o.work, "Scratch folder for generated workloads and SQLite files");
+    app.add_option("--json", o.json_out, "Where to write the raw samples");
+    app.add_option("--runs", o.runs, "Runs per tool and workload (at least 1)")->check(CLI::Range(1, 100));
+    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6")->delimiter(',');
+    app.add_option("--databases", o.databases, "Subset of postgres sqlite")->delimiter(',');
+    app.add_option("--w1-migrations", o.w1_migrations)->check(CLI::Range(1, 100000));
+    app.add_option("--w2-statements", o.w2_statements)->check(CLI::Range(1, 100000000));
+    app.add_option("--w5-megabytes", o.w5_megabytes)->check(CLI::Range(1, 100000));
+    app.add_option("--w6-migrations", o.w6_migrations)->check(CLI::Range(1, 99999));
+    app.add_flag("--smoke", smoke, "Small sizes, one run: checks that the benchmark still works");
+    CLI11_PARSE(app, argc, argv);
+    if (smoke) {
+        o.runs = 1;
+        o.w1_migrations = 50;
+        o.w2_statements = 5000;
+        o.w5_megabytes = 5;
+        o.w6_migrations = 200;
+    }
+    if (o.pg_url.empty()) {
+        if (const char* url = std::getenv("SQLMIG_TEST_PG_URL")) {
+            o.pg_url = url;
+        }
+    }
+    if (o.pg_url.empty() && std::find(o.databases.begin(), o.databases.end(), "postgres") != o.databases.end()) {
+        std::cerr << "sqlmig_bench: no PostgreSQL server: pass --pg-url or set SQLMIG_TEST_PG_URL\n";
+        return 2;
+    }
+    try {
+        // Children run in the scratch folder, where no config.toml applies.
+        o.work = fs::absolute(o.work);
+        o.json_out = fs::absolute(o.json_out).string();
+        o.sqlmig = fs::absolute(o.sqlmig).string();
+        o.pqexec = fs::absolute(o.pqexec).string();
+        fs::create_directories(o.work);
+        fs::current_path(o.work);
+        Bench bench(o);
+        bench.run_all();
+        bench.report();
+    } catch (const std::exception& e) {
+        std::cerr << "sqlmig_bench: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
