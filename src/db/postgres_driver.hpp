@@ -2,6 +2,9 @@
 // The PostgreSQL driver, through libpq.
 //  - Statements are queued and sent several per simple-query message (up to
 //    k_batch_bytes), so a file of many small statements costs few round trips.
+//    A full batch is sent without waiting for its results, which are read just
+//    before the next batch goes out: one batch in flight, the server executing
+//    while the next one is read and split.
 //    Each statement yields its own result, which tells exactly which one failed;
 //    the server's error position is mapped back into that statement.
 //  - The run-wide lock is a session-level advisory lock, taken by polling

@@ -456,3 +456,25 @@ TEST(CliSqlite, VersionAndHelp) {
     EXPECT_EQ(h.code, 0);
     EXPECT_CONTAINS(h.out, "--single-transaction");
 }
+
+// During a run the journal file is kept between commits (PERSIST); afterwards the
+// database is back in DELETE mode with no journal left, and WAL is never touched.
+TEST(CliSqlite, JournalModeIsRestoredAndWalLeftAlone) {
+    Project p;
+    p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    p.migration("002_b.up.sql", "CREATE TABLE b (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    EXPECT_EQ(p.query("PRAGMA journal_mode"), "delete");
+    EXPECT_FALSE(std::filesystem::exists(p.db_path().string() + "-journal"));
+
+    Project wal;
+    wal.migration("001_wal.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    wal.migration("002_more.up.sql", "CREATE TABLE b (id INTEGER);\n");
+    ASSERT_EQ(wal.run({"up", "+1", "--no-backup"}).code, 0);
+    const std::string cmd = "sqlite3 " + sqlmig::test::shell_quote(wal.db_path().string()) +
+                            " 'PRAGMA journal_mode=WAL' >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    ASSERT_EQ(wal.run({"up", "--no-backup"}).code, 0);
+    EXPECT_EQ(wal.query("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(wal.query("SELECT count(*) FROM sqlmig_migrations"), "2");
+}
