@@ -8,6 +8,7 @@
 #include "support/pg_database.hpp"
 
 using sqlmig::test::files_in;
+using sqlmig::test::logged_backup;
 using sqlmig::test::permissions_of;
 using sqlmig::test::PgDatabase;
 using sqlmig::test::Project;
@@ -56,10 +57,6 @@ std::string fingerprint(const PgDatabase& db) {
            db.query("SELECT string_agg(version || ':' || checksum, ' ' ORDER BY version) FROM sqlmig_migrations");
 }
 
-std::string logged_backup(const std::string& err) {
-    const std::size_t at = err.find("backup: backups/");
-    return at == std::string::npos ? "" : err.substr(at + 16, err.find(' ', at + 16) - at - 16);
-}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "e2e/cli_test_support.hpp"
 
 using sqlmig::test::files_in;
+using sqlmig::test::logged_backup;
 using sqlmig::test::permissions_of;
 using sqlmig::test::Project;
 using sqlmig::test::query_sqlite;
@@ -32,11 +33,6 @@ struct BackupProject : Project {
     std::vector<fs::path> backups() const { return files_in(dir() / "backups"); }
 };
 
-// The backup file a run logged ("backup: backups/<name> (size)"), or "".
-std::string logged_backup(const std::string& err) {
-    const std::size_t at = err.find("backup: backups/");
-    return at == std::string::npos ? "" : err.substr(at + 16, err.find(' ', at + 16) - at - 16);
-}
 
 }  // namespace
 

@@ -117,6 +117,11 @@ std::string read_text(const fs::path& file) {
     return slurp(file);
 }
 
+std::string logged_backup(const std::string& err) {
+    const std::size_t at = err.find("backup: backups/");
+    return at == std::string::npos ? "" : err.substr(at + 16, err.find(' ', at + 16) - at - 16);
+}
+
 unsigned permissions_of(const fs::path& p) {
     return static_cast<unsigned>(fs::status(p).permissions() & fs::perms::mask);
 }

@@ -52,6 +52,9 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
 
 std::string read_text(const std::filesystem::path& file);
 
+// The backup file a run logged ("backup: backups/<name> (size)"), or "".
+std::string logged_backup(const std::string& err);
+
 // The permission bits of a file, e.g. 0600.
 unsigned permissions_of(const std::filesystem::path& p);
 
