@@ -44,17 +44,6 @@ util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken) {
 
 namespace {
 
-// Releases the run-wide lock on every path out of a command.
-struct Locked {
-    std::unique_ptr<db::Driver> driver;
-    explicit Locked(std::unique_ptr<db::Driver> d, std::chrono::milliseconds timeout) : driver(std::move(d)) {
-        driver->acquire_lock(timeout);
-    }
-    ~Locked() { driver->release_lock(); }
-    Locked(const Locked&) = delete;
-    Locked& operator=(const Locked&) = delete;
-};
-
 // "version 003 (3 migrations applied)" from the tracking rows.
 std::string state_summary(const std::vector<core::AppliedRow>& rows) {
     if (rows.empty()) {
@@ -67,8 +56,9 @@ void run_backup(Context& ctx, const std::string& out) {
     auto driver = ctx.connect(true);
     auto engine = backup_engine(ctx, *driver);
     engine->check();  // before the lock, which would create files beside a missing SQLite database
-    Locked db(std::move(driver), ctx.lock_timeout());
-    const auto taken = out.empty() ? take_configured_backup(ctx, *db.driver, backup::k_kind_manual, 0)
+    db::LockGuard guard(*driver);
+    driver->acquire_lock(ctx.lock_timeout());
+    const auto taken = out.empty() ? take_configured_backup(ctx, *driver, backup::k_kind_manual, 0)
                                    : backup::take_backup_to(*engine, fs::absolute(out));
     if (ctx.options.json) {
         print_json(taken_json(ctx, taken));
@@ -119,8 +109,10 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     if (!fs::is_regular_file(file, ec)) {
         throw UsageError("cannot restore " + util::printable(o.file) + ": no such file (see 'sqlmig backups')");
     }
-    Locked db(ctx.connect(false), ctx.lock_timeout());
-    const auto before = db.driver->read_applied();
+    auto driver = ctx.connect(false);
+    db::LockGuard guard(*driver);
+    driver->acquire_lock(ctx.lock_timeout());
+    const auto before = driver->read_applied();
     const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
     if (!o.yes) {
         throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) +
@@ -132,15 +124,15 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
         spdlog::info("no backup before the restore ({})", o.no_backup ? "--no-backup" : "[backup] enabled = false");
     } else {
         try {
-            safety = take_configured_backup(ctx, *db.driver, backup::k_kind_before_restore, ctx.config().backup.keep);
+            safety = take_configured_backup(ctx, *driver, backup::k_kind_before_restore, ctx.config().backup.keep);
         } catch (const BackupError& e) {
             throw BackupError(std::string(e.what()) + "\nnothing was restored; --no-backup restores without a backup "
                                                       "of the current contents");
         }
     }
     spdlog::info("restoring {} into {}", util::printable(o.file), what);
-    backup_engine(ctx, *db.driver)->restore(file);
-    const auto after = db.driver->read_applied();
+    backup_engine(ctx, *driver)->restore(file);
+    const auto after = driver->read_applied();
     if (ctx.options.json) {
         print_json(util::Json::object()
                        .set("ok", true)

@@ -28,18 +28,6 @@ struct MigrateOptions {
     bool no_backup = false;
 };
 
-// Releases the run-wide lock on every path out of a command.
-class LockGuard {
-public:
-    explicit LockGuard(db::Driver& driver) : m_driver(driver) {}
-    ~LockGuard() { m_driver.release_lock(); }
-    LockGuard(const LockGuard&) = delete;
-    LockGuard& operator=(const LockGuard&) = delete;
-
-private:
-    db::Driver& m_driver;
-};
-
 std::vector<core::Step> plan_for(Command command, const core::Status& status, const MigrateOptions& o) {
     switch (command) {
     case Command::up: return core::plan_up(status, o.target, o.allow_out_of_order);
@@ -206,7 +194,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     const bool offline = o.sql || o.dry_run;
     ctx.catalog();  // a broken folder is reported before the database is touched
     auto driver = ctx.connect(offline);
-    LockGuard guard(*driver);
+    db::LockGuard guard(*driver);
     if (!offline) {
         driver->acquire_lock(ctx.lock_timeout());
         driver->ensure_tracking_table();

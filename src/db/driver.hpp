@@ -88,6 +88,18 @@ public:
     virtual void execute_internal(const std::string& sql) = 0;
 };
 
+// Releases the run-wide lock on every path out of a scope (a no-op when it was not taken).
+class LockGuard {
+public:
+    explicit LockGuard(Driver& driver) : m_driver(driver) {}
+    ~LockGuard() { m_driver.release_lock(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    Driver& m_driver;
+};
+
 // Opens a connection for the URL's backend. Throws DbError (exit 1) when the
 // database cannot be reached, ConfigError for invalid options.
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options);
