@@ -50,11 +50,12 @@ std::string file_safe_name(std::string_view database_name) {
 
 std::string backup_file_name(std::string_view kind, std::string_view stamp, std::string_view database, int suffix,
                              std::string_view extension) {
-    std::string name = std::string(kind) + "-" + std::string(stamp) + "-" + std::string(database);
+    std::string name;
+    name.append(kind).append("-").append(stamp).append("-").append(database);
     if (suffix > 0) {
-        name += "-" + std::to_string(suffix);
+        name.append("-").append(std::to_string(suffix));
     }
-    return name + "." + std::string(extension);
+    return name.append(".").append(extension);
 }
 
 std::string BackupName::taken_at() const {

@@ -53,7 +53,7 @@ void Checksummer::update(std::string_view bytes) {
         }
         if (i + 1 == bytes.size()) {
             hash(bytes.substr(run_start, i - run_start));
-            m_pending = "\r";
+            m_pending.assign(1, '\r');  // assign(): GCC 12 warns falsely (-Wrestrict) on = "\r"
             return;
         }
         if (bytes[i + 1] == '\n') {

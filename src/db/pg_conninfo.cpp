@@ -32,7 +32,7 @@ std::string quoted(const std::string& value) {
 
 }  // namespace
 
-ChildConnection pg_child_connection(const std::string& url, const std::string& application_name) {
+ChildConnection postgres_child_connection(const std::string& url, const std::string& application_name) {
     char* raw_error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoFree> options(PQconninfoParse(url.c_str(), &raw_error));
     std::unique_ptr<char, PqFree> error(raw_error);

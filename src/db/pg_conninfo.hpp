@@ -17,6 +17,10 @@ struct ChildConnection {
 };
 
 // Throws ConfigError when libpq cannot parse the URL (the message never shows it unredacted).
+// Loads the PostgreSQL module on first use (postgres_module.hpp).
 ChildConnection pg_child_connection(const std::string& url, const std::string& application_name);
+
+// Inside the module: the same, through libpq.
+ChildConnection postgres_child_connection(const std::string& url, const std::string& application_name);
 
 }  // namespace sqlmig::db

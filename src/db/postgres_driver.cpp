@@ -394,7 +394,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options) {
+std::unique_ptr<Driver> open_postgres_driver(const ConnectOptions& options) {
     return std::make_unique<PostgresDriver>(options);
 }
 

@@ -17,6 +17,11 @@
 
 namespace sqlmig::db {
 
+// Connects; see driver.hpp. Loads the module on first use (postgres_module.hpp):
+// throws DbError when it cannot be loaded.
 std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options);
+
+// Inside the module: the driver itself.
+std::unique_ptr<Driver> open_postgres_driver(const ConnectOptions& options);
 
 }  // namespace sqlmig::db

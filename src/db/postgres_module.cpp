@@ -1,0 +1,11 @@
+// The entry point of sqlmig-postgres.so (see postgres_module.hpp).
+#include "db/postgres_module.hpp"
+
+#include "db/postgres_driver.hpp"
+
+extern "C" __attribute__((visibility("default"))) const sqlmig::db::PostgresModule* sqlmig_postgres_module() {
+    static const sqlmig::db::PostgresModule module{sqlmig::db::k_postgres_module_abi,
+                                                   &sqlmig::db::open_postgres_driver,
+                                                   &sqlmig::db::postgres_child_connection};
+    return &module;
+}
