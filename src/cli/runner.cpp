@@ -210,7 +210,7 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
     if (const std::string schema = core::create_schema_sql(m_table); !schema.empty()) {
         out << schema << ";\n";
     }
-    out << core::create_table_sql(m_table) << ";\n\n";
+    out << core::create_table_sql(m_table, m_driver.dialect()) << ";\n\n";
     if (single_transaction) {
         out << "BEGIN;\n\n";
     }

@@ -31,8 +31,10 @@ TableName parse_table_name(std::string_view value);
 // use the E'' form, so the result does not depend on standard_conforming_strings.
 std::string sql_literal(std::string_view value, Dialect dialect);
 
+// CREATE SCHEMA IF NOT EXISTS for a schema-qualified table, "" otherwise.
 std::string create_schema_sql(const TableName& table);
-std::string create_table_sql(const TableName& table);
+// CREATE TABLE IF NOT EXISTS for the tracking table (WITHOUT ROWID on SQLite).
+std::string create_table_sql(const TableName& table, Dialect dialect);
 // Records a row, replacing an earlier one of the same version (a failed mark).
 std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect);
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);

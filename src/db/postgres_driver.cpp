@@ -128,7 +128,7 @@ public:
         if (const std::string schema = core::create_schema_sql(m_options.table); !schema.empty()) {
             exec_now(schema);
         }
-        exec_now(core::create_table_sql(m_options.table));
+        exec_now(core::create_table_sql(m_options.table, core::Dialect::postgres));
     }
 
     std::vector<core::AppliedRow> read_applied() override {

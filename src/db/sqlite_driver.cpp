@@ -101,7 +101,7 @@ public:
     }
 
     void ensure_tracking_table() override {
-        exec(core::create_table_sql(m_options.table));
+        exec(core::create_table_sql(m_options.table, core::Dialect::sqlite));
     }
 
     std::vector<core::AppliedRow> read_applied() override {
