@@ -105,6 +105,24 @@ void SqlSplitter::reset_statement() {
     m_trigger_state = 1;
 }
 
+namespace {
+
+// word equals an upper-case ASCII keyword, ignoring case, without allocating.
+bool equals_keyword(std::string_view word, std::string_view keyword) {
+    if (word.size() != keyword.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < word.size(); ++i) {
+        // Clearing bit 5 upper-cases a-z; no other byte becomes A-Z that way.
+        if ((word[i] & ~0x20) != keyword[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 Statement SqlSplitter::take_statement(std::size_t end) {
     Statement s;
     s.text.assign(m_buf, m_stmt_start, end - m_stmt_start);
@@ -370,10 +388,11 @@ SqlSplitter::Step SqlSplitter::scan_word() {
 // Tracks the few things a word can change: the statement's leading words,
 // psql's BEGIN ... END depth, and sqlite3_complete()'s trigger state.
 void SqlSplitter::on_word(std::string_view word) {
-    const std::string upper = util::to_upper(word);
     if (m_words.size() < k_max_words) {
-        m_words.push_back(upper);
+        m_words.push_back(util::to_upper(word));
     }
+    // Compared in place: this runs for every word of every statement.
+    const auto is = [word](std::string_view keyword) { return equals_keyword(word, keyword); };
     if (m_dialect == Dialect::sqlite) {
         // Token classes of sqlite3_complete(): EXPLAIN=3, CREATE=4, TEMP=5, TRIGGER=6, END=7, other=2.
         static constexpr int trans[8][8] = {
@@ -382,15 +401,15 @@ void SqlSplitter::on_word(std::string_view word) {
             {6, 6, 5, 5, 5, 5, 5, 7}, {1, 7, 5, 5, 5, 5, 5, 5},
         };
         int token = 2;
-        if (upper == "EXPLAIN") {
+        if (is("EXPLAIN")) {
             token = 3;
-        } else if (upper == "CREATE") {
+        } else if (is("CREATE")) {
             token = 4;
-        } else if (upper == "TEMP" || upper == "TEMPORARY") {
+        } else if (is("TEMP") || is("TEMPORARY")) {
             token = 5;
-        } else if (upper == "TRIGGER") {
+        } else if (is("TRIGGER")) {
             token = 6;
-        } else if (upper == "END") {
+        } else if (is("END")) {
             token = 7;
         }
         m_trigger_state = trans[m_trigger_state][token];
@@ -399,8 +418,8 @@ void SqlSplitter::on_word(std::string_view word) {
     // psql (psqlscan.l): inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN ... END
     // (and CASE ... END within it) hides semicolons.
     if (m_identifier_count < 4 &&
-        (upper == "CREATE" || upper == "FUNCTION" || upper == "PROCEDURE" || upper == "OR" || upper == "REPLACE")) {
-        m_identifiers[m_identifier_count] = static_cast<char>(upper[0] | 0x20);
+        (is("CREATE") || is("FUNCTION") || is("PROCEDURE") || is("OR") || is("REPLACE"))) {
+        m_identifiers[m_identifier_count] = static_cast<char>(word[0] | 0x20);
     }
     ++m_identifier_count;
     const char* id = m_identifiers;
@@ -409,11 +428,11 @@ void SqlSplitter::on_word(std::string_view word) {
     if (!in_routine || m_paren_depth != 0) {
         return;
     }
-    if (upper == "BEGIN") {
+    if (is("BEGIN")) {
         ++m_begin_depth;
-    } else if (upper == "CASE" && m_begin_depth >= 1) {
+    } else if (is("CASE") && m_begin_depth >= 1) {
         ++m_begin_depth;
-    } else if (upper == "END" && m_begin_depth > 0) {
+    } else if (is("END") && m_begin_depth > 0) {
         --m_begin_depth;
     }
 }
