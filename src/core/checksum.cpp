@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace sqlmig::core {
@@ -48,9 +49,11 @@ void Checksummer::update(std::string_view bytes) {
     // CRLF -> LF; a '\r' at the end waits for the next chunk.
     std::size_t run_start = 0;
     for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (bytes[i] != '\r') {
-            continue;
+        const void* cr = std::memchr(bytes.data() + i, '\r', bytes.size() - i);  // CRs are rare: jump
+        if (!cr) {
+            break;
         }
+        i = static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data());
         if (i + 1 == bytes.size()) {
             hash(bytes.substr(run_start, i - run_start));
             m_pending.assign(1, '\r');  // assign(): GCC 12 warns falsely (-Wrestrict) on = "\r"

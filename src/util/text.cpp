@@ -16,7 +16,9 @@ std::string to_lower(std::string_view s) {
 std::string to_upper(std::string_view s) {
     std::string out(s);
     for (char& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (c >= 'a' && c <= 'z') {
+            c = static_cast<char>(c - 'a' + 'A');  // ASCII only, like toupper in the C locale, without its call
+        }
     }
     return out;
 }
