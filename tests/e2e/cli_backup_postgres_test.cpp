@@ -17,9 +17,6 @@ using sqlmig::test::Result;
 
 namespace fs = std::filesystem;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE((haystack).find(needle), std::string::npos) << "expected to find: " << (needle) << "\nin:\n" << (haystack)
-
 namespace {
 
 // A database with a little of everything pg_dump must carry: data, an index, a view, a function.

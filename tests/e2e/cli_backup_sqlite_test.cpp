@@ -15,9 +15,6 @@ using sqlmig::test::Result;
 
 namespace fs = std::filesystem;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE((haystack).find(needle), std::string::npos) << "expected to find: " << (needle) << "\nin:\n" << (haystack)
-
 namespace {
 
 const char* k_config = "[database]\nurl = \"sqlite:///data/app.db\"\n";

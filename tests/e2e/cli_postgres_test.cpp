@@ -14,9 +14,6 @@ using sqlmig::test::Project;
 using sqlmig::test::Result;
 using sqlmig::test::shell_quote;
 
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE((haystack).find(needle), std::string::npos) << "expected to find: " << (needle) << "\nin:\n" << (haystack)
-
 namespace {
 
 // A project whose config points at a fresh PostgreSQL database.

@@ -11,11 +11,6 @@ using sqlmig::test::Result;
 
 namespace {
 
-#define EXPECT_CONTAINS(haystack, needle) \
-    EXPECT_NE((haystack).find(needle), std::string::npos) << "expected to find: " << (needle) << "\nin:\n" << (haystack)
-#define EXPECT_NOT_CONTAINS(haystack, needle) \
-    EXPECT_EQ((haystack).find(needle), std::string::npos) << "did not expect: " << (needle) << "\nin:\n" << (haystack)
-
 void three_migrations(Project& p) {
     p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n");
     p.migration("001_users.down.sql", "DROP TABLE users;\n");

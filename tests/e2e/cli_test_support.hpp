@@ -2,9 +2,17 @@
 // Helpers for end-to-end tests: a temporary project folder, running the built
 // sqlmig binary in it, and reading the resulting SQLite database directly.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
+
+// Substring checks that print both strings when they fail.
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE((haystack).find(needle), std::string::npos) << "expected to find: " << (needle) << "\nin:\n" << (haystack)
+#define EXPECT_NOT_CONTAINS(haystack, needle) \
+    EXPECT_EQ((haystack).find(needle), std::string::npos) << "did not expect: " << (needle) << "\nin:\n" << (haystack)
 
 namespace sqlmig::test {
 
