@@ -11,8 +11,20 @@ struct Checksummer::Ctx {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
 };
 
+namespace {
+
+// SHA-256 fetched from OpenSSL's provider once: EVP_sha256() makes every
+// EVP_DigestInit_ex look it up again, which costs more than hashing a small file.
+const EVP_MD* sha256() {
+    static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md{EVP_MD_fetch(nullptr, "SHA256", nullptr),
+                                                                      &EVP_MD_free};
+    return md.get();
+}
+
+}  // namespace
+
 Checksummer::Checksummer() : m_ctx(std::make_unique<Ctx>()) {
-    if (!m_ctx->md || EVP_DigestInit_ex(m_ctx->md.get(), EVP_sha256(), nullptr) != 1) {
+    if (!m_ctx->md || !sha256() || EVP_DigestInit_ex(m_ctx->md.get(), sha256(), nullptr) != 1) {
         throw std::runtime_error("cannot initialise SHA-256 (OpenSSL)");
     }
 }

@@ -90,6 +90,7 @@ Catalog discover(const std::vector<std::string>& file_names, const std::vector<s
         auto& pair = by_version[parsed->version];
         (parsed->direction == Direction::up ? pair.ups : pair.downs).emplace_back(file, *parsed);
     }
+    catalog.migrations.reserve(by_version.size());
     for (auto& [version, pair] : by_version) {
         for (auto* files : {&pair.ups, &pair.downs}) {
             if (files->size() > 1) {
