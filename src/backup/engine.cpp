@@ -122,9 +122,9 @@ public:
     }
 
     std::string schema() override {
-        const auto result = run_tool({{m_tools.pg_dump, "--schema-only", "--no-password", "--dbname=" + m_child.conninfo},
-                                      m_child.env, {}, -1, true},
-                                     "pg_dump");
+        const std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password",
+                                               "--dbname=" + m_child.conninfo};
+        const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
         if (!result.ok()) {
             throw BackupError("pg_dump --schema-only " + result.describe() + tail(result.err));
         }

@@ -16,9 +16,11 @@ namespace sqlmig::cli {
 // The backup engine for the connected database. Throws ConfigError.
 std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& driver);
 
-// A backup of the connected database in [backup] dir, named for `kind`, keeping the
-// newest `keep` of that kind (0: all). Throws BackupError, with nothing left behind.
-backup::Taken take_configured_backup(Context& ctx, const db::Driver& driver, std::string_view kind, int keep);
+// A backup by `engine` of the connected database in [backup] dir, named for `kind`, keeping
+// the newest `keep` of that kind (0: all); logs the file and size. Throws BackupError,
+// with nothing left behind.
+backup::Taken take_configured_backup(Context& ctx, backup::Engine& engine, const db::Driver& driver,
+                                     std::string_view kind, int keep);
 
 // {"file": ..., "size_bytes": ...}, or null without a backup.
 util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken);

@@ -25,9 +25,9 @@ std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& dr
     return backup::make_engine(ctx.connect_options(false), driver.server_version(), tools);
 }
 
-backup::Taken take_configured_backup(Context& ctx, const db::Driver& driver, std::string_view kind, int keep) {
-    auto engine = backup_engine(ctx, driver);
-    const auto taken = backup::take_backup(*engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
+backup::Taken take_configured_backup(Context& ctx, backup::Engine& engine, const db::Driver& driver,
+                                     std::string_view kind, int keep) {
+    const auto taken = backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
                                            driver.database_name(), keep);
     spdlog::info("backup: {} ({})", ctx.project_label(taken.file), backup::human_size(taken.size_bytes));
     return taken;
@@ -58,7 +58,7 @@ void run_backup(Context& ctx, const std::string& out) {
     engine->check();  // before the lock, which would create files beside a missing SQLite database
     db::LockGuard guard(*driver);
     driver->acquire_lock(ctx.lock_timeout());
-    const auto taken = out.empty() ? take_configured_backup(ctx, *driver, backup::k_kind_manual, 0)
+    const auto taken = out.empty() ? take_configured_backup(ctx, *engine, *driver, backup::k_kind_manual, 0)
                                    : backup::take_backup_to(*engine, fs::absolute(out));
     if (ctx.options.json) {
         print_json(taken_json(ctx, taken));
@@ -119,19 +119,21 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
                            " (" + backup::human_size(fs::file_size(file)) +
                            "); nothing was changed. Run again with --yes to restore");
     }
+    auto engine = backup_engine(ctx, *driver);
     std::optional<backup::Taken> safety;
     if (o.no_backup || !ctx.config().backup.enabled) {
         spdlog::info("no backup before the restore ({})", o.no_backup ? "--no-backup" : "[backup] enabled = false");
     } else {
         try {
-            safety = take_configured_backup(ctx, *driver, backup::k_kind_before_restore, ctx.config().backup.keep);
+            safety = take_configured_backup(ctx, *engine, *driver, backup::k_kind_before_restore,
+                                            ctx.config().backup.keep);
         } catch (const BackupError& e) {
             throw BackupError(std::string(e.what()) + "\nnothing was restored; --no-backup restores without a backup "
                                                       "of the current contents");
         }
     }
     spdlog::info("restoring {} into {}", util::printable(o.file), what);
-    backup_engine(ctx, *driver)->restore(file);
+    engine->restore(file);
     const auto after = driver->read_applied();
     if (ctx.options.json) {
         print_json(util::Json::object()

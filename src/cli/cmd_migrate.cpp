@@ -112,7 +112,8 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         return std::nullopt;
     }
     try {
-        return take_configured_backup(ctx, driver, backup::k_kind_before_migrate, cfg.keep);
+        return take_configured_backup(ctx, *backup_engine(ctx, driver), driver, backup::k_kind_before_migrate,
+                                      cfg.keep);
     } catch (const BackupError& e) {
         throw BackupError("backup before migrating failed: " + std::string(e.what()) +
                           "\nnothing was run; fix the cause, or run with --no-backup to skip the backup deliberately");

@@ -112,7 +112,8 @@ void Context::checksum_applied(const std::vector<core::AppliedRow>& rows) {
     }
     // Hashing thousands of small files is system calls, not CPU: a few threads
     // halve the time of `status` on a large folder.
-    const std::size_t threads = todo.size() < 256 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+    const std::size_t threads =
+        todo.size() < 256 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
     std::vector<std::exception_ptr> errors(threads);
     auto work = [&](std::size_t t) {
         try {

@@ -92,7 +92,8 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
         if (!fd) {
             throw failed("write", std::strerror(errno));
         }
-        if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd.get()) != 0) {
+        const bool written = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (!written || ::fsync(fd.get()) != 0) {
             const std::string why = std::strerror(errno);
             fs::remove(temp, ec);
             throw failed("write", why);

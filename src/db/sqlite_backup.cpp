@@ -7,23 +7,16 @@
 #include <memory>
 #include <thread>
 
+#include "db/sqlite_handles.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::db {
 
 namespace {
 
-struct SqliteClose {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct SqliteFinalize {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
 struct BackupFinish {
     void operator()(sqlite3_backup* b) const { sqlite3_backup_finish(b); }
 };
-using SqliteHandle = std::unique_ptr<sqlite3, SqliteClose>;
-
 SqliteHandle open_database(const std::filesystem::path& file, int flags) {
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -79,7 +72,7 @@ std::string sqlite_schema(const std::filesystem::path& database) {
     const char* sql = "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
                       "ORDER BY rowid";
     const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &raw, nullptr);
-    std::unique_ptr<sqlite3_stmt, SqliteFinalize> stmt(raw);
+    StatementHandle stmt(raw);
     if (prc != SQLITE_OK) {
         throw DbError("cannot read the schema of " + database.string() + ": " + sqlite3_errmsg(db.get()));
     }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "db/sqlite_handles.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
@@ -17,15 +18,6 @@ namespace sqlmig::db {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct SqliteClose {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct SqliteFinalize {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using SqliteHandle = std::unique_ptr<sqlite3, SqliteClose>;
-using StatementHandle = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
 
 // " (held by pid N)" from what the holder wrote into the lock file, or "".
 std::string holder(int fd) {
