@@ -18,6 +18,8 @@ std::vector<std::string> list_folder(const std::filesystem::path& dir);
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.
 void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
+// The same from an open file descriptor; file names it in errors.
+void read_chunks(int fd, const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
 
 // Creates file with text; never overwrites (O_EXCL). Throws MigrationFileError.
 void create_new_file(const std::filesystem::path& file, const std::string& text);

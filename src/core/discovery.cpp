@@ -3,7 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <map>
+#include <span>
 
 #include "util/text.hpp"
 
@@ -26,6 +26,47 @@ bool is_ignored(const std::string& name, const std::vector<std::string>& pattern
 
 const char* k_grammar_hint = "expected <version>_<name>.up.sql or <version>_<name>.down.sql, "
                              "e.g. 004_add_email.up.sql; list it under [migrations] ignore to skip it";
+
+struct NamedFile {
+    ParsedName parsed;
+    std::string* name;  // into the caller's list; moved from once it becomes a Migration
+};
+
+// Adds the migration of one version made of its up and down files (each in name
+// order), or the errors that make the version unusable.
+void add_version(Catalog& catalog, std::span<NamedFile> ups, std::span<NamedFile> downs) {
+    const Version version = (ups.empty() ? downs : ups).front().parsed.version;
+    for (const auto group : {ups, downs}) {
+        if (group.size() > 1) {
+            std::string names;
+            for (const auto& f : group) {
+                names += (names.empty() ? "" : ", ") + util::printable(*f.name);
+            }
+            catalog.errors.push_back("two migrations have version " + version.canonical() + ": " + names +
+                                     " (two branches merged? renumber one of them)");
+        }
+    }
+    if (ups.empty()) {
+        for (const auto& d : downs) {
+            catalog.errors.push_back(util::printable(*d.name) +
+                                     ": down migration without an up migration for version " + version.text());
+        }
+        return;
+    }
+    if (ups.size() > 1 || downs.size() > 1) {
+        return;
+    }
+    Migration m{std::move(ups[0].parsed.version), std::move(ups[0].parsed.name), std::move(*ups[0].name), std::nullopt,
+                std::nullopt};
+    if (!downs.empty()) {
+        m.down_file = std::move(*downs[0].name);
+        if (downs[0].parsed.name != m.name) {
+            catalog.warnings.push_back(util::printable(m.up_file) + " and " + util::printable(*m.down_file) +
+                                       " have different names; they pair by version " + m.version.text());
+        }
+    }
+    catalog.migrations.push_back(std::move(m));
+}
 
 }  // namespace
 
@@ -66,61 +107,41 @@ std::optional<ParsedName> parse_file_name(std::string_view file_name, std::strin
     return ParsedName{*version, std::string(name), direction};
 }
 
-Catalog discover(const std::vector<std::string>& file_names, const std::vector<std::string>& ignore_patterns) {
+Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns) {
     Catalog catalog;
-    struct Pair {
-        std::vector<std::pair<std::string, ParsedName>> ups, downs;
-    };
-    std::map<Version, Pair> by_version;
-    std::vector<std::string> sorted = file_names;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto& file : sorted) {
+    // Sorted names make every message list files in the same order on every machine.
+    std::sort(file_names.begin(), file_names.end());
+    std::vector<NamedFile> files;
+    files.reserve(file_names.size());
+    std::string why;
+    for (auto& file : file_names) {
         if (is_ignored(file, ignore_patterns)) {
             continue;
         }
-        std::string why;
-        auto parsed = parse_file_name(file, &why);
-        if (!parsed) {
-            if (!why.empty()) {
-                catalog.errors.push_back(util::printable(file) + ": not a valid migration file name: " + why + " (" +
-                                         k_grammar_hint + ")");
-            }
-            continue;
+        if (auto parsed = parse_file_name(file, &why)) {
+            files.push_back({std::move(*parsed), &file});
+        } else if (!why.empty()) {
+            catalog.errors.push_back(util::printable(file) + ": not a valid migration file name: " + why + " (" +
+                                     k_grammar_hint + ")");
         }
-        auto& pair = by_version[parsed->version];
-        (parsed->direction == Direction::up ? pair.ups : pair.downs).emplace_back(file, *parsed);
     }
-    catalog.migrations.reserve(by_version.size());
-    for (auto& [version, pair] : by_version) {
-        for (auto* files : {&pair.ups, &pair.downs}) {
-            if (files->size() > 1) {
-                std::string names;
-                for (const auto& f : *files) {
-                    names += (names.empty() ? "" : ", ") + util::printable(f.first);
-                }
-                catalog.errors.push_back("two migrations have version " + version.canonical() + ": " + names +
-                                         " (two branches merged? renumber one of them)");
-            }
+    // By version, ups before downs; stable, so files of one version stay in name order.
+    std::stable_sort(files.begin(), files.end(), [](const NamedFile& a, const NamedFile& b) {
+        if (const auto c = a.parsed.version <=> b.parsed.version; c != 0) {
+            return c < 0;
         }
-        if (pair.ups.empty()) {
-            for (const auto& d : pair.downs) {
-                catalog.errors.push_back(util::printable(d.first) + ": down migration without an up migration for version " +
-                                         version.text());
-            }
-            continue;
+        return a.parsed.direction == Direction::up && b.parsed.direction == Direction::down;
+    });
+    catalog.migrations.reserve(files.size());
+    for (auto first = files.begin(); first != files.end();) {
+        const Version& version = first->parsed.version;
+        auto last = first;
+        while (last != files.end() && last->parsed.version == version) {
+            ++last;
         }
-        if (pair.ups.size() > 1 || pair.downs.size() > 1) {
-            continue;
-        }
-        Migration m{pair.ups[0].second.version, pair.ups[0].second.name, pair.ups[0].first, std::nullopt, std::nullopt};
-        if (!pair.downs.empty()) {
-            m.down_file = pair.downs[0].first;
-            if (pair.downs[0].second.name != m.name) {
-                catalog.warnings.push_back(util::printable(m.up_file) + " and " + util::printable(*m.down_file) +
-                                           " have different names; they pair by version " + m.version.text());
-            }
-        }
-        catalog.migrations.push_back(std::move(m));
+        const auto downs = std::find_if(first, last, [](const NamedFile& f) { return f.parsed.direction == Direction::down; });
+        add_version(catalog, std::span<NamedFile>(first, downs), std::span<NamedFile>(downs, last));
+        first = last;
     }
     return catalog;
 }

@@ -34,7 +34,7 @@ struct Catalog {
 
 // Builds the catalog from the folder's file names. Names matching an ignore
 // pattern (fnmatch glob or exact name) are skipped.
-Catalog discover(const std::vector<std::string>& file_names, const std::vector<std::string>& ignore_patterns);
+Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns);
 
 // Finds a migration by version; nullptr when absent.
 const Migration* find_migration(const std::vector<Migration>& migrations, const Version& version);

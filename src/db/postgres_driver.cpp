@@ -141,6 +141,7 @@ public:
             throw DbError("cannot read the tracking table " + m_options.table.display() + ": " + e.what());
         }
         std::vector<core::AppliedRow> rows;
+        rows.reserve(static_cast<std::size_t>(PQntuples(r.get())));
         for (int i = 0; i < PQntuples(r.get()); ++i) {
             rows.push_back(row_from(r.get(), i));
         }

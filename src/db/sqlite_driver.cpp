@@ -100,8 +100,9 @@ public:
         if (!table_exists()) {
             return {};
         }
-        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table));
         std::vector<core::AppliedRow> rows;
+        rows.reserve(row_count());  // growing by doubling would copy every row and hold twice the memory
+        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table));
         int rc = 0;
         while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
             rows.push_back(row_from(stmt.get()));
@@ -247,6 +248,14 @@ private:
             throw error("cannot read the schema of " + m_path.string());
         }
         return rc == SQLITE_ROW;
+    }
+
+    std::size_t row_count() {
+        StatementHandle stmt = prepare("SELECT count(*) FROM " + m_options.table.quoted());
+        if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
+            throw error("cannot read the tracking table " + m_options.table.display());
+        }
+        return static_cast<std::size_t>(std::max<sqlite3_int64>(sqlite3_column_int64(stmt.get(), 0), 0));
     }
 
     static std::string text_column(sqlite3_stmt* stmt, int i) {

@@ -2,7 +2,9 @@
 // output and the resulting database.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "e2e/cli_test_support.hpp"
 
@@ -137,6 +139,47 @@ TEST(CliSqlite, EditedAppliedFileStopsTheRunBeforeAnythingExecutes) {
     ASSERT_EQ(p.run({"repair", "--yes"}).code, 0);
     ASSERT_EQ(p.run({"up"}).code, 0);
     EXPECT_EQ(versions(p), "1,2,3");
+}
+
+// Folders of 200 applied files or more keep their checksums in a cache keyed by what
+// stat says (docs/performance.md). An edit that keeps the size and the modification
+// time is still caught: ctime moves on every write, and nobody can set it back.
+TEST(CliSqlite, ChecksumCacheNeverHidesAnEdit) {
+    namespace fs = std::filesystem;
+    Project p;
+    for (int i = 1; i <= 200; ++i) {
+        const std::string v = std::string(i < 10 ? "000" : i < 100 ? "00" : "0") + std::to_string(i);
+        p.migration(v + "_m.up.sql", "SELECT " + std::to_string(1000 + i) + ";\n");
+    }
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // younger files are never cached
+    ASSERT_EQ(p.run({"status"}).code, 0);
+    const auto caches = sqlmig::test::files_in(p.dir() / ".cache");
+    ASSERT_EQ(caches.size(), 1u);
+    EXPECT_EQ(sqlmig::test::permissions_of(caches[0]), 0600u);
+    const std::string cached = sqlmig::test::read_text(caches[0]);
+    EXPECT_CONTAINS(cached, "0200_m.up.sql");
+
+    const fs::path file = p.dir() / "migrations" / "0100_m.up.sql";
+    const auto mtime = fs::last_write_time(file);
+    p.migration("0100_m.up.sql", "SELECT 9999;\n");  // as long as "SELECT 1100;\n"
+    fs::last_write_time(file, mtime);
+    EXPECT_CONTAINS(p.run({"status"}).out, "0100     m     modified");
+    EXPECT_EQ(p.run({"validate"}).code, 3);
+
+    // A damaged cache costs a re-hash, never a wrong answer.
+    std::ofstream(caches[0], std::ios::trunc) << "sqlmig checksum cache 1\ngarbage";
+    EXPECT_EQ(p.run({"validate"}).code, 3);
+    p.migration("0100_m.up.sql", "SELECT 1100;\n");
+    const Result fixed = p.run({"status"});
+    EXPECT_EQ(fixed.code, 0);
+    EXPECT_NOT_CONTAINS(fixed.out, "modified");
+    EXPECT_EQ(p.run({"validate"}).code, 0);
+
+    // SQLMIG_CACHE_DIR=off: no cache anywhere.
+    fs::remove_all(p.dir() / ".cache");
+    EXPECT_EQ(p.run({"validate"}, "SQLMIG_CACHE_DIR=off").code, 0);
+    EXPECT_FALSE(fs::exists(p.dir() / ".cache"));
 }
 
 TEST(CliSqlite, CrlfAndBomDoNotLookEdited) {

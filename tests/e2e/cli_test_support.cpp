@@ -55,8 +55,9 @@ void Project::write_file(const std::string& relative, const std::string& text) {
 }
 
 Result Project::run(const std::vector<std::string>& args, const std::string& env) const {
-    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && env -u DATABASE_URL -u SQLMIG_ENV " + env + " " +
-                      shell_quote(SQLMIG_BINARY);
+    // The checksum cache goes into the project, not the home of whoever runs the tests.
+    std::string cmd = "cd " + shell_quote(m_dir.string()) + " && env -u DATABASE_URL -u SQLMIG_ENV SQLMIG_CACHE_DIR=" +
+                      shell_quote((m_dir / ".cache").string()) + " " + env + " " + shell_quote(SQLMIG_BINARY);
     for (const auto& a : args) {
         cmd += " " + shell_quote(a);
     }
