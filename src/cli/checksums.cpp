@@ -120,7 +120,7 @@ struct HashJob {
 
     void hash_one(std::size_t i) const {
         struct stat st {};
-        if (cache && ::fstatat(dir_fd, names[i].c_str(), &st, 0) == 0) {
+        if (cache && cache->contains(names[i]) && ::fstatat(dir_fd, names[i].c_str(), &st, 0) == 0) {
             if (const auto known = cache->find(names[i], stamp_of(st))) {
                 cached[i] = *known;  // copied into out by the caller: no allocation in worker threads
                 stamps[i] = stamp_of(st);

@@ -74,13 +74,19 @@ ChecksumCache ChecksumCache::parse(std::string_view text, std::string_view folde
     return cache;
 }
 
-std::optional<std::string_view> ChecksumCache::find(std::string_view file_name, const FileStamp& stamp) const {
+const CacheEntry* ChecksumCache::entry(std::string_view file_name) const {
     const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), file_name,
                                      [](const CacheEntry& e, std::string_view n) { return e.file_name < n; });
-    if (it == m_entries.end() || it->file_name != file_name || !(it->stamp == stamp)) {
-        return std::nullopt;
-    }
-    return it->checksum;
+    return it != m_entries.end() && it->file_name == file_name ? &*it : nullptr;
+}
+
+bool ChecksumCache::contains(std::string_view file_name) const {
+    return entry(file_name) != nullptr;
+}
+
+std::optional<std::string_view> ChecksumCache::find(std::string_view file_name, const FileStamp& stamp) const {
+    const CacheEntry* e = entry(file_name);
+    return e && e->stamp == stamp ? std::optional<std::string_view>(e->checksum) : std::nullopt;
 }
 
 std::string serialize_checksum_cache(std::string_view folder, std::vector<CacheEntry> entries, std::int64_t now_ns) {
