@@ -1,6 +1,5 @@
 #include "cli/checksums.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -78,8 +77,8 @@ void prune_cache_folder(const fs::path& dir) {
 void save_cache(const fs::path& file, const std::string& text) {
     const fs::path dir = file.parent_path();
     std::error_code ec;
-    if (fs::create_directories(dir, ec); !ec) {
-        fs::permissions(dir, fs::perms::owner_all, ec);
+    if (fs::create_directories(dir, ec)) {
+        fs::permissions(dir, fs::perms::owner_all, ec);  // only a folder we made: SQLMIG_CACHE_DIR may be shared
     }
     const bool is_new = !fs::exists(file, ec);
     const fs::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
@@ -156,29 +155,31 @@ bool cache_is_stale(const core::ChecksumCache& cache, const std::vector<std::opt
     return hit_count != cache.size();
 }
 
-}  // namespace
-
-std::optional<fs::path> checksum_cache_file(const fs::path& folder) {
-    fs::path dir;
+// $SQLMIG_CACHE_DIR, else $XDG_CACHE_HOME/sqlmig, else $HOME/.cache/sqlmig; none when
+// SQLMIG_CACHE_DIR is "off" or another relative path, or no home is known.
+std::optional<fs::path> cache_folder() {
     if (const char* over = std::getenv("SQLMIG_CACHE_DIR")) {
-        if (!fs::path(over).is_absolute()) {
-            return std::nullopt;  // "off", or a relative path that would scatter caches
-        }
-        dir = over;
-    } else if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && fs::path(xdg).is_absolute()) {
-        dir = fs::path(xdg) / "sqlmig";
-    } else if (const char* home = std::getenv("HOME"); home && fs::path(home).is_absolute()) {
-        dir = fs::path(home) / ".cache" / "sqlmig";
-    } else {
-        return std::nullopt;
+        return fs::path(over).is_absolute() ? std::optional<fs::path>(over) : std::nullopt;
     }
-    std::error_code ec;
-    const std::string key = fs::absolute(folder, ec).lexically_normal().string();
-    if (ec || key.find('\n') != std::string::npos) {
-        return std::nullopt;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && fs::path(xdg).is_absolute()) {
+        return fs::path(xdg) / "sqlmig";
     }
-    return dir / fmt::format("{}{:016x}", k_cache_prefix, name_hash(key));
+    if (const char* home = std::getenv("HOME"); home && fs::path(home).is_absolute()) {
+        return fs::path(home) / ".cache" / "sqlmig";
+    }
+    return std::nullopt;
 }
+
+// The cache file of the folder whose absolute path is folder_key, if there is a cache.
+std::optional<fs::path> cache_file_of(const std::string& folder_key) {
+    const auto dir = cache_folder();
+    if (!dir || folder_key.empty() || folder_key.find('\n') != std::string::npos) {
+        return std::nullopt;  // a line break would break the cache's header line
+    }
+    return *dir / fmt::format("{}{:016x}", k_cache_prefix, name_hash(folder_key));
+}
+
+}  // namespace
 
 std::vector<std::string> folder_checksums(const fs::path& folder, const std::vector<std::string>& names) {
     std::vector<std::string> out(names.size());
@@ -190,9 +191,10 @@ std::vector<std::string> folder_checksums(const fs::path& folder, const std::vec
         throw MigrationFileError("cannot read the migrations folder " + folder.string() + ": " +
                                  std::strerror(errno));
     }
+    std::error_code ec;
+    const std::string folder_key = fs::absolute(folder, ec).lexically_normal().string();
     const std::optional<fs::path> cache_file =
-        names.size() >= k_cache_min_files ? checksum_cache_file(folder) : std::nullopt;
-    const std::string folder_key = fs::absolute(folder).lexically_normal().string();
+        names.size() >= k_cache_min_files ? cache_file_of(folder_key) : std::nullopt;
     util::MappedFile cache_text;
     std::optional<core::ChecksumCache> cache;
     if (cache_file) {
