@@ -119,12 +119,11 @@ struct HashJob {
 
     void hash_one(std::size_t i) const {
         struct stat st {};
-        if (cache && cache->contains(names[i]) && ::fstatat(dir_fd, names[i].c_str(), &st, 0) == 0) {
-            if (const auto known = cache->find(names[i], stamp_of(st))) {
-                cached[i] = *known;  // copied into out by the caller: no allocation in worker threads
-                stamps[i] = stamp_of(st);
-                return;
-            }
+        const core::CacheEntry* known = cache ? cache->entry(names[i]) : nullptr;
+        if (known && ::fstatat(dir_fd, names[i].c_str(), &st, 0) == 0 && known->stamp == stamp_of(st)) {
+            cached[i] = known->checksum;  // copied into out by the caller: no allocation in worker threads
+            stamps[i] = known->stamp;
+            return;
         }
         util::UniqueFd fd(::openat(dir_fd, names[i].c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) {

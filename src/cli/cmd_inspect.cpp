@@ -54,11 +54,17 @@ void run_status(Context& ctx) {
                        .set("migrations", list));
         return;
     }
-    std::vector<std::vector<std::string>> table = {{"VERSION", "NAME", "STATE", "APPLIED AT"}};
+    std::vector<std::string_view> cells = {"VERSION", "NAME", "STATE", "APPLIED AT"};
+    std::vector<std::string> texts;  // cells that are not in the status already; reserved: cells point into it
+    cells.reserve(cells.size() + 4 * status.entries.size());
+    texts.reserve(2 * status.entries.size());
     for (const auto& e : status.entries) {
-        table.push_back({display_version(e), util::printable(e.name), state_text(e), e.row ? e.row->applied_at : ""});
+        cells.push_back(display_version(e));
+        cells.push_back(texts.emplace_back(util::printable(e.name)));
+        cells.push_back(e.out_of_order ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
+        cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }
-    print_table(table);
+    print_table(cells, 4);
     std::cout << "\ndatabase: " << ctx.database_label() << "\ncurrent:  " << current_text(status)
               << "\npending:  " << status.pending_count() << '\n';
 }

@@ -7,40 +7,52 @@
 namespace sqlmig::cli {
 
 namespace {
-std::size_t display_width(const std::string& s) {
+std::size_t display_width(std::string_view s) {
     return static_cast<std::size_t>(
         std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 }  // namespace
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            widths[i] = std::max(widths[i], display_width(row[i]));
-        }
+void print_table(std::span<const std::string_view> cells, std::size_t columns) {
+    std::vector<std::size_t> widths(columns, 0);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        widths[i % columns] = std::max(widths[i % columns], display_width(cells[i]));
     }
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) {
-                line.append(widths[i] - display_width(row[i]) + 2, ' ');
-            }
+    std::string line;
+    for (std::size_t row = 0; row * columns < cells.size(); ++row) {
+        line.clear();
+        for (std::size_t col = 0; col < columns && row * columns + col < cells.size(); ++col) {
+            const std::string_view cell = cells[row * columns + col];
+            line += cell;
+            line.append(widths[col] - display_width(cell) + 2, ' ');
         }
         while (!line.empty() && line.back() == ' ') {
             line.pop_back();
         }
-        std::cout << line << '\n';
+        line += '\n';
+        std::cout << line;
     }
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::size_t columns = 0;
+    for (const auto& row : rows) {
+        columns = std::max(columns, row.size());
+    }
+    std::vector<std::string_view> cells;
+    cells.reserve(rows.size() * columns);
+    for (const auto& row : rows) {
+        cells.insert(cells.end(), row.begin(), row.end());
+        cells.resize(cells.size() + columns - row.size());  // short rows end in empty cells
+    }
+    print_table(cells, columns);
 }
 
 void print_json(const util::Json& doc) {
     std::cout << doc.dump(2) << std::endl;
 }
 
-std::string display_version(const core::StatusEntry& entry) {
+const std::string& display_version(const core::StatusEntry& entry) {
     return entry.migration ? entry.migration->version.text() : entry.version.canonical();
 }
 

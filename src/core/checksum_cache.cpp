@@ -80,10 +80,6 @@ const CacheEntry* ChecksumCache::entry(std::string_view file_name) const {
     return it != m_entries.end() && it->file_name == file_name ? &*it : nullptr;
 }
 
-bool ChecksumCache::contains(std::string_view file_name) const {
-    return entry(file_name) != nullptr;
-}
-
 std::optional<std::string_view> ChecksumCache::find(std::string_view file_name, const FileStamp& stamp) const {
     const CacheEntry* e = entry(file_name);
     return e && e->stamp == stamp ? std::optional<std::string_view>(e->checksum) : std::nullopt;

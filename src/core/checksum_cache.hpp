@@ -57,8 +57,8 @@ public:
     // file can do is cost a re-hash.
     static ChecksumCache parse(std::string_view text, std::string_view folder);
 
-    // Whether file_name has an entry at all (then it is worth a stat to look it up).
-    bool contains(std::string_view file_name) const;
+    // The entry of file_name, if any: then a stat tells whether its checksum still holds.
+    const CacheEntry* entry(std::string_view file_name) const;
 
     // The checksum cached for file_name, if the file's stamp is unchanged.
     std::optional<std::string_view> find(std::string_view file_name, const FileStamp& stamp) const;
@@ -66,7 +66,6 @@ public:
     std::size_t size() const { return m_entries.size(); }
 
 private:
-    const CacheEntry* entry(std::string_view file_name) const;
     std::vector<CacheEntry> m_entries;  // sorted by file name, pointing into the parsed text
 };
 
