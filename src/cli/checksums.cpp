@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "cli/files.hpp"
-#include "core/checksum.hpp"
 #include "core/checksum_cache.hpp"
 #include "util/error.hpp"
 #include "util/mapped_file.hpp"
@@ -72,8 +71,7 @@ void prune_cache_folder(const fs::path& dir) {
     }
 }
 
-// Writes the cache whole or not at all (a private temporary file renamed over it).
-// A cache is only an optimisation: every failure is logged at debug level and ignored.
+// A cache is only an optimisation: a failure to write it is logged at debug level and ignored.
 void save_cache(const fs::path& file, const std::string& text) {
     const fs::path dir = file.parent_path();
     std::error_code ec;
@@ -81,18 +79,10 @@ void save_cache(const fs::path& file, const std::string& text) {
         fs::permissions(dir, fs::perms::owner_all, ec);  // only a folder we made: SQLMIG_CACHE_DIR may be shared
     }
     const bool is_new = !fs::exists(file, ec);
-    const fs::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
-    {
-        util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-            spdlog::debug("checksum cache {} not written: {}", file.string(), std::strerror(errno));
-            fs::remove(temp, ec);
-            return;
-        }
-    }
-    if (fs::rename(temp, file, ec); ec) {
-        spdlog::debug("checksum cache {} not written: {}", file.string(), ec.message());
-        fs::remove(temp, ec);
+    try {
+        write_file_atomically(file, text, {.mode = 0600, .durable = false});
+    } catch (const Error& e) {
+        spdlog::debug("checksum cache not written: {}", e.what());
         return;
     }
     if (is_new) {
@@ -133,9 +123,7 @@ struct HashJob {
         if (cache && ::fstat(fd.get(), &st) == 0) {
             stamps[i] = stamp_of(st);
         }
-        core::Checksummer sum;
-        read_chunks(fd.get(), folder / names[i], [&](std::string_view chunk) { sum.update(chunk); });
-        out[i] = sum.finish();
+        out[i] = file_checksum(fd.get(), folder / names[i]);
     }
 };
 

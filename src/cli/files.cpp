@@ -105,7 +105,7 @@ void create_new_file(const fs::path& file, const std::string& text) {
     }
 }
 
-void write_file_atomically(const fs::path& file, const std::string& text) {
+void write_file_atomically(const fs::path& file, const std::string& text, AtomicWrite how) {
     auto failed = [&](const std::string& what, const std::string& why) {
         return Error(ExitCode::failed, "cannot " + what + " " + file.string() + ": " + why);
     };
@@ -118,12 +118,12 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
     }
     const fs::path temp = file.string() + ".tmp-" + std::to_string(::getpid());
     {
-        util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, how.mode));
         if (!fd) {
             throw failed("write", std::strerror(errno));
         }
         const bool written = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
-        if (!written || ::fsync(fd.get()) != 0) {
+        if (!written || (how.durable && ::fsync(fd.get()) != 0)) {
             const std::string why = std::strerror(errno);
             fs::remove(temp, ec);
             throw failed("write", why);
@@ -137,8 +137,16 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
 }
 
 std::string file_checksum(const fs::path& file) {
+    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
+    }
+    return file_checksum(fd.get(), file);
+}
+
+std::string file_checksum(int fd, const fs::path& file) {
     core::Checksummer sum;
-    read_chunks(file, [&](std::string_view chunk) { sum.update(chunk); });
+    read_chunks(fd, file, [&](std::string_view chunk) { sum.update(chunk); });
     return sum.finish();
 }
 

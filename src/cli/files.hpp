@@ -26,10 +26,16 @@ void create_new_file(const std::filesystem::path& file, const std::string& text)
 
 // Replaces file with text, whole or not at all (a temporary file renamed over it);
 // creates missing parent folders. Throws Error (exit 1).
-void write_file_atomically(const std::filesystem::path& file, const std::string& text);
+struct AtomicWrite {
+    unsigned mode = 0644;  // of a new file, before the umask
+    bool durable = true;   // fsync before the rename; a cache can do without
+};
+void write_file_atomically(const std::filesystem::path& file, const std::string& text, AtomicWrite how = {});
 
-// "sha256:<hex>" of a migration file (see core/checksum.hpp).
+// "sha256:<hex>" of a migration file (see core/checksum.hpp), by name or from an open
+// descriptor (file names it in errors). Throws MigrationFileError.
 std::string file_checksum(const std::filesystem::path& file);
+std::string file_checksum(int fd, const std::filesystem::path& file);
 
 // Streams the file's statements to sink, in order. Throws MigrationFileError
 // for a string, identifier or comment left open at the end of the file.
