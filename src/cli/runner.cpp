@@ -177,6 +177,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
 }
 
 void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done) {
+    db::BatchGuard batch(m_driver);
     if (single_transaction) {
         m_driver.begin();
     }

@@ -11,6 +11,9 @@
 //    and is a no-op outside a transaction.
 //  - The lock is run-wide and exclusive across processes: taken before the state
 //    is read and held until release_lock(), whatever transactions happen between.
+//  - begin_batch()/end_batch() bracket the migrations of one run, inside the lock.
+//    Between them a driver may keep the database to itself; after end_batch()
+//    other connections can read and write it again (the hooks run after it).
 //  - Tracking rows are written with the SQL from core/tracking_sql.hpp, in the
 //    caller's transaction when one is open.
 
@@ -75,6 +78,10 @@ public:
     // The tracking table's rows in version order; empty when the table does not exist.
     virtual std::vector<core::AppliedRow> read_applied() = 0;
 
+    // See the contract above. No-ops unless a driver gains something from them.
+    virtual void begin_batch() {}
+    virtual void end_batch() noexcept {}
+
     virtual void begin() = 0;
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
@@ -95,6 +102,18 @@ public:
     ~LockGuard() { m_driver.release_lock(); }
     LockGuard(const LockGuard&) = delete;
     LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    Driver& m_driver;
+};
+
+// Ends a batch on every path out of a scope.
+class BatchGuard {
+public:
+    explicit BatchGuard(Driver& driver) : m_driver(driver) { m_driver.begin_batch(); }
+    ~BatchGuard() { m_driver.end_batch(); }
+    BatchGuard(const BatchGuard&) = delete;
+    BatchGuard& operator=(const BatchGuard&) = delete;
 
 private:
     Driver& m_driver;

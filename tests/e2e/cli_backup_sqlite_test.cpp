@@ -175,6 +175,27 @@ on_failure = "echo \"failure: $SQLMIG_ERROR\" >> hooks.log"
     EXPECT_EQ(log.find("after"), std::string::npos);
 }
 
+// sqlmig holds SQLite's lock from the first migration's commit to the last
+// (locking_mode EXCLUSIVE); the hooks after the migrations must find the database
+// free. The sqlite3 CLI waits for no lock: a held database fails the hook.
+TEST(CliBackupSqlite, HooksAfterTheMigrationsCanUseTheDatabase) {
+    BackupProject p(R"([hooks]
+after_migrate = '''sqlite3 data/app.db "INSERT INTO users (id) VALUES (3); SELECT 'after', count(*) FROM users;" >> hooks.log'''
+on_failure = '''sqlite3 data/app.db "SELECT 'failure', count(*) FROM users;" >> hooks.log'''
+)");
+    p.migration("002_more.up.sql", "CREATE TABLE more (id INTEGER);\n");
+    const Result up = p.run({"up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    EXPECT_EQ(read_text(p.dir() / "hooks.log"), "after|3\n");
+
+    p.migration("003_more.up.sql", "CREATE TABLE most (id INTEGER);\n");
+    p.migration("004_bad.up.sql", "INSERT INTO nope VALUES (1);\n");
+    const Result bad = p.run({"up"});
+    EXPECT_EQ(bad.code, 1) << bad.err;
+    EXPECT_EQ(read_text(p.dir() / "hooks.log"), "after|3\nfailure|3\n");
+    EXPECT_EQ(p.query("SELECT count(*) FROM sqlite_master WHERE name = 'most'"), "1");
+}
+
 TEST(CliBackupSqlite, FailingHooksStopBeforeOrFailAfter) {
     BackupProject before("[hooks]\nbefore_migrate = [\"exit 7\"]\n");
     const Result r = before.run({"up"});

@@ -495,8 +495,9 @@ TEST(CliSqlite, VersionAndHelp) {
     EXPECT_CONTAINS(h.out, "--single-transaction");
 }
 
-// During a run the journal file is kept between commits (PERSIST); afterwards the
-// database is back in DELETE mode with no journal left, and WAL is never touched.
+// During a run sqlmig holds the database and its journal file (locking_mode
+// EXCLUSIVE); afterwards the database is in DELETE mode with no journal left,
+// and a WAL database stays WAL.
 TEST(CliSqlite, JournalModeIsRestoredAndWalLeftAlone) {
     Project p;
     p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");

@@ -139,6 +139,28 @@ TEST_P(DriverConformance, LockIsExclusiveAcrossConnections) {
     second->release_lock();
 }
 
+TEST_P(DriverConformance, AfterABatchOtherConnectionsReadAndWrite) {
+    const auto table = core::parse_table_name("sqlmig_migrations");
+    auto first = connect();
+    first->acquire_lock(std::chrono::milliseconds(1000));
+    first->ensure_tracking_table();
+    first->begin_batch();
+    for (const std::string v : {"1", "2"}) {
+        first->begin();
+        first->execute(statement("CREATE TABLE t" + v + " (a int)"));
+        first->execute_internal(core::upsert_row_sql(table, row(v), first->dialect()));
+        first->commit();
+    }
+    first->end_batch();
+    auto second = connect();
+    EXPECT_EQ(second->read_applied().size(), 2u);
+    second->begin();
+    second->execute(statement("CREATE TABLE t3 (a int)"));
+    second->flush();
+    second->commit();
+    first->release_lock();
+}
+
 TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
     auto o = options();
     o.read_only = true;
@@ -153,3 +175,69 @@ TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& param_info) { return param_info.param; });
+
+namespace {
+
+// What the SQLite driver does with a batch: it keeps the database from the
+// first commit to the end (docs/performance.md, "Commits (SQLite)").
+class SqliteBatch : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(m_dir);
+        fs::create_directories(m_dir);
+    }
+    void TearDown() override { fs::remove_all(m_dir); }
+
+    std::unique_ptr<db::Driver> connect(std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(5000)) {
+        db::ConnectOptions o;
+        o.url = core::parse_database_url("sqlite:///" + db_path().string(), "/");
+        o.table = core::parse_table_name("sqlmig_migrations");
+        o.busy_timeout = busy_timeout;
+        return db::make_driver(o);
+    }
+    fs::path db_path() const { return m_dir / "test.db"; }
+
+    static void commit_one(db::Driver& d, const std::string& table) {
+        d.begin();
+        d.execute(statement("CREATE TABLE " + table + " (a int)"));
+        d.flush();
+        d.commit();
+    }
+
+    fs::path m_dir;
+};
+
+}  // namespace
+
+TEST_F(SqliteBatch, OtherConnectionsWaitUntilTheBatchEnds) {
+    auto first = connect();
+    first->begin_batch();
+    commit_one(*first, "a");
+    commit_one(*first, "b");
+    auto second = connect(std::chrono::milliseconds(100));
+    EXPECT_THROW(second->read_applied(), DbError) << "held between two migrations of the batch";
+    first->end_batch();
+    EXPECT_NO_THROW(second->read_applied());
+    commit_one(*second, "c");
+    EXPECT_FALSE(fs::exists(db_path().string() + "-journal")) << "the journal goes with the lock";
+}
+
+// SQLite keeps a connection that entered WAL while exclusive exclusive until it
+// closes; the driver opens a new one so that the hooks can read the database.
+TEST_F(SqliteBatch, AMigrationSwitchingToWalDoesNotKeepTheDatabaseHeld) {
+    auto first = connect();
+    first->begin_batch();
+    commit_one(*first, "a");
+    first->execute(statement("PRAGMA journal_mode = WAL"));
+    commit_one(*first, "b");
+    first->end_batch();
+    auto second = connect(std::chrono::milliseconds(100));
+    second->begin();
+    second->execute(statement("INSERT INTO b VALUES (1)"));
+    second->flush();
+    second->commit();
+    EXPECT_TRUE(fs::exists(db_path().string() + "-wal")) << "the database stays in the WAL mode the migration chose";
+    commit_one(*first, "c");  // the first driver still works after reopening
+}
