@@ -19,8 +19,7 @@ struct Snapshot {
 
 // Rows are kept alive beside the status, which points into them.
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
-    ctx.catalog();
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
     auto snap = std::make_unique<Snapshot>();
     snap->rows = driver->read_applied();
     ctx.checksum_applied(snap->rows);

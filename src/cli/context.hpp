@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ public:
 
     // Opens the configured database. read_only: create nothing (SQLite file, tracking table).
     std::unique_ptr<db::Driver> connect(bool read_only);
+
+    // The same, with `meanwhile` run on this thread while the connection is made.
+    // Its exception wins over a failed connection's, as if it had run first.
+    std::unique_ptr<db::Driver> connect_during(bool read_only, const std::function<void()>& meanwhile);
 
     // How messages and the tracking table name a file the config points at: relative
     // to the config file's folder when inside it, else absolute.

@@ -5,6 +5,12 @@
 
 namespace sqlmig::db {
 
+void load_driver(const core::DatabaseUrl& url) {
+    if (url.backend == core::Backend::postgres) {
+        load_postgres_module();
+    }
+}
+
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options) {
     switch (options.url.backend) {
     case core::Backend::sqlite: return make_sqlite_driver(options);

@@ -119,6 +119,11 @@ private:
     Driver& m_driver;
 };
 
+// Loads, on this thread, what make_driver() will need for the URL's backend (the
+// PostgreSQL module), so that make_driver() can then run on another thread
+// without mapping libraries beside this one. Throws DbError.
+void load_driver(const core::DatabaseUrl& url);
+
 // Opens a connection for the URL's backend. Throws DbError (exit 1) when the
 // database cannot be reached, ConfigError for invalid options.
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options);

@@ -21,6 +21,9 @@ namespace sqlmig::db {
 // throws DbError when it cannot be loaded.
 std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options);
 
+// Loads the module now (see load_driver()). Throws DbError.
+void load_postgres_module();
+
 // Inside the module: the driver itself.
 std::unique_ptr<Driver> open_postgres_driver(const ConnectOptions& options);
 

@@ -68,6 +68,10 @@ const PostgresModule& module() {
 
 }  // namespace
 
+void load_postgres_module() {
+    module();
+}
+
 std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options) {
     return module().make_driver(options);
 }

@@ -215,6 +215,29 @@ TEST(CliPostgres, ConnectionFailureNamesTheServerNotThePassword) {
     EXPECT_EQ(r.err.find("hunter2secret"), std::string::npos);
 }
 
+// status connects while it reads the folder (Context::connect_during); the folder's
+// problem is still the one reported, as when it was read first.
+TEST(CliPostgres, StatusReportsABrokenFolderBeforeAConnectionFailure) {
+    Project p;
+    p.migration("001_a.up.sql", "SELECT 1;\n");
+    p.migration("001_b.up.sql", "SELECT 2;\n");
+    const Result broken = p.run({"--database", "postgres://app@127.0.0.1:1/app?connect_timeout=2", "status"});
+    EXPECT_EQ(broken.code, 2) << broken.err;
+    EXPECT_CONTAINS(broken.err, "two migrations have version 1");
+    EXPECT_EQ(broken.err.find("cannot connect"), std::string::npos) << broken.err;
+
+    PgProject ok;
+    ok.project.migration("001_a.up.sql", "SELECT 1;\n");
+    ok.project.migration("001_b.up.sql", "SELECT 2;\n");
+    const Result both = ok.run({"status"});
+    EXPECT_EQ(both.code, 2) << both.err;
+    EXPECT_CONTAINS(both.err, "two migrations have version 1");
+    std::filesystem::remove(ok.project.dir() / "migrations" / "001_b.up.sql");
+    const Result fixed = ok.run({"status", "--json"});
+    EXPECT_EQ(fixed.code, 0) << fixed.err;
+    EXPECT_CONTAINS(fixed.out, "\"pending\": 1");
+}
+
 TEST(CliPostgres, CorpusQuickwitAppliesAndRevertsUntilItsBrokenDown) {
     PgProject p;
     const std::string dir = corpus("quickwit-postgres").string();
