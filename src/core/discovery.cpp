@@ -32,6 +32,32 @@ struct NamedFile {
     std::string* name;  // into the caller's list; moved from once it becomes a Migration
 };
 
+// By version, ups before downs, then by name. One sort, of pointers: the folder's
+// names are not sorted first, and no NamedFile is swapped (for 10,000 files each
+// of those cost a tenth of `status`).
+std::vector<NamedFile> in_version_order(std::vector<NamedFile> files) {
+    std::vector<NamedFile*> order;
+    order.reserve(files.size());
+    for (auto& f : files) {
+        order.push_back(&f);
+    }
+    std::sort(order.begin(), order.end(), [](const NamedFile* a, const NamedFile* b) {
+        if (const auto c = a->parsed.version <=> b->parsed.version; c != 0) {
+            return c < 0;
+        }
+        if (a->parsed.direction != b->parsed.direction) {
+            return a->parsed.direction == Direction::up;
+        }
+        return *a->name < *b->name;
+    });
+    std::vector<NamedFile> sorted;
+    sorted.reserve(files.size());
+    for (NamedFile* f : order) {
+        sorted.push_back(std::move(*f));
+    }
+    return sorted;
+}
+
 // Adds the migration of one version made of its up and down files (each in name
 // order), or the errors that make the version unusable.
 void add_version(Catalog& catalog, std::span<NamedFile> ups, std::span<NamedFile> downs) {
@@ -109,10 +135,9 @@ std::optional<ParsedName> parse_file_name(std::string_view file_name, std::strin
 
 Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns) {
     Catalog catalog;
-    // Sorted names make every message list files in the same order on every machine.
-    std::sort(file_names.begin(), file_names.end());
     std::vector<NamedFile> files;
     files.reserve(file_names.size());
+    std::vector<const std::string*> misnamed;
     std::string why;
     for (auto& file : file_names) {
         if (is_ignored(file, ignore_patterns)) {
@@ -121,17 +146,18 @@ Catalog discover(std::vector<std::string> file_names, const std::vector<std::str
         if (auto parsed = parse_file_name(file, &why)) {
             files.push_back({std::move(*parsed), &file});
         } else if (!why.empty()) {
-            catalog.errors.push_back(util::printable(file) + ": not a valid migration file name: " + why + " (" +
-                                     k_grammar_hint + ")");
+            misnamed.push_back(&file);
         }
     }
-    // By version, ups before downs; stable, so files of one version stay in name order.
-    std::stable_sort(files.begin(), files.end(), [](const NamedFile& a, const NamedFile& b) {
-        if (const auto c = a.parsed.version <=> b.parsed.version; c != 0) {
-            return c < 0;
-        }
-        return a.parsed.direction == Direction::up && b.parsed.direction == Direction::down;
-    });
+    // Messages list files in the same order on every machine, whatever the
+    // folder's order: misnamed files by name, then versions in order.
+    std::sort(misnamed.begin(), misnamed.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+    for (const std::string* file : misnamed) {
+        parse_file_name(*file, &why);
+        catalog.errors.push_back(util::printable(*file) + ": not a valid migration file name: " + why + " (" +
+                                 k_grammar_hint + ")");
+    }
+    files = in_version_order(std::move(files));
     catalog.migrations.reserve(files.size());
     for (auto first = files.begin(); first != files.end();) {
         const Version& version = first->parsed.version;

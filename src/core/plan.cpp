@@ -62,8 +62,10 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
     for (const auto& r : rows) {
         sorted_rows.push_back(&r);
     }
-    std::sort(sorted_rows.begin(), sorted_rows.end(),
-              [](const AppliedRow* a, const AppliedRow* b) { return a->version < b->version; });
+    const auto by_version = [](const AppliedRow* a, const AppliedRow* b) { return a->version < b->version; };
+    if (!std::is_sorted(sorted_rows.begin(), sorted_rows.end(), by_version)) {  // PostgreSQL's usually are
+        std::sort(sorted_rows.begin(), sorted_rows.end(), by_version);
+    }
     Status status;
     status.entries.reserve(migrations.size() + rows.size());
     auto m = migrations.begin();

@@ -15,14 +15,6 @@ std::optional<Version> Version::parse(std::string_view text) {
     return v;
 }
 
-std::strong_ordering Version::operator<=>(const Version& other) const {
-    if (m_canonical.size() != other.m_canonical.size()) {
-        return m_canonical.size() <=> other.m_canonical.size();
-    }
-    const int c = m_canonical.compare(other.m_canonical);
-    return c < 0 ? std::strong_ordering::less : c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
-}
-
 Version Version::next(std::size_t width) const {
     std::string digits = m_canonical;
     int i = static_cast<int>(digits.size()) - 1;

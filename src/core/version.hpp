@@ -20,8 +20,15 @@ public:
     // Without leading zeros ("3"); this is what the tracking table stores.
     const std::string& canonical() const { return m_canonical; }
 
-    // Compares numeric values.
-    std::strong_ordering operator<=>(const Version& other) const;
+    // Compares numeric values: a longer canonical form is a larger number. Inline:
+    // sorting and merging 10,000 versions calls it some 200,000 times.
+    std::strong_ordering operator<=>(const Version& other) const {
+        if (m_canonical.size() != other.m_canonical.size()) {
+            return m_canonical.size() <=> other.m_canonical.size();
+        }
+        const int c = m_canonical.compare(other.m_canonical);
+        return c < 0 ? std::strong_ordering::less : c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
+    }
     bool operator==(const Version& other) const { return m_canonical == other.m_canonical; }
 
     // The next version, zero-padded to at least width digits ("009" -> "010").

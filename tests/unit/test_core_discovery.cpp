@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/discovery.hpp"
 
 using namespace sqlmig::core;
@@ -83,4 +85,34 @@ TEST(Discover, FindMigrationByVersion) {
     const auto c = discover({"1_a.up.sql", "2_b.up.sql", "10_c.up.sql"}, {});
     EXPECT_EQ(find_migration(c.migrations, *Version::parse("010"))->name, "c");
     EXPECT_EQ(find_migration(c.migrations, *Version::parse("3")), nullptr);
+}
+
+// The folder's order (readdir's, a hash order) must not show: the same files in
+// any order give the same migrations and the same messages in the same order.
+TEST(Discover, SameResultWhateverTheFolderOrder) {
+    std::vector<std::string> names = {"3_c.up.sql", "3_b.up.sql", "10_j.up.sql", "2_a.down.sql", "2_a.up.sql",
+                                      "9-typo.up.sql", "1-typo.up.sql", "7_x.down.sql", "3_a.up.sql"};
+    const auto expected = discover(names, {});
+    ASSERT_EQ(expected.errors.size(), 4u);
+    EXPECT_EQ(expected.errors[0].rfind("1-typo.up.sql", 0), 0u) << expected.errors[0];
+    EXPECT_EQ(expected.errors[1].rfind("9-typo.up.sql", 0), 0u) << expected.errors[1];
+    EXPECT_NE(expected.errors[2].find("3_a.up.sql, 3_b.up.sql, 3_c.up.sql"), std::string::npos) << expected.errors[2];
+    EXPECT_EQ(expected.errors[3].rfind("7_x.down.sql", 0), 0u) << expected.errors[3];
+    ASSERT_EQ(expected.migrations.size(), 2u);
+    EXPECT_EQ(expected.migrations[0].up_file, "2_a.up.sql");
+    EXPECT_EQ(expected.migrations[0].down_file, "2_a.down.sql");
+    EXPECT_EQ(expected.migrations[1].up_file, "10_j.up.sql");
+    for (int turn = 0; turn < 20; ++turn) {
+        std::rotate(names.begin(), names.begin() + 1, names.end());
+        if (turn % 3 == 0) {
+            std::reverse(names.begin(), names.end());
+        }
+        const auto c = discover(names, {});
+        EXPECT_EQ(c.errors, expected.errors);
+        ASSERT_EQ(c.migrations.size(), expected.migrations.size());
+        for (std::size_t i = 0; i < c.migrations.size(); ++i) {
+            EXPECT_EQ(c.migrations[i].up_file, expected.migrations[i].up_file);
+            EXPECT_EQ(c.migrations[i].down_file, expected.migrations[i].down_file);
+        }
+    }
 }

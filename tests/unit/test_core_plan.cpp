@@ -55,6 +55,23 @@ TEST(Status, ClassifiesEveryVersion) {
     EXPECT_EQ(find_drift(s).size(), 3u);
 }
 
+// SQLite returns tracking rows in text order ("10" before "9"), PostgreSQL
+// usually in version order; both give the same status.
+TEST(Status, RowsInAnyOrderGiveTheSameStatus) {
+    const std::vector<Migration> files = {migration("2"), migration("9"), migration("10"), migration("11")};
+    for (const auto& rows : {std::vector<AppliedRow>{row("10"), row("11"), row("2"), row("9")},
+                             std::vector<AppliedRow>{row("2"), row("9"), row("10"), row("11")}}) {
+        const Status s = build_status(files, rows);
+        ASSERT_EQ(s.entries.size(), 4u);
+        for (std::size_t i = 0; i < 4; ++i) {
+            EXPECT_EQ(s.entries[i].state, EntryState::applied) << i;
+            ASSERT_TRUE(s.entries[i].row);
+            EXPECT_EQ(s.entries[i].row->version, files[i].version) << i;
+        }
+        EXPECT_EQ(s.current->text(), "11");
+    }
+}
+
 TEST(PlanUp, AppliesPendingInOrderUpToTheTarget) {
     const std::vector<Migration> files = {migration("1"), migration("2"), migration("10"), migration("11")};
     const std::vector<AppliedRow> rows = {row("1")};
