@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <span>
+#include <utility>
 
 #include "util/text.hpp"
 
@@ -137,7 +138,7 @@ Catalog discover(std::vector<std::string> file_names, const std::vector<std::str
     Catalog catalog;
     std::vector<NamedFile> files;
     files.reserve(file_names.size());
-    std::vector<const std::string*> misnamed;
+    std::vector<std::pair<std::string_view, std::string>> misnamed;  // file, why
     std::string why;
     for (auto& file : file_names) {
         if (is_ignored(file, ignore_patterns)) {
@@ -146,15 +147,14 @@ Catalog discover(std::vector<std::string> file_names, const std::vector<std::str
         if (auto parsed = parse_file_name(file, &why)) {
             files.push_back({std::move(*parsed), &file});
         } else if (!why.empty()) {
-            misnamed.push_back(&file);
+            misnamed.emplace_back(file, why);
         }
     }
     // Messages list files in the same order on every machine, whatever the
     // folder's order: misnamed files by name, then versions in order.
-    std::sort(misnamed.begin(), misnamed.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-    for (const std::string* file : misnamed) {
-        parse_file_name(*file, &why);
-        catalog.errors.push_back(util::printable(*file) + ": not a valid migration file name: " + why + " (" +
+    std::sort(misnamed.begin(), misnamed.end());
+    for (const auto& [file, reason] : misnamed) {
+        catalog.errors.push_back(util::printable(file) + ": not a valid migration file name: " + reason + " (" +
                                  k_grammar_hint + ")");
     }
     files = in_version_order(std::move(files));
