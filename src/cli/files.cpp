@@ -38,6 +38,15 @@ bool is_regular_file_entry(int dir_fd, const dirent& e) {
     return ::fstatat(dir_fd, e.d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
 }
 
+// Opens a migration file for reading. Throws MigrationFileError.
+util::UniqueFd open_to_read(const fs::path& file) {
+    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
+    }
+    return fd;
+}
+
 }  // namespace
 
 std::vector<std::string> list_folder(const fs::path& dir) {
@@ -66,11 +75,7 @@ std::vector<std::string> list_folder(const fs::path& dir) {
 }
 
 void read_chunks(const fs::path& file, const std::function<void(std::string_view)>& sink) {
-    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
-    }
-    read_chunks(fd.get(), file, sink);
+    read_chunks(open_to_read(file).get(), file, sink);
 }
 
 void read_chunks(int fd, const fs::path& file, const std::function<void(std::string_view)>& sink) {
@@ -137,11 +142,7 @@ void write_file_atomically(const fs::path& file, const std::string& text, Atomic
 }
 
 std::string file_checksum(const fs::path& file) {
-    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        throw MigrationFileError("cannot read " + file.string() + ": " + std::strerror(errno));
-    }
-    return file_checksum(fd.get(), file);
+    return file_checksum(open_to_read(file).get(), file);
 }
 
 std::string file_checksum(int fd, const fs::path& file) {

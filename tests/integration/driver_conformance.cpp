@@ -27,16 +27,22 @@ core::AppliedRow row(const std::string& version) {
     return r;
 }
 
+// An empty folder named after the running test, for its SQLite file.
+fs::path fresh_scratch_folder() {
+    const fs::path dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
 class DriverConformance : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
         if (GetParam() == "postgres") {
             m_pg = std::make_unique<test::PgDatabase>();
         }
-        m_dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
+        m_dir = fresh_scratch_folder();
     }
     void TearDown() override { fs::remove_all(m_dir); }
 
@@ -183,10 +189,7 @@ namespace {
 class SqliteBatch : public ::testing::Test {
 protected:
     void SetUp() override {
-        m_dir = fs::temp_directory_path() / ("sqlmig_test_" + std::to_string(::getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
+        m_dir = fresh_scratch_folder();
     }
     void TearDown() override { fs::remove_all(m_dir); }
 
