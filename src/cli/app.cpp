@@ -3,9 +3,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -30,15 +34,46 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
     app.add_option("--dir", o.dir, "Migrations folder; overrides the config")->type_name("DIR");
     app.add_option("--env", o.env, "Use the [env.NAME] overrides of the config (or SQLMIG_ENV)")->type_name("NAME");
     app.add_option("--lock-timeout", o.lock_timeout_s, "Seconds to wait for the migration lock (default 60)")
-        ->check(CLI::Range(0.0, 86400.0));
+        ->type_name("SECONDS")
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                // CLI::Range lets NaN through (every comparison with it is false).
+                char* end = nullptr;
+                const double v = std::strtod(text.c_str(), &end);
+                const bool ok = end != text.c_str() && *end == '\0' && std::isfinite(v) && v >= 0 && v <= 86400;
+                return ok ? std::string() : "must be a number of seconds from 0 to 86400, not '" +
+                                                util::printable(text) + "'";
+            },
+            "SECONDS", "lock timeout"));
     app.add_flag("--json", o.json, "Print a JSON document on stdout");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
     app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");
 }
 
-int report(const std::string& message, ExitCode code) {
+// The error on stderr; with --json, also a document on stdout when the command
+// failed before printing its own (a tool reading stdout always gets one).
+int report(const GlobalOptions& options, const std::string& message, ExitCode code) {
     std::cerr << "sqlmig: error: " << message << std::endl;
+    if (options.json && !json_printed()) {
+        print_json(util::Json::object().set("ok", false).set("error", message).set("exit_code", static_cast<int>(code)));
+    }
     return static_cast<int>(code);
+}
+
+// CLI11's message, worded like sqlmig's own, with the way to the help.
+std::string usage_message(const CLI::ParseError& e) {
+    std::string message = e.what();
+    if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
+        return "a command is required (up, down, status, ...); run 'sqlmig --help' for the list";
+    }
+    if (e.get_name() == "ExtrasError") {
+        message = "unexpected argument(s): " + message.substr(message.find(':') + 1) +
+                  " (an unknown command, or an option that belongs after the command: sqlmig up --no-backup)";
+    }
+    if (!message.empty()) {
+        message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+    }
+    return util::printable(message) + "; run 'sqlmig --help' for usage";
 }
 
 }  // namespace
@@ -60,15 +95,16 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
         return 0;
+    } catch (const CLI::Success& e) {  // --help, --version
+        return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+        return report(ctx.options, usage_message(e), ExitCode::usage);
     } catch (const Error& e) {
-        return report(e.what(), e.exit_code());
+        return report(ctx.options, e.what(), e.exit_code());
     } catch (const std::filesystem::filesystem_error& e) {
-        return report(e.what(), ExitCode::failed);
+        return report(ctx.options, e.what(), ExitCode::failed);
     } catch (const std::exception& e) {
-        return report(std::string("unexpected failure: ") + e.what(), ExitCode::failed);
+        return report(ctx.options, std::string("unexpected failure: ") + e.what(), ExitCode::failed);
     }
 }
 

@@ -16,7 +16,7 @@ namespace {
 void run_init(Context& ctx) {
     const fs::path config_file = ctx.options.config_path;
     const fs::path base = config_file.parent_path().empty() ? fs::path(".") : config_file.parent_path();
-    const fs::path migrations = ctx.options.dir.empty() ? base / "migrations" : fs::path(ctx.options.dir);
+    const fs::path migrations = ctx.options.dir ? fs::path(*ctx.options.dir) : base / "migrations";
     std::error_code ec;
     if (fs::exists(config_file, ec)) {
         std::cout << "exists:  " << config_file.string() << " (left as it is)\n";

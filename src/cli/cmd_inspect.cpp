@@ -116,7 +116,7 @@ void run_history(Context& ctx, bool verbose) {
     for (const auto* e : applied) {
         const std::string sum = verbose ? e->row->checksum : e->row->checksum.substr(0, 19);
         table.push_back({display_version(*e), util::printable(e->name),
-                         e->row->applied_at + (e->row->state == core::k_state_failed ? " (failed)" : ""),
+                         e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
                          util::printable(e->row->applied_by), std::to_string(e->row->duration_ms) + " ms", sum});
     }
     print_table(table);

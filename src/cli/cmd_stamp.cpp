@@ -84,7 +84,7 @@ void run_repair(Context& ctx, bool yes) {
     const auto status = core::build_status(ctx.catalog().migrations, rows);
     std::vector<const core::StatusEntry*> failed, modified;
     for (const auto& e : status.entries) {
-        if (e.state == core::EntryState::failed) {
+        if (core::is_unfinished(e.state)) {
             failed.push_back(&e);
         } else if (e.state == core::EntryState::modified) {
             modified.push_back(&e);
@@ -103,7 +103,8 @@ void run_repair(Context& ctx, bool yes) {
     util::Json accepted = util::Json::array();
     for (const auto* e : failed) {
         driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
-        spdlog::info("cleared the failed mark of version {}; 'sqlmig up' will run it again", display_version(*e));
+        spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
+                     display_version(*e));
         cleared.push(display_version(*e));
     }
     for (const auto* e : modified) {

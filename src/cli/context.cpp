@@ -45,32 +45,51 @@ const config::Config& Context::config() {
     if (m_config) {
         return *m_config;
     }
-    const fs::path file = options.config_path;
+    // Absolute: every relative path in the file resolves against its folder, also
+    // when the file is given as plain "config.toml" (whose parent_path is empty).
+    const fs::path file = fs::absolute(options.config_path).lexically_normal();
     std::error_code ec;
     const std::string env_name = !options.env.empty() ? options.env : getenv_opt("SQLMIG_ENV").value_or("");
     config::Config cfg;
-    if (fs::exists(file, ec)) {
+    const auto type = fs::status(file, ec).type();
+    if (type == fs::file_type::directory) {
+        throw ConfigError("--config " + util::printable(options.config_path) +
+                          " is a folder; name the config file in it, e.g. --config " +
+                          util::printable((fs::path(options.config_path) / "config.toml").string()));
+    }
+    if (type != fs::file_type::not_found && type != fs::file_type::none) {
         cfg = config::parse_config(read_text_file(file), file, env_name, getenv_opt);
     } else if (options.config_given) {
-        throw ConfigError("config file " + file.string() + " does not exist");
+        throw ConfigError("config file " + util::printable(options.config_path) + " does not exist");
     } else {
         if (!env_name.empty()) {
             throw ConfigError("--env/SQLMIG_ENV '" + util::printable(env_name) + "' needs a config file, and " +
                               file.string() + " does not exist");
         }
         cfg = config::default_config(fs::current_path());
-        if (auto url = getenv_opt("DATABASE_URL"); url && !url->empty()) {
+        if (auto url = getenv_opt("DATABASE_URL")) {
             cfg.database_url = *url;
             cfg.database_url_origin = "DATABASE_URL";
         }
     }
-    if (!options.database.empty()) {
-        cfg.database_url = options.database;
+    // Set but empty is a mistake (an unset shell variable in --database "$URL"), never
+    // a reason to fall back to another database.
+    if (cfg.database_url_origin == "DATABASE_URL" && util::trim(cfg.database_url).empty()) {
+        throw ConfigError("DATABASE_URL is set but empty; set it to a database URL, or unset it to use the config");
+    }
+    if (options.database) {
+        if (util::trim(*options.database).empty()) {
+            throw UsageError("--database is empty (an unset variable in --database \"$URL\"?); give a database URL");
+        }
+        cfg.database_url = *options.database;
         cfg.database_url_origin = "--database";
         cfg.database_base_dir = fs::current_path();
     }
-    if (!options.dir.empty()) {
-        cfg.migrations_dir = fs::current_path() / options.dir;
+    if (options.dir) {
+        if (util::trim(*options.dir).empty()) {
+            throw UsageError("--dir is empty; give the migrations folder");
+        }
+        cfg.migrations_dir = fs::current_path() / *options.dir;
     }
     cfg.migrations_dir = cfg.migrations_dir.lexically_normal();
     m_config = std::move(cfg);
@@ -82,12 +101,20 @@ const core::Catalog& Context::catalog() {
         return *m_catalog;
     }
     const auto& cfg = config();
-    std::vector<std::string> names = list_folder(cfg.migrations_dir);
+    FolderListing listing = list_folder(cfg.migrations_dir);
     // What a command holds per file (catalog entry, tracking row, checksum, status line)
     // is about this much: made ready in one step, a large folder costs no page faults.
     constexpr std::size_t k_heap_per_file = 1536;
-    util::prefault_heap(names.size() * k_heap_per_file);
-    core::Catalog cat = core::discover(std::move(names), cfg.ignore);
+    util::prefault_heap(listing.files.size() * k_heap_per_file);
+    core::Catalog cat = core::discover(std::move(listing.files), cfg.ignore);
+    // A folder or a dangling link named like a migration is a migration that cannot
+    // be read: skipping it would apply the rest and call the database up to date.
+    for (const auto& other : listing.others) {
+        if (core::is_migration_candidate(other.name, cfg.ignore)) {
+            cat.errors.push_back(util::printable(other.name) + ": is " + other.kind +
+                                 ", not a file; a migration must be a regular file (or a link to one)");
+        }
+    }
     if (!cat.errors.empty()) {
         std::string msg = "the migrations folder " + cfg.migrations_dir.string() + " has " +
                           std::to_string(cat.errors.size()) + " problem(s); nothing was run:";
@@ -136,15 +163,16 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     db::ConnectOptions opts;
     try {
         opts.url = core::parse_database_url(cfg.database_url, cfg.database_base_dir);
-        opts.table = core::parse_table_name(cfg.table);
     } catch (const ConfigError& e) {
         throw ConfigError(cfg.database_url_origin + ": " + e.what());
     }
+    opts.table = core::parse_table_name(cfg.table);  // checked with its line when the config was read
     opts.connect_timeout_s = cfg.connect_timeout_s;
     for (const auto& ext : cfg.sqlite_extensions) {
         opts.sqlite_extensions.push_back(ext.string());
     }
     opts.busy_timeout = cfg.busy_timeout;
+    opts.sqlite_foreign_keys = cfg.sqlite_foreign_keys;
     opts.read_only = read_only;
     opts.lock_timeout = cfg.pg_lock_timeout;
     opts.statement_timeout = cfg.pg_statement_timeout;

@@ -20,8 +20,8 @@ namespace sqlmig::cli {
 struct GlobalOptions {
     std::string config_path = "config.toml";
     bool config_given = false;
-    std::string database;
-    std::string dir;
+    std::optional<std::string> database;  // set, even to "", when given
+    std::optional<std::string> dir;
     std::string env;
     bool json = false;
     bool quiet = false;

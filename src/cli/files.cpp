@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/checksum.hpp"
+#include "core/text_check.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
@@ -26,16 +27,25 @@ struct CloseDir {
     void operator()(DIR* d) const { ::closedir(d); }
 };
 
-// A regular file, or a symbolic link to one (followed, as open() will).
-bool is_regular_file_entry(int dir_fd, const dirent& e) {
+// "" for a regular file or a symbolic link to one (followed, as open() will);
+// otherwise what the entry is, for the message that refuses it.
+std::string irregular_kind(int dir_fd, const dirent& e) {
     if (e.d_type == DT_REG) {
-        return true;
-    }
-    if (e.d_type != DT_LNK && e.d_type != DT_UNKNOWN) {
-        return false;
+        return "";
     }
     struct stat st {};
-    return ::fstatat(dir_fd, e.d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
+    if (::fstatat(dir_fd, e.d_name, &st, 0) != 0) {
+        return errno == ELOOP     ? "a symbolic link loop"
+               : errno == ENOENT  ? "a dangling symbolic link"
+                                  : std::string("an entry that cannot be read (") + std::strerror(errno) + ")";
+    }
+    const bool link = e.d_type == DT_LNK;
+    if (S_ISREG(st.st_mode)) {
+        return "";
+    }
+    const char* what = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
+                                                                                          : "a device";
+    return link ? std::string("a symbolic link to ") + what : std::string(what);
 }
 
 // Opens a migration file for reading. Throws MigrationFileError.
@@ -49,29 +59,40 @@ util::UniqueFd open_to_read(const fs::path& file) {
 
 }  // namespace
 
-std::vector<std::string> list_folder(const fs::path& dir) {
+FolderListing list_folder(const fs::path& dir) {
     // readdir, not std::filesystem::directory_iterator: the latter builds a path
     // object per entry, which costs more than the system calls on a folder of 10,000 files.
     const std::unique_ptr<DIR, CloseDir> d(::opendir(dir.c_str()));
     if (!d) {
+        if (errno == ENOTDIR && ::access(dir.c_str(), F_OK) == 0) {
+            throw MigrationFileError("the migrations folder " + dir.string() +
+                                     " is a file, not a folder; set [migrations] dir or --dir to a folder");
+        }
         if (errno == ENOENT || errno == ENOTDIR) {
             throw MigrationFileError("the migrations folder " + dir.string() +
                                      " does not exist; create it with 'sqlmig init', or set [migrations] dir or --dir");
         }
         throw MigrationFileError("cannot read the migrations folder " + dir.string() + ": " + std::strerror(errno));
     }
-    std::vector<std::string> names;
+    FolderListing listing;
     errno = 0;
     while (const dirent* e = ::readdir(d.get())) {
-        if (is_regular_file_entry(::dirfd(d.get()), *e)) {
-            names.emplace_back(e->d_name);
+        const std::string_view name(e->d_name);
+        if (name == "." || name == "..") {
+            errno = 0;
+            continue;
+        }
+        if (std::string kind = irregular_kind(::dirfd(d.get()), *e); kind.empty()) {
+            listing.files.emplace_back(name);
+        } else {
+            listing.others.push_back({std::string(name), std::move(kind)});
         }
         errno = 0;
     }
     if (errno != 0) {
         throw MigrationFileError("cannot read the migrations folder " + dir.string() + ": " + std::strerror(errno));
     }
-    return names;
+    return listing;
 }
 
 void read_chunks(const fs::path& file, const std::function<void(std::string_view)>& sink) {
@@ -159,6 +180,14 @@ void drain(core::SqlSplitter& splitter, const std::function<void(const core::Sta
     }
 }
 
+void check_text(const core::TextCheck& text, const std::string& label) {
+    if (const auto& problem = text.problem()) {
+        throw MigrationFileError(label + ":" + std::to_string(problem->line) + ": byte offset " +
+                                 std::to_string(problem->offset) + ": the file holds " + problem->what +
+                                 "; nothing was run");
+    }
+}
+
 void check_unterminated(const core::SqlSplitter& splitter, const std::string& label) {
     if (const auto& open = splitter.unterminated()) {
         throw MigrationFileError(label + ":" + std::to_string(open->start.line) + ":" + std::to_string(open->start.column) +
@@ -168,16 +197,19 @@ void check_unterminated(const core::SqlSplitter& splitter, const std::string& la
 
 }  // namespace
 
-void for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
-                        const std::function<void(const core::Statement&)>& sink) {
+std::string for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
+                               const std::function<void(const core::Statement&)>& sink) {
     core::SqlSplitter splitter(dialect);
+    core::Checksummer sum;
     read_chunks(file, [&](std::string_view chunk) {
+        sum.update(chunk);
         splitter.feed(chunk);
         drain(splitter, sink);
     });
     splitter.finish();
     drain(splitter, sink);
     check_unterminated(splitter, label);
+    return sum.finish();
 }
 
 FileCheck check_file(const fs::path& file, const std::string& label, core::Dialect dialect, int server_version) {
@@ -185,6 +217,7 @@ FileCheck check_file(const fs::path& file, const std::string& label, core::Diale
     core::Checksummer sum;
     core::SqlSplitter splitter(dialect);
     core::FileAnalysis analysis(dialect, server_version);
+    core::TextCheck text;
     bool first_chunk = true;
     std::string head;  // the first line, for the directive
     read_chunks(file, [&](std::string_view chunk) {
@@ -193,9 +226,15 @@ FileCheck check_file(const fs::path& file, const std::string& label, core::Diale
         }
         first_chunk = false;
         sum.update(chunk);
+        text.feed(chunk);
+        if (text.problem()) {
+            return;  // reported below; the rest of the file is not worth splitting
+        }
         splitter.feed(chunk);
         drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
     });
+    text.finish();
+    check_text(text, label);
     splitter.finish();
     drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
     check_unterminated(splitter, label);

@@ -12,8 +12,18 @@
 
 namespace sqlmig::cli {
 
-// The names of the regular files in dir (not recursive). Throws MigrationFileError.
-std::vector<std::string> list_folder(const std::filesystem::path& dir);
+// What a folder holds (not recursive): regular files (or links to them), and every
+// other entry with what it is ("a folder", "a dangling symbolic link", ...).
+struct FolderListing {
+    struct Other {
+        std::string name;
+        std::string kind;
+    };
+    std::vector<std::string> files;
+    std::vector<Other> others;
+};
+// Throws MigrationFileError when dir cannot be read.
+FolderListing list_folder(const std::filesystem::path& dir);
 
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.
@@ -37,12 +47,16 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
 std::string file_checksum(const std::filesystem::path& file);
 std::string file_checksum(int fd, const std::filesystem::path& file);
 
-// Streams the file's statements to sink, in order. Throws MigrationFileError
-// for a string, identifier or comment left open at the end of the file.
-void for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
+// Streams the file's statements to sink, in order, and returns the checksum of
+// the bytes it read (what ran, which the caller compares with what was checked).
+// Throws MigrationFileError for a string, identifier or comment left open at the
+// end of the file.
+std::string for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
                         const std::function<void(const core::Statement&)>& sink);
 
-// What a file holds, found by one streaming pass before anything runs.
+// What a file holds, found by one streaming pass before anything runs. Throws
+// MigrationFileError for text sqlmig cannot send (NUL bytes, not UTF-8), naming
+// the line and byte offset, and for a construct left open at the end.
 struct FileCheck {
     core::TransactionMode mode = core::TransactionMode::wrapped;
     std::string checksum;

@@ -54,8 +54,17 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
     print_table(cells, columns);
 }
 
+namespace {
+bool g_json_printed = false;
+}  // namespace
+
 void print_json(const util::Json& doc) {
     std::cout << doc.dump(2) << std::endl;
+    g_json_printed = true;
+}
+
+bool json_printed() {
+    return g_json_printed;
 }
 
 const std::string& display_version(const core::StatusEntry& entry) {

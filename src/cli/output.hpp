@@ -19,6 +19,8 @@ void print_table(std::span<const std::string_view> cells, std::size_t columns);
 
 // Prints a JSON document followed by a newline.
 void print_json(const util::Json& doc);
+// Whether print_json has printed a document in this process.
+bool json_printed();
 
 // The current version for display, or null/"none".
 util::Json current_json(const core::Status& status);

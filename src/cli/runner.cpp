@@ -83,7 +83,9 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
             ? p.check.checksum
             : m_ctx.up_checksum(*step.migration);
         if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
-            throw RefusedError(p.label + " runs " + mode_name(p.check.mode) +
+            const char* how = p.check.mode == core::TransactionMode::own ? "in the file's own transaction"
+                                                                          : "without a transaction";
+            throw RefusedError(p.label + " runs " + how +
                                ", so it cannot be part of --single-transaction; run without it");
         }
         prepared.push_back(std::move(p));
@@ -91,26 +93,50 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
     return prepared;
 }
 
-std::string Runner::tracking_sql(const PreparedStep& step, std::int64_t duration_ms, const std::string& failure) {
+core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t duration_ms) const {
     const core::Migration& m = *step.step.migration;
-    if (step.step.direction == core::Direction::down && failure.empty()) {
-        return core::delete_row_sql(m_table, m.version, m_driver.dialect());
-    }
     core::AppliedRow row;
     row.version = m.version;
     row.name = m.name;
     row.checksum = step.up_checksum;
-    row.state = failure.empty() ? core::k_state_applied : core::k_state_failed;
+    row.state = core::k_state_applied;
     row.applied_at = utc_now_iso8601();
     row.duration_ms = duration_ms;
     row.applied_by = current_user_at_host();
-    row.failure = failure;
     row.backup = m_backup;
-    return core::upsert_row_sql(m_table, row, m_driver.dialect());
+    return row;
+}
+
+// The statement that records a finished step: the applied row of an up, the removal of a down's.
+std::string Runner::tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const {
+    if (step.step.direction == core::Direction::down) {
+        return core::delete_row_sql(m_table, step.step.migration->version, m_driver.dialect());
+    }
+    return core::upsert_row_sql(m_table, tracking_row(step, duration_ms), m_driver.dialect());
 }
 
 void Runner::fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath) {
     throw MigrationError(describe_statement_error(step.label, e) + "\n" + aftermath);
+}
+
+// What a failure that rolled back left: this migration is as it was.
+std::string Runner::rolled_back(const PreparedStep& step, bool earlier_steps_done) const {
+    if (step.step.direction == core::Direction::down) {
+        return step_title(step) + " was not reverted (rolled back) and stays applied" +
+               (earlier_steps_done ? "; the migrations reverted before it stay reverted" : "");
+    }
+    return "nothing of " + step_title(step) + " was applied (rolled back)" +
+           (earlier_steps_done ? "; the migrations before it stay applied" : "");
+}
+
+// What ran must be what was checked, and whose checksum is recorded: a hook or an
+// editor may change the file between the check and the run (the backup can take minutes).
+std::optional<std::string> Runner::changed_while_running(const PreparedStep& step, const std::string& ran) const {
+    if (ran == step.check.checksum) {
+        return std::nullopt;
+    }
+    return step.label + " changed while sqlmig ran it (checked " + step.check.checksum + ", ran " + ran +
+           "); do not edit migrations during a run";
 }
 
 // The file runs inside sqlmig's transaction (begun here unless the caller holds one
@@ -120,59 +146,121 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
     if (!outer_transaction) {
         m_driver.begin();
     }
-    for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
+    const std::string ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
         log_statement(step, s);
         m_driver.execute(s);
     });
     m_driver.flush();
+    if (const auto changed = changed_while_running(step, ran)) {
+        m_driver.rollback();
+        throw MigrationError(*changed + "\n" +
+                             (outer_transaction ? "the whole run was rolled back (--single-transaction)"
+                                                : rolled_back(step, false)));
+    }
     const std::int64_t duration = ms_since(start);
-    m_driver.execute_internal(tracking_sql(step, duration, ""));
+    m_driver.execute_internal(tracking_sql(step, duration));
     if (!outer_transaction) {
         m_driver.commit();
     }
     return duration;
 }
 
+void Runner::record_now(const std::string& sql) {
+    m_driver.execute_internal(sql);
+    m_driver.flush();
+}
+
+// Before the first statement of a file that is not one transaction: a run that
+// dies midway leaves "running", which status shows and up refuses until repair.
+void Runner::mark_running(const PreparedStep& step) {
+    const core::Migration& m = *step.step.migration;
+    if (step.step.direction == core::Direction::down) {
+        record_now(core::set_state_sql(m_table, m.version, core::k_state_running, "", m_driver.dialect()));
+        return;
+    }
+    core::AppliedRow row = tracking_row(step, 0);
+    row.state = core::k_state_running;
+    record_now(core::upsert_row_sql(m_table, row, m_driver.dialect()));
+}
+
+// Nothing of the file was committed: the migration is as it was before the run.
+void Runner::unmark_running(const PreparedStep& step) {
+    const core::Migration& m = *step.step.migration;
+    record_now(step.step.direction == core::Direction::down
+                   ? core::set_state_sql(m_table, m.version, core::k_state_applied, "", m_driver.dialect())
+                   : core::delete_row_sql(m_table, m.version, m_driver.dialect()));
+}
+
+// A failure in a file that runs statement by statement: rolls back what is open,
+// then records the migration failed when some of it was committed, or as it was
+// when nothing was, and throws the message that says which.
+void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
+                            const std::string& error, const std::string& failure_record) {
+    m_driver.rollback();
+    if (!committed_through) {
+        unmark_running(step);
+        throw MigrationError(error + "\n" + rolled_back(step, false));
+    }
+    const core::Migration& m = *step.step.migration;
+    record_now(core::set_state_sql(m_table, m.version, core::k_state_failed, failure_record, m_driver.dialect()));
+    throw MigrationError(error + "\n" + step_title(step) + " ran partway: the statements up to line " +
+                         std::to_string(committed_through->line) +
+                         " were committed and cannot be rolled back; it is marked failed. Fix the database by hand, "
+                         "then run 'sqlmig repair'");
+}
+
 // The file manages its own transaction, or runs without one: statements one by
-// one, the tracking row right after. What already committed cannot be undone, so
-// a failure after that marks the migration failed.
+// one. Work done outside the file's own BEGIN ... COMMIT commits as it runs, so the
+// migration is marked running first and failed when only part of it committed.
 std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     const auto start = Clock::now();
     const bool each_alone = step.check.mode == core::TransactionMode::none;
-    bool changed_something = false;
+    mark_running(step);
+    bool inside_own = false;                        // between the file's BEGIN and its COMMIT/ROLLBACK
+    std::optional<core::Position> committed_through;  // the last statement whose work is committed
+    std::string ran;
     try {
-        for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
+        ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
             log_statement(step, s);
             m_driver.execute(s);
-            const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
-            if (each_alone || kind == core::StatementKind::transaction_end) {
+            switch (core::classify(s, m_driver.dialect(), m_driver.server_version())) {
+            case core::StatementKind::transaction_begin: inside_own = true; return;
+            case core::StatementKind::transaction_end:
                 m_driver.flush();
-                changed_something = true;
+                inside_own = false;
+                committed_through = s.start;
+                return;
+            case core::StatementKind::transaction_abort:
+                m_driver.flush();
+                inside_own = false;
+                return;
+            case core::StatementKind::ordinary:
+            case core::StatementKind::non_transactional:
+                if (each_alone || !inside_own) {
+                    m_driver.flush();  // in autocommit: its work is committed once it returns
+                    committed_through = s.start;
+                }
+                return;
             }
         });
         m_driver.flush();
-        if (m_driver.in_transaction()) {
-            m_driver.rollback();
-            throw MigrationError(step.label + ": the file opens a transaction and never commits it; it was rolled back" +
-                                 std::string(changed_something ? " (statements before it stay applied)" : "") +
-                                 "; end the file with COMMIT;");
-        }
     } catch (const db::StatementError& e) {
-        m_driver.rollback();
-        if (!changed_something) {
-            fail(step, e, "nothing of " + step_title(step) + " was applied (rolled back)");
-        }
         const core::Position pos = error_position(e);
-        const std::string where = step.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
-        m_driver.execute_internal(tracking_sql(step, ms_since(start), where + ": " + std::string(util::trim(e.what()))));
-        m_driver.flush();
-        fail(step, e, step_title(step) + " ran partway and cannot be rolled back; it is marked failed. Fix the database "
-                      "by hand, then run 'sqlmig repair'");
+        fail_unwrapped(step, committed_through, describe_statement_error(step.label, e),
+                       step.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+                           std::string(util::trim(e.what())));
+    }
+    if (m_driver.in_transaction()) {
+        const std::string why = step.label + ": the file opens a transaction and never commits it; end it with COMMIT;";
+        fail_unwrapped(step, committed_through, why, why);
+    }
+    if (const auto changed = changed_while_running(step, ran)) {
+        // Already committed, as the file ran it: record what happened, not the checked file.
+        fail_unwrapped(step, committed_through ? committed_through : std::optional<core::Position>(core::Position{}),
+                       *changed, *changed);
     }
     const std::int64_t duration = ms_since(start);
-    // Between the file's own commit and this row there is a short window; see docs/migrations.md.
-    m_driver.execute_internal(tracking_sql(step, duration, ""));
-    m_driver.flush();
+    record_now(tracking_sql(step, duration));
     return duration;
 }
 
@@ -196,8 +284,7 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
             m_driver.rollback();
             fail(step, e,
                  single_transaction ? "the whole run was rolled back (--single-transaction); nothing was applied"
-                                    : "nothing of " + step_title(step) + " was applied (rolled back)" +
-                                          (done.empty() ? std::string() : "; the migrations before it stay applied"));
+                                    : rolled_back(step, !done.empty()));
         } catch (...) {
             m_driver.rollback();
             throw;
@@ -229,9 +316,9 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
         if (wrap) {
             out << "BEGIN;\n";
         }
-        for_each_statement(step.path, step.label, m_driver.dialect(),
-                           [&](const core::Statement& s) { out << s.text << ";\n"; });
-        out << tracking_sql(step, 0, "") << ";\n";
+        (void)for_each_statement(step.path, step.label, m_driver.dialect(),
+                                 [&](const core::Statement& s) { out << s.text << ";\n"; });
+        out << tracking_sql(step, 0) << ";\n";
         if (wrap) {
             out << "COMMIT;\n";
         }

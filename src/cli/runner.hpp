@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -56,9 +57,17 @@ public:
     void print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out);
 
 private:
-    std::int64_t run_wrapped(const PreparedStep& step, bool own_transaction_open);
+    std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction);
     std::int64_t run_unwrapped(const PreparedStep& step);
-    std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms, const std::string& failure);
+    core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
+    std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const;
+    void record_now(const std::string& sql);
+    void mark_running(const PreparedStep& step);
+    void unmark_running(const PreparedStep& step);
+    [[noreturn]] void fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
+                                     const std::string& error, const std::string& failure_record);
+    std::string rolled_back(const PreparedStep& step, bool earlier_steps_done) const;
+    std::optional<std::string> changed_while_running(const PreparedStep& step, const std::string& ran) const;
     [[noreturn]] void fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath);
 
     Context& m_ctx;

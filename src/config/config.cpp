@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/tracking_sql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -63,6 +64,11 @@ private:
                 m_cfg.migrations_dir = m_cfg.base_dir / string_value(node, name);
             } else if (section == "migrations" && k == "table") {
                 m_cfg.table = string_value(node, name);
+                try {
+                    core::parse_table_name(m_cfg.table);
+                } catch (const ConfigError& e) {
+                    throw ConfigError(where(m_cfg.file, node, name) + ": " + e.what());
+                }
             } else if (section == "migrations" && k == "ignore") {
                 m_cfg.ignore = string_array(node, name);
             } else if (section == "sqlite" && k == "extensions") {
@@ -72,6 +78,8 @@ private:
                 }
             } else if (section == "sqlite" && k == "busy_timeout") {
                 m_cfg.busy_timeout = duration_value(node, name, false);
+            } else if (section == "sqlite" && k == "foreign_keys") {
+                m_cfg.sqlite_foreign_keys = bool_value(node, name);
             } else if (section == "postgres" && k == "lock_timeout") {
                 m_cfg.pg_lock_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k == "statement_timeout") {
@@ -94,11 +102,7 @@ private:
     void apply_backup_key(const std::string& k, const toml::node& node, const std::string& name) {
         auto& b = m_cfg.backup;
         if (k == "enabled") {
-            const auto* v = node.as_boolean();
-            if (!v) {
-                throw ConfigError(where(m_cfg.file, node, name) + ": must be true or false");
-            }
-            b.enabled = v->get();
+            b.enabled = bool_value(node, name);
         } else if (k == "format") {
             b.format = string_value(node, name);
             if (b.format != "custom" && b.format != "plain") {
@@ -144,6 +148,14 @@ private:
             add(node);
         }
         return out;
+    }
+
+    bool bool_value(const toml::node& node, const std::string& name) {
+        const auto* v = node.as_boolean();
+        if (!v) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be true or false");
+        }
+        return v->get();
     }
 
     std::string non_empty_string(const toml::node& node, const std::string& name) {
@@ -299,7 +311,7 @@ Config parse_config(std::string_view text, const fs::path& file, const std::stri
         }
         reader.apply_root(*overlay, "env." + env_name + ".");
     }
-    if (auto url = env("DATABASE_URL"); url && !url->empty()) {
+    if (auto url = env("DATABASE_URL")) {
         cfg.database_url = *url;
         cfg.database_url_origin = "DATABASE_URL";
         cfg.database_base_dir = fs::current_path();
@@ -324,6 +336,7 @@ table = "sqlmig_migrations"
 
 [sqlite]
 busy_timeout = "5s"
+# foreign_keys = true       # enforce FOREIGN KEY constraints while migrating (SQLite's default: off)
 # extensions = ["lib/ext.so"]
 
 [backup]

@@ -49,6 +49,7 @@ struct Config {
 
     std::vector<std::filesystem::path> sqlite_extensions;
     std::chrono::milliseconds busy_timeout{5000};
+    bool sqlite_foreign_keys = false;  // SQLite's own default: foreign keys are not enforced
 
     std::optional<std::chrono::milliseconds> pg_lock_timeout;
     std::optional<std::chrono::milliseconds> pg_statement_timeout;

@@ -25,6 +25,11 @@ bool is_ignored(const std::string& name, const std::vector<std::string>& pattern
     });
 }
 
+std::string quantity(std::size_t n) {
+    static const char* const words[] = {"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    return n < 10 ? words[n] : std::to_string(n);
+}
+
 const char* k_grammar_hint = "expected <version>_<name>.up.sql or <version>_<name>.down.sql, "
                              "e.g. 004_add_email.up.sql; list it under [migrations] ignore to skip it";
 
@@ -69,8 +74,10 @@ void add_version(Catalog& catalog, std::span<NamedFile> ups, std::span<NamedFile
             for (const auto& f : group) {
                 names += (names.empty() ? "" : ", ") + util::printable(*f.name);
             }
-            catalog.errors.push_back("two migrations have version " + version.canonical() + ": " + names +
-                                     " (two branches merged? renumber one of them)");
+            const char* direction = group.front().parsed.direction == Direction::up ? "up" : "down";
+            catalog.errors.push_back(quantity(group.size()) + " " + direction + " files have version " +
+                                     version.canonical() + ": " + names +
+                                     " (branches merged? give each migration a version of its own)");
         }
     }
     if (ups.empty()) {
@@ -170,6 +177,12 @@ Catalog discover(std::vector<std::string> file_names, const std::vector<std::str
         first = last;
     }
     return catalog;
+}
+
+bool is_migration_candidate(std::string_view file_name, const std::vector<std::string>& ignore_patterns) {
+    std::string why;
+    return !is_ignored(std::string(file_name), ignore_patterns) &&
+           (parse_file_name(file_name, &why) || !why.empty());
 }
 
 const Migration* find_migration(const std::vector<Migration>& migrations, const Version& version) {

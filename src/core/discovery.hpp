@@ -36,6 +36,10 @@ struct Catalog {
 // pattern (fnmatch glob or exact name) are skipped.
 Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns);
 
+// Whether a folder entry of this name is read as a migration: not ignored, and
+// a migration candidate for parse_file_name (well named or not).
+bool is_migration_candidate(std::string_view file_name, const std::vector<std::string>& ignore_patterns);
+
 // Finds a migration by version; nullptr when absent.
 const Migration* find_migration(const std::vector<Migration>& migrations, const Version& version);
 

@@ -24,13 +24,16 @@ struct Migration {
 // Tracking-table row states.
 inline constexpr const char* k_state_applied = "applied";
 inline constexpr const char* k_state_failed = "failed";
+// Recorded before the first statement of a migration that cannot run in one
+// transaction: a run killed midway leaves this, never a silent "pending".
+inline constexpr const char* k_state_running = "running";
 
 // One row of the tracking table.
 struct AppliedRow {
     Version version;
     std::string name;
     std::string checksum;
-    std::string state = k_state_applied;  // "applied" or "failed"
+    std::string state = k_state_applied;  // "applied", "failed" or "running"
     std::string applied_at;               // UTC, ISO 8601
     std::int64_t duration_ms = 0;
     std::string applied_by;               // user@host

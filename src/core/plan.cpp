@@ -16,6 +16,7 @@ const char* to_string(EntryState state) {
     case EntryState::modified: return "modified";
     case EntryState::missing: return "missing";
     case EntryState::failed: return "failed";
+    case EntryState::running: return "running";
     }
     return "unknown";
 }
@@ -42,6 +43,9 @@ EntryState state_of(const StatusEntry& e) {
     }
     if (e.row->state == k_state_failed) {
         return EntryState::failed;
+    }
+    if (e.row->state == k_state_running) {
+        return EntryState::running;
     }
     if (!e.migration) {
         return EntryState::missing;
@@ -83,7 +87,7 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
         e.version = e.migration ? e.migration->version : e.row->version;
         e.name = e.migration ? e.migration->name : e.row->name;
         e.state = state_of(e);
-        if (e.row && e.state != EntryState::failed) {
+        if (e.row && !is_unfinished(e.state)) {
             status.current = e.version;
         }
         status.entries.push_back(std::move(e));
@@ -97,7 +101,7 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
 std::optional<Version> version_after(const Status& status, const std::vector<Step>& steps) {
     std::set<Version> applied;
     for (const auto& e : status.entries) {
-        if (e.row && e.state != EntryState::failed) {
+        if (e.row && !is_unfinished(e.state)) {
             applied.insert(e.version);
         }
     }
@@ -127,6 +131,11 @@ std::vector<std::string> find_drift(const Status& status) {
         case EntryState::failed:
             problems.push_back(label + " failed partway and may be half applied: " + e.row->failure +
                                "; fix the database by hand, then run 'sqlmig repair'");
+            break;
+        case EntryState::running:
+            problems.push_back(label + " was running when its run ended (killed, or the connection was lost) " +
+                               "and may be half applied" + (e.row->failure.empty() ? "" : ": " + e.row->failure) +
+                               "; check the database, finish or undo the migration by hand, then run 'sqlmig repair'");
             break;
         default: break;
         }

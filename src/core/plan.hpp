@@ -12,7 +12,12 @@
 
 namespace sqlmig::core {
 
-enum class EntryState { applied, pending, modified, missing, failed };
+enum class EntryState { applied, pending, modified, missing, failed, running };
+
+// Failed and running migrations may be half applied: nothing runs until 'repair'.
+inline bool is_unfinished(EntryState state) {
+    return state == EntryState::failed || state == EntryState::running;
+}
 
 // "applied", "pending", ...
 const char* to_string(EntryState state);

@@ -103,6 +103,13 @@ std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialec
            "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup";
 }
 
+std::string set_state_sql(const TableName& table, const Version& version, std::string_view state,
+                          std::string_view failure, Dialect dialect) {
+    return "UPDATE " + table.quoted() + " SET state = " + sql_literal(state, dialect) +
+           ", failure = " + (failure.empty() ? std::string("NULL") : sql_literal(failure, dialect)) +
+           " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect) {
     return "DELETE FROM " + table.quoted() + " WHERE version = " + sql_literal(version.canonical(), dialect);
 }

@@ -37,6 +37,9 @@ std::string create_schema_sql(const TableName& table);
 std::string create_table_sql(const TableName& table, Dialect dialect);
 // Records a row, replacing an earlier one of the same version (a failed mark).
 std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect);
+// Changes only the state (and failure text, NULL when empty) of a recorded row.
+std::string set_state_sql(const TableName& table, const Version& version, std::string_view state,
+                          std::string_view failure, Dialect dialect);
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);
 std::string select_rows_sql(const TableName& table);
 

@@ -47,6 +47,7 @@ struct ConnectOptions {
     // SQLite
     std::vector<std::string> sqlite_extensions;
     std::chrono::milliseconds busy_timeout{5000};
+    bool sqlite_foreign_keys = false;  // PRAGMA foreign_keys = ON on each connection
     bool read_only = false;  // --sql and inspection commands must not create anything
     // PostgreSQL session settings
     std::optional<std::chrono::milliseconds> lock_timeout;

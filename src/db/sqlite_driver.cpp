@@ -27,6 +27,12 @@ std::string holder(int fd) {
     return pid.empty() ? std::string() : " (held by pid " + util::printable(pid) + ")";
 }
 
+// Whether this process may write the database file and create its journal beside it.
+bool is_writable(const fs::path& file) {
+    const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    return ::access(file.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK | X_OK) == 0;
+}
+
 // Characters (not bytes) before byte_offset, for locating an error in the file.
 std::size_t chars_before(const std::string& text, int byte_offset) {
     std::size_t chars = 0;
@@ -210,10 +216,15 @@ private:
             std::error_code ec;
             if (!fs::exists(m_path, ec)) {
                 target = ":memory:";  // nothing applied yet; do not create the file
-            } else {
+            } else if (!is_writable(m_path)) {
                 flags = SQLITE_OPEN_READONLY;
+            } else {
+                // Read-write without CREATE, though only read: a run killed mid-transaction
+                // leaves a hot journal, and only a connection that may write can roll it
+                // back before reading (a read-only one fails with "readonly database").
+                flags = SQLITE_OPEN_READWRITE;
             }
-        } else if (!m_memory) {
+        } else if (!m_memory && !m_path.parent_path().empty()) {
             std::error_code ec;
             fs::create_directories(m_path.parent_path(), ec);
             if (ec) {
@@ -233,6 +244,11 @@ private:
         sqlite3_extended_result_codes(db.get(), 1);
         sqlite3_busy_timeout(db.get(), static_cast<int>(m_options.busy_timeout.count()));
         load_extensions(db.get());
+        if (m_options.sqlite_foreign_keys &&
+            sqlite3_exec(db.get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw DbError("cannot enable foreign keys ([sqlite] foreign_keys) on " + m_path.string() + ": " +
+                          sqlite3_errmsg(db.get()));
+        }
         return db;
     }
 

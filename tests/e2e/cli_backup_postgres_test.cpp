@@ -136,7 +136,7 @@ TEST(CliBackupPostgres, EveryBackupFailureStopsBeforeAnyMigration) {
     };
     const std::vector<Case> cases = {
         {"missing", "", "cannot run /nonexistent/pg_dump: No such file or directory"},
-        {"too old", "echo 'pg_dump (PostgreSQL) 9.6.24'\n", "pg_dump 9.6 (bin/pg_dump) is older than the server"},
+        {"too old", "echo 'pg_dump (PostgreSQL) 9.6.24'\n", "/bin/pg_dump) is older than the server"},
         {"fails", "[ \"$1\" = --version ] && exec pg_dump --version\necho partial\necho 'pg_dump: error: disk full' >&2\n"
                   "exit 1\n",
          "pg_dump exited with status 1:\npg_dump: error: disk full"},

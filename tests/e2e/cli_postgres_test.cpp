@@ -29,14 +29,6 @@ struct PgProject {
     }
 };
 
-std::filesystem::path corpus(const std::string& name) {
-    const auto dir = sqlmig::test::corpus_dir();
-    if (dir.empty()) {
-        throw std::runtime_error("the corpus folder " SQLMIG_CORPUS_DIR " is missing");
-    }
-    return dir / name;
-}
-
 }  // namespace
 
 TEST(CliPostgres, DdlIsTransactionalAFailureLeavesNothing) {
@@ -223,7 +215,7 @@ TEST(CliPostgres, StatusReportsABrokenFolderBeforeAConnectionFailure) {
     p.migration("001_b.up.sql", "SELECT 2;\n");
     const Result broken = p.run({"--database", "postgres://app@127.0.0.1:1/app?connect_timeout=2", "status"});
     EXPECT_EQ(broken.code, 2) << broken.err;
-    EXPECT_CONTAINS(broken.err, "two migrations have version 1");
+    EXPECT_CONTAINS(broken.err, "two up files have version 1");
     EXPECT_EQ(broken.err.find("cannot connect"), std::string::npos) << broken.err;
 
     PgProject ok;
@@ -231,7 +223,7 @@ TEST(CliPostgres, StatusReportsABrokenFolderBeforeAConnectionFailure) {
     ok.project.migration("001_b.up.sql", "SELECT 2;\n");
     const Result both = ok.run({"status"});
     EXPECT_EQ(both.code, 2) << both.err;
-    EXPECT_CONTAINS(both.err, "two migrations have version 1");
+    EXPECT_CONTAINS(both.err, "two up files have version 1");
     std::filesystem::remove(ok.project.dir() / "migrations" / "001_b.up.sql");
     const Result fixed = ok.run({"status", "--json"});
     EXPECT_EQ(fixed.code, 0) << fixed.err;
@@ -239,8 +231,9 @@ TEST(CliPostgres, StatusReportsABrokenFolderBeforeAConnectionFailure) {
 }
 
 TEST(CliPostgres, CorpusQuickwitAppliesAndRevertsUntilItsBrokenDown) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
     PgProject p;
-    const std::string dir = corpus("quickwit-postgres").string();
+    const std::string dir = (corpus / "quickwit-postgres").string();
     const Result up = p.run({"--dir", dir, "up"});
     ASSERT_EQ(up.code, 0) << up.err;
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "28");
@@ -265,8 +258,9 @@ TEST(CliPostgres, CorpusQuickwitAppliesAndRevertsUntilItsBrokenDown) {
 }
 
 TEST(CliPostgres, CorpusPocketIdAppliesAndStopsAtItsBrokenDown) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
     PgProject p;
-    const std::string dir = corpus("pocket-id-postgres").string();
+    const std::string dir = (corpus / "pocket-id-postgres").string();
     const Result up = p.run({"--dir", dir, "up"});
     ASSERT_EQ(up.code, 0) << up.err;
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "64");

@@ -127,6 +127,11 @@ unsigned permissions_of(const fs::path& p) {
     return static_cast<unsigned>(fs::status(p).permissions() & fs::perms::mask);
 }
 
+bool in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && *ci && std::string(ci) != "0" && std::string(ci) != "false";
+}
+
 fs::path corpus_dir() {
     std::error_code ec;
     const fs::path p = SQLMIG_CORPUS_DIR;

@@ -14,7 +14,22 @@
 #define EXPECT_NOT_CONTAINS(haystack, needle) \
     EXPECT_EQ((haystack).find(needle), std::string::npos) << "did not expect: " << (needle) << "\nin:\n" << (haystack)
 
+// Declares `var` as the corpus folder (../shared/corpus). Where it is absent the
+// test skips with one line, except in CI (CI=true), which always has it: there the
+// test fails.
+#define SQLMIG_REQUIRE_CORPUS(var)                                                                  \
+    const std::filesystem::path var = sqlmig::test::corpus_dir();                                   \
+    if (var.empty()) {                                                                              \
+        if (sqlmig::test::in_ci()) {                                                                \
+            FAIL() << "the corpus folder " SQLMIG_CORPUS_DIR " is missing in CI";                   \
+        }                                                                                           \
+        GTEST_SKIP() << "no ../shared/corpus beside the repository; the real folders are not tried"; \
+    }
+
 namespace sqlmig::test {
+
+// CI=true (or any value but "", "0" and "false").
+bool in_ci();
 
 struct Result {
     int code = -1;

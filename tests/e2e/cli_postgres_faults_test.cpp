@@ -1,0 +1,104 @@
+// What a run leaves on PostgreSQL when it cannot be one transaction and is
+// killed, fails partway, or is configured with the project's own tools.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "e2e/cli_test_support.hpp"
+#include "support/pg_database.hpp"
+
+using sqlmig::test::PgDatabase;
+using sqlmig::test::Project;
+using sqlmig::test::Result;
+using sqlmig::test::shell_quote;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct PgProject {
+    PgDatabase db;
+    Project project;
+    explicit PgProject(const std::string& extra_config = "") {
+        project.write_file("config.toml", "[database]\nurl = \"" + db.url() + "\"\n" + extra_config);
+    }
+    Result run(const std::vector<std::string>& args) const { return project.run(args); }
+};
+
+}  // namespace
+
+// Killed between two autocommitted statements: the first stays, so the migration
+// must read "running", never "pending", and nothing runs again until repair.
+TEST(PostgresFaults, ANoTransactionFileKilledMidwayIsRecordedRunning) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
+    p.project.migration("002_idx.up.sql", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n"
+                                          "SELECT pg_sleep(30);\nCREATE INDEX CONCURRENTLY t_x2 ON t (x);\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    const std::string script = "cd " + shell_quote(p.project.dir().string()) + " && " + shell_quote(SQLMIG_BINARY) +
+                               " -q up --no-backup & pid=$!; for i in $(seq 1 200); do psql -Atqc " +
+                               "\"SELECT 1 FROM pg_class WHERE relname = 't_x'\" " + shell_quote(p.db.url()) +
+                               " | grep -q 1 && break; sleep 0.05; done; kill -9 $pid; wait $pid 2>/dev/null; true";
+    ASSERT_EQ(std::system(script.c_str()), 0);
+    // The killed client's session may still be sleeping on the server: end it.
+    p.db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'sqlmig' "
+               "AND datname = current_database()");
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "running");
+    const Result status = p.run({"status"});
+    EXPECT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(status.out, "idx   running");
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 3);
+    EXPECT_CONTAINS(up.err, "002_idx.up.sql was running when its run ended");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't_x2'"), "0");
+    // Finish by hand, clear the mark, and the folder converges.
+    p.project.migration("002_idx.up.sql", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_x ON t (x);\n"
+                                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_x2 ON t (x);\n");
+    ASSERT_EQ(p.run({"repair", "--yes"}).code, 0);
+    const Result again = p.run({"up"});
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_EQ(p.db.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM sqlmig_migrations"),
+              "1:applied,2:applied");
+}
+
+TEST(PostgresFaults, AStatementBeforeTheFilesOwnBeginIsReportedCommitted) {
+    PgProject p;
+    p.project.migration("001_c.up.sql", "CREATE TABLE c0 (x int);\nBEGIN;\nCREATE TABLE c2 (x int);\n"
+                                        "INSERT INTO nosuch VALUES (1);\nCOMMIT;\n");
+    const Result r = p.run({"up"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "migrations/001_c.up.sql:4:13: ERROR: relation \"nosuch\" does not exist");
+    EXPECT_CONTAINS(r.err, "001_c ran partway: the statements up to line 1 were committed");
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations"), "failed");
+    EXPECT_EQ(p.db.query("SELECT string_agg(relname, ',') FROM pg_class WHERE relname IN ('c0', 'c2')"), "c0");
+    // Inside its own transaction only: nothing committed, nothing recorded.
+    PgProject q;
+    q.project.migration("001_c.up.sql", "BEGIN;\nCREATE TABLE c2 (x int);\nINSERT INTO nosuch VALUES (1);\nCOMMIT;\n");
+    const Result inside = q.run({"up"});
+    EXPECT_EQ(inside.code, 1);
+    EXPECT_CONTAINS(inside.err, "nothing of 001_c was applied (rolled back)");
+    EXPECT_EQ(q.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+}
+
+// "./wrapper" is the project's own program, relative to the config's folder, even
+// when the config is found as plain ./config.toml: never whatever PATH holds.
+TEST(PostgresFaults, ToolPathsInTheConfigAreRelativeToItsFolder) {
+    PgProject p("[backup]\npg_dump = \"./wrapper\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.project.write_file("wrapper", "#!/bin/sh\necho called >> wrapper.log\nexec pg_dump \"$@\"\n");
+    fs::permissions(p.project.dir() / "wrapper", fs::perms::owner_all);
+    const Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(sqlmig::test::read_text(p.project.dir() / "wrapper.log"), "called");
+}
+
+TEST(PostgresFaults, JsonIsPrintedWhenTheServerRefusesTheConnection) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"postgres://app:hunter2@127.0.0.1:1/app?connect_timeout=2\"\n");
+    p.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
+    const Result r = p.run({"up", "--json"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.out, "\"ok\": false");
+    EXPECT_CONTAINS(r.out, "cannot connect to PostgreSQL");
+    EXPECT_NOT_CONTAINS(r.out + r.err, "hunter2");
+}
