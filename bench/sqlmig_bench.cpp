@@ -43,7 +43,8 @@ struct Options {
     int w2_statements = 200000;
     int w5_megabytes = 1000;
     int w6_migrations = 10000;
-    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6"};
+    int w7_megabytes = 50;
+    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7"};
     std::vector<std::string> databases = {"postgres", "sqlite"};
 };
 
@@ -202,6 +203,21 @@ fs::path make_inserts(const Options& o, const std::string& name, long rows, int 
     return dir;
 }
 
+// W7: one migration holding one statement of `megabytes` MB on one line: memory
+// must stay bounded by the statement, held once (plus what the database holds).
+fs::path make_w7(const Options& o, int megabytes) {
+    const fs::path dir = o.work / "w7";
+    fs::remove_all(dir);
+    fs::create_directories(dir / "migrations");
+    const fs::path file = dir / "migrations" / "00001_huge.up.sql";
+    std::ofstream out(file, std::ios::binary);
+    out << "CREATE TABLE huge (v text);\nINSERT INTO huge VALUES ('"
+        << std::string(static_cast<std::size_t>(megabytes) * 1024 * 1024, 'x') << "');\n";
+    out.close();
+    write(dir / "floor.sqlite", "BEGIN;\n.read " + file.string() + "\nCOMMIT;\n");
+    return dir;
+}
+
 // W6: n tiny migrations, recorded with `stamp head` before measuring.
 fs::path make_w6(const Options& o, int n) {
     const fs::path dir = o.work / ("w6-" + std::to_string(n));
@@ -235,6 +251,8 @@ public:
                     inserts("W5", db, static_cast<long>(m_o.w5_megabytes) * 1000, 1000);
                 } else if (w == "W6") {
                     w6(db);
+                } else if (w == "W7") {
+                    huge_statement(db);
                 } else {
                     fail("unknown workload " + w);
                 }
@@ -384,6 +402,29 @@ private:
         }
     }
 
+    void huge_statement(const std::string& db) {
+        const fs::path dir = make_w7(m_o, m_o.w7_megabytes);
+        const fs::path file = dir / "migrations" / "00001_huge.up.sql";
+        const std::string length = "SELECT length(v) FROM huge";
+        const std::string want = std::to_string(static_cast<long>(m_o.w7_megabytes) * 1024 * 1024);
+        for (int i = 1; i <= m_o.runs; ++i) {
+            const Target a = fresh_target(m_o, db, "bench_huge_sqlmig");
+            record("W7", db, "sqlmig", i, run(sqlmig(a, dir, {"up", "--no-backup", "-q"}), m_o.work / "log"));
+            expect("W7 length", a.scalar(length), want);
+            const Target b = fresh_target(m_o, db, "bench_huge_floor");
+            if (db == "postgres") {
+                record("W7", db, "PQexec", i, run({m_o.pqexec, b.url, file.string()}, m_o.work / "log"));
+                pg_scalar(m_o.pg_url, "DROP DATABASE bench_huge_floor");
+                pg_scalar(m_o.pg_url, "DROP DATABASE bench_huge_sqlmig");
+            } else {
+                record("W7", db, "sqlite3", i, run(floor_tool(b, dir / "floor.sqlite"), m_o.work / "log"));
+                fs::remove(a.sqlite_file);
+                fs::remove(b.sqlite_file);
+            }
+        }
+        fs::remove_all(dir);
+    }
+
     static double median(std::vector<double> v) {
         std::sort(v.begin(), v.end());
         return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -446,6 +487,7 @@ private:
                        .set("w2_statements", m_o.w2_statements)
                        .set("w5_megabytes", m_o.w5_megabytes)
                        .set("w6_migrations", m_o.w6_migrations)
+                       .set("w7_megabytes", m_o.w7_megabytes)
                        .set("samples", samples);
         write(m_o.json_out, doc.dump(1) + "\n");
         std::fprintf(stderr, "raw samples: %s\n", m_o.json_out.c_str());
@@ -461,19 +503,20 @@ private:
 int main(int argc, char** argv) {
     Options o;
     bool smoke = false;
-    CLI::App app{"sqlmig benchmark: workloads W1-W6 against sqlmig and the floor tools"};
+    CLI::App app{"sqlmig benchmark: workloads W1-W7 against sqlmig and the floor tools"};
     app.add_option("--sqlmig", o.sqlmig, "The sqlmig binary")->required();
     app.add_option("--pqexec", o.pqexec, "The pqexec_floor binary")->required();
     app.add_option("--pg-url", o.pg_url, "A PostgreSQL server URL (a database that may create databases)");
     app.add_option("--work", o.work, "Scratch folder for generated workloads and SQLite files");
     app.add_option("--json", o.json_out, "Where to write the raw samples");
     app.add_option("--runs", o.runs, "Runs per tool and workload (at least 1)")->check(CLI::Range(1, 100));
-    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6")->delimiter(',');
+    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7")->delimiter(',');
     app.add_option("--databases", o.databases, "Subset of postgres sqlite")->delimiter(',');
     app.add_option("--w1-migrations", o.w1_migrations)->check(CLI::Range(1, 100000));
     app.add_option("--w2-statements", o.w2_statements)->check(CLI::Range(1, 100000000));
     app.add_option("--w5-megabytes", o.w5_megabytes)->check(CLI::Range(1, 100000));
     app.add_option("--w6-migrations", o.w6_migrations)->check(CLI::Range(1, 99999));
+    app.add_option("--w7-megabytes", o.w7_megabytes)->check(CLI::Range(1, 1000));
     app.add_flag("--smoke", smoke, "Small sizes, one run: checks that the benchmark still works");
     CLI11_PARSE(app, argc, argv);
     if (smoke) {
@@ -482,6 +525,7 @@ int main(int argc, char** argv) {
         o.w2_statements = 5000;
         o.w5_megabytes = 5;
         o.w6_migrations = 200;
+        o.w7_megabytes = 2;
     }
     if (o.pg_url.empty()) {
         if (const char* url = std::getenv("SQLMIG_TEST_PG_URL")) {

@@ -174,9 +174,10 @@ std::string file_checksum(int fd, const fs::path& file) {
 
 namespace {
 
-void drain(core::SqlSplitter& splitter, const std::function<void(const core::Statement&)>& sink) {
+template <typename Sink>
+void drain(core::SqlSplitter& splitter, const Sink& sink) {
     while (auto statement = splitter.next()) {
-        sink(*statement);
+        sink(std::move(*statement));
     }
 }
 
@@ -198,7 +199,7 @@ void check_unterminated(const core::SqlSplitter& splitter, const std::string& la
 }  // namespace
 
 std::string for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
-                               const std::function<void(const core::Statement&)>& sink) {
+                               const std::function<void(core::Statement&&)>& sink) {
     core::SqlSplitter splitter(dialect);
     core::Checksummer sum;
     read_chunks(file, [&](std::string_view chunk) {

@@ -52,7 +52,7 @@ std::string file_checksum(int fd, const std::filesystem::path& file);
 // Throws MigrationFileError for a string, identifier or comment left open at the
 // end of the file.
 std::string for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
-                        const std::function<void(const core::Statement&)>& sink);
+                               const std::function<void(core::Statement&&)>& sink);
 
 // What a file holds, found by one streaming pass before anything runs. Throws
 // MigrationFileError for text sqlmig cannot send (NUL bytes, not UTF-8), naming

@@ -146,9 +146,9 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
     if (!outer_transaction) {
         m_driver.begin();
     }
-    const std::string ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
+    const std::string ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](core::Statement&& s) {
         log_statement(step, s);
-        m_driver.execute(s);
+        m_driver.execute(std::move(s));
     });
     m_driver.flush();
     if (const auto changed = changed_while_running(step, ran)) {
@@ -220,15 +220,17 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     std::optional<core::Position> committed_through;  // the last statement whose work is committed
     std::string ran;
     try {
-        ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](const core::Statement& s) {
+        ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](core::Statement&& s) {
             log_statement(step, s);
-            m_driver.execute(s);
-            switch (core::classify(s, m_driver.dialect(), m_driver.server_version())) {
+            const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
+            const core::Position statement_start = s.start;
+            m_driver.execute(std::move(s));
+            switch (kind) {
             case core::StatementKind::transaction_begin: inside_own = true; return;
             case core::StatementKind::transaction_end:
                 m_driver.flush();
                 inside_own = false;
-                committed_through = s.start;
+                committed_through = statement_start;
                 return;
             case core::StatementKind::transaction_abort:
                 m_driver.flush();
@@ -238,7 +240,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             case core::StatementKind::non_transactional:
                 if (each_alone || !inside_own) {
                     m_driver.flush();  // in autocommit: its work is committed once it returns
-                    committed_through = s.start;
+                    committed_through = statement_start;
                 }
                 return;
             }

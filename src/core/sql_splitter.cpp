@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::size_t k_max_words = 8;
 constexpr std::size_t k_compact_threshold = 1 << 16;
+constexpr std::size_t k_large_statement = 1 << 20;  // moved out of the buffer, not copied
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -125,7 +126,22 @@ bool equals_keyword(std::string_view word, std::string_view keyword) {
 
 Statement SqlSplitter::take_statement(std::size_t end) {
     Statement s;
-    s.text.assign(m_buf, m_stmt_start, end - m_stmt_start);
+    if (end - m_stmt_start >= k_large_statement) {
+        // A large statement takes the buffer itself: only what follows it is copied,
+        // so a 50 MB statement is held once, not twice.
+        if (m_mark_index < m_pos) {
+            position_of(m_pos);
+        }
+        std::string rest = m_buf.substr(m_pos);
+        s.text = std::move(m_buf);
+        s.text.resize(end);
+        s.text.erase(0, m_stmt_start);
+        m_buf = std::move(rest);
+        m_mark_index -= m_pos;
+        m_pos = 0;
+    } else {
+        s.text.assign(m_buf, m_stmt_start, end - m_stmt_start);
+    }
     s.start = m_stmt_pos;
     s.words = std::move(m_words);
     reset_statement();

@@ -88,8 +88,9 @@ public:
     virtual void rollback() noexcept = 0;
     virtual bool in_transaction() = 0;
 
-    // Runs (or queues) one statement of a migration file.
-    virtual void execute(const core::Statement& statement) = 0;
+    // Runs (or queues) one statement of a migration file. Taken by value: a driver
+    // that queues it keeps it without a copy (a statement may be 50 MB).
+    virtual void execute(core::Statement statement) = 0;
     // Sends whatever execute() queued and reports its failure, if any.
     virtual void flush() = 0;
     // Runs one of sqlmig's own statements (tracking table) after what is queued.

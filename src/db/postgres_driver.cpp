@@ -148,10 +148,10 @@ public:
         return rows;
     }
 
-    void begin() override { queue("BEGIN", std::nullopt); }
+    void begin() override { queue_internal("BEGIN"); }
 
     void commit() override {
-        queue("COMMIT", std::nullopt);
+        queue_internal("COMMIT");
         try {
             flush();
         } catch (const DbError&) {
@@ -185,15 +185,19 @@ public:
 
     // A full batch is sent without waiting for its results: the server executes it
     // while the next one is read and split. At most one batch is in flight.
-    void execute(const core::Statement& statement) override {
-        queue(statement.text, statement);
+    void execute(core::Statement statement) override {
+        if (statement.text.size() >= k_batch_bytes && !m_queue.empty()) {
+            collect();
+            send_queue();  // a large statement goes alone, so it is never copied into a batch
+        }
+        queue(Item{std::move(statement), Origin::file});
         if (m_queued_bytes >= k_batch_bytes) {
             collect();
             send_queue();
         }
     }
 
-    void execute_internal(const std::string& sql) override { queue(sql, std::nullopt); }
+    void execute_internal(const std::string& sql) override { queue_internal(sql); }
 
     // Sends what is queued and waits for every result; the first error names its statement.
     void flush() override {
@@ -203,9 +207,10 @@ public:
     }
 
 private:
+    enum class Origin { file, sqlmig };  // a migration file's statement, or sqlmig's own
     struct Item {
-        std::string sql;
-        std::optional<core::Statement> statement;  // empty for sqlmig's own statements
+        core::Statement statement;  // sqlmig's own statements have only text
+        Origin origin;
     };
 
     // A multi-statement message sent and not yet answered.
@@ -220,19 +225,28 @@ private:
             return;
         }
         InFlight batch;
-        std::string query;
-        query.reserve(m_queued_bytes + m_queue.size() * 2);
-        std::size_t chars = 0;
-        for (const auto& item : m_queue) {
-            batch.char_starts.push_back(chars);
-            query += item.sql;
-            query += ";\n";
-            chars += char_count(item.sql) + 2;
-        }
         batch.items = std::move(m_queue);
         m_queue.clear();
         m_queued_bytes = 0;
-        if (!PQsendQuery(m_conn.get(), query.c_str())) {
+        std::string query;  // one statement is sent as it is: libpq copies it once more, nothing else does
+        if (batch.items.size() > 1) {
+            std::size_t bytes = 0;
+            for (const auto& item : batch.items) {
+                bytes += item.statement.text.size() + 2;
+            }
+            query.reserve(bytes);
+        }
+        std::size_t chars = 0;
+        for (const auto& item : batch.items) {
+            batch.char_starts.push_back(chars);
+            if (batch.items.size() > 1) {
+                query += item.statement.text;
+                query += ";\n";
+                chars += char_count(item.statement.text) + 2;
+            }
+        }
+        const std::string& text = batch.items.size() > 1 ? query : batch.items.front().statement.text;
+        if (!PQsendQuery(m_conn.get(), text.c_str())) {
             throw connection_error("cannot send to");
         }
         m_in_flight = std::move(batch);
@@ -283,10 +297,11 @@ private:
         if (failure->position > 0) {
             failure->position -= static_cast<int>(batch.char_starts[failed_index]);
         }
-        if (failed.statement) {
-            throw StatementError(*failure, *failed.statement);
+        if (failed.origin == Origin::file) {
+            throw StatementError(*failure, failed.statement);
         }
-        throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.sql, 80) + ")");
+        throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) +
+                      ")");
     }
 
     void connect() {
@@ -323,13 +338,19 @@ private:
                       ") IS NOT NULL") == "t";
     }
 
-    void queue(const std::string& sql, std::optional<core::Statement> statement) {
-        m_queued_bytes += sql.size();
-        m_queue.push_back({sql, std::move(statement)});
+    void queue(Item item) {
+        m_queued_bytes += item.statement.text.size();
+        m_queue.push_back(std::move(item));
+    }
+
+    void queue_internal(const std::string& sql) {
+        core::Statement s;
+        s.text = sql;
+        queue(Item{std::move(s), Origin::sqlmig});
     }
 
     void exec_now(const std::string& sql) {
-        queue(sql, std::nullopt);
+        queue_internal(sql);
         flush();
     }
 

@@ -129,7 +129,7 @@ public:
     }
     bool in_transaction() override { return !sqlite3_get_autocommit(m_db.get()); }
 
-    void execute(const core::Statement& statement) override {
+    void execute(core::Statement statement) override {
         const char* tail = statement.text.c_str();
         const char* end = tail + statement.text.size();
         while (tail < end) {

@@ -159,3 +159,24 @@ TEST(SqlSplitter, StreamsManyStatementsFedOneByOne) {
     EXPECT_EQ(count, 20000u);
     EXPECT_FALSE(s.unterminated());
 }
+
+// A statement of a few MiB is handed over with the splitter's buffer rather than
+// copied; what follows it must still split, and still know its line and column.
+TEST(SqlSplitter, LargeStatementsKeepTheirNeighboursAndPositions) {
+    const std::string big = "INSERT INTO t VALUES ('" + std::string(3 << 20, 'x') + "')";
+    const std::string sql = "SELECT 1;\n" + big + ";\n  SELECT 2;\nSELECT 'é'; SELECT 3";
+    for (const std::size_t chunk : {std::size_t{0}, std::size_t{1} << 18, std::size_t{4097}}) {
+        SCOPED_TRACE(chunk);
+        const auto v = split_all(sql, Dialect::sqlite, chunk);
+        ASSERT_EQ(v.size(), 5u);
+        EXPECT_EQ(v[0].text, "SELECT 1");
+        EXPECT_EQ(v[1].text, big);
+        EXPECT_EQ(v[1].start.line, 2u);
+        EXPECT_EQ(v[2].text, "SELECT 2");
+        EXPECT_EQ(v[2].start.line, 3u);
+        EXPECT_EQ(v[2].start.column, 3u);
+        EXPECT_EQ(v[4].text, "SELECT 3");
+        EXPECT_EQ(v[4].start.line, 4u);
+        EXPECT_EQ(v[4].start.column, 13u);
+    }
+}
