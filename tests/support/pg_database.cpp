@@ -19,6 +19,7 @@ std::string run_query(const std::string& url, const std::string& sql) {
     if (PQstatus(conn.get()) != CONNECTION_OK) {
         throw std::runtime_error("test helper cannot connect: " + std::string(PQerrorMessage(conn.get())));
     }
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // "does not exist, skipping"
     std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
     const auto status = PQresultStatus(r.get());
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -1,0 +1,602 @@
+// Crash-consistency and concurrency trials for sqlmig (scripts/reliability).
+//
+// Each trial runs the real sqlmig binary on a real database, interrupts it at a
+// random moment (SIGKILL of the client, or an immediate restart of the PostgreSQL
+// server), then checks from the database itself that nothing is half done without
+// being said, that `status` works, and that the documented recovery converges.
+// It prints a table of trials and inconsistencies per scenario and database; the
+// exit code is 1 when any trial found an inconsistency.
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/pg_database.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+    std::string sqlmig;
+    std::string pg_server;        // scripts/pg-test-server, for the restart scenario
+    int trials = 20;
+    unsigned seed = 0;
+    std::vector<std::string> databases = {"sqlite", "postgres"};
+    std::vector<std::string> scenarios = {"kill-up", "kill-down", "kill-redo", "restart-up", "concurrent",
+                                          "kill-holder"};
+    fs::path work = fs::temp_directory_path() / ("sqlmig-reliability-" + std::to_string(::getpid()));
+};
+
+// How a migration runs, which decides what a kill may leave of it.
+enum class Kind { wrapped, unwrapped };
+
+struct MigrationSpec {
+    std::string version;
+    std::string marker;  // a table the up creates and the down drops
+    Kind kind;
+};
+
+// ---- the folder under test ----------------------------------------------------------
+
+// Five migrations: wrapped ones (one slow enough to be caught mid-statement), one
+// with its own BEGIN/COMMIT, one without a transaction. Ups that do not run in one
+// transaction are idempotent, as docs/migrations.md asks, so that repair + up converge.
+const std::vector<MigrationSpec> k_specs = {
+    {"1", "users", Kind::wrapped},   {"2", "fill", Kind::wrapped}, {"3", "own_t", Kind::unwrapped},
+    {"4", "notx_t", Kind::unwrapped}, {"5", "late", Kind::wrapped},
+};
+constexpr int k_fill_rows = 200000;
+
+void write(const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+}
+
+void write_folder(const fs::path& dir, const std::string& db) {
+    const bool pg = db == "postgres";
+    const fs::path m = dir / "migrations";
+    const std::string fill = std::to_string(k_fill_rows);
+    write(m / "001_users.up.sql", "CREATE TABLE users (id integer PRIMARY KEY, name text);\n"
+                                  "INSERT INTO users VALUES (1, 'ann'), (2, 'bob');\n");
+    write(m / "001_users.down.sql", "DROP TABLE users;\n");
+    write(m / "002_fill.up.sql",
+          pg ? "CREATE TABLE fill (x integer);\nSELECT pg_sleep(0.15);\n"
+               "INSERT INTO fill SELECT g FROM generate_series(1, " + fill + ") g;\n"
+             : "CREATE TABLE fill (x integer, pad text);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+               "LIMIT " + fill + ")\nINSERT INTO fill SELECT x, printf('%040d', x) FROM c;\n");
+    write(m / "002_fill.down.sql", "DROP TABLE fill;\n");
+    write(m / "003_own.up.sql",
+          pg ? "CREATE TABLE IF NOT EXISTS own_pre (x integer);\nBEGIN;\nCREATE TABLE IF NOT EXISTS own_t (x integer);\n"
+               "SELECT pg_sleep(0.1);\nINSERT INTO own_t VALUES (1);\nCOMMIT;\n"
+             : "PRAGMA foreign_keys = OFF;\nBEGIN;\nCREATE TABLE IF NOT EXISTS own_t (x integer);\n"
+               "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000)\n"
+               "INSERT INTO own_t SELECT x FROM c;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n");
+    write(m / "003_own.down.sql", "DROP TABLE IF EXISTS own_t;\n");
+    write(m / "004_notx.up.sql",
+          pg ? "-- sqlmig:no-transaction\nCREATE TABLE IF NOT EXISTS notx_t (x integer);\n"
+               "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_name ON users (name);\nSELECT pg_sleep(0.1);\n"
+               "CREATE INDEX CONCURRENTLY IF NOT EXISTS notx_x ON notx_t (x);\n"
+             : "-- sqlmig:no-transaction\nCREATE TABLE IF NOT EXISTS notx_t (x integer);\n"
+               "CREATE INDEX IF NOT EXISTS users_name ON users (name);\n"
+               "CREATE INDEX IF NOT EXISTS notx_x ON notx_t (x);\n");
+    write(m / "004_notx.down.sql", pg ? "-- sqlmig:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS notx_x;\n"
+                                        "DROP INDEX CONCURRENTLY IF EXISTS users_name;\nDROP TABLE IF EXISTS notx_t;\n"
+                                      : "-- sqlmig:no-transaction\nDROP INDEX IF EXISTS notx_x;\n"
+                                        "DROP INDEX IF EXISTS users_name;\nDROP TABLE IF EXISTS notx_t;\n");
+    write(m / "005_late.up.sql",
+          pg ? "CREATE TABLE late (x integer);\nSELECT pg_sleep(0.15);\nINSERT INTO late VALUES (5);\n"
+             : "CREATE TABLE late (x integer);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+               "LIMIT 200000)\nINSERT INTO late SELECT x FROM c;\n");
+    write(m / "005_late.down.sql", "DROP TABLE late;\n");
+}
+
+// ---- processes ------------------------------------------------------------------------
+
+struct Exit {
+    int code = -1;     // exit code, or -signal
+    std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+pid_t spawn(const std::string& sqlmig, const fs::path& dir, const std::vector<std::string>& args, const fs::path& log) {
+    std::vector<std::string> argv = {sqlmig};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::chdir(dir.c_str()) != 0) {
+            ::_exit(126);
+        }
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> raw;
+        for (auto& a : argv) {
+            raw.push_back(a.data());
+        }
+        raw.push_back(nullptr);
+        ::execv(raw[0], raw.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+Exit wait_for(pid_t pid, const fs::path& log) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    Exit e;
+    e.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    e.err = slurp(log);
+    return e;
+}
+
+Exit run_sqlmig(const Options& o, const fs::path& dir, const std::vector<std::string>& args) {
+    const fs::path log = dir / "run.log";
+    return wait_for(spawn(o.sqlmig, dir, args, log), log);
+}
+
+// ---- the database, read directly --------------------------------------------------------
+
+class Database {
+public:
+    virtual ~Database() = default;
+    // The first column of each row joined by ','.
+    virtual std::string query(const std::string& sql) = 0;
+    virtual bool has_table(const std::string& name) = 0;
+    // Waits until nothing the killed client sent is still running on the server.
+    virtual void settle() {}
+    virtual std::string url() const = 0;
+};
+
+class SqliteDatabase final : public Database {
+public:
+    explicit SqliteDatabase(fs::path file) : m_file(std::move(file)) {}
+    std::string query(const std::string& sql) override {
+        sqlite3* raw = nullptr;
+        // Read-write: a hot journal left by the kill is rolled back first, as any connection does.
+        const int rc = sqlite3_open_v2(m_file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+        if (rc != SQLITE_OK) {
+            return "";
+        }
+        sqlite3_busy_timeout(db.get(), 10000);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(std::string("query failed: ") + sqlite3_errmsg(db.get()) + ": " + sql);
+        }
+        std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
+        std::string out;
+        int step = 0;
+        while ((step = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+            const auto* t = sqlite3_column_text(stmt.get(), 0);
+            out += (out.empty() ? "" : ",") + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
+        }
+        if (step != SQLITE_DONE) {
+            throw std::runtime_error(std::string("query failed: ") + sqlite3_errmsg(db.get()) + ": " + sql);
+        }
+        return out;
+    }
+    bool has_table(const std::string& name) override {
+        return fs::exists(m_file) &&
+               query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + name + "'") == "1";
+    }
+    std::string url() const override { return "sqlite:///" + m_file.string(); }
+
+private:
+    fs::path m_file;
+};
+
+class PostgresDatabase final : public Database {
+public:
+    std::string query(const std::string& sql) override { return m_db.query(sql); }
+    bool has_table(const std::string& name) override {
+        return query("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname = '" + name + "'") == "1";
+    }
+    void settle() override {
+        // A killed client's session runs on until the server notices: wait for it (it holds the lock).
+        for (int i = 0; i < 600; ++i) {
+            if (query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                      "pg_backend_pid()") == "0") {
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throw std::runtime_error("a killed run's session did not end within 12 s");
+    }
+    std::string url() const override { return m_db.url(); }
+
+private:
+    sqlmig::test::PgDatabase m_db;
+};
+
+std::unique_ptr<Database> make_database(const std::string& db, const fs::path& dir) {
+    if (db == "postgres") {
+        return std::make_unique<PostgresDatabase>();
+    }
+    return std::make_unique<SqliteDatabase>(dir / "app.db");
+}
+
+// ---- invariants -------------------------------------------------------------------------
+
+std::string state_of(Database& db, const std::string& version) {
+    if (!db.has_table("sqlmig_migrations")) {
+        return "";
+    }
+    return db.query("SELECT state FROM sqlmig_migrations WHERE version = '" + version + "'");
+}
+
+// Every problem with what an interrupted run left, or none.
+std::vector<std::string> check_after_interrupt(Database& db) {
+    std::vector<std::string> problems;
+    for (const auto& m : k_specs) {
+        const std::string state = state_of(db, m.version);
+        const bool present = db.has_table(m.marker);
+        const std::string where = "migration " + m.version + " (" + m.marker + "): state '" + state + "', table " +
+                                  (present ? "present" : "absent");
+        if (state == "applied" && !present) {
+            problems.push_back(where + ": recorded applied without its work");
+        } else if (state.empty() && present && m.kind == Kind::wrapped) {
+            problems.push_back(where + ": work without its record");
+        } else if (state.empty() && present && m.kind == Kind::unwrapped) {
+            problems.push_back(where + ": committed work silently pending");
+        } else if ((state == "running" || state == "failed") && m.kind == Kind::wrapped) {
+            problems.push_back(where + ": a transactional migration marked " + state);
+        } else if (!state.empty() && state != "applied" && state != "running" && state != "failed") {
+            problems.push_back(where + ": unknown state");
+        }
+    }
+    if (db.has_table("fill") && db.query("SELECT count(*) FROM fill") != std::to_string(k_fill_rows)) {
+        problems.push_back("fill holds " + db.query("SELECT count(*) FROM fill") + " rows, a half-applied migration");
+    }
+    return problems;
+}
+
+// After recovery: every migration applied exactly once, all their work there.
+std::vector<std::string> check_converged(Database& db) {
+    std::vector<std::string> problems;
+    const std::string rows = db.query("SELECT count(*) FROM sqlmig_migrations");
+    if (rows != std::to_string(k_specs.size())) {
+        problems.push_back("after recovery the tracking table has " + rows + " rows");
+    }
+    for (const auto& m : k_specs) {
+        if (state_of(db, m.version) != "applied" || !db.has_table(m.marker)) {
+            problems.push_back("after recovery migration " + m.version + " is '" + state_of(db, m.version) + "'" +
+                               (db.has_table(m.marker) ? "" : " without its table"));
+        }
+    }
+    if (db.query("SELECT count(*) FROM fill") != std::to_string(k_fill_rows)) {
+        problems.push_back("after recovery fill holds " + db.query("SELECT count(*) FROM fill") + " rows");
+    }
+    return problems;
+}
+
+// ---- scenarios ---------------------------------------------------------------------------
+
+struct Tally {
+    int trials = 0;
+    int inconsistent = 0;
+    std::map<std::string, int> kill_points;  // what the interrupted run had reached
+    std::vector<std::string> examples;
+};
+
+class Trials {
+public:
+    explicit Trials(Options o) : m_o(std::move(o)), m_rng(m_o.seed ? m_o.seed : std::random_device{}()) {}
+
+    void run() {
+        for (const auto& scenario : m_o.scenarios) {
+            for (const auto& db : m_o.databases) {
+                if (scenario == "restart-up" && db != "postgres") {
+                    continue;  // a server restart is PostgreSQL's; SQLite has no server
+                }
+                std::fprintf(stderr, "%s on %s: %d trials\n", scenario.c_str(), db.c_str(), m_o.trials);
+                for (int i = 0; i < m_o.trials; ++i) {
+                    trial(scenario, db, i);
+                }
+            }
+        }
+    }
+
+    int report() const {
+        int bad = 0;
+        std::printf("\n| scenario | database | trials | inconsistencies | interrupted at (tracking rows applied: trials) |\n");
+        std::printf("|---|---|---:|---:|---|\n");
+        for (const auto& [key, t] : m_tallies) {
+            std::string points;
+            for (const auto& [point, n] : t.kill_points) {
+                points += (points.empty() ? "" : ", ") + point + ": " + std::to_string(n);
+            }
+            std::printf("| %s | %s | %d | %d | %s |\n", key.first.c_str(), key.second.c_str(), t.trials,
+                        t.inconsistent, points.c_str());
+            bad += t.inconsistent;
+            for (const auto& e : t.examples) {
+                std::fprintf(stderr, "  %s/%s: %s\n", key.first.c_str(), key.second.c_str(), e.c_str());
+            }
+        }
+        std::printf("\n%d passed, %d failed\n", total_trials() - bad, bad);
+        return bad == 0 ? 0 : 1;
+    }
+
+private:
+    int total_trials() const {
+        int n = 0;
+        for (const auto& [key, t] : m_tallies) {
+            n += t.trials;
+        }
+        return n;
+    }
+
+    // The duration of an uninterrupted run of `args` from the scenario's start state,
+    // measured once per scenario and database: kills fall uniformly within it.
+    double calibrate(const std::string& scenario, const std::string& db, const std::vector<std::string>& args) {
+        const auto key = std::make_pair(scenario, db);
+        if (auto it = m_durations.find(key); it != m_durations.end()) {
+            return it->second;
+        }
+        const fs::path dir = m_o.work / "calibrate";
+        fs::remove_all(dir);
+        auto database = prepare(scenario, db, dir);
+        const auto start = Clock::now();
+        const Exit e = run_sqlmig(m_o, dir, args);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        if (e.code != 0) {
+            throw std::runtime_error("the uninterrupted " + scenario + " run failed:\n" + e.err);
+        }
+        m_durations[key] = ms;
+        std::fprintf(stderr, "  an uninterrupted run takes %.0f ms\n", ms);
+        return ms;
+    }
+
+    // A project whose database is at the scenario's starting point.
+    std::unique_ptr<Database> prepare(const std::string& scenario, const std::string& db, const fs::path& dir) {
+        fs::create_directories(dir);
+        write_folder(dir, db);
+        auto database = make_database(db, dir);
+        write(dir / "config.toml", "[database]\nurl = \"" + database->url() + "\"\n[backup]\nenabled = false\n");
+        if (scenario == "kill-down" || scenario == "kill-redo") {
+            const Exit e = run_sqlmig(m_o, dir, {"up"});
+            if (e.code != 0) {
+                throw std::runtime_error("setting up " + scenario + " failed:\n" + e.err);
+            }
+        }
+        return database;
+    }
+
+    static std::vector<std::string> args_of(const std::string& scenario) {
+        if (scenario == "kill-down") {
+            return {"down", "base"};
+        }
+        if (scenario == "kill-redo") {
+            return {"redo"};
+        }
+        return {"up"};
+    }
+
+    void trial(const std::string& scenario, const std::string& db, int index) {
+        Tally& tally = m_tallies[{scenario, db}];
+        ++tally.trials;
+        std::vector<std::string> problems;
+        try {
+            if (scenario == "concurrent") {
+                problems = concurrent(db, index);
+            } else if (scenario == "kill-holder") {
+                problems = kill_holder(db, index, tally);
+            } else {
+                problems = interrupted(scenario, db, index, tally);
+            }
+        } catch (const std::exception& e) {
+            problems.push_back(std::string("trial failed: ") + e.what());
+        }
+        if (!problems.empty()) {
+            ++tally.inconsistent;
+            if (tally.examples.size() < 5) {
+                std::string joined;
+                for (const auto& p : problems) {
+                    joined += (joined.empty() ? "" : "; ") + p;
+                }
+                tally.examples.push_back("trial " + std::to_string(index) + ": " + joined);
+            }
+        }
+    }
+
+    std::vector<std::string> interrupted(const std::string& scenario, const std::string& db, int index, Tally& tally) {
+        const auto args = args_of(scenario);
+        const double duration = calibrate(scenario, db, args);
+        const fs::path dir = m_o.work / (scenario + "-" + db + "-" + std::to_string(index));
+        auto database = prepare(scenario, db, dir);
+        std::uniform_real_distribution<double> when(0, duration);
+        const auto delay = std::chrono::microseconds(static_cast<long long>(when(m_rng) * 1000));
+        const fs::path log = dir / "interrupted.log";
+        const pid_t pid = spawn(m_o.sqlmig, dir, args, log);
+        std::this_thread::sleep_for(delay);
+        if (scenario == "restart-up") {
+            restart_server();
+        } else {
+            ::kill(pid, SIGKILL);
+        }
+        const Exit exit = wait_for(pid, log);
+        database->settle();
+        std::vector<std::string> problems;
+        if (scenario == "restart-up" && exit.code != 0 && exit.code != 1) {
+            problems.push_back("after a server restart sqlmig exited " + std::to_string(exit.code) + ": " + exit.err);
+        }
+        if (scenario == "restart-up" && exit.code == 1 && exit.err.find("sqlmig: error: ") == std::string::npos) {
+            problems.push_back("after a server restart the message is not an sqlmig error: " + exit.err);
+        }
+        const std::string applied = database->has_table("sqlmig_migrations")
+            ? database->query("SELECT count(*) FROM sqlmig_migrations WHERE state = 'applied'")
+            : "0";
+        const std::string unfinished = database->has_table("sqlmig_migrations")
+            ? database->query("SELECT count(*) FROM sqlmig_migrations WHERE state <> 'applied'")
+            : "0";
+        ++tally.kill_points[applied + (unfinished != "0" ? "+unfinished" : "") +
+                            (exit.code == 0 ? " (finished)" : "")];
+        for (auto& p : check_after_interrupt(*database)) {
+            problems.push_back(std::move(p));
+        }
+        const Exit status = run_sqlmig(m_o, dir, {"status"});
+        if (status.code != 0) {
+            problems.push_back("status exited " + std::to_string(status.code) + ": " + status.err);
+        }
+        if (unfinished != "0") {
+            if (status.err.find("running") == std::string::npos && status.err.find("failed") == std::string::npos) {
+                problems.push_back("status does not show the unfinished migration: " + status.err);
+            }
+            const Exit refused = run_sqlmig(m_o, dir, {"up"});
+            if (refused.code != 3) {
+                problems.push_back("up with an unfinished migration exited " + std::to_string(refused.code));
+            }
+            const Exit repaired = run_sqlmig(m_o, dir, {"repair"});
+            if (repaired.code != 0) {
+                problems.push_back("repair exited " + std::to_string(repaired.code) + ": " + repaired.err);
+            }
+        }
+        const Exit up = run_sqlmig(m_o, dir, {"up"});
+        if (up.code != 0) {
+            problems.push_back("the recovering up exited " + std::to_string(up.code) + ": " + up.err);
+        }
+        for (auto& p : check_converged(*database)) {
+            problems.push_back(std::move(p));
+        }
+        if (problems.empty()) {
+            fs::remove_all(dir);
+        }
+        return problems;
+    }
+
+    // Eight runners started together: each migration applied once, every runner exits 0.
+    std::vector<std::string> concurrent(const std::string& db, int index) {
+        const fs::path dir = m_o.work / ("concurrent-" + db + "-" + std::to_string(index));
+        auto database = prepare("concurrent", db, dir);
+        std::vector<std::pair<pid_t, fs::path>> runners;
+        for (int r = 0; r < 8; ++r) {
+            const fs::path log = dir / ("runner" + std::to_string(r) + ".log");
+            runners.emplace_back(spawn(m_o.sqlmig, dir, {"up"}, log), log);
+        }
+        std::vector<std::string> problems;
+        for (const auto& [pid, log] : runners) {
+            const Exit e = wait_for(pid, log);
+            if (e.code != 0) {
+                problems.push_back("a runner exited " + std::to_string(e.code) + ": " + e.err.substr(0, 300));
+            }
+        }
+        for (auto& p : check_converged(*database)) {
+            problems.push_back(std::move(p));
+        }
+        if (database->query("SELECT count(*) FROM users") != "2") {
+            problems.push_back("users has " + database->query("SELECT count(*) FROM users") + " rows: applied twice");
+        }
+        if (problems.empty()) {
+            fs::remove_all(dir);
+        }
+        return problems;
+    }
+
+    // The lock holder killed mid-run: a waiting runner takes the lock and finishes.
+    std::vector<std::string> kill_holder(const std::string& db, int index, Tally& tally) {
+        const double duration = calibrate("kill-holder", db, {"up"});
+        const fs::path dir = m_o.work / ("holder-" + db + "-" + std::to_string(index));
+        auto database = prepare("kill-holder", db, dir);
+        const pid_t holder = spawn(m_o.sqlmig, dir, {"up"}, dir / "holder.log");
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(duration / 4)));
+        const pid_t waiter = spawn(m_o.sqlmig, dir, {"up"}, dir / "waiter.log");
+        std::uniform_real_distribution<double> when(0, duration / 2);
+        std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(when(m_rng) * 1000)));
+        ::kill(holder, SIGKILL);
+        const Exit held = wait_for(holder, dir / "holder.log");
+        const Exit waited = wait_for(waiter, dir / "waiter.log");
+        std::vector<std::string> problems;
+        const bool unfinished = database->query("SELECT count(*) FROM sqlmig_migrations WHERE state <> 'applied'") != "0";
+        ++tally.kill_points[unfinished ? "holder left a mark" : held.code == 0 ? "holder finished" : "waiter finished"];
+        if (unfinished) {
+            // The holder died inside a no-transaction step: the waiter must refuse, not run over it.
+            if (waited.code != 3) {
+                problems.push_back("the waiter exited " + std::to_string(waited.code) + " over an unfinished mark");
+            }
+            run_sqlmig(m_o, dir, {"repair"});
+            const Exit up = run_sqlmig(m_o, dir, {"up"});
+            if (up.code != 0) {
+                problems.push_back("up after repair exited " + std::to_string(up.code) + ": " + up.err);
+            }
+        } else if (waited.code != 0) {
+            problems.push_back("the waiter exited " + std::to_string(waited.code) + ": " + waited.err.substr(0, 300));
+        }
+        for (auto& p : check_converged(*database)) {
+            problems.push_back(std::move(p));
+        }
+        if (problems.empty()) {
+            fs::remove_all(dir);
+        }
+        return problems;
+    }
+
+    void restart_server() const {
+        const std::string cmd = m_o.pg_server + " restart >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) != 0) {
+            throw std::runtime_error("the server restart failed: " + cmd);
+        }
+    }
+
+    Options m_o;
+    std::mt19937 m_rng;
+    std::map<std::pair<std::string, std::string>, Tally> m_tallies;
+    std::map<std::pair<std::string, std::string>, double> m_durations;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    CLI::App app{"sqlmig crash-consistency and concurrency trials"};
+    app.add_option("--sqlmig", o.sqlmig, "The sqlmig binary")->required();
+    app.add_option("--pg-server", o.pg_server, "scripts/pg-test-server, for restart-up");
+    app.add_option("--trials", o.trials, "Trials per scenario and database")->check(CLI::Range(1, 100000));
+    app.add_option("--seed", o.seed, "Random seed (default: random)");
+    app.add_option("--databases", o.databases, "Subset of sqlite postgres")->delimiter(',');
+    app.add_option("--scenarios", o.scenarios,
+                   "Subset of kill-up kill-down kill-redo restart-up concurrent kill-holder")
+        ->delimiter(',');
+    app.add_option("--work", o.work, "Scratch folder");
+    CLI11_PARSE(app, argc, argv);
+    try {
+        o.sqlmig = fs::absolute(o.sqlmig).string();
+        fs::create_directories(o.work);
+        // No checksum cache in the home folder of whoever runs the trials.
+        ::setenv("SQLMIG_CACHE_DIR", (o.work / "cache").c_str(), 1);
+        Trials trials(o);
+        trials.run();
+        const int rc = trials.report();
+        if (rc == 0) {
+            fs::remove_all(o.work);
+        } else {
+            std::fprintf(stderr, "failed trials are kept in %s\n", o.work.c_str());
+        }
+        return rc;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "reliability: %s\n", e.what());
+        return 2;
+    }
+}
