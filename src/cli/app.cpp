@@ -61,9 +61,14 @@ int report(const GlobalOptions& options, const std::string& message, ExitCode co
 }
 
 // CLI11's message, worded like sqlmig's own, with the way to the help.
-std::string usage_message(const CLI::ParseError& e) {
+std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
     std::string message = e.what();
     if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
+        for (const auto& arg : app.remaining()) {
+            if (!arg.starts_with("-")) {
+                return "unknown command '" + util::printable(arg) + "'; run 'sqlmig --help' for the list";
+            }
+        }
         return "a command is required (up, down, status, ...); run 'sqlmig --help' for the list";
     }
     if (e.get_name() == "ExtrasError") {
@@ -98,7 +103,7 @@ int run(int argc, char** argv) {
     } catch (const CLI::Success& e) {  // --help, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        return report(ctx.options, usage_message(e), ExitCode::usage);
+        return report(ctx.options, usage_message(app, e), ExitCode::usage);
     } catch (const Error& e) {
         return report(ctx.options, e.what(), e.exit_code());
     } catch (const std::filesystem::filesystem_error& e) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <utility>
 
+#include "core/text_check.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::core {
@@ -136,6 +137,18 @@ std::optional<ParsedName> parse_file_name(std::string_view file_name, std::strin
     const std::string_view name = stem.substr(underscore + 1);
     if (name.find_first_of("/\\") != std::string_view::npos || name.find('\0') != std::string_view::npos) {
         *why = "name contains a path separator";
+        return std::nullopt;
+    }
+    // The name goes into messages, the tracking table and hook environments.
+    if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+        *why = "name contains a control character (a newline or a tab?)";
+        return std::nullopt;
+    }
+    TextCheck text;
+    text.feed(name);
+    text.finish();
+    if (text.problem()) {
+        *why = "name is not UTF-8 text";
         return std::nullopt;
     }
     return ParsedName{*version, std::string(name), direction};

@@ -102,3 +102,18 @@ TEST(PostgresFaults, JsonIsPrintedWhenTheServerRefusesTheConnection) {
     EXPECT_CONTAINS(r.out, "cannot connect to PostgreSQL");
     EXPECT_NOT_CONTAINS(r.out + r.err, "hunter2");
 }
+
+TEST(PostgresFaults, TextThatCannotBeSentIsRefusedBeforeAnythingRuns) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
+    p.project.migration("002_b.up.sql", std::string("INSERT INTO t VALUES (1)\0, (2);\nINSERT INTO t VALUES (3);\n", 51));
+    const Result nul = p.run({"up"});
+    EXPECT_EQ(nul.code, 2);
+    EXPECT_CONTAINS(nul.err, "migrations/002_b.up.sql:1: byte offset 24: the file holds a NUL byte");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't'"), "0");
+    p.project.migration("002_b.up.sql", "DO $body$ BEGIN RAISE NOTICE 'x';\nEND $bod$;\n");
+    const Result dollar = p.run({"up"});
+    EXPECT_EQ(dollar.code, 2);
+    EXPECT_CONTAINS(dollar.err, "migrations/002_b.up.sql:1:4: dollar-quoted string $body$ is never closed");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't'"), "0");
+}
