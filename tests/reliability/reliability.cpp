@@ -82,14 +82,18 @@ void write_folder(const fs::path& dir, const std::string& db) {
                "INSERT INTO fill SELECT g FROM generate_series(1, " + fill + ") g;\n"
              : "CREATE TABLE fill (x integer, pad text);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
                "LIMIT " + fill + ")\nINSERT INTO fill SELECT x, printf('%040d', x) FROM c;\n");
-    write(m / "002_fill.down.sql", "DROP TABLE fill;\n");
+    // Downs are slow enough to be caught midway too.
+    write(m / "002_fill.down.sql", pg ? "DELETE FROM fill;\nSELECT pg_sleep(0.1);\nDROP TABLE fill;\n"
+                                      : "DELETE FROM fill;\nDROP TABLE fill;\n");
     write(m / "003_own.up.sql",
           pg ? "CREATE TABLE IF NOT EXISTS own_pre (x integer);\nBEGIN;\nCREATE TABLE IF NOT EXISTS own_t (x integer);\n"
                "SELECT pg_sleep(0.1);\nINSERT INTO own_t VALUES (1);\nCOMMIT;\n"
              : "PRAGMA foreign_keys = OFF;\nBEGIN;\nCREATE TABLE IF NOT EXISTS own_t (x integer);\n"
                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000)\n"
                "INSERT INTO own_t SELECT x FROM c;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n");
-    write(m / "003_own.down.sql", "DROP TABLE IF EXISTS own_t;\n");
+    write(m / "003_own.down.sql", pg ? "BEGIN;\nDELETE FROM own_t;\nSELECT pg_sleep(0.1);\nDROP TABLE own_t;\nCOMMIT;\n"
+                                                      "DROP TABLE IF EXISTS own_pre;\n"
+                                     : "BEGIN;\nDELETE FROM own_t;\nDROP TABLE own_t;\nCOMMIT;\n");
     write(m / "004_notx.up.sql",
           pg ? "-- sqlmig:no-transaction\nCREATE TABLE IF NOT EXISTS notx_t (x integer);\n"
                "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_name ON users (name);\nSELECT pg_sleep(0.1);\n"
@@ -98,14 +102,15 @@ void write_folder(const fs::path& dir, const std::string& db) {
                "CREATE INDEX IF NOT EXISTS users_name ON users (name);\n"
                "CREATE INDEX IF NOT EXISTS notx_x ON notx_t (x);\n");
     write(m / "004_notx.down.sql", pg ? "-- sqlmig:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS notx_x;\n"
-                                        "DROP INDEX CONCURRENTLY IF EXISTS users_name;\nDROP TABLE IF EXISTS notx_t;\n"
+                                        "SELECT pg_sleep(0.1);\nDROP INDEX CONCURRENTLY IF EXISTS users_name;\n"
+                                        "DROP TABLE IF EXISTS notx_t;\n"
                                       : "-- sqlmig:no-transaction\nDROP INDEX IF EXISTS notx_x;\n"
                                         "DROP INDEX IF EXISTS users_name;\nDROP TABLE IF EXISTS notx_t;\n");
     write(m / "005_late.up.sql",
           pg ? "CREATE TABLE late (x integer);\nSELECT pg_sleep(0.15);\nINSERT INTO late VALUES (5);\n"
              : "CREATE TABLE late (x integer);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
                "LIMIT 200000)\nINSERT INTO late SELECT x FROM c;\n");
-    write(m / "005_late.down.sql", "DROP TABLE late;\n");
+    write(m / "005_late.down.sql", pg ? "SELECT pg_sleep(0.1);\nDROP TABLE late;\n" : "DELETE FROM late;\nDROP TABLE late;\n");
 }
 
 // ---- processes ------------------------------------------------------------------------
