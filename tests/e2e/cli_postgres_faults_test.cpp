@@ -117,3 +117,18 @@ TEST(PostgresFaults, TextThatCannotBeSentIsRefusedBeforeAnythingRuns) {
     EXPECT_CONTAINS(dollar.err, "migrations/002_b.up.sql:1:4: dollar-quoted string $body$ is never closed");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't'"), "0");
 }
+
+TEST(PostgresFaults, PgDumpKilledMidDumpStopsTheRunAndLeavesNoPartialBackup) {
+    PgProject p("[backup]\npg_dump = \"bin/pg_dump\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.project.write_file("bin/pg_dump", "#!/bin/sh\n[ \"$1\" = --version ] && exec pg_dump --version\n"
+                                        "echo 'partial dump'\nkill -9 $$\n");
+    fs::permissions(p.project.dir() / "bin" / "pg_dump", fs::perms::owner_all);
+    const Result r = p.run({"up"});
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_CONTAINS(r.err, "backup before migrating failed");
+    EXPECT_CONTAINS(r.err, "signal 9");
+    EXPECT_CONTAINS(r.err, "nothing was run");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'a'"), "0");
+    EXPECT_TRUE(sqlmig::test::files_in(p.project.dir() / "backups").empty());
+}
