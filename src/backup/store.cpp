@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/error.hpp"
@@ -51,24 +54,74 @@ bool create_private_file(const fs::path& file) {
     return true;
 }
 
-// Runs the engine into a file that already exists; removes it unless the backup is complete.
-Taken fill(Engine& engine, const fs::path& file) {
+constexpr std::string_view k_partial_marker = ".partial-";
+
+// Where a backup is written until it is complete: a hidden name beside it, with the
+// writer's pid, that no listing takes for a backup. A run killed midway leaves only this.
+fs::path partial_path(const fs::path& dir) {
+    return dir / ("." + std::string(k_partial_marker.substr(1)) + std::to_string(::getpid()));
+}
+
+// Removes what killed runs left: partial files whose writer is gone.
+void remove_stale_partials(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(".partial-")) {
+            continue;
+        }
+        const long pid = std::atol(name.c_str() + 9);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            fs::remove_all(entry.path(), ec);
+        }
+    }
+}
+
+void sync_path(const fs::path& path, int flags) {
+    util::UniqueFd fd(::open(path.c_str(), flags | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) != 0) {
+        throw BackupError("cannot sync " + path.string() + ": " + std::strerror(errno));
+    }
+}
+
+// Runs the engine into a new partial file, makes it durable, and returns its size.
+// The partial file is removed unless the backup is complete.
+std::uintmax_t fill_partial(Engine& engine, const fs::path& partial) {
+    if (!create_private_file(partial)) {
+        throw BackupError(partial.string() + " exists; is another sqlmig with this pid writing it?");
+    }
     try {
-        engine.dump(file);
+        engine.dump(partial);
         std::error_code ec;
-        const auto size = fs::file_size(file, ec);
+        const auto size = fs::file_size(partial, ec);
         if (ec) {
-            throw BackupError("cannot read the size of " + file.string() + ": " + ec.message());
+            throw BackupError("cannot read the size of " + partial.string() + ": " + ec.message());
         }
         if (size == 0) {
-            throw BackupError("the backup " + file.string() + " came out empty");
+            throw BackupError("the backup came out empty");
         }
-        return {file, size};
+        sync_path(partial, O_RDONLY);
+        return size;
     } catch (...) {
         std::error_code ec;
-        fs::remove(file, ec);
+        fs::remove(partial, ec);
         throw;
     }
+}
+
+// Gives the complete partial file its name, never replacing a file (link fails on
+// an existing name). False when `file` exists.
+bool publish(const fs::path& partial, const fs::path& file) {
+    if (::link(partial.c_str(), file.c_str()) != 0) {
+        if (errno == EEXIST) {
+            return false;
+        }
+        throw BackupError("cannot name the backup " + file.string() + ": " + std::strerror(errno));
+    }
+    std::error_code ec;
+    fs::remove(partial, ec);
+    sync_path(file.parent_path().empty() ? fs::path(".") : file.parent_path(), O_RDONLY | O_DIRECTORY);
+    return true;
 }
 
 std::vector<std::string> file_names(const fs::path& dir) {
@@ -108,24 +161,40 @@ Taken take_backup(Engine& engine, const fs::path& dir, std::string_view kind, st
             suffix = std::max(suffix, std::max(existing.suffix, 1) + 1);
         }
     }
+    remove_stale_partials(dir);
+    const fs::path partial = partial_path(dir);
+    const std::uintmax_t size = fill_partial(engine, partial);
     fs::path file;
     for (;; suffix = suffix == 0 ? 2 : suffix + 1) {
         file = dir / backup_file_name(kind, stamp, database, suffix, engine.extension());
-        if (create_private_file(file)) {
-            break;
+        try {
+            if (publish(partial, file)) {
+                break;
+            }
+        } catch (...) {
+            std::error_code ec;
+            fs::remove(partial, ec);
+            throw;
         }
     }
-    Taken taken = fill(engine, file);
     apply_retention(dir, kind, database, keep);
-    return taken;
+    return {file, size};
 }
 
 Taken take_backup_to(Engine& engine, const fs::path& file) {
     engine.check();
-    if (!create_private_file(file)) {
+    std::error_code ec;
+    if (fs::exists(file, ec)) {
         throw BackupError(file.string() + " already exists; sqlmig never overwrites a file");
     }
-    return fill(engine, file);
+    const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    const fs::path partial = partial_path(dir);
+    const std::uintmax_t size = fill_partial(engine, partial);
+    if (!publish(partial, file)) {
+        fs::remove(partial, ec);
+        throw BackupError(file.string() + " already exists; sqlmig never overwrites a file");
+    }
+    return {file, size};
 }
 
 std::vector<Listed> list_backups(const fs::path& dir, const std::string& database_name) {

@@ -20,7 +20,9 @@ struct Taken {
 
 // Takes a backup into dir as <kind>-<stamp>-<database>.<ext> (a -N suffix when the
 // name exists), then deletes the oldest backups of that kind beyond `keep` (0: none).
-// On failure the partial file is removed and BackupError says what failed.
+// The backup is written under a hidden partial name and given its name only once
+// complete and synced, so a run killed midway never leaves a truncated backup that
+// looks whole. On failure the partial file is removed and BackupError says what failed.
 Taken take_backup(Engine& engine, const std::filesystem::path& dir, std::string_view kind, std::string_view stamp,
                   const std::string& database_name, int keep);
 

@@ -41,7 +41,7 @@ struct Options {
     unsigned seed = 0;
     std::vector<std::string> databases = {"sqlite", "postgres"};
     std::vector<std::string> scenarios = {"kill-up", "kill-down", "kill-redo", "restart-up", "concurrent",
-                                          "kill-holder"};
+                                          "kill-holder", "kill-stamp", "kill-backup"};
     fs::path work = fs::temp_directory_path() / ("sqlmig-reliability-" + std::to_string(::getpid()));
 };
 
@@ -381,7 +381,7 @@ private:
         write_folder(dir, db);
         auto database = make_database(db, dir);
         write(dir / "config.toml", "[database]\nurl = \"" + database->url() + "\"\n[backup]\nenabled = false\n");
-        if (scenario == "kill-down" || scenario == "kill-redo") {
+        if (scenario == "kill-down" || scenario == "kill-redo" || scenario == "kill-backup") {
             const Exit e = run_sqlmig(m_o, dir, {"up"});
             if (e.code != 0) {
                 throw std::runtime_error("setting up " + scenario + " failed:\n" + e.err);
@@ -397,6 +397,12 @@ private:
         if (scenario == "kill-redo") {
             return {"redo"};
         }
+        if (scenario == "kill-stamp") {
+            return {"stamp", "head"};
+        }
+        if (scenario == "kill-backup") {
+            return {"backup"};
+        }
         return {"up"};
     }
 
@@ -409,6 +415,8 @@ private:
                 problems = concurrent(db, index);
             } else if (scenario == "kill-holder") {
                 problems = kill_holder(db, index, tally);
+            } else if (scenario == "kill-stamp" || scenario == "kill-backup") {
+                problems = interrupted_bookkeeping(scenario, db, index, tally);
             } else {
                 problems = interrupted(scenario, db, index, tally);
             }
@@ -490,6 +498,71 @@ private:
             fs::remove_all(dir);
         }
         return problems;
+    }
+
+    // stamp is one transaction: all of its rows or none. A backup is complete under its
+    // name or not there: never a truncated file that `backups` lists and `restore` takes.
+    std::vector<std::string> interrupted_bookkeeping(const std::string& scenario, const std::string& db, int index,
+                                                     Tally& tally) {
+        const auto args = args_of(scenario);
+        const double duration = calibrate(scenario, db, args);
+        const fs::path dir = m_o.work / (scenario + "-" + db + "-" + std::to_string(index));
+        auto database = prepare(scenario, db, dir);
+        if (scenario == "kill-backup") {
+            write(dir / "config.toml", "[database]\nurl = \"" + database->url() + "\"\n");
+        }
+        std::uniform_real_distribution<double> when(0, duration);
+        const fs::path log = dir / "interrupted.log";
+        const pid_t pid = spawn(m_o.sqlmig, dir, args, log);
+        std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(when(m_rng) * 1000)));
+        ::kill(pid, SIGKILL);
+        const Exit exit = wait_for(pid, log);
+        database->settle();
+        std::vector<std::string> problems;
+        if (scenario == "kill-stamp") {
+            const std::string rows =
+                database->has_table("sqlmig_migrations") ? database->query("SELECT count(*) FROM sqlmig_migrations") : "0";
+            ++tally.kill_points[rows + " rows" + (exit.code == 0 ? " (finished)" : "")];
+            if (rows != "0" && rows != std::to_string(k_specs.size())) {
+                problems.push_back("stamp left " + rows + " rows: part of one transaction");
+            }
+        } else {
+            int complete = 0;
+            std::error_code none_yet;  // killed before the folder was made
+            for (const auto& entry : fs::directory_iterator(dir / "backups", none_yet)) {
+                const std::string name = entry.path().filename().string();
+                if (name.starts_with(".")) {
+                    continue;  // a partial file under its hidden name: allowed, and never listed
+                }
+                ++complete;
+                if (!backup_is_complete(db, entry.path())) {
+                    problems.push_back("the backup " + name + " is incomplete under its final name");
+                }
+            }
+            ++tally.kill_points[std::to_string(complete) + " backups" + (exit.code == 0 ? " (finished)" : "")];
+            const Exit listed = run_sqlmig(m_o, dir, {"backups"});
+            if (listed.code != 0) {
+                problems.push_back("backups exited " + std::to_string(listed.code) + ": " + listed.err);
+            }
+        }
+        const Exit status = run_sqlmig(m_o, dir, {"status"});
+        if (status.code != 0) {
+            problems.push_back("status exited " + std::to_string(status.code) + ": " + status.err);
+        }
+        if (problems.empty()) {
+            fs::remove_all(dir);
+        }
+        return problems;
+    }
+
+    static bool backup_is_complete(const std::string& db, const fs::path& file) {
+        if (db == "sqlite") {
+            SqliteDatabase copy(file);
+            return copy.query("PRAGMA integrity_check") == "ok" &&
+                   copy.query("SELECT count(*) FROM fill") == std::to_string(k_fill_rows);
+        }
+        const std::string cmd = "pg_restore --list " + file.string() + " >/dev/null 2>&1";
+        return std::system(cmd.c_str()) == 0;
     }
 
     // Eight runners started together: each migration applied once, every runner exits 0.
@@ -582,7 +655,7 @@ int main(int argc, char** argv) {
     app.add_option("--seed", o.seed, "Random seed (default: random)");
     app.add_option("--databases", o.databases, "Subset of sqlite postgres")->delimiter(',');
     app.add_option("--scenarios", o.scenarios,
-                   "Subset of kill-up kill-down kill-redo restart-up concurrent kill-holder")
+                   "Subset of kill-up kill-down kill-redo restart-up concurrent kill-holder kill-stamp kill-backup")
         ->delimiter(',');
     app.add_option("--work", o.work, "Scratch folder");
     CLI11_PARSE(app, argc, argv);
