@@ -319,3 +319,32 @@ TEST(AsAUser, SqliteForeignKeysAreOffUnlessConfigured) {
     EXPECT_CONTAINS(r.err, "FOREIGN KEY constraint failed");
     EXPECT_EQ(on.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }
+
+// A status while another run holds the database waits no longer than its own busy
+// timeout, and then says why; it never reports a migration half done.
+TEST(AsAUser, StatusDuringARunWaitsOnlyItsOwnTimeout) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[sqlite]\nbusy_timeout = \"300ms\"\n"
+                                "[backup]\nenabled = false\n");
+    p.migration("001_t.up.sql", "CREATE TABLE t (x INTEGER, pad TEXT);\n");
+    p.migration("002_fill.up.sql",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 30000000)\n"
+                "INSERT INTO t SELECT x, printf('%0100d', x) FROM c;\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    const std::string q = sqlmig::test::shell_quote(p.dir().string());
+    const std::string bin = sqlmig::test::shell_quote(SQLMIG_BINARY);
+    const std::string script = "cd " + q + " || exit 1; " + bin + " -q up & pid=$!; " +
+                               "for i in $(seq 1 300); do [ -s data/app.db-journal ] && break; sleep 0.02; done; " +
+                               "start=$(date +%s%N); " + bin + " status >s.out 2>s.err; echo $? >s.rc; " +
+                               "echo $(( ($(date +%s%N) - start) / 1000000 )) >s.ms; kill -9 $pid; wait $pid; true";
+    ASSERT_EQ(std::system(script.c_str()), 0);
+    const Result status = p.outcome("s");
+    const int waited_ms = std::stoi(sqlmig::test::read_text(p.dir() / "s.ms"));
+    EXPECT_LT(waited_ms, 3000) << "status waited past its busy timeout (300 ms) behind a run that takes longer";
+    if (status.code != 0) {
+        EXPECT_EQ(status.code, 1);
+        EXPECT_CONTAINS(status.err, "database is locked");
+    } else {
+        EXPECT_CONTAINS(sqlmig::test::read_text(p.dir() / "s.out"), "fill  pending");
+    }
+}

@@ -5,27 +5,16 @@
 #include <filesystem>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/pg_project.hpp"
 #include "support/pg_database.hpp"
 
 using sqlmig::test::PgDatabase;
+using sqlmig::test::PgProject;
 using sqlmig::test::Project;
 using sqlmig::test::Result;
 using sqlmig::test::shell_quote;
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct PgProject {
-    PgDatabase db;
-    Project project;
-    explicit PgProject(const std::string& extra_config = "") {
-        project.write_file("config.toml", "[database]\nurl = \"" + db.url() + "\"\n" + extra_config);
-    }
-    Result run(const std::vector<std::string>& args) const { return project.run(args); }
-};
-
-}  // namespace
 
 // Killed between two autocommitted statements: the first stays, so the migration
 // must read "running", never "pending", and nothing runs again until repair.
@@ -131,4 +120,20 @@ TEST(PostgresFaults, PgDumpKilledMidDumpStopsTheRunAndLeavesNoPartialBackup) {
     EXPECT_CONTAINS(r.err, "nothing was run");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'a'"), "0");
     EXPECT_TRUE(sqlmig::test::files_in(p.project.dir() / "backups").empty());
+}
+
+// PostgreSQL readers never wait for the run: status answers at once with what is committed.
+TEST(PostgresFaults, StatusDuringARunSeesOnlyCommittedMigrations) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
+    p.project.migration("002_slow.up.sql", "INSERT INTO t VALUES (1);\nSELECT pg_sleep(3);\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    const std::string script = "cd " + shell_quote(p.project.dir().string()) + " || exit 1; " +
+                               shell_quote(SQLMIG_BINARY) + " -q up --no-backup & pid=$!; sleep 1; " + shell_quote(SQLMIG_BINARY) +
+                               " status >s.out 2>s.err; echo $? >s.rc; wait $pid";
+    ASSERT_EQ(std::system(script.c_str()), 0);
+    const Result status = p.project.outcome("s");
+    EXPECT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(sqlmig::test::read_text(p.project.dir() / "s.out"), "slow  pending");
+    EXPECT_EQ(p.versions(), "1,2");  // and the run itself finished
 }

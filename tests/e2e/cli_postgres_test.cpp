@@ -7,29 +7,14 @@
 #include <iterator>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/pg_project.hpp"
 #include "support/pg_database.hpp"
 
 using sqlmig::test::PgDatabase;
+using sqlmig::test::PgProject;
 using sqlmig::test::Project;
 using sqlmig::test::Result;
 using sqlmig::test::shell_quote;
-
-namespace {
-
-// A project whose config points at a fresh PostgreSQL database.
-struct PgProject {
-    PgDatabase db;
-    Project project;
-    explicit PgProject(const std::string& extra_config = "") {
-        project.write_file("config.toml", "[database]\nurl = \"" + db.url() + "\"\n" + extra_config);
-    }
-    Result run(const std::vector<std::string>& args) const { return project.run(args); }
-    std::string versions() const {
-        return db.query("SELECT string_agg(version, ',' ORDER BY version::numeric) FROM sqlmig_migrations");
-    }
-};
-
-}  // namespace
 
 TEST(CliPostgres, DdlIsTransactionalAFailureLeavesNothing) {
     PgProject p;
