@@ -86,7 +86,7 @@ void sync_path(const fs::path& path, int flags) {
 
 // Runs the engine into a new partial file, makes it durable, and returns its size.
 // The partial file is removed unless the backup is complete.
-std::uintmax_t fill_partial(Engine& engine, const fs::path& partial) {
+std::uintmax_t fill_partial(db::BackupEngine& engine, const fs::path& partial) {
     if (!create_private_file(partial)) {
         throw BackupError(partial.string() + " exists; is another sqlmig with this pid writing it?");
     }
@@ -148,7 +148,7 @@ void apply_retention(const fs::path& dir, std::string_view kind, const std::stri
 
 }  // namespace
 
-Taken take_backup(Engine& engine, const fs::path& dir, std::string_view kind, std::string_view stamp,
+Taken take_backup(db::BackupEngine& engine, const fs::path& dir, std::string_view kind, std::string_view stamp,
                   const std::string& database_name, int keep) {
     engine.check();
     ensure_private_dir(dir);
@@ -181,7 +181,7 @@ Taken take_backup(Engine& engine, const fs::path& dir, std::string_view kind, st
     return {file, size};
 }
 
-Taken take_backup_to(Engine& engine, const fs::path& file) {
+Taken take_backup_to(db::BackupEngine& engine, const fs::path& file) {
     engine.check();
     std::error_code ec;
     if (fs::exists(file, ec)) {

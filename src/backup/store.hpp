@@ -1,6 +1,6 @@
 #pragma once
 // The backup folder: where backups are written (0700 folder, 0600 files, never
-// overwriting), which exist, and retention. The engine writes the bytes.
+// overwriting), which exist, and retention. The engine (db/backup_engine.hpp) writes the bytes.
 
 #include <cstdint>
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backup/engine.hpp"
+#include "db/backup_engine.hpp"
 #include "backup/naming.hpp"
 
 namespace sqlmig::backup {
@@ -23,11 +23,11 @@ struct Taken {
 // The backup is written under a hidden partial name and given its name only once
 // complete and synced, so a run killed midway never leaves a truncated backup that
 // looks whole. On failure the partial file is removed and BackupError says what failed.
-Taken take_backup(Engine& engine, const std::filesystem::path& dir, std::string_view kind, std::string_view stamp,
+Taken take_backup(db::BackupEngine& engine, const std::filesystem::path& dir, std::string_view kind, std::string_view stamp,
                   const std::string& database_name, int keep);
 
 // Takes a backup into exactly `file`, which must not exist yet.
-Taken take_backup_to(Engine& engine, const std::filesystem::path& file);
+Taken take_backup_to(db::BackupEngine& engine, const std::filesystem::path& file);
 
 struct Listed {
     BackupName name;

@@ -6,20 +6,20 @@
 #include <optional>
 #include <string_view>
 
-#include "backup/engine.hpp"
 #include "backup/store.hpp"
 #include "cli/context.hpp"
+#include "db/backup_engine.hpp"
 #include "util/json.hpp"
 
 namespace sqlmig::cli {
 
 // The backup engine for the connected database. Throws ConfigError.
-std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& driver);
+std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver);
 
 // A backup by `engine` of the connected database in [backup] dir, named for `kind`, keeping
 // the newest `keep` of that kind (0: all); logs the file and size. Throws BackupError,
 // with nothing left behind.
-backup::Taken take_configured_backup(Context& ctx, backup::Engine& engine, const db::Driver& driver,
+backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,
                                      std::string_view kind, int keep);
 
 // {"file": ..., "size_bytes": ...}, or null without a backup.

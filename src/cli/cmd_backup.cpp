@@ -8,24 +8,26 @@
 #include "cli/backups.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<backup::Engine> backup_engine(Context& ctx, const db::Driver& driver) {
+std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver) {
     const auto& cfg = ctx.config().backup;
-    backup::Tools tools;
+    db::BackupTools tools;
     tools.pg_dump = cfg.pg_dump;
     tools.pg_restore = cfg.pg_restore;
     tools.psql = cfg.psql;
-    tools.format = cfg.format == "plain" ? backup::Format::plain : backup::Format::custom;
+    tools.format = cfg.format == "plain" ? db::BackupFormat::plain : db::BackupFormat::custom;
     tools.lock_wait_timeout = ctx.config().pg_lock_timeout;
-    return backup::make_engine(ctx.connect_options(false), driver.server_version(), tools);
+    const db::ConnectOptions options = ctx.connect_options(false);
+    return db::backend_of(options.url).backup_engine(options, driver.server_version(), tools);
 }
 
-backup::Taken take_configured_backup(Context& ctx, backup::Engine& engine, const db::Driver& driver,
+backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,
                                      std::string_view kind, int keep) {
     const auto taken = backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
                                            driver.database_name(), keep);

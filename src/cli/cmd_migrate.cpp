@@ -107,7 +107,7 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         spdlog::debug("no backup: [backup] enabled = false");
         return std::nullopt;
     }
-    if (ctx.connect_options(false).url.sqlite_path == ":memory:") {
+    if (ctx.connect_options(false).url.file == ":memory:") {
         spdlog::debug("no backup: an in-memory database");
         return std::nullopt;
     }

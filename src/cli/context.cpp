@@ -14,6 +14,7 @@
 #include "cli/checksums.hpp"
 #include "cli/files.hpp"
 #include "core/checksum.hpp"
+#include "db/backend.hpp"
 #include "util/error.hpp"
 #include "util/memory.hpp"
 #include "util/text.hpp"
@@ -162,7 +163,7 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     }
     db::ConnectOptions opts;
     try {
-        opts.url = core::parse_database_url(cfg.database_url, cfg.database_base_dir);
+        opts.url = db::parse_database_url(cfg.database_url, cfg.database_base_dir);
     } catch (const ConfigError& e) {
         throw ConfigError(cfg.database_url_origin + ": " + e.what());
     }
@@ -193,17 +194,18 @@ std::unique_ptr<db::Driver> Context::connect(bool read_only) {
 std::unique_ptr<db::Driver> Context::connect_during(bool read_only, const std::function<void()>& meanwhile) {
     const db::ConnectOptions opts = connect_options(read_only);
     spdlog::debug("database: {}", opts.url.redacted());
-    if (opts.url.backend != core::Backend::postgres) {
+    const db::Backend& backend = db::backend_of(opts.url);
+    if (backend.capabilities().reach != db::Reach::server) {
         meanwhile();
-        return db::make_driver(opts);
+        return backend.connect(opts);
     }
-    db::load_driver(opts.url);
+    backend.load();
     std::unique_ptr<db::Driver> driver;
     std::exception_ptr connect_failure;
     {
         std::jthread connecting([&] {
             try {
-                driver = db::make_driver(opts);
+                driver = backend.connect(opts);
             } catch (...) {
                 connect_failure = std::current_exception();
             }

@@ -1,25 +1,21 @@
 #pragma once
-// Which database a URL names. PostgreSQL URLs and key=value strings are kept
-// as they are for libpq to parse; only SQLite URLs are resolved here.
+// A database URL once its backend has parsed it (db/backend.hpp). Server URLs are
+// kept as they are for the client library to parse; file databases also carry
+// the resolved file.
 
 #include <filesystem>
 #include <string>
-#include <string_view>
+
+#include "core/dialect.hpp"
 
 namespace sqlmig::core {
 
-enum class Backend { sqlite, postgres };
-
 struct DatabaseUrl {
-    Backend backend = Backend::sqlite;
-    std::string raw;                    // as configured (may hold a password: print redacted())
-    std::filesystem::path sqlite_path;  // SQLite: the resolved file, or ":memory:"
+    std::string backend;          // the backend's name(): "postgres", "sqlite"
+    Dialect dialect = Dialect::sqlite;
+    std::string raw;              // as configured (may hold a password: print redacted())
+    std::filesystem::path file;   // a database that is a file: the resolved file, or ":memory:"
     std::string redacted() const;
 };
-
-// sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:,
-// postgres://..., postgresql://..., or a libpq "host=... dbname=..." string.
-// Throws ConfigError for anything else, naming the accepted forms.
-DatabaseUrl parse_database_url(std::string_view url, const std::filesystem::path& base_dir);
 
 }  // namespace sqlmig::core

@@ -46,7 +46,7 @@ void advance(Position& pos, const char* begin, const char* end) {
 
 }  // namespace
 
-SqlSplitter::SqlSplitter(Dialect dialect) : m_dialect(dialect) {}
+SqlSplitter::SqlSplitter(Dialect dialect) : m_rules(lexical_rules(dialect)) {}
 
 void SqlSplitter::feed(std::string_view bytes) {
     compact();
@@ -227,7 +227,7 @@ SqlSplitter::Step SqlSplitter::scan_line_comment() {
 }
 
 SqlSplitter::Step SqlSplitter::scan_block_comment() {
-    const bool nests = m_dialect == Dialect::postgres;
+    const bool nests = m_rules.nested_block_comments;
     while (m_pos < m_buf.size()) {
         const char c = m_buf[m_pos];
         if (c != '*' && c != '/') {
@@ -305,7 +305,6 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
     const char c = m_buf[m_pos];
     const bool have_next = m_pos + 1 < m_buf.size();
     const char n = have_next ? m_buf[m_pos + 1] : '\0';
-    const bool pg = m_dialect == Dialect::postgres;
     if (is_space(c)) {
         ++m_pos;
         return Step::more;
@@ -331,7 +330,7 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
     if (is_ident_start(c)) {
         return scan_word();
     }
-    if (pg && c == '$') {
+    if (m_rules.dollar_quotes && c == '$') {
         return scan_dollar();
     }
     mark_significant(m_pos, m_pos + 1);
@@ -342,7 +341,7 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
     }
     if (c == ';') {
         // Inside parentheses or a BEGIN ... END body: part of the statement.
-        if (m_dialect == Dialect::sqlite) {
+        if (m_rules.bodies == BodyRule::sqlite_trigger) {
             m_trigger_state = 6;
         }
         ++m_pos;
@@ -356,9 +355,9 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
         enter(State::single_quote, m_pos, "quoted string");
     } else if (c == '"') {
         enter(State::double_quote, m_pos, "quoted identifier");
-    } else if (!pg && c == '[') {
+    } else if (m_rules.bracket_identifiers && c == '[') {
         enter(State::bracket, m_pos, "[identifier]");
-    } else if (!pg && c == '`') {
+    } else if (m_rules.backtick_identifiers && c == '`') {
         enter(State::backtick, m_pos, "`identifier`");
     }
     ++m_pos;
@@ -369,11 +368,12 @@ bool SqlSplitter::semicolon_ends_statement() {
     if (m_paren_depth > 0) {
         return false;
     }
-    if (m_dialect == Dialect::postgres) {
-        return m_begin_depth == 0;
-    }
+    switch (m_rules.bodies) {
+    case BodyRule::psql_begin_end: return m_begin_depth == 0;
     // sqlite3_complete(): inside CREATE TRIGGER only "...; END;" ends the statement.
-    return m_trigger_state != 5 && m_trigger_state != 6;
+    case BodyRule::sqlite_trigger: return m_trigger_state != 5 && m_trigger_state != 6;
+    }
+    return true;
 }
 
 SqlSplitter::Step SqlSplitter::scan_word() {
@@ -386,15 +386,14 @@ SqlSplitter::Step SqlSplitter::scan_word() {
     }
     const std::string_view word(m_buf.data() + m_pos, end - m_pos);
     const char after = end < m_buf.size() ? m_buf[end] : '\0';
-    const bool pg = m_dialect == Dialect::postgres;
     mark_significant(m_pos, end);
     // String prefixes: E'...' (backslash escapes), U&'...' and U&"...".
-    if (pg && word.size() == 1 && (word[0] == 'E' || word[0] == 'e') && after == '\'') {
+    if (m_rules.escape_strings && word.size() == 1 && (word[0] == 'E' || word[0] == 'e') && after == '\'') {
         enter(State::escape_quote, m_pos, "quoted string");
         m_pos = end + 1;
         return Step::more;
     }
-    if (pg && word.size() == 1 && (word[0] == 'U' || word[0] == 'u') && after == '&') {
+    if (m_rules.unicode_strings && word.size() == 1 && (word[0] == 'U' || word[0] == 'u') && after == '&') {
         if (end + 1 >= m_buf.size() && !m_finished) {
             return Step::need_input;
         }
@@ -417,32 +416,41 @@ void SqlSplitter::on_word(std::string_view word) {
     if (m_words.size() < k_max_words) {
         m_words.push_back(util::to_upper(word));
     }
+    switch (m_rules.bodies) {
+    case BodyRule::sqlite_trigger: track_sqlite_trigger(word); return;
+    case BodyRule::psql_begin_end: track_psql_begin_end(word); return;
+    }
+}
+
+// sqlite3_complete()'s state machine, fed one word: only "...; END;" ends a CREATE TRIGGER.
+void SqlSplitter::track_sqlite_trigger(std::string_view word) {
     // Compared in place: this runs for every word of every statement.
     const auto is = [word](std::string_view keyword) { return equals_keyword(word, keyword); };
-    if (m_dialect == Dialect::sqlite) {
-        // Token classes of sqlite3_complete(): EXPLAIN=3, CREATE=4, TEMP=5, TRIGGER=6, END=7, other=2.
-        static constexpr int trans[8][8] = {
-            {1, 0, 2, 3, 4, 2, 2, 2}, {1, 1, 2, 3, 4, 2, 2, 2}, {1, 2, 2, 2, 2, 2, 2, 2},
-            {1, 3, 3, 2, 4, 2, 2, 2}, {1, 4, 2, 2, 2, 4, 5, 2}, {6, 5, 5, 5, 5, 5, 5, 5},
-            {6, 6, 5, 5, 5, 5, 5, 7}, {1, 7, 5, 5, 5, 5, 5, 5},
-        };
-        int token = 2;
-        if (is("EXPLAIN")) {
-            token = 3;
-        } else if (is("CREATE")) {
-            token = 4;
-        } else if (is("TEMP") || is("TEMPORARY")) {
-            token = 5;
-        } else if (is("TRIGGER")) {
-            token = 6;
-        } else if (is("END")) {
-            token = 7;
-        }
-        m_trigger_state = trans[m_trigger_state][token];
-        return;
+    // Token classes of sqlite3_complete(): EXPLAIN=3, CREATE=4, TEMP=5, TRIGGER=6, END=7, other=2.
+    static constexpr int trans[8][8] = {
+        {1, 0, 2, 3, 4, 2, 2, 2}, {1, 1, 2, 3, 4, 2, 2, 2}, {1, 2, 2, 2, 2, 2, 2, 2},
+        {1, 3, 3, 2, 4, 2, 2, 2}, {1, 4, 2, 2, 2, 4, 5, 2}, {6, 5, 5, 5, 5, 5, 5, 5},
+        {6, 6, 5, 5, 5, 5, 5, 7}, {1, 7, 5, 5, 5, 5, 5, 5},
+    };
+    int token = 2;
+    if (is("EXPLAIN")) {
+        token = 3;
+    } else if (is("CREATE")) {
+        token = 4;
+    } else if (is("TEMP") || is("TEMPORARY")) {
+        token = 5;
+    } else if (is("TRIGGER")) {
+        token = 6;
+    } else if (is("END")) {
+        token = 7;
     }
-    // psql (psqlscan.l): inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN ... END
-    // (and CASE ... END within it) hides semicolons.
+    m_trigger_state = trans[m_trigger_state][token];
+}
+
+// psql (psqlscan.l): inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN ... END
+// (and CASE ... END within it) hides semicolons.
+void SqlSplitter::track_psql_begin_end(std::string_view word) {
+    const auto is = [word](std::string_view keyword) { return equals_keyword(word, keyword); };
     if (m_identifier_count < 4 &&
         (is("CREATE") || is("FUNCTION") || is("PROCEDURE") || is("OR") || is("REPLACE"))) {
         m_identifiers[m_identifier_count] = static_cast<char>(word[0] | 0x20);

@@ -3,14 +3,11 @@
 // complete statements out as they are found, so a file of hundreds of megabytes
 // is never held in memory whole (only the statement being read is buffered).
 //
-// It knows the lexical rules that decide where a statement ends:
-//  - both dialects: '...' with '', "..." with "", -- comments, /* */ comments,
-//    parentheses (a ';' inside them does not split);
-//  - PostgreSQL: E'...' with backslash escapes, U&'...', dollar quoting ($$, $tag$),
-//    nested /* */ comments, and psql's rule for BEGIN ... END bodies of
-//    CREATE FUNCTION/PROCEDURE (BEGIN ATOMIC);
-//  - SQLite: [identifiers], `identifiers`, and CREATE TRIGGER ... BEGIN ...; END
-//    bodies (the state machine of sqlite3_complete()).
+// Every dialect: '...' with '', "..." with "", -- comments, /* */ comments,
+// parentheses (a ';' inside them does not split). The rest comes from the
+// dialect's LexicalRules (core/dialect.hpp): for PostgreSQL E'...', U&'...',
+// dollar quoting, nested comments and psql's BEGIN ATOMIC ... END bodies; for
+// SQLite [identifiers], `identifiers` and sqlite3_complete()'s CREATE TRIGGER bodies.
 // Each statement records the line and column (in characters) where it starts.
 
 #include <cstdint>
@@ -19,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-namespace sqlmig::core {
+#include "core/dialect.hpp"
 
-enum class Dialect { postgres, sqlite };
+namespace sqlmig::core {
 
 // A 1-based position in a file; columns count characters, not bytes.
 struct Position {
@@ -72,6 +69,8 @@ private:
     Step scan_line_comment();
     Step scan_block_comment();
     void on_word(std::string_view word);
+    void track_sqlite_trigger(std::string_view word);
+    void track_psql_begin_end(std::string_view word);
     void mark_significant(std::size_t begin, std::size_t end);
     void enter(State state, std::size_t construct_start, std::string what);
     Position position_of(std::size_t index);
@@ -81,7 +80,7 @@ private:
     void compact();
     bool semicolon_ends_statement();
 
-    Dialect m_dialect;
+    const LexicalRules& m_rules;
     std::string m_buf;
     std::size_t m_pos = 0;  // next byte to scan
     bool m_finished = false;

@@ -61,11 +61,13 @@ StatementKind classify(const Statement& statement, Dialect dialect, int server_v
         const bool prepared = w.size() > 1 && w[1] == "PREPARED";
         return to_savepoint || prepared ? StatementKind::ordinary : StatementKind::transaction_abort;
     }
-    if (dialect == Dialect::postgres) {
+    switch (dialect) {
+    case Dialect::postgres:
         return is_non_transactional_postgres(w, server_version) ? StatementKind::non_transactional
                                                                 : StatementKind::ordinary;
+    case Dialect::sqlite: return first == "VACUUM" ? StatementKind::non_transactional : StatementKind::ordinary;
     }
-    return first == "VACUUM" ? StatementKind::non_transactional : StatementKind::ordinary;
+    return StatementKind::ordinary;
 }
 
 bool has_no_transaction_directive(std::string_view file_start) {

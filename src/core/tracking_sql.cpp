@@ -1,5 +1,7 @@
 #include "core/tracking_sql.hpp"
 
+#include <charconv>
+
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -21,6 +23,22 @@ bool is_identifier(std::string_view s) {
         }
     }
     return true;
+}
+
+// How the tracking table's SQL differs between dialects.
+struct TrackingDialect {
+    bool backslash_escapes;     // a backslash in a string literal needs E'' (PostgreSQL)
+    const char* table_options;  // after CREATE TABLE (...)
+};
+
+TrackingDialect tracking_dialect(Dialect dialect) {
+    switch (dialect) {
+    case Dialect::postgres: return {true, ""};
+    // WITHOUT ROWID keeps the rows in the primary key's B-tree, so each migration's
+    // row dirties one B-tree instead of a table and its index.
+    case Dialect::sqlite: return {false, " WITHOUT ROWID"};
+    }
+    return {false, ""};
 }
 
 }  // namespace
@@ -50,6 +68,7 @@ TableName parse_table_name(std::string_view value) {
 }
 
 std::string sql_literal(std::string_view value, Dialect dialect) {
+    const bool escapes = tracking_dialect(dialect).backslash_escapes;
     std::string out;
     bool backslash = false;
     for (const char c : value) {
@@ -58,7 +77,7 @@ std::string sql_literal(std::string_view value, Dialect dialect) {
         }
         if (c == '\'') {
             out += "''";
-        } else if (c == '\\' && dialect == Dialect::postgres) {
+        } else if (c == '\\' && escapes) {
             out += "\\\\";
             backslash = true;
         } else {
@@ -73,9 +92,7 @@ std::string create_schema_sql(const TableName& table) {
 }
 
 std::string create_table_sql(const TableName& table, Dialect dialect) {
-    // SQLite: WITHOUT ROWID keeps the rows in the primary key's B-tree, so each
-    // migration's row dirties one B-tree instead of a table and its index.
-    const char* options = dialect == Dialect::sqlite ? " WITHOUT ROWID" : "";
+    const char* options = tracking_dialect(dialect).table_options;
     return "CREATE TABLE IF NOT EXISTS " + table.quoted() +
            " (\n"
            "    version     TEXT PRIMARY KEY,\n"
@@ -112,6 +129,27 @@ std::string set_state_sql(const TableName& table, const Version& version, std::s
 
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect) {
     return "DELETE FROM " + table.quoted() + " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
+AppliedRow applied_row(const TrackingValues& values, const TableName& table) {
+    const auto value = [&](TrackingColumn c) { return values[static_cast<std::size_t>(c)]; };
+    AppliedRow row;
+    auto version = Version::parse(value(TrackingColumn::version));
+    if (!version) {
+        throw DbError("the tracking table " + table.display() + " has a row with version '" +
+                      util::printable(value(TrackingColumn::version)) + "', which is not a number; was it edited by hand?");
+    }
+    row.version = std::move(*version);
+    row.name = value(TrackingColumn::name);
+    row.checksum = value(TrackingColumn::checksum);
+    row.state = value(TrackingColumn::state);
+    row.applied_at = value(TrackingColumn::applied_at);
+    const std::string_view duration = value(TrackingColumn::duration_ms);
+    std::from_chars(duration.data(), duration.data() + duration.size(), row.duration_ms);
+    row.applied_by = value(TrackingColumn::applied_by);
+    row.failure = value(TrackingColumn::failure);
+    row.backup = value(TrackingColumn::backup);
+    return row;
 }
 
 std::string select_rows_sql(const TableName& table) {

@@ -2,6 +2,7 @@
 // The SQL of the tracking table, in one place: the drivers execute it and
 // `up --sql` prints it, so what is printed is what would run.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,17 @@ std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialec
 std::string set_state_sql(const TableName& table, const Version& version, std::string_view state,
                           std::string_view failure, Dialect dialect);
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);
+// Every row, with the columns below in this order.
 std::string select_rows_sql(const TableName& table);
+
+// The columns select_rows_sql() returns, in order: every driver maps a row with
+// applied_row(), so no driver copies column positions.
+enum class TrackingColumn { version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup };
+inline constexpr std::size_t k_tracking_columns = 9;
+using TrackingValues = std::array<std::string_view, k_tracking_columns>;
+
+// A row from its column texts in select_rows_sql()'s order (NULLs as ""). Throws
+// DbError for a version that is not a number (a table edited by hand).
+AppliedRow applied_row(const TrackingValues& values, const TableName& table);
 
 }  // namespace sqlmig::core

@@ -1,7 +1,9 @@
 #pragma once
-// The one interface every database implements. To add a database: implement
-// Driver in src/db/<name>_driver.cpp, add a case to make_driver() below, and add
-// the driver to the conformance suite (tests/integration/driver_conformance.cpp).
+// The one interface every database's driver implements. A driver belongs to a
+// backend (db/backend.hpp: src/db/<name>/, one line in db/backends.cpp), which
+// makes it; every driver passes the conformance suite
+// (tests/integration/driver_conformance.cpp). docs/architecture.md lists every
+// step of adding a database.
 //
 // Contract:
 //  - Statements run in the order given. execute() may queue a statement and send
@@ -15,7 +17,10 @@
 //    Between them a driver may keep the database to itself; after end_batch()
 //    other connections can read and write it again (the hooks run after it).
 //  - Tracking rows are written with the SQL from core/tracking_sql.hpp, in the
-//    caller's transaction when one is open.
+//    caller's transaction when one is open, and read with select_rows_sql() and
+//    applied_row() (one row mapper for every driver).
+//  - A backend whose DDL commits implicitly says so in its capabilities; the
+//    runner then records `running` before a migration and the outcome after.
 
 #include <chrono>
 #include <memory>
@@ -121,13 +126,11 @@ private:
     Driver& m_driver;
 };
 
-// Loads, on this thread, what make_driver() will need for the URL's backend (the
-// PostgreSQL module), so that make_driver() can then run on another thread
-// without mapping libraries beside this one. Throws DbError.
+// backend_of(url).load() (db/backend.hpp). Throws DbError.
 void load_driver(const core::DatabaseUrl& url);
 
-// Opens a connection for the URL's backend. Throws DbError (exit 1) when the
-// database cannot be reached, ConfigError for invalid options.
+// backend_of(options.url).connect(options): opens a connection. Throws DbError
+// (exit 1) when the database cannot be reached, ConfigError for invalid options.
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options);
 
 }  // namespace sqlmig::db

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "core/database_url.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/error.hpp"
 
@@ -20,13 +19,20 @@ TEST(SqlLiteral, QuotesForEachDialect) {
     EXPECT_EQ(sql_literal("a\\b'", Dialect::postgres), "E'a\\\\b'''");
 }
 
-TEST(DatabaseUrl, ResolvesSqlitePathsAgainstTheConfigFolder) {
-    EXPECT_EQ(parse_database_url("sqlite:///data/app.db", "/srv/app").sqlite_path, "/srv/app/data/app.db");
-    EXPECT_EQ(parse_database_url("sqlite:////var/lib/app.db", "/srv/app").sqlite_path, "/var/lib/app.db");
-    EXPECT_EQ(parse_database_url("sqlite://:memory:", "/x").sqlite_path, ":memory:");
-    EXPECT_EQ(parse_database_url("postgres://u@h/db", "/x").backend, Backend::postgres);
-    EXPECT_EQ(parse_database_url("host=localhost dbname=app", "/x").backend, Backend::postgres);
-    for (const char* bad : {"", "mysql://u@h/db", "sqlite:app.db", "sqlite:///", "app.db"}) {
-        EXPECT_THROW(parse_database_url(bad, "/x"), sqlmig::ConfigError) << bad;
-    }
+TEST(AppliedRow, MapsTheColumnsOfSelectRowsAndRefusesAVersionThatIsNoNumber) {
+    const TableName table = parse_table_name("sqlmig_migrations");
+    TrackingValues values = {"003", "users", "sha256:ab", "failed", "2026-11-22T04:01:34Z", "42", "me@host",
+                             "f.sql:1:2: boom", ""};
+    const AppliedRow row = applied_row(values, table);
+    EXPECT_EQ(row.version.canonical(), "3");
+    EXPECT_EQ(row.name, "users");
+    EXPECT_EQ(row.checksum, "sha256:ab");
+    EXPECT_EQ(row.state, "failed");
+    EXPECT_EQ(row.applied_at, "2026-11-22T04:01:34Z");
+    EXPECT_EQ(row.duration_ms, 42);
+    EXPECT_EQ(row.applied_by, "me@host");
+    EXPECT_EQ(row.failure, "f.sql:1:2: boom");
+    EXPECT_EQ(row.backup, "");
+    values[0] = "3a";
+    EXPECT_THROW(applied_row(values, table), sqlmig::DbError);
 }

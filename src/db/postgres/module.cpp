@@ -1,7 +1,7 @@
-// The entry point of sqlmig-postgres.so (see postgres_module.hpp).
-#include "db/postgres_module.hpp"
+// The entry point of sqlmig-postgres.so (see module.hpp).
+#include "db/postgres/module.hpp"
 
-#include "db/postgres_driver.hpp"
+#include "db/postgres/driver.hpp"
 
 extern "C" __attribute__((visibility("default"))) const sqlmig::db::PostgresModule* sqlmig_postgres_module() {
     static const sqlmig::db::PostgresModule module{sqlmig::db::k_postgres_module_abi,

@@ -1,4 +1,4 @@
-#include "db/sqlite_driver.hpp"
+#include "db/sqlite/driver.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "db/sqlite_handles.hpp"
+#include "db/sqlite/handles.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
@@ -48,8 +48,8 @@ class SqliteDriver final : public Driver {
 public:
     explicit SqliteDriver(const ConnectOptions& options)
         : m_options(options),
-          m_path(options.url.sqlite_path),
-          m_memory(options.url.sqlite_path == ":memory:") {
+          m_path(options.url.file),
+          m_memory(options.url.file == ":memory:") {
         if (options.table.schema) {
             throw ConfigError("the tracking table '" + options.table.display() +
                               "' names a schema; SQLite tables take a plain name");
@@ -287,30 +287,15 @@ private:
         return static_cast<std::size_t>(std::max<sqlite3_int64>(sqlite3_column_int64(stmt.get(), 0), 0));
     }
 
-    static std::string text_column(sqlite3_stmt* stmt, int i) {
-        const auto* p = sqlite3_column_text(stmt, i);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)))
-                 : std::string();
-    }
-
-    core::AppliedRow row_from(sqlite3_stmt* stmt) {
-        core::AppliedRow row;
-        const std::string version = text_column(stmt, 0);
-        auto v = core::Version::parse(version);
-        if (!v) {
-            throw DbError("the tracking table " + m_options.table.display() + " has a row with version '" +
-                          util::printable(version) + "', which is not a number; was it edited by hand?");
+    core::AppliedRow row_from(sqlite3_stmt* stmt) const {
+        core::TrackingValues values;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const int col = static_cast<int>(i);
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+            values[i] = text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, col)))
+                             : std::string_view();
         }
-        row.version = *v;
-        row.name = text_column(stmt, 1);
-        row.checksum = text_column(stmt, 2);
-        row.state = text_column(stmt, 3);
-        row.applied_at = text_column(stmt, 4);
-        row.duration_ms = sqlite3_column_int64(stmt, 5);
-        row.applied_by = text_column(stmt, 6);
-        row.failure = text_column(stmt, 7);
-        row.backup = text_column(stmt, 8);
-        return row;
+        return core::applied_row(values, m_options.table);
     }
 
     StatementHandle prepare(const std::string& sql) {

@@ -17,7 +17,7 @@
 
 namespace sqlmig::db {
 
-// Connects; see driver.hpp. Loads the module on first use (postgres_module.hpp):
+// Connects; see driver.hpp. Loads the module on first use (module.hpp):
 // throws DbError when it cannot be loaded.
 std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options);
 

@@ -1,4 +1,4 @@
-#include "backup/engine.hpp"
+#include "db/postgres/backup.hpp"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -9,13 +9,12 @@
 #include <system_error>
 
 #include "backup/naming.hpp"
-#include "db/pg_conninfo.hpp"
-#include "db/sqlite_backup.hpp"
+#include "db/postgres/conninfo.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
 
-namespace sqlmig::backup {
+namespace sqlmig::db {
 
 namespace fs = std::filesystem;
 
@@ -47,23 +46,23 @@ bool starts_with_bytes(const fs::path& file, std::string_view magic) {
     return in.gcount() == static_cast<std::streamsize>(magic.size()) && head == magic;
 }
 
-class PostgresEngine final : public Engine {
+class PostgresEngine final : public BackupEngine {
 public:
-    PostgresEngine(const db::ConnectOptions& options, int server_version, Tools tools)
-        : m_child(db::pg_child_connection(options.url.raw, "sqlmig backup")),
+    PostgresEngine(const ConnectOptions& options, int server_version, BackupTools tools)
+        : m_child(pg_child_connection(options.url.raw, "sqlmig backup")),
           m_server_version(server_version),
           m_tools(std::move(tools)) {}
 
-    std::string extension() const override { return m_tools.format == Format::custom ? "dump" : "sql"; }
+    std::string extension() const override { return m_tools.format == BackupFormat::custom ? "dump" : "sql"; }
 
     void check() override {
         const auto result = run_tool({{m_tools.pg_dump, "--version"}, {}, {}, -1, true}, "pg_dump");
-        const auto tool = pg_tool_major(result.out);
+        const auto tool = backup::pg_tool_major(result.out);
         if (!result.ok() || !tool) {
             throw BackupError(m_tools.pg_dump + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it pg_dump?" + tail(result.err));
         }
-        const PgMajor server = pg_server_major(m_server_version);
+        const backup::PgMajor server = backup::pg_server_major(m_server_version);
         if (tool->number < server.number) {
             throw BackupError("pg_dump " + tool->text + " (" + m_tools.pg_dump + ") is older than the server, "
                               "PostgreSQL " + server.text + ", and cannot back it up; install pg_dump " + server.text +
@@ -78,7 +77,7 @@ public:
             throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
         }
         std::vector<std::string> argv = {m_tools.pg_dump};
-        if (m_tools.format == Format::custom) {
+        if (m_tools.format == BackupFormat::custom) {
             argv.push_back("--format=custom");
         } else {
             // A plain dump restores over existing objects only when it drops them first.
@@ -100,7 +99,7 @@ public:
     }
 
     void restore(const fs::path& file) override {
-        if (db::is_sqlite_file(file)) {
+        if (starts_with_bytes(file, std::string_view("SQLite format 3\0", 16))) {
             throw BackupError(file.string() + " is a SQLite database, not a PostgreSQL backup");
         }
         const bool custom = starts_with_bytes(file, "PGDMP");
@@ -140,67 +139,16 @@ private:
         }
     }
 
-    db::ChildConnection m_child;
+    ChildConnection m_child;
     int m_server_version;
-    Tools m_tools;
-};
-
-class SqliteEngine final : public Engine {
-public:
-    explicit SqliteEngine(const db::ConnectOptions& options) : m_options(options) {}
-
-    std::string extension() const override { return "db"; }
-
-    void check() override {
-        if (m_options.url.sqlite_path == ":memory:") {
-            throw BackupError("an in-memory SQLite database cannot be backed up");
-        }
-        std::error_code ec;
-        if (!fs::exists(m_options.url.sqlite_path, ec)) {
-            throw BackupError("the database file " + m_options.url.sqlite_path.string() +
-                              " does not exist; there is nothing to back up");
-        }
-    }
-
-    void dump(const fs::path& file) override {
-        copy(m_options.url.sqlite_path, file);
-    }
-
-    void restore(const fs::path& file) override {
-        if (m_options.url.sqlite_path == ":memory:") {
-            throw BackupError("cannot restore into an in-memory SQLite database");
-        }
-        copy(file, m_options.url.sqlite_path);
-    }
-
-    std::string schema() override {
-        try {
-            return db::sqlite_schema(m_options.url.sqlite_path);
-        } catch (const DbError& e) {
-            throw BackupError(e.what());
-        }
-    }
-
-private:
-    void copy(const fs::path& from, const fs::path& to) {
-        try {
-            db::sqlite_copy(from, to, m_options.busy_timeout);
-        } catch (const DbError& e) {
-            throw BackupError(e.what());
-        }
-    }
-
-    db::ConnectOptions m_options;
+    BackupTools m_tools;
 };
 
 }  // namespace
 
-std::unique_ptr<Engine> make_engine(const db::ConnectOptions& options, int server_version, const Tools& tools) {
-    switch (options.url.backend) {
-    case core::Backend::postgres: return std::make_unique<PostgresEngine>(options, server_version, tools);
-    case core::Backend::sqlite: return std::make_unique<SqliteEngine>(options);
-    }
-    throw BackupError("no backup engine for " + options.url.redacted());
+std::unique_ptr<BackupEngine> make_postgres_backup_engine(const ConnectOptions& options, int server_version,
+                                                         const BackupTools& tools) {
+    return std::make_unique<PostgresEngine>(options, server_version, tools);
 }
 
-}  // namespace sqlmig::backup
+}  // namespace sqlmig::db

@@ -1,4 +1,4 @@
-#include "db/sqlite_backup.hpp"
+#include "db/sqlite/backup_api.hpp"
 
 #include <sqlite3.h>
 
@@ -7,7 +7,7 @@
 #include <memory>
 #include <thread>
 
-#include "db/sqlite_handles.hpp"
+#include "db/sqlite/handles.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::db {

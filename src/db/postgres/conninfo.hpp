@@ -17,7 +17,7 @@ struct ChildConnection {
 };
 
 // Throws ConfigError when libpq cannot parse the URL (the message never shows it unredacted).
-// Loads the PostgreSQL module on first use (postgres_module.hpp).
+// Loads the PostgreSQL module on first use (module.hpp).
 ChildConnection pg_child_connection(const std::string& url, const std::string& application_name);
 
 // Inside the module: the same, through libpq.

@@ -1,12 +1,12 @@
-// Loads sqlmig-postgres.so on first use (see postgres_module.hpp).
+// Loads sqlmig-postgres.so on first use (see module.hpp).
 #include <dlfcn.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <mutex>
 
-#include "db/postgres_driver.hpp"
-#include "db/postgres_module.hpp"
+#include "db/postgres/driver.hpp"
+#include "db/postgres/module.hpp"
 
 namespace sqlmig::db {
 

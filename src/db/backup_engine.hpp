@@ -1,10 +1,10 @@
 #pragma once
-// How each database is backed up, restored and its schema dumped. To support a
-// new database, add an Engine next to the driver (see make_engine).
-//  - PostgreSQL: pg_dump / pg_restore / psql, started without a shell; the
-//    password reaches them through PGPASSWORD in their environment, never argv
-//    (db/pg_conninfo.hpp). pg_dump's version is checked against the server's.
-//  - SQLite: the online backup API (a consistent copy, not a file copy).
+// How a database is backed up, restored and its schema dumped: each backend
+// (db/backend.hpp) makes its own engine, beside its driver.
+//  - PostgreSQL (db/postgres/backup.cpp): pg_dump / pg_restore / psql, started
+//    without a shell; the password reaches them through PGPASSWORD in their
+//    environment, never argv. pg_dump's version is checked against the server's.
+//  - SQLite (db/sqlite/backup.cpp): the online backup API (a consistent copy).
 
 #include <filesystem>
 #include <chrono>
@@ -12,28 +12,27 @@
 #include <optional>
 #include <string>
 
-#include "db/driver.hpp"
 
-namespace sqlmig::backup {
+namespace sqlmig::db {
 
-enum class Format { custom, plain };
+enum class BackupFormat { custom, plain };
 
 // The programs and format for PostgreSQL; bare names are looked up in PATH.
-struct Tools {
+struct BackupTools {
     std::string pg_dump = "pg_dump";
     std::string pg_restore = "pg_restore";
     std::string psql = "psql";
-    Format format = Format::custom;
+    BackupFormat format = BackupFormat::custom;
     // pg_dump --lock-wait-timeout: fail instead of waiting longer behind a busy table.
     std::optional<std::chrono::milliseconds> lock_wait_timeout;
 };
 
-class Engine {
+class BackupEngine {
 public:
-    virtual ~Engine() = default;
-    Engine() = default;
-    Engine(const Engine&) = delete;
-    Engine& operator=(const Engine&) = delete;
+    virtual ~BackupEngine() = default;
+    BackupEngine() = default;
+    BackupEngine(const BackupEngine&) = delete;
+    BackupEngine& operator=(const BackupEngine&) = delete;
 
     // The backup file's extension: "dump" (pg_dump custom), "sql" (plain), "db" (SQLite).
     virtual std::string extension() const = 0;
@@ -48,7 +47,5 @@ public:
     virtual std::string schema() = 0;
 };
 
-// The engine for the connected database; server_version as Driver::server_version().
-std::unique_ptr<Engine> make_engine(const db::ConnectOptions& options, int server_version, const Tools& tools);
 
-}  // namespace sqlmig::backup
+}  // namespace sqlmig::db

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "db/driver.hpp"
-#include "db/pg_conninfo.hpp"
+#include "db/postgres/conninfo.hpp"
 
 namespace sqlmig::db {
 

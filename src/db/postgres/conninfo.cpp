@@ -1,4 +1,4 @@
-#include "db/pg_conninfo.hpp"
+#include "db/postgres/conninfo.hpp"
 
 #include <libpq-fe.h>
 

@@ -1,4 +1,4 @@
-#include "db/postgres_driver.hpp"
+#include "db/postgres/driver.hpp"
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
@@ -380,24 +380,13 @@ private:
         }
     }
 
-    core::AppliedRow row_from(const PGresult* r, int i) {
-        const auto value = [&](int col) { return std::string(PQgetvalue(r, i, col)); };
-        core::AppliedRow row;
-        auto v = core::Version::parse(value(0));
-        if (!v) {
-            throw DbError("the tracking table " + m_options.table.display() + " has a row with version '" +
-                          util::printable(value(0)) + "', which is not a number; was it edited by hand?");
+    core::AppliedRow row_from(const PGresult* r, int i) const {
+        core::TrackingValues values;
+        for (std::size_t col = 0; col < values.size(); ++col) {
+            const int c = static_cast<int>(col);
+            values[col] = std::string_view(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c)));
         }
-        row.version = *v;
-        row.name = value(1);
-        row.checksum = value(2);
-        row.state = value(3);
-        row.applied_at = value(4);
-        row.duration_ms = std::atoll(PQgetvalue(r, i, 5));
-        row.applied_by = value(6);
-        row.failure = value(7);
-        row.backup = value(8);
-        return row;
+        return core::applied_row(values, m_options.table);
     }
 
     DbError connection_error(const std::string& what) {

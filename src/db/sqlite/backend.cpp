@@ -1,0 +1,66 @@
+// SQLite: sqlite:/// URLs naming a file (relative to the config's folder), a lock
+// file beside the database, transactional DDL, and the online backup API.
+#include "db/sqlite/backend.hpp"
+
+#include "db/sqlite/backup.hpp"
+#include "db/sqlite/driver.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::db {
+
+namespace {
+
+class SqliteBackend final : public Backend {
+public:
+    std::string_view name() const override { return "sqlite"; }
+    std::string_view config_section() const override { return "sqlite"; }
+    core::Dialect dialect() const override { return core::Dialect::sqlite; }
+    Capabilities capabilities() const override {
+        return {DdlTransactions::transactional, LockKind::file, Schemas::none, Reach::local_file};
+    }
+
+    bool accepts(std::string_view url) const override { return util::starts_with_icase(util::trim(url), "sqlite:"); }
+    std::string_view url_forms() const override { return "sqlite:///path.db"; }
+
+    // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:.
+    core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path& base_dir) const override {
+        core::DatabaseUrl out{std::string(name()), dialect(), std::string(url), {}};
+        const std::string_view trimmed = util::trim(url);
+        std::string_view rest = trimmed.substr(7);
+        if (rest.substr(0, 2) != "//") {
+            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
+                              "': write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        }
+        rest.remove_prefix(2);
+        if (rest == ":memory:" || rest == "/:memory:") {
+            out.file = ":memory:";
+            return out;
+        }
+        if (rest.empty() || rest[0] != '/' || rest.size() == 1 || rest.find('\0') != std::string_view::npos) {
+            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
+                              "': no file; write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        }
+        rest.remove_prefix(1);  // sqlite:/// + relative, sqlite:/// + /absolute
+        const std::filesystem::path p(rest);
+        out.file = (p.is_absolute() ? p : base_dir / p).lexically_normal();
+        return out;
+    }
+
+    std::unique_ptr<Driver> connect(const ConnectOptions& options) const override {
+        return make_sqlite_driver(options);
+    }
+    std::unique_ptr<BackupEngine> backup_engine(const ConnectOptions& options, int,
+                                                const BackupTools&) const override {
+        return make_sqlite_backup_engine(options);
+    }
+};
+
+}  // namespace
+
+const Backend& sqlite_backend() {
+    static const SqliteBackend backend;
+    return backend;
+}
+
+}  // namespace sqlmig::db
