@@ -97,6 +97,7 @@ int run(int argc, char** argv) {
     setup_inspect(app, ctx);
     setup_stamp(app, ctx);
     setup_backup(app, ctx);
+    setup_lint(app, ctx);
     try {
         app.parse(argc, argv);
         return 0;
@@ -104,6 +105,8 @@ int run(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         return report(ctx.options, usage_message(app, e), ExitCode::usage);
+    } catch (const SilentFailure& e) {
+        return static_cast<int>(e.exit_code());  // the command printed why
     } catch (const Error& e) {
         return report(ctx.options, e.what(), e.exit_code());
     } catch (const std::filesystem::filesystem_error& e) {

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "cli/hooks.hpp"
+#include "cli/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/runner.hpp"
 #include "core/plan.hpp"
@@ -208,6 +209,11 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     const auto steps = plan_for(command, status, o);
     Runner runner(ctx, *driver);
     const auto prepared = runner.prepare(steps, o.single_transaction);
+    std::vector<FileToRun> to_run;
+    for (const auto& p : prepared) {
+        to_run.push_back({p.path, p.label});
+    }
+    lint_before_run(ctx, to_run, driver->dialect(), driver->server_version());
     if (o.sql) {
         runner.print_sql(prepared, o.single_transaction, std::cout);
         return;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/lint.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -31,7 +32,7 @@ public:
 
     void apply_root(const toml::table& root, const std::string& prefix) {
         static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres",
-                                                       "backup",   "hooks",      "dump"};
+                                                       "backup",   "hooks",      "dump",   "lint"};
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
             if (prefix.empty() && k == "env") {
@@ -39,7 +40,7 @@ public:
             }
             if (!sections.count(k)) {
                 throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [sqlite], [postgres], [backup], [hooks], [dump]" + (prefix.empty() ? ", [env.NAME]" : ""));
+                                  "[database], [migrations], [sqlite], [postgres], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -90,6 +91,17 @@ private:
                 auto& list = k == "before_migrate" ? m_cfg.hooks.before_migrate
                              : k == "after_migrate" ? m_cfg.hooks.after_migrate : m_cfg.hooks.on_failure;
                 list = command_list(node, name);
+            } else if (section == "lint" && k == "disable") {
+                m_cfg.lint.disable = string_array(node, name);
+                const auto* arr = node.as_array();
+                for (std::size_t i = 0; i < m_cfg.lint.disable.size(); ++i) {
+                    if (!core::find_lint_rule(m_cfg.lint.disable[i])) {
+                        throw ConfigError(where(m_cfg.file, *arr->get(i), name) + ": no lint rule is named '" +
+                                          util::printable(m_cfg.lint.disable[i]) + "' (docs/lint.md lists them)");
+                    }
+                }
+            } else if (section == "lint" && k == "strict") {
+                m_cfg.lint.strict = bool_value(node, name);
             } else if (section == "dump" && k == "schema_file") {
                 const std::string file = string_value(node, name);
                 m_cfg.schema_file = file.empty() ? fs::path() : m_cfg.base_dir / file;

@@ -34,6 +34,12 @@ struct HooksConfig {
     std::vector<std::string> on_failure;
 };
 
+// [lint]: rules switched off, and whether warnings fail `sqlmig lint` too.
+struct LintConfig {
+    std::vector<std::string> disable;
+    bool strict = false;
+};
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -57,6 +63,7 @@ struct Config {
     BackupConfig backup;
     HooksConfig hooks;
     std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
+    LintConfig lint;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

@@ -61,6 +61,12 @@ public:
     explicit BackupError(const std::string& message) : Error(ExitCode::failed, message) {}
 };
 
+// A command that has already said why it fails (lint's findings): only the exit code is left.
+class SilentFailure : public Error {
+public:
+    explicit SilentFailure(ExitCode code) : Error(code, "") {}
+};
+
 // A hook command failed.
 class HookError : public Error {
 public:

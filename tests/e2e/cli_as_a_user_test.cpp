@@ -183,6 +183,14 @@ TEST(AsAUser, TextThatCannotBeSentIsRefusedBeforeAnythingRuns) {
 TEST(AsAUser, WorkCommittedOutsideTheFilesOwnTransactionIsNeverSilent) {
     Project p;
     p.migration("001_c.up.sql", "CREATE TABLE c1 (x INTEGER);\nCOMMIT;\n");
+    // The error-level lint rules refuse it before anything runs...
+    const Result refused = p.run({"up"});
+    EXPECT_EQ(refused.code, 3);
+    EXPECT_CONTAINS(refused.err, "migrations/001_c.up.sql:2:1: error: COMMIT with no transaction open [unbalanced-transaction]");
+    EXPECT_FALSE(std::filesystem::exists(p.db_path()) &&
+                 p.query("SELECT count(*) FROM sqlite_master WHERE name = 'c1'") == "1");
+    // ...and with that rule switched off, what committed is still reported, never silent.
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[lint]\ndisable = [\"unbalanced-transaction\"]\n");
     const Result r = p.run({"up"});
     EXPECT_EQ(r.code, 1);
     EXPECT_CONTAINS(r.err, "001_c ran partway: the statements up to line 1 were committed");

@@ -1,0 +1,98 @@
+#pragma once
+// `sqlmig lint`: what will hurt in a migration, found without a database. Pure:
+// the caller reads the files and passes their text in; rules see each statement
+// (split as sqlmig runs it) and each migration's up and down together.
+// docs/lint.md documents every rule with a bad and a good example.
+
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dialect.hpp"
+#include "core/sql_splitter.hpp"
+
+namespace sqlmig::core {
+
+enum class Severity { error, warning };
+
+struct LintRule {
+    std::string_view id;
+    Severity severity;
+    std::string_view summary;
+};
+
+// Every rule, in the order docs/lint.md lists them.
+std::span<const LintRule> lint_rules();
+const LintRule* find_lint_rule(std::string_view id);
+
+struct Finding {
+    std::string file;  // as messages name it
+    Position position;
+    Severity severity;
+    std::string rule;
+    std::string message;
+};
+
+// "path:line:col: error: message [rule-id]"
+std::string format_finding(const Finding& finding);
+
+// One migration file's text, as the folder holds it.
+struct LintFile {
+    std::string label;  // how messages name it
+    std::string text;
+};
+
+// One migration: its up file and, when it has one, its down file.
+struct LintMigration {
+    LintFile up;
+    std::optional<LintFile> down;
+    std::string up_name, down_name;  // the names from the file names, to compare
+};
+
+struct LintOptions {
+    Dialect dialect = Dialect::postgres;
+    std::set<std::string> disabled;  // rule ids switched off ([lint] disable)
+    int server_version = 0;          // 0: the newest rules
+};
+
+// Lints migrations in version order: a table created by an earlier migration of the
+// same run counts as new (no locking warnings for it). Findings come sorted by file,
+// then position. Suppression comments are honoured, and an unknown rule id in one is
+// itself a finding (an error) naming its line.
+class Linter {
+public:
+    explicit Linter(LintOptions options) : m_options(std::move(options)) {}
+
+    void add(const LintMigration& migration);
+    // A finding not tied to a statement (a misnamed file, a duplicate version).
+    void add_folder_problem(const std::string& file, const std::string& rule, const std::string& message);
+
+    const std::vector<Finding>& findings() const { return m_findings; }
+
+private:
+    struct FileScope;
+    void lint_file(const LintFile& file, bool is_down, std::map<std::string, std::string>* created_objects);
+    void lint_statement(FileScope& scope, const Statement& s);
+    void check_down_reverts(const LintMigration& m, const std::map<std::string, std::string>& created);
+    void report(FileScope& scope, const Statement& s, std::size_t char_offset, std::string_view rule,
+                std::string message);
+
+    LintOptions m_options;
+    std::set<std::string> m_new_tables;  // created by a migration linted earlier in this run
+    std::vector<Finding> m_findings;
+};
+
+// Lexical tokens of one statement outside strings and comments, for the rules.
+struct SqlToken {
+    enum class Kind { word, quoted_identifier, string, number, symbol };
+    Kind kind;
+    std::string text;         // words upper-cased; quoted identifiers without their quotes
+    std::size_t char_offset;  // in the statement, in characters
+};
+std::vector<SqlToken> tokenize_statement(std::string_view statement, Dialect dialect);
+
+}  // namespace sqlmig::core

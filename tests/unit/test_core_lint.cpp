@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/lint.hpp"
+
+using namespace sqlmig::core;
+
+namespace {
+
+struct Case {
+    const char* rule;
+    Dialect dialect;
+    std::string bad;   // an up file that the rule finds
+    std::string good;  // the same intent, written so that it does not
+};
+
+// Every rule that looks at statements, with the examples docs/lint.md gives.
+const std::vector<Case> k_cases = {
+    {"concurrently-in-transaction", Dialect::postgres, "CREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY i ON t (x);\n",
+     "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);\n"},
+    {"unbalanced-transaction", Dialect::postgres, "BEGIN;\nUPDATE t SET x = 1;\n", "BEGIN;\nUPDATE t SET x = 1;\nCOMMIT;\n"},
+    {"unbalanced-transaction", Dialect::sqlite, "UPDATE t SET x = 1;\nCOMMIT;\n", "UPDATE t SET x = 1;\n"},
+    {"psql-meta-command", Dialect::postgres, "\\set ON_ERROR_STOP on\nCREATE TABLE t (x int);\n", "CREATE TABLE t (x int);\n"},
+    {"copy-from-stdin", Dialect::postgres, "COPY t (x) FROM STDIN;\n", "INSERT INTO t (x) VALUES (1);\n"},
+    {"pragma-in-transaction", Dialect::sqlite, "PRAGMA foreign_keys = OFF;\nDROP TABLE t;\n",
+     "PRAGMA foreign_keys = OFF;\nBEGIN;\nDROP TABLE t;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n"},
+    {"unterminated", Dialect::postgres, "SELECT $x$ never closed;\n", "SELECT $x$ closed $x$;\n"},
+    {"not-utf8-text", Dialect::sqlite, std::string("SELECT 1\0;", 10), "SELECT 1;"},
+    {"index-not-concurrently", Dialect::postgres, "CREATE INDEX users_email ON users (email);\n",
+     "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n"},
+    {"constraint-not-valid", Dialect::postgres,
+     "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\n",
+     "SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"},
+    {"alter-column-type", Dialect::postgres, "SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN id TYPE bigint;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN id_new bigint;\n"},
+    {"add-column-not-null", Dialect::postgres, "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN age int NOT NULL;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0;\n"},
+    {"add-column-volatile-default", Dialect::postgres,
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN token uuid;\n"},
+    {"set-not-null", Dialect::postgres, "SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"},
+    {"add-key-without-index", Dialect::postgres, "SET lock_timeout = '5s';\nALTER TABLE users ADD PRIMARY KEY (id);\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id;\n"},
+    {"rename-or-drop", Dialect::postgres, "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN nickname;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname2 text;\n"},
+    {"rename-or-drop", Dialect::postgres, "DROP TABLE legacy;\n", "CREATE TABLE legacy2 (x int);\n"},
+    {"missing-lock-timeout", Dialect::postgres, "ALTER TABLE users ADD COLUMN bio text;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN bio text;\n"},
+    {"several-exclusive-locks", Dialect::postgres,
+     "SET lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;\n",
+     "SET lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int, ADD COLUMN y int;\n"},
+    {"outside-own-transaction", Dialect::postgres, "CREATE TABLE a (x int);\nBEGIN;\nCREATE TABLE b (x int);\nCOMMIT;\n",
+     "BEGIN;\nCREATE TABLE a (x int);\nCREATE TABLE b (x int);\nCOMMIT;\n"},
+};
+
+std::vector<std::string> rules_found(Dialect dialect, const std::string& up, const std::optional<std::string>& down,
+                                     const std::set<std::string>& disabled = {}) {
+    Linter linter(LintOptions{dialect, disabled, 0});
+    LintMigration m{{"001_a.up.sql", up}, std::nullopt, "a", "a"};
+    if (down) {
+        m.down = LintFile{"001_a.down.sql", *down};
+    }
+    linter.add(m);
+    std::vector<std::string> out;
+    for (const auto& f : linter.findings()) {
+        out.push_back(f.rule);
+    }
+    return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST(Lint, EveryStatementRuleFindsItsBadExampleAndNotItsGoodOne) {
+    for (const auto& c : k_cases) {
+        SCOPED_TRACE(std::string(c.rule) + ": " + c.bad);
+        ASSERT_TRUE(find_lint_rule(c.rule));
+        EXPECT_TRUE(contains(rules_found(c.dialect, c.bad, "SELECT 1;"), c.rule));
+        EXPECT_FALSE(contains(rules_found(c.dialect, c.good, "SELECT 1;"), c.rule)) << c.good;
+    }
+}
+
+TEST(Lint, DownsThatForgetWhatTheUpCreatedAndMissingDowns) {
+    const std::string up = "CREATE TABLE users (id int);\nCREATE INDEX users_id ON users (id);\n";
+    EXPECT_TRUE(contains(rules_found(Dialect::postgres, up, "DROP INDEX users_id;\n"), "down-does-not-revert"));
+    EXPECT_FALSE(contains(rules_found(Dialect::postgres, up, "DROP TABLE users;\n"), "down-does-not-revert"));
+    EXPECT_TRUE(contains(rules_found(Dialect::postgres, up, std::nullopt), "missing-down"));
+    EXPECT_FALSE(contains(rules_found(Dialect::postgres, up, "DROP TABLE users;"), "missing-down"));
+}
+
+TEST(Lint, TablesCreatedEarlierInTheRunAreNewAndDoNotWarnAboutLocks) {
+    Linter linter(LintOptions{Dialect::postgres, {}, 0});
+    linter.add({{"001_t.up.sql", "CREATE TABLE t (x int);\n"}, LintFile{"001_t.down.sql", "DROP TABLE t;"}, "t", "t"});
+    linter.add({{"002_i.up.sql", "CREATE INDEX t_x ON t (x);\nALTER TABLE t ADD COLUMN y int NOT NULL;\n"},
+                LintFile{"002_i.down.sql", "DROP INDEX t_x;\nALTER TABLE t DROP COLUMN y;"}, "i", "i"});
+    for (const auto& f : linter.findings()) {
+        ADD_FAILURE() << format_finding(f);
+    }
+}
+
+TEST(Lint, SuppressionsCoverAStatementOrTheWholeFileAndUnknownIdsAreErrors) {
+    const std::string statement_level = "-- sqlmig:lint-ignore missing-lock-timeout\nALTER TABLE u ADD COLUMN b text;\n"
+                                        "ALTER TABLE v ADD COLUMN c text;\n";
+    Linter linter(LintOptions{Dialect::postgres, {"several-exclusive-locks"}, 0});
+    linter.add({{"001_a.up.sql", statement_level}, LintFile{"001_a.down.sql", "SELECT 1"}, "a", "a"});
+    std::vector<Finding> found = linter.findings();
+    ASSERT_EQ(std::count_if(found.begin(), found.end(), [](const Finding& f) { return f.rule == "missing-lock-timeout"; }), 1);
+    const auto it = std::find_if(found.begin(), found.end(), [](const Finding& f) { return f.rule == "missing-lock-timeout"; });
+    EXPECT_EQ(it->position.line, 3u);  // the statement without the comment above it
+    // Higher up than right above the first statement: the whole file.
+    EXPECT_FALSE(contains(rules_found(Dialect::postgres, "-- sqlmig:lint-ignore missing-lock-timeout, rename-or-drop\n\n"
+                                                         "ALTER TABLE u DROP COLUMN b;\nALTER TABLE v DROP COLUMN c;\n",
+                                      "SELECT 1", {"several-exclusive-locks"}),
+                          "missing-lock-timeout"));
+    EXPECT_TRUE(contains(rules_found(Dialect::postgres, "-- sqlmig:lint-ignore no-such-rule\nSELECT 1;\n", "SELECT 1"),
+                         "unknown-lint-rule"));
+    EXPECT_FALSE(contains(rules_found(Dialect::postgres, "ALTER TABLE u ADD COLUMN b text;\n", "SELECT 1",
+                                      {"missing-lock-timeout"}),
+                          "missing-lock-timeout"));
+}
+
+TEST(Lint, FindingsPointAtTheWord) {
+    Linter linter(LintOptions{Dialect::postgres, {}, 0});
+    linter.add({{"001_a.up.sql", "SET lock_timeout = '1s';\nALTER TABLE users\n    ALTER COLUMN id TYPE bigint;\n"},
+                LintFile{"001_a.down.sql", "SELECT 1"}, "a", "a"});
+    ASSERT_FALSE(linter.findings().empty());
+    const Finding& f = linter.findings().front();
+    EXPECT_EQ(format_finding(f), "001_a.up.sql:3:21: warning: changing a column's type rewrites users under an "
+                                 "exclusive lock; add a new column and backfill it instead [alter-column-type]");
+}
