@@ -44,7 +44,7 @@ struct Options {
     int w5_megabytes = 1000;
     int w6_migrations = 10000;
     int w7_megabytes = 50;
-    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7"};
+    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7", "W8"};
     std::vector<std::string> databases = {"postgres", "sqlite"};
 };
 
@@ -253,6 +253,8 @@ public:
                     w6(db);
                 } else if (w == "W7") {
                     huge_statement(db);
+                } else if (w == "W8") {
+                    lint_folder(db);
                 } else {
                     fail("unknown workload " + w);
                 }
@@ -402,6 +404,23 @@ private:
         }
     }
 
+    // W8: `sqlmig lint` of W1's folder (1000 migrations with downs), offline; no floor:
+    // the target is absolute (under 200 ms, docs/lint.md).
+    void lint_folder(const std::string& db) {
+        const fs::path dir = make_w1(m_o, m_o.w1_migrations);
+        const std::vector<std::string> argv = {m_o.sqlmig, "--dir", (dir / "migrations").string(), "lint",
+                                               "--dialect", db};
+        for (int i = 1; i <= std::max(m_o.runs, 5); ++i) {
+            const fs::path out = m_o.work / "lint.out";
+            record("W8", db, "sqlmig lint", i, run(argv, out));
+            const std::string text = read_file(out);
+            if (text.find("in " + std::to_string(m_o.w1_migrations) + " migration(s)") == std::string::npos) {
+                fail("W8: lint did not read all " + std::to_string(m_o.w1_migrations) + " migrations:\n" +
+                     text.substr(0, 500));
+            }
+        }
+    }
+
     void huge_statement(const std::string& db) {
         const fs::path dir = make_w7(m_o, m_o.w7_megabytes);
         const fs::path file = dir / "migrations" / "00001_huge.up.sql";
@@ -503,14 +522,14 @@ private:
 int main(int argc, char** argv) {
     Options o;
     bool smoke = false;
-    CLI::App app{"sqlmig benchmark: workloads W1-W7 against sqlmig and the floor tools"};
+    CLI::App app{"sqlmig benchmark: workloads W1-W8 against sqlmig and the floor tools"};
     app.add_option("--sqlmig", o.sqlmig, "The sqlmig binary")->required();
     app.add_option("--pqexec", o.pqexec, "The pqexec_floor binary")->required();
     app.add_option("--pg-url", o.pg_url, "A PostgreSQL server URL (a database that may create databases)");
     app.add_option("--work", o.work, "Scratch folder for generated workloads and SQLite files");
     app.add_option("--json", o.json_out, "Where to write the raw samples");
     app.add_option("--runs", o.runs, "Runs per tool and workload (at least 1)")->check(CLI::Range(1, 100));
-    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7")->delimiter(',');
+    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7 W8")->delimiter(',');
     app.add_option("--databases", o.databases, "Subset of postgres sqlite")->delimiter(',');
     app.add_option("--w1-migrations", o.w1_migrations)->check(CLI::Range(1, 100000));
     app.add_option("--w2-statements", o.w2_statements)->check(CLI::Range(1, 100000000));

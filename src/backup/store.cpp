@@ -54,12 +54,14 @@ bool create_private_file(const fs::path& file) {
     return true;
 }
 
-constexpr std::string_view k_partial_marker = ".partial-";
+constexpr std::string_view k_partial_marker = ".partial-";  // then the writer's pid
 
 // Where a backup is written until it is complete: a hidden name beside it, with the
 // writer's pid, that no listing takes for a backup. A run killed midway leaves only this.
 fs::path partial_path(const fs::path& dir) {
-    return dir / ("." + std::string(k_partial_marker.substr(1)) + std::to_string(::getpid()));
+    std::string name(k_partial_marker);  // appended, not "." + ...: GCC 12 warns falsely (-Wrestrict) on that
+    name += std::to_string(::getpid());
+    return dir / name;
 }
 
 // Removes what killed runs left: partial files whose writer is gone.
@@ -67,10 +69,10 @@ void remove_stale_partials(const fs::path& dir) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
-        if (!name.starts_with(".partial-")) {
+        if (!name.starts_with(k_partial_marker)) {
             continue;
         }
-        const long pid = std::atol(name.c_str() + 9);
+        const long pid = std::atol(name.c_str() + k_partial_marker.size());
         if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
             fs::remove_all(entry.path(), ec);
         }

@@ -12,6 +12,14 @@ namespace sqlmig::core {
 
 namespace {
 
+// 'text', shortened. (Not "'" + ...: GCC 12 warns falsely, -Wrestrict, on that form.)
+std::string quoted_excerpt(std::string_view text, std::size_t max) {
+    std::string out(1, '\'');
+    out += util::shorten(text, max);
+    out += '\'';
+    return out;
+}
+
 constexpr LintRule k_rules[] = {
     // errors: the migration fails, or does something else than it says
     {"unterminated", Severity::error, "a string, identifier or comment is never closed"},
@@ -274,12 +282,12 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
     }
     if (t[0].kind == SqlToken::Kind::symbol && t[0].text == "\\") {
         report(scope, s, 0, "psql-meta-command",
-               "'" + util::shorten(s.text, 30) + "' is a psql command, not SQL: the server rejects it");
+               quoted_excerpt(s.text, 30) + " is a psql command, not SQL: the server rejects it");
         return;
     }
     if (kind == StatementKind::non_transactional && scope.mode == TransactionMode::wrapped) {
         report(scope, s, 0, "concurrently-in-transaction",
-               "'" + util::shorten(s.text, 50) + "' cannot run inside a transaction, and this file runs in one; "
+               quoted_excerpt(s.text, 50) + " cannot run inside a transaction, and this file runs in one; "
                "put it in a migration of its own or start the file with '-- sqlmig:no-transaction'");
     }
     if (first == "COPY" && has_word(t, "FROM") && has_word(t, "STDIN")) {
