@@ -98,6 +98,7 @@ int run(int argc, char** argv) {
     setup_stamp(app, ctx);
     setup_backup(app, ctx);
     setup_lint(app, ctx);
+    setup_verify(app, ctx);
     try {
         app.parse(argc, argv);
         return 0;

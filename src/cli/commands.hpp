@@ -15,6 +15,7 @@ void setup_inspect(CLI::App& app, Context& ctx);   // status, current, history, 
 void setup_stamp(CLI::App& app, Context& ctx);     // stamp, repair
 void setup_backup(CLI::App& app, Context& ctx);    // backup, backups, restore
 void setup_lint(CLI::App& app, Context& ctx);
+void setup_verify(CLI::App& app, Context& ctx);
 
 // Configures logging from the global options; every command callback calls it first.
 void configure_logging(const GlobalOptions& options);

@@ -37,6 +37,13 @@ struct Capabilities {
     Reach reach;
 };
 
+// A throwaway database beside the configured one, for `sqlmig verify`.
+struct ScratchPlan {
+    ConnectOptions options;  // how to reach it
+    std::string create_sql;  // run on the configured database first ("" for a file database)
+    std::string drop_sql;    // run there at the end
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -65,6 +72,10 @@ public:
     // Driver::server_version()).
     virtual std::unique_ptr<BackupEngine> backup_engine(const ConnectOptions& options, int server_version,
                                                         const BackupTools& tools) const = 0;
+    // A scratch database named `name` (letters, digits, '_'), beside `configured`: on the
+    // same server, or a file in `folder`.
+    virtual ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
+                                const std::filesystem::path& folder) const = 0;
 };
 
 // Every registered backend, in registration order.

@@ -57,6 +57,8 @@ struct ConnectOptions {
     // PostgreSQL session settings
     std::optional<std::chrono::milliseconds> lock_timeout;
     std::optional<std::chrono::milliseconds> statement_timeout;
+    // Server databases: connect to this database instead of the URL's (a scratch database).
+    std::optional<std::string> database_override;
 };
 
 // Called with each notice the server sends (RAISE NOTICE); may be empty.
@@ -100,6 +102,11 @@ public:
     virtual void flush() = 0;
     // Runs one of sqlmig's own statements (tracking table) after what is queued.
     virtual void execute_internal(const std::string& sql) = 0;
+
+    // The schema as sorted lines, one object (or column) a line, leaving out the
+    // tracking table: two calls on the same schema give the same bytes, and what a
+    // down forgets shows as a line (`sqlmig verify`). Throws DbError.
+    virtual std::vector<std::string> schema_snapshot() = 0;
 };
 
 // Releases the run-wide lock on every path out of a scope (a no-op when it was not taken).

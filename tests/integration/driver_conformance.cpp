@@ -1,6 +1,7 @@
 // The Driver contract, checked the same way against every driver.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "db/backend.hpp"
@@ -182,6 +183,29 @@ TEST_P(DriverConformance, ReadOnlyConnectionCreatesNothing) {
     EXPECT_TRUE(d->read_applied().empty());
     // A file database is not even created; a server database gets no tracking table.
     EXPECT_TRUE(!m_db->exists() || !m_db->has_table("sqlmig_migrations"));
+}
+
+TEST_P(DriverConformance, SchemaSnapshotIsStableSeesChangesAndLeavesOutTheTrackingTable) {
+    auto d = connect();
+    const auto empty = d->schema_snapshot();
+    d->ensure_tracking_table();
+    EXPECT_EQ(d->schema_snapshot(), empty) << "the tracking table is left out";
+    d->begin();
+    d->execute(statement("CREATE TABLE t (a int NOT NULL, b text)"));
+    d->execute(statement("CREATE INDEX t_a ON t (a)"));
+    d->flush();
+    d->commit();
+    const auto with_t = d->schema_snapshot();
+    EXPECT_NE(with_t, empty);
+    EXPECT_EQ(d->schema_snapshot(), with_t) << "two snapshots of one schema are the same";
+    EXPECT_TRUE(std::is_sorted(with_t.begin(), with_t.end()));
+    d->begin();
+    d->execute(statement("DROP INDEX t_a"));
+    d->flush();
+    d->commit();
+    const auto without_index = d->schema_snapshot();
+    EXPECT_NE(without_index, with_t);
+    EXPECT_EQ(without_index.size() + 1, with_t.size()) << "one line per index";
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::ValuesIn(backend_names()),

@@ -43,6 +43,13 @@ public:
                                                 const BackupTools& tools) const override {
         return make_postgres_backup_engine(options, server_version, tools);
     }
+    ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
+                        const std::filesystem::path&) const override {
+        ScratchPlan plan{configured, "CREATE DATABASE \"" + name + "\"",
+                         "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)"};
+        plan.options.database_override = name;
+        return plan;
+    }
 };
 
 }  // namespace

@@ -199,6 +199,21 @@ public:
 
     void execute_internal(const std::string& sql) override { queue_internal(sql); }
 
+    std::vector<std::string> schema_snapshot() override {
+        flush();
+        const std::string sql = snapshot_sql();
+        Result r(PQexec(m_conn.get(), sql.c_str()));
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            DbError e = error_from(r.get(), m_conn.get());
+            throw DbError("cannot read the schema: " + std::string(e.what()));
+        }
+        std::vector<std::string> lines;
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            lines.emplace_back(PQgetvalue(r.get(), i, 0));
+        }
+        return lines;
+    }
+
     // Sends what is queued and waits for every result; the first error names its statement.
     void flush() override {
         collect();
@@ -309,6 +324,11 @@ private:
         const std::string timeout = m_options.connect_timeout_s ? std::to_string(*m_options.connect_timeout_s) : "";
         std::vector<const char*> keys = {"dbname", "application_name"};
         std::vector<const char*> values = {m_options.url.raw.c_str(), app.c_str()};
+        if (m_options.database_override) {
+            // A later dbname overrides the one the expanded URL gave (libpq: the last value wins).
+            keys.push_back("dbname");
+            values.push_back(m_options.database_override->c_str());
+        }
         if (!timeout.empty()) {
             keys.push_back("connect_timeout");
             values.push_back(timeout.c_str());
@@ -331,6 +351,65 @@ private:
         if (m_options.statement_timeout) {
             exec_now("SET statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) + "ms'");
         }
+    }
+
+    // Every user object from the catalogs, one sorted line each. Objects that belong to
+    // an extension are the extension's line; the tracking table and its index are left out.
+    std::string snapshot_sql() const {
+        const std::string table = core::sql_literal(m_options.table.table, core::Dialect::postgres);
+        const std::string user_ns = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+                                    "'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+        const std::string not_extension = " AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = {oid} AND "
+                                          "dep.deptype = 'e')";
+        const auto own = [&](const std::string& oid) {
+            std::string s = not_extension;
+            s.replace(s.find("{oid}"), 5, oid);
+            return s;
+        };
+        return "SELECT line FROM ("
+               "SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE " + user_ns + own("n.oid") +
+               " UNION ALL SELECT 'extension ' || extname FROM pg_extension"
+               " UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text"
+               " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND " + user_ns + " AND c.relname <> " + table +
+               own("c.oid") +
+               " UNION ALL SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' ||"
+               " format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||"
+               " COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), '') ||"
+               " CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ' collate ' ||"
+               " a.attcollation::regcollation::text ELSE '' END"
+               " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+               " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " + user_ns +
+               " AND c.relname <> " + table + own("c.oid") +
+               " UNION ALL SELECT 'constraint ' || n.nspname || '.' || c.relname || '.' || co.conname || ' ' ||"
+               " pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid"
+               " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns + " AND c.relname <> " + table +
+               " UNION ALL SELECT 'index ' || n.nspname || '.' || ci.relname || ' ' || pg_get_indexdef(i.indexrelid)"
+               " FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class ct ON ct.oid = i.indrelid"
+               " JOIN pg_namespace n ON n.oid = ci.relnamespace WHERE " + user_ns + " AND ct.relname <> " + table +
+               own("ct.oid") +
+               " UNION ALL SELECT 'view ' || n.nspname || '.' || c.relname || ' ' || pg_get_viewdef(c.oid)"
+               " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
+               user_ns + own("c.oid") +
+               " UNION ALL SELECT 'function ' || n.nspname || '.' || p.proname || '(' ||"
+               " pg_get_function_identity_arguments(p.oid) || ') ' || md5(pg_get_functiondef(p.oid))"
+               " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p', 'w') AND " +
+               user_ns + own("p.oid") +
+               " UNION ALL SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || tg.tgname || ' ' ||"
+               " pg_get_triggerdef(tg.oid) FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid"
+               " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT tg.tgisinternal AND " + user_ns +
+               " UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname || ' ' || t.typtype::text ||"
+               " COALESCE(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e"
+               " WHERE e.enumtypid = t.oid), '') ||"
+               " CASE WHEN t.typtype = 'd' THEN ' ' || format_type(t.typbasetype, t.typtypmod) ELSE '' END"
+               " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c', 'r') AND"
+               " (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') AND " +
+               user_ns + own("t.oid") +
+               " UNION ALL SELECT 'comment ' || n.nspname || '.' || c.relname || ' ' || d.objsubid || ' ' ||"
+               " d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
+               " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns +
+               ") s ORDER BY line COLLATE \"C\"";
     }
 
     bool table_exists() {

@@ -54,6 +54,13 @@ public:
                                                 const BackupTools&) const override {
         return make_sqlite_backup_engine(options);
     }
+    ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
+                        const std::filesystem::path& folder) const override {
+        ScratchPlan plan{configured, "", ""};
+        plan.options.url.file = folder / (name + ".db");
+        plan.options.url.raw = "sqlite:///" + plan.options.url.file.string();
+        return plan;
+    }
 };
 
 }  // namespace

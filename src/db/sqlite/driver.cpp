@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -193,6 +194,45 @@ public:
     }
 
     void execute_internal(const std::string& sql) override { exec(sql); }
+
+    // sqlite_schema's entries (their CREATE text is what SQLite keeps), and each
+    // table's columns as pragma table_info reports them.
+    std::vector<std::string> schema_snapshot() override {
+        std::vector<std::string> lines;
+        std::vector<std::string> tables;
+        StatementHandle stmt = prepare("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema "
+                                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name <> ?1");
+        sqlite3_bind_text(stmt.get(), 1, m_options.table.table.c_str(), -1, SQLITE_TRANSIENT);
+        int rc = 0;
+        while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+            const auto text = [&](int i) {
+                const auto* p = sqlite3_column_text(stmt.get(), i);
+                return std::string(p ? reinterpret_cast<const char*>(p) : "");
+            };
+            lines.push_back(text(0) + " " + text(1) + " on " + text(2) + ": " + text(3));
+            if (text(0) == "table") {
+                tables.push_back(text(1));
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            throw error("cannot read the schema of " + m_path.string());
+        }
+        for (const auto& table : tables) {
+            StatementHandle info = prepare("SELECT name, type, \"notnull\", COALESCE(dflt_value, ''), pk "
+                                           "FROM pragma_table_info(?1)");
+            sqlite3_bind_text(info.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+            while (sqlite3_step(info.get()) == SQLITE_ROW) {
+                std::string line = "column " + table;
+                for (int i = 0; i < 5; ++i) {
+                    const auto* p = sqlite3_column_text(info.get(), i);
+                    line += " " + std::string(p ? reinterpret_cast<const char*>(p) : "");
+                }
+                lines.push_back(std::move(line));
+            }
+        }
+        std::sort(lines.begin(), lines.end());
+        return lines;
+    }
 
 private:
     // The first column of the first row of a statement, "" when it returns none.

@@ -1,0 +1,292 @@
+// verify: proves on a scratch database, never the configured one, that each down
+// undoes its up: schema before up == schema after up and down, and the up applied
+// again gives the same schema as the first time (docs/lint.md, "sqlmig verify").
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/runner.hpp"
+#include "core/plan.hpp"
+#include "db/backend.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct VerifyOptions {
+    std::string target;
+    std::string from;
+    std::string scratch_url;
+    bool keep = false;
+    bool keep_going = false;
+};
+
+enum class Reversible { yes, no, unchecked };
+
+struct Verdict {
+    const core::Migration* migration;
+    Reversible reversible = Reversible::unchecked;
+    std::vector<std::string> diff;  // "- line" left by the down, "+ line" lost by it
+    std::string what;               // which comparison failed
+};
+
+// Lines only in `after` ('-': the down left them) or only in `before` ('+': the down lost them).
+std::vector<std::string> schema_diff(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+    std::vector<std::string> out;
+    std::size_t i = 0, j = 0;
+    while (i < before.size() || j < after.size()) {
+        if (j < after.size() && (i == before.size() || after[j] < before[i])) {
+            out.push_back("- " + after[j++]);
+        } else if (i < before.size() && (j == after.size() || before[i] < after[j])) {
+            out.push_back("+ " + before[i++]);
+        } else {
+            ++i;
+            ++j;
+        }
+    }
+    return out;
+}
+
+std::string scratch_name() {
+    std::random_device rd;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "sqlmig_verify_%08x", rd());
+    return buf;
+}
+
+// The scratch database: created before, dropped after (unless kept).
+class Scratch {
+public:
+    Scratch(Context& ctx, const VerifyOptions& o) : m_ctx(ctx), m_keep(o.keep) {
+        const db::ConnectOptions configured = ctx.connect_options(false);
+        if (!o.scratch_url.empty()) {
+            m_plan.options = configured;
+            m_plan.options.url = db::parse_database_url(o.scratch_url, fs::current_path());
+            m_keep = true;  // the user's own database: never dropped
+            return;
+        }
+        const db::Backend& backend = db::backend_of(configured.url);
+        m_plan = backend.scratch(configured, scratch_name(), fs::temp_directory_path());
+        if (!m_plan.create_sql.empty()) {
+            try {
+                auto admin = backend.connect(configured);
+                admin->execute_internal(m_plan.create_sql);
+                admin->flush();
+            } catch (const DbError& e) {
+                throw DbError("cannot create the scratch database for verify on " + configured.url.redacted() +
+                              ": " + e.what() + "\nthe user needs the CREATEDB privilege; or pass --scratch-url URL "
+                              "of an empty database to use instead");
+            }
+        }
+        m_created = true;
+    }
+    ~Scratch() {
+        if (!m_created || m_keep) {
+            return;
+        }
+        try {
+            if (!m_plan.drop_sql.empty()) {
+                const db::ConnectOptions configured = m_ctx.connect_options(false);
+                auto admin = db::backend_of(configured.url).connect(configured);
+                admin->execute_internal(m_plan.drop_sql);
+                admin->flush();
+            } else if (!m_plan.options.url.file.empty()) {
+                std::error_code ec;
+                fs::remove(m_plan.options.url.file, ec);
+                fs::remove(m_plan.options.url.file.string() + "-sqlmig-lock", ec);
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("the scratch database {} was not dropped: {}", label(), e.what());
+        }
+    }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+
+    const db::ConnectOptions& options() const { return m_plan.options; }
+    std::string label() const {
+        return m_plan.options.database_override ? *m_plan.options.database_override + " on " +
+                                                      m_plan.options.url.redacted()
+                                                : m_plan.options.url.redacted();
+    }
+    bool kept() const { return m_keep; }
+
+private:
+    Context& m_ctx;
+    db::ScratchPlan m_plan;
+    bool m_keep = false;
+    bool m_created = false;
+};
+
+void apply(Context& ctx, db::Driver& driver, core::Direction direction, const core::Migration& m) {
+    Runner runner(ctx, driver);
+    const auto prepared = runner.prepare({core::Step{direction, &m}}, false);
+    std::vector<StepOutcome> done;
+    runner.run(prepared, false, done);
+}
+
+std::string title(const core::Migration& m) {
+    return m.version.text() + "_" + util::printable(m.name);
+}
+
+util::Json verdicts_json(const std::vector<Verdict>& verdicts) {
+    util::Json list = util::Json::array();
+    for (const auto& v : verdicts) {
+        util::Json diff = util::Json::array();
+        for (const auto& line : v.diff) {
+            diff.push(line);
+        }
+        list.push(util::Json::object()
+                      .set("version", v.migration->version.text())
+                      .set("name", v.migration->name)
+                      .set("reversible", v.reversible == Reversible::unchecked ? util::Json("unchecked")
+                                                                               : util::Json(v.reversible == Reversible::yes))
+                      .set("diff", diff));
+    }
+    return list;
+}
+
+void print_verdict(const Verdict& v) {
+    switch (v.reversible) {
+    case Reversible::yes: std::cout << "reversible      " << title(*v.migration) << '\n'; return;
+    case Reversible::unchecked: std::cout << "unchecked       " << title(*v.migration) << " (no down file)\n"; return;
+    case Reversible::no:
+        std::cout << "NOT reversible  " << title(*v.migration) << ": " << v.what
+                  << " (- what the down left, + what it lost):\n";
+        for (const auto& line : v.diff) {
+            std::cout << "    " << line << '\n';
+        }
+        return;
+    }
+}
+
+// The migrations to check, in order, up to the target version.
+std::vector<const core::Migration*> in_range(const core::Catalog& catalog, const std::string& target) {
+    std::optional<core::Version> upto;
+    if (!target.empty() && target != "head") {
+        upto = core::Version::parse(target);
+        if (!upto || !core::find_migration(catalog.migrations, *upto)) {
+            throw UsageError("invalid verify target '" + util::printable(target) + "'; expected head or a version "
+                             "of the folder");
+        }
+    }
+    std::vector<const core::Migration*> out;
+    for (const auto& m : catalog.migrations) {
+        if (!upto || !(*upto < m.version)) {
+            out.push_back(&m);
+        }
+    }
+    return out;
+}
+
+void run_verify(Context& ctx, const VerifyOptions& o) {
+    const auto& catalog = ctx.catalog();
+    const auto migrations = in_range(catalog, o.target);
+    std::optional<core::Version> from;
+    if (!o.from.empty()) {
+        from = core::Version::parse(o.from);
+        if (!from) {
+            throw UsageError("invalid --from '" + util::printable(o.from) + "'; expected a version");
+        }
+    }
+    Scratch scratch(ctx, o);
+    spdlog::info("verify on the scratch database {}", scratch.label());
+    auto driver = db::make_driver(scratch.options());
+    driver->ensure_tracking_table();
+    std::vector<Verdict> verdicts;
+    std::optional<std::string> failure;
+    try {
+        for (const auto* m : migrations) {
+            if (from && m->version < *from) {
+                apply(ctx, *driver, core::Direction::up, *m);  // applied, not checked
+                continue;
+            }
+            Verdict v;
+            v.migration = m;
+            const auto before = driver->schema_snapshot();
+            apply(ctx, *driver, core::Direction::up, *m);
+            const auto after_up = driver->schema_snapshot();
+            if (m->down_file) {
+                apply(ctx, *driver, core::Direction::down, *m);
+                v.diff = schema_diff(before, driver->schema_snapshot());
+                v.what = "its down does not restore the schema before it";
+                if (v.diff.empty()) {
+                    apply(ctx, *driver, core::Direction::up, *m);
+                    v.diff = schema_diff(after_up, driver->schema_snapshot());
+                    v.what = "applied again after its down, it gives another schema";
+                } else if (o.keep_going) {
+                    // Later migrations need this one applied: its up again, over what the down left.
+                    try {
+                        apply(ctx, *driver, core::Direction::up, *m);
+                    } catch (const Error& e) {
+                        failure = "cannot go on after " + title(*m) + "'s down: applying it again failed:\n" +
+                                  e.what();
+                    }
+                }
+                v.reversible = v.diff.empty() ? Reversible::yes : Reversible::no;
+            }
+            if (!ctx.options.json) {
+                print_verdict(v);
+            }
+            verdicts.push_back(std::move(v));
+            if ((verdicts.back().reversible == Reversible::no && !o.keep_going) || failure) {
+                break;
+            }
+        }
+    } catch (const Error& e) {
+        failure = e.what();
+    }
+    const auto count = [&](Reversible r) {
+        return static_cast<std::size_t>(
+            std::count_if(verdicts.begin(), verdicts.end(), [r](const Verdict& v) { return v.reversible == r; }));
+    };
+    const std::size_t irreversible = count(Reversible::no);
+    if (ctx.options.json) {
+        util::Json doc = util::Json::object()
+                             .set("ok", irreversible == 0 && !failure)
+                             .set("scratch", scratch.label())
+                             .set("migrations", verdicts_json(verdicts));
+        if (failure) {
+            doc.set("error", *failure);
+        }
+        print_json(doc);
+    } else {
+        std::cout << count(Reversible::yes) << " reversible, " << irreversible << " not, " << count(Reversible::unchecked)
+                  << " unchecked" << (scratch.kept() ? "; the scratch database is kept: " + scratch.label() : "") << '\n';
+    }
+    if (failure) {
+        throw MigrationError("verify stopped: a migration failed on the scratch database " + scratch.label() + ":\n" +
+                             *failure);
+    }
+    if (irreversible > 0) {
+        throw SilentFailure(ExitCode::refused);
+    }
+}
+
+}  // namespace
+
+void setup_verify(CLI::App& app, Context& ctx) {
+    static VerifyOptions o;
+    auto* verify = app.add_subcommand(
+        "verify", "Check on a scratch database that every down undoes its up (never touches the configured one)");
+    verify->add_option("target", o.target, "head (default) or the last version to check");
+    verify->add_option("--from", o.from, "Apply the migrations before VERSION without checking them")
+        ->type_name("VERSION");
+    verify->add_option("--scratch-url", o.scratch_url, "An empty database to use instead of creating one")
+        ->type_name("URL");
+    verify->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
+    verify->add_flag("--keep-going", o.keep_going, "Check every migration, not only up to the first irreversible one");
+    verify->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_verify(ctx, o);
+    });
+}
+
+}  // namespace sqlmig::cli
