@@ -61,18 +61,24 @@ TEST(VerifyPostgres, UsesAScratchDatabaseItDropsAndSeesWhatADownForgets) {
                                             "CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
                                             "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\n");
     p.project.migration("001_users.down.sql", "DROP TABLE users;\nDROP FUNCTION f();\n");  // forgets the type
-    const std::string before = p.db.query("SELECT count(*) FROM pg_database");
     const Result r = p.run({"verify"});
     EXPECT_EQ(r.code, 3) << r.err;
     EXPECT_CONTAINS(r.out, "    - type public.mood e ok,sad\n");
-    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database"), before) << "the scratch database is dropped";
+    // Its name is in the log: "verify on the scratch database sqlmig_verify_<hex> on ...".
+    const std::size_t at = r.err.find("sqlmig_verify_");
+    ASSERT_NE(at, std::string::npos) << r.err;
+    const std::string scratch = r.err.substr(at, r.err.find(' ', at) - at);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'"), "0")
+        << "the scratch database is dropped";
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'users'"), "0") << "the configured one untouched";
     p.project.migration("001_users.down.sql", "DROP TABLE users;\nDROP FUNCTION f();\nDROP TYPE mood;\n");
     const Result fixed = p.run({"verify", "--keep"});
     EXPECT_EQ(fixed.code, 0) << fixed.err;
-    EXPECT_CONTAINS(fixed.out, "the scratch database is kept: sqlmig_verify_");
-    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname LIKE 'sqlmig_verify_%'"), "1");
-    const std::string kept = p.db.query("SELECT datname FROM pg_database WHERE datname LIKE 'sqlmig_verify_%'");
+    const std::size_t kept_at = fixed.out.find("the scratch database is kept: sqlmig_verify_");
+    ASSERT_NE(kept_at, std::string::npos) << fixed.out;
+    const std::size_t name_at = fixed.out.find("sqlmig_verify_", kept_at);
+    const std::string kept = fixed.out.substr(name_at, fixed.out.find(' ', name_at) - name_at);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname = '" + kept + "'"), "1");
     p.db.query("DROP DATABASE " + kept + " WITH (FORCE)");
 }
 
