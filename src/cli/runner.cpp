@@ -257,9 +257,8 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
         fail_unwrapped(step, committed_through, why, why);
     }
     if (const auto changed = changed_while_running(step, ran)) {
-        // Already committed, as the file ran it: record what happened, not the checked file.
-        fail_unwrapped(step, committed_through ? committed_through : std::optional<core::Position>(core::Position{}),
-                       *changed, *changed);
+        // What committed ran from the changed file: record that, never the checked file as applied.
+        fail_unwrapped(step, committed_through, *changed, *changed);
     }
     const std::int64_t duration = ms_since(start);
     record_now(tracking_sql(step, duration));

@@ -137,3 +137,18 @@ TEST(PostgresFaults, StatusDuringARunSeesOnlyCommittedMigrations) {
     EXPECT_CONTAINS(sqlmig::test::read_text(p.project.dir() / "s.out"), "slow  pending");
     EXPECT_EQ(p.versions(), "1,2");  // and the run itself finished
 }
+
+// The server parses a whole multi-statement message before it runs any of it: a
+// syntax error in a later statement of a batch must still name that statement.
+TEST(PostgresFaults, ASyntaxErrorInABatchNamesItsOwnStatement) {
+    PgProject p;
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
+    p.project.migration("001_a.down.sql", "SELECT 1;\nALTER TABLE a ADD y int,;\nSELECT 2;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    const Result down = p.run({"down"});
+    EXPECT_EQ(down.code, 1);
+    EXPECT_CONTAINS(down.err, "migrations/001_a.down.sql:2:25: ERROR: syntax error at or near \";\"");
+    EXPECT_CONTAINS(down.err, "001_a was not reverted (rolled back) and stays applied");
+    EXPECT_NOT_CONTAINS(down.err, "while running: BEGIN");
+    EXPECT_EQ(p.versions(), "1");
+}

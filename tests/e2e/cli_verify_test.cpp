@@ -105,4 +105,9 @@ TEST(VerifyPostgres, RealFoldersBrokenDownsAreFoundAndNamed) {
     EXPECT_EQ(quickwit.code, 3) << quickwit.err;
     EXPECT_CONTAINS(quickwit.out, "NOT reversible  1_create-indexes: its down does not restore the schema before it");
     EXPECT_CONTAINS(quickwit.out, "    - function public.set_index_update_timestamp_for_split()");
+    // pocket-id's first broken down is a syntax error upstream: named with its position.
+    const Result pocket = p.run({"--dir", (corpus / "pocket-id-postgres").string(), "verify"});
+    EXPECT_EQ(pocket.code, 1) << pocket.err;
+    EXPECT_CONTAINS(pocket.out, "12 reversible, 0 not, 1 unchecked");
+    EXPECT_CONTAINS(pocket.err, "20250408120918_app_config_cols.down.sql:1:64: ERROR: syntax error at or near \";\"");
 }

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "util/text.hpp"
@@ -307,6 +308,14 @@ private:
         }
         if (!failure) {
             return;
+        }
+        if (failure->position > 0) {
+            // The position counts characters of the whole message. A syntax error fails the
+            // message before any statement runs (the server parses all of it first), so only
+            // the position says which statement it is in.
+            const auto at = static_cast<std::size_t>(failure->position - 1);
+            const auto next = std::upper_bound(batch.char_starts.begin(), batch.char_starts.end(), at);
+            failed_index = static_cast<std::size_t>(next - batch.char_starts.begin()) - 1;
         }
         const Item& failed = items[failed_index];
         if (failure->position > 0) {
