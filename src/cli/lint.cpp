@@ -48,7 +48,8 @@ void lint_before_run(Context& ctx, const std::vector<FileToRun>& files, core::Di
         if (f.severity == core::Severity::error) {
             errors += "\n  " + core::format_finding(f);
         } else {
-            spdlog::warn("{}", core::format_finding(f));
+            // The log line says "warning" already.
+            spdlog::warn("{}:{}:{}: {} [{}]", f.file, f.position.line, f.position.column, f.message, f.rule);
         }
     }
     if (!errors.empty()) {
