@@ -111,6 +111,12 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         linter.add_folder_problem(ctx.file_label(problem.substr(0, problem.find(": "))), folder_rule(problem),
                                   problem.substr(problem.find(": ") + 2));
     }
+    for (const auto& other : listing.others) {
+        if (core::is_migration_candidate(other.name, cfg.ignore)) {
+            linter.add_folder_problem(ctx.file_label(other.name), "bad-file-name",
+                                      "is " + other.kind + ", not a file; a migration must be a regular file");
+        }
+    }
     std::vector<fs::path> outside;
     const auto migrations = selected(catalog, o.files, cfg.migrations_dir, outside);
     for (const auto* m : migrations) {

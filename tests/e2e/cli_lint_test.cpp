@@ -70,11 +70,13 @@ TEST(LintCommand, FolderProblemsAreFindingsAndUsageProblemsExitTwo) {
     p.migration("1_b.up.sql", "SELECT 1;\n");
     p.migration("002_c.down.sql", "SELECT 1;\n");
     p.migration("003-d.up.sql", "SELECT 1;\n");
+    std::filesystem::create_directory(p.dir() / "migrations" / "004_dir.up.sql");
     const Result r = p.run({"lint"});
     EXPECT_EQ(r.code, 3);
     EXPECT_CONTAINS(r.out, "[duplicate-version]");
     EXPECT_CONTAINS(r.out, "[down-without-up]");
     EXPECT_CONTAINS(r.out, "migrations/003-d.up.sql:1:1: error: not a valid migration file name");
+    EXPECT_CONTAINS(r.out, "migrations/004_dir.up.sql:1:1: error: is a folder, not a file");
     EXPECT_EQ(p.run({"lint", "--dialect", "oracle"}).code, 2);
     p.write_file("config.toml", "");
     const Result no_dialect = p.run({"lint"});
