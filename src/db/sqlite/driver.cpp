@@ -225,7 +225,8 @@ public:
                 std::string line = "column " + table;
                 for (int i = 0; i < 5; ++i) {
                     const auto* p = sqlite3_column_text(info.get(), i);
-                    line += " " + std::string(p ? reinterpret_cast<const char*>(p) : "");
+                    line += ' ';
+                    line += p ? reinterpret_cast<const char*>(p) : "";
                 }
                 lines.push_back(std::move(line));
             }
