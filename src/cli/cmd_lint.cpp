@@ -106,16 +106,13 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
     core::Linter linter(options);
     FolderListing listing = list_folder(cfg.migrations_dir);
-    const core::Catalog catalog = core::discover(listing.files, cfg.ignore);
+    core::Catalog catalog = core::discover(listing.files, cfg.ignore);
+    for (auto& problem : non_file_migrations(listing, cfg.ignore)) {
+        catalog.errors.push_back(std::move(problem));
+    }
     for (const auto& problem : catalog.errors) {
         linter.add_folder_problem(ctx.file_label(problem.substr(0, problem.find(": "))), folder_rule(problem),
                                   problem.substr(problem.find(": ") + 2));
-    }
-    for (const auto& other : listing.others) {
-        if (core::is_migration_candidate(other.name, cfg.ignore)) {
-            linter.add_folder_problem(ctx.file_label(other.name), "bad-file-name",
-                                      "is " + other.kind + ", not a file; a migration must be a regular file");
-        }
     }
     std::vector<fs::path> outside;
     const auto migrations = selected(catalog, o.files, cfg.migrations_dir, outside);

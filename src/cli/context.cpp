@@ -110,11 +110,8 @@ const core::Catalog& Context::catalog() {
     core::Catalog cat = core::discover(std::move(listing.files), cfg.ignore);
     // A folder or a dangling link named like a migration is a migration that cannot
     // be read: skipping it would apply the rest and call the database up to date.
-    for (const auto& other : listing.others) {
-        if (core::is_migration_candidate(other.name, cfg.ignore)) {
-            cat.errors.push_back(util::printable(other.name) + ": is " + other.kind +
-                                 ", not a file; a migration must be a regular file (or a link to one)");
-        }
+    for (auto& problem : non_file_migrations(listing, cfg.ignore)) {
+        cat.errors.push_back(std::move(problem));
     }
     if (!cat.errors.empty()) {
         std::string msg = "the migrations folder " + cfg.migrations_dir.string() + " has " +

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/checksum.hpp"
+#include "core/discovery.hpp"
 #include "core/text_check.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -93,6 +94,17 @@ FolderListing list_folder(const fs::path& dir) {
         throw MigrationFileError("cannot read the migrations folder " + dir.string() + ": " + std::strerror(errno));
     }
     return listing;
+}
+
+std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore) {
+    std::vector<std::string> problems;
+    for (const auto& other : listing.others) {
+        if (core::is_migration_candidate(other.name, ignore)) {
+            problems.push_back(util::printable(other.name) + ": is " + other.kind +
+                               ", not a file; a migration must be a regular file (or a link to one)");
+        }
+    }
+    return problems;
 }
 
 void read_chunks(const fs::path& file, const std::function<void(std::string_view)>& sink) {

@@ -25,6 +25,10 @@ struct FolderListing {
 // Throws MigrationFileError when dir cannot be read.
 FolderListing list_folder(const std::filesystem::path& dir);
 
+// "NAME: is a folder, not a file; ..." for each entry that is not a file but is named
+// like a migration (by core::is_migration_candidate, honouring the ignore patterns).
+std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore);
+
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.
 void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);
