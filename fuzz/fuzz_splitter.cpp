@@ -52,8 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) {
         return 0;
     }
-    const Dialect dialect = data[0] & 1 ? Dialect::postgres : Dialect::sqlite;
-    const std::size_t chunk = 1 + (data[0] >> 1);
+    constexpr Dialect k_dialects[] = {Dialect::postgres, Dialect::sqlite, Dialect::mysql};
+    const Dialect dialect = k_dialects[data[0] % 3];
+    const std::size_t chunk = 1 + data[0] / 3;
     const std::string_view sql(reinterpret_cast<const char*>(data) + 1, size - 1);
     const Split whole = split(sql, dialect, sql.size() + 1);
     const Split pieces = split(sql, dialect, chunk);

@@ -170,4 +170,53 @@ PgMajor pg_server_major(int server_version_num) {
     return {major * 100 + minor, std::to_string(major) + "." + std::to_string(minor)};
 }
 
+namespace {
+
+// "10.11.6" at the start of word -> {10, 11}.
+std::optional<std::pair<int, int>> major_minor(std::string_view word) {
+    const std::size_t dot = word.find('.');
+    if (dot == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto major = parse_int(word.substr(0, dot));
+    const std::string_view after = word.substr(dot + 1);
+    const auto minor = parse_int(after.substr(0, after.find_first_not_of("0123456789")));
+    if (!major || !minor) {
+        return std::nullopt;
+    }
+    return std::pair{*major, *minor};
+}
+
+}  // namespace
+
+std::optional<MysqlRelease> mysql_tool_release(std::string_view out) {
+    const std::size_t tag = out.find("-MariaDB");
+    if (tag != std::string_view::npos) {
+        // The release is the word that ends in -MariaDB (after "Distrib" or "from").
+        const std::size_t start = out.find_last_of(" \t", tag);
+        const std::string_view word = out.substr(start == std::string_view::npos ? 0 : start + 1);
+        const auto mm = major_minor(word);
+        if (!mm) {
+            return std::nullopt;
+        }
+        return MysqlRelease{mm->first * 100 + mm->second, true,
+                            std::to_string(mm->first) + "." + std::to_string(mm->second)};
+    }
+    const std::size_t ver = out.find("Ver ");
+    if (ver == std::string_view::npos || out.find("mysqldump") == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto mm = major_minor(out.substr(ver + 4));
+    if (!mm) {
+        return std::nullopt;
+    }
+    return MysqlRelease{mm->first * 100 + mm->second, false, std::to_string(mm->first) + "." + std::to_string(mm->second)};
+}
+
+MysqlRelease mysql_server_release(int server_version) {
+    const int major = server_version / 10000;
+    const int minor = server_version / 100 % 100;
+    return {major * 100 + minor, major >= 10, std::to_string(major) + "." + std::to_string(minor)};
+}
+
 }  // namespace sqlmig::backup

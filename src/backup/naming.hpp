@@ -58,4 +58,18 @@ std::optional<PgMajor> pg_tool_major(std::string_view version_output);
 // The same from the server's server_version_num (150004 -> 15, 90624 -> 9.6).
 PgMajor pg_server_major(int server_version_num);
 
+// The server release a mariadb-dump or mysqldump belongs to, from `--version`:
+// "mariadb-dump  Ver 10.19 Distrib 10.11.6-MariaDB, for debian-linux-gnu" -> 10.11, MariaDB;
+// "mariadb-dump from 11.4.2-MariaDB, client 10.19" -> 11.4; "mysqldump  Ver 8.0.35 for Linux" -> 8.0, MySQL.
+struct MysqlRelease {
+    int number = 0;        // major * 100 + minor: 1011 for 10.11
+    bool mariadb = false;  // MariaDB's numbering, not MySQL's
+    std::string text;      // "10.11"
+};
+std::optional<MysqlRelease> mysql_tool_release(std::string_view version_output);
+
+// The same from mysql_get_server_version() (101106 -> 10.11; 80035 -> 8.0). MariaDB's
+// releases start at 10.0, MySQL's end at 9.x.
+MysqlRelease mysql_server_release(int server_version);
+
 }  // namespace sqlmig::backup

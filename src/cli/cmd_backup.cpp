@@ -21,6 +21,8 @@ std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& 
     tools.pg_dump = cfg.pg_dump;
     tools.pg_restore = cfg.pg_restore;
     tools.psql = cfg.psql;
+    tools.mariadb_dump = cfg.mariadb_dump;
+    tools.mariadb = cfg.mariadb;
     tools.format = cfg.format == "plain" ? db::BackupFormat::plain : db::BackupFormat::custom;
     tools.lock_wait_timeout = ctx.config().pg_lock_timeout;
     const db::ConnectOptions options = ctx.connect_options(false);

@@ -11,6 +11,7 @@
 #include "cli/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/runner.hpp"
+#include "db/backend.hpp"
 #include "core/plan.hpp"
 #include "util/text.hpp"
 
@@ -192,8 +193,22 @@ private:
     HookEnvironment m_hook_env;
 };
 
+// All or nothing needs DDL inside transactions; where DDL commits implicitly
+// (MariaDB, MySQL) the promise cannot be kept, so it is not made.
+void refuse_single_transaction_where_ddl_commits(Context& ctx) {
+    const db::Backend& backend = db::backend_of(ctx.connect_options(true).url);
+    if (backend.capabilities().ddl == db::DdlTransactions::implicit_commit) {
+        throw RefusedError("--single-transaction cannot be all or nothing on " + std::string(backend.name()) +
+                           ": its DDL commits implicitly. Run without it: each migration is recorded running, then "
+                           "applied or failed (docs/" + std::string(backend.name()) + ".md)");
+    }
+}
+
 void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     const bool offline = o.sql || o.dry_run;
+    if (o.single_transaction) {
+        refuse_single_transaction_where_ddl_commits(ctx);
+    }
     ctx.catalog();  // a broken folder is reported before the database is touched
     auto driver = ctx.connect(offline);
     db::LockGuard guard(*driver);

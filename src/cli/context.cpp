@@ -172,8 +172,9 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     opts.busy_timeout = cfg.busy_timeout;
     opts.sqlite_foreign_keys = cfg.sqlite_foreign_keys;
     opts.read_only = read_only;
-    opts.lock_timeout = cfg.pg_lock_timeout;
-    opts.statement_timeout = cfg.pg_statement_timeout;
+    const auto limits = cfg.session_limits(db::backend_of(opts.url).config_section());
+    opts.lock_timeout = limits.lock_timeout;
+    opts.statement_timeout = limits.statement_timeout;
     return opts;
 }
 

@@ -256,6 +256,10 @@ FileCheck check_file(const fs::path& file, const std::string& label, core::Diale
     check.directive = core::has_no_transaction_directive(head);
     check.mode = analysis.decide(label, check.directive);
     check.auto_no_transaction = check.mode == core::TransactionMode::none && !check.directive;
+    if (const auto& first = analysis.first_implicit_commit(); first && !check.directive) {
+        check.implicit_commit = first->start;
+        check.implicit_commit_text = util::shorten(first->text, 60);
+    }
     return check;
 }
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,9 @@ struct FileCheck {
     std::size_t statements = 0;
     bool directive = false;
     bool auto_no_transaction = false;  // only non-transactional statements, no directive
+    // The first statement that commits implicitly (MySQL/MariaDB DDL), when there is one.
+    std::optional<core::Position> implicit_commit;
+    std::string implicit_commit_text;  // shortened, for the log
 };
 FileCheck check_file(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
                      int server_version);

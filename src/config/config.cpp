@@ -31,7 +31,7 @@ public:
     Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
 
     void apply_root(const toml::table& root, const std::string& prefix) {
-        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres",
+        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres", "mariadb",
                                                        "backup",   "hooks",      "dump",   "lint"};
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
@@ -40,7 +40,7 @@ public:
             }
             if (!sections.count(k)) {
                 throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [sqlite], [postgres], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
+                                  "[database], [migrations], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -85,6 +85,10 @@ private:
                 m_cfg.pg_lock_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k == "statement_timeout") {
                 m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else if (section == "mariadb" && k == "lock_timeout") {
+                m_cfg.mariadb_lock_timeout = duration_value(node, name, false);
+            } else if (section == "mariadb" && k == "statement_timeout") {
+                m_cfg.mariadb_statement_timeout = duration_value(node, name, false);
             } else if (section == "backup") {
                 apply_backup_key(k, node, name);
             } else if (section == "hooks" && (k == "before_migrate" || k == "after_migrate" || k == "on_failure")) {
@@ -129,16 +133,22 @@ private:
             b.keep = static_cast<int>(v->get());
         } else if (k == "dir") {
             b.dir = m_cfg.base_dir / non_empty_string(node, name);
-        } else if (k == "pg_dump" || k == "pg_restore" || k == "psql") {
+        } else if (std::string* tool = k == "pg_dump"        ? &b.pg_dump
+                                       : k == "pg_restore"   ? &b.pg_restore
+                                       : k == "psql"         ? &b.psql
+                                       : k == "mariadb_dump" ? &b.mariadb_dump
+                                       : k == "mariadb"      ? &b.mariadb
+                                                             : nullptr) {
             std::string program = non_empty_string(node, name);
             // A path is relative to the config file; a bare name is looked up in PATH.
             if (program.find('/') != std::string::npos) {
                 program = (m_cfg.base_dir / program).lexically_normal().string();
             }
-            (k == "pg_dump" ? b.pg_dump : k == "pg_restore" ? b.pg_restore : b.psql) = program;
+            *tool = program;
         } else {
             throw ConfigError(where(m_cfg.file, node, name) +
-                              ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql");
+                              ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql, "
+                              "mariadb_dump, mariadb");
         }
     }
 

@@ -24,6 +24,8 @@ struct BackupConfig {
     std::string pg_dump = "pg_dump";      // a bare name is looked up in PATH
     std::string pg_restore = "pg_restore";
     std::string psql = "psql";
+    std::string mariadb_dump = "mariadb-dump";
+    std::string mariadb = "mariadb";
 };
 
 // [hooks]: shell commands run around a run that executes migrations. Kept as
@@ -59,6 +61,24 @@ struct Config {
 
     std::optional<std::chrono::milliseconds> pg_lock_timeout;
     std::optional<std::chrono::milliseconds> pg_statement_timeout;
+    std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
+    std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
+
+    // The lock_timeout and statement_timeout of a server backend's section
+    // ([postgres], [mariadb]); none for other sections.
+    struct SessionLimits {
+        std::optional<std::chrono::milliseconds> lock_timeout;
+        std::optional<std::chrono::milliseconds> statement_timeout;
+    };
+    SessionLimits session_limits(std::string_view section) const {
+        if (section == "postgres") {
+            return {pg_lock_timeout, pg_statement_timeout};
+        }
+        if (section == "mariadb") {
+            return {mariadb_lock_timeout, mariadb_statement_timeout};
+        }
+        return {};
+    }
 
     BackupConfig backup;
     HooksConfig hooks;

@@ -104,6 +104,10 @@ void SqlSplitter::reset_statement() {
     m_identifier_count = 0;
     std::memset(m_identifiers, 0, sizeof m_identifiers);
     m_trigger_state = 1;
+    m_word_count = 0;
+    m_mysql_routine = 0;
+    m_mysql_at_start = false;
+    m_mysql_after_end = false;
 }
 
 namespace {
@@ -192,9 +196,9 @@ SqlSplitter::Step SqlSplitter::scan_one() {
     case State::normal: return scan_normal();
     case State::line_comment: return scan_line_comment();
     case State::block_comment: return scan_block_comment();
-    case State::single_quote: return scan_until('\'', true, false);
+    case State::single_quote: return scan_until('\'', true, m_rules.backslash_strings);
     case State::escape_quote: return scan_until('\'', true, true);
-    case State::double_quote: return scan_until('"', true, false);
+    case State::double_quote: return scan_until('"', true, m_rules.backslash_strings);
     case State::backtick: return scan_until('`', true, false);
     case State::bracket: return scan_until(']', false, false);
     case State::dollar_quote: {
@@ -246,6 +250,9 @@ SqlSplitter::Step SqlSplitter::scan_block_comment() {
             m_pos += 2;
             if (--m_comment_depth == 0) {
                 m_state = State::normal;
+                if (m_comment_significant) {
+                    m_last_sig_end = m_pos;
+                }
                 return Step::more;
             }
         } else if (c == '/' && n == '*' && nests) {
@@ -301,6 +308,79 @@ SqlSplitter::Step SqlSplitter::scan_until(char close, bool doubled_escapes, bool
     return Step::need_input;
 }
 
+// The mysql client's DELIMITER in force: the statement ends here when it follows.
+bool SqlSplitter::at_delimiter(Step& step) {
+    if (m_delimiter.empty()) {
+        return false;
+    }
+    const std::size_t have = m_buf.size() - m_pos;
+    const std::size_t n = std::min(have, m_delimiter.size());
+    if (m_buf.compare(m_pos, n, m_delimiter, 0, n) != 0) {
+        return false;
+    }
+    if (n < m_delimiter.size()) {
+        if (m_finished) {
+            return false;
+        }
+        step = Step::need_input;  // maybe the delimiter, split across chunks
+        return true;
+    }
+    m_pos += m_delimiter.size();
+    step = Step::statement_end;
+    return true;
+}
+
+// Enters a comment when c, n (and what follows) start one in this dialect.
+bool SqlSplitter::starts_comment(char c, char n, Step& step) {
+    if (c == '#' && m_rules.hash_comments) {
+        enter(State::line_comment, m_pos, "comment");
+        ++m_pos;
+        step = Step::more;
+        return true;
+    }
+    if (c == '-' && n == '-') {
+        if (m_rules.dash_comment_needs_space) {
+            // MySQL: "--" starts a comment only before white space or a control character.
+            if (m_pos + 2 >= m_buf.size() && !m_finished) {
+                step = Step::need_input;
+                return true;
+            }
+            if (m_pos + 2 < m_buf.size() && static_cast<unsigned char>(m_buf[m_pos + 2]) > ' ') {
+                return false;
+            }
+        }
+        enter(State::line_comment, m_pos, "comment");
+        m_pos += 2;
+        step = Step::more;
+        return true;
+    }
+    if (c == '/' && n == '*') {
+        bool significant = false;
+        if (m_rules.executable_comments) {
+            // /*!50003 ... */ and MariaDB's /*M!100100 ... */ run on the server; /*+ hints */
+            // belong to the statement they follow.
+            if (m_pos + 3 >= m_buf.size() && !m_finished) {
+                step = Step::need_input;
+                return true;
+            }
+            const char third = m_pos + 2 < m_buf.size() ? m_buf[m_pos + 2] : '\0';
+            const char fourth = m_pos + 3 < m_buf.size() ? m_buf[m_pos + 3] : '\0';
+            significant = third == '!' || (third == 'M' && fourth == '!') ||
+                          (third == '+' && m_stmt_start != std::string::npos);
+        }
+        if (significant) {
+            mark_significant(m_pos, m_pos + 3);
+        }
+        enter(State::block_comment, m_pos, significant ? "/*! comment" : "/* comment");
+        m_comment_depth = 1;
+        m_comment_significant = significant;
+        m_pos += 2;
+        step = Step::more;
+        return true;
+    }
+    return false;
+}
+
 SqlSplitter::Step SqlSplitter::scan_normal() {
     const char c = m_buf[m_pos];
     const bool have_next = m_pos + 1 < m_buf.size();
@@ -309,19 +389,15 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
         ++m_pos;
         return Step::more;
     }
+    Step step = Step::more;
+    if (at_delimiter(step)) {
+        return step;
+    }
     if ((c == '-' || c == '/') && !have_next && !m_finished) {
         return Step::need_input;  // maybe the start of a comment
     }
-    if (c == '-' && n == '-') {
-        enter(State::line_comment, m_pos, "comment");
-        m_pos += 2;
-        return Step::more;
-    }
-    if (c == '/' && n == '*') {
-        enter(State::block_comment, m_pos, "/* comment");
-        m_comment_depth = 1;
-        m_pos += 2;
-        return Step::more;
+    if (starts_comment(c, n, step)) {
+        return step;
     }
     if (c == ';' && semicolon_ends_statement()) {
         ++m_pos;
@@ -339,6 +415,9 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
     if (c != ';') {
         m_trigger_state = other_transition[m_trigger_state];
     }
+    // In a MySQL routine body, a statement follows ';' and a label's ':'.
+    m_mysql_at_start = c == ';' || c == ':';
+    m_mysql_after_end = false;
     if (c == ';') {
         // Inside parentheses or a BEGIN ... END body: part of the statement.
         if (m_rules.bodies == BodyRule::sqlite_trigger) {
@@ -354,7 +433,7 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
     } else if (c == '\'') {
         enter(State::single_quote, m_pos, "quoted string");
     } else if (c == '"') {
-        enter(State::double_quote, m_pos, "quoted identifier");
+        enter(State::double_quote, m_pos, m_rules.backslash_strings ? "quoted string" : "quoted identifier");
     } else if (m_rules.bracket_identifiers && c == '[') {
         enter(State::bracket, m_pos, "[identifier]");
     } else if (m_rules.backtick_identifiers && c == '`') {
@@ -365,11 +444,12 @@ SqlSplitter::Step SqlSplitter::scan_normal() {
 }
 
 bool SqlSplitter::semicolon_ends_statement() {
-    if (m_paren_depth > 0) {
+    if (m_paren_depth > 0 || !m_delimiter.empty()) {
         return false;
     }
     switch (m_rules.bodies) {
     case BodyRule::psql_begin_end: return m_begin_depth == 0;
+    case BodyRule::mysql_compound: return m_begin_depth == 0;
     // sqlite3_complete(): inside CREATE TRIGGER only "...; END;" ends the statement.
     case BodyRule::sqlite_trigger: return m_trigger_state != 5 && m_trigger_state != 6;
     }
@@ -386,6 +466,10 @@ SqlSplitter::Step SqlSplitter::scan_word() {
     }
     const std::string_view word(m_buf.data() + m_pos, end - m_pos);
     const char after = end < m_buf.size() ? m_buf[end] : '\0';
+    if (m_rules.delimiter_command && m_stmt_start == std::string::npos && (after == ' ' || after == '\t') &&
+        equals_keyword(word, "DELIMITER")) {
+        return scan_delimiter_command(end);
+    }
     mark_significant(m_pos, end);
     // String prefixes: E'...' (backslash escapes), U&'...' and U&"...".
     if (m_rules.escape_strings && word.size() == 1 && (word[0] == 'E' || word[0] == 'e') && after == '\'') {
@@ -406,7 +490,41 @@ SqlSplitter::Step SqlSplitter::scan_word() {
         }
     }
     on_word(word);
+    if (m_rules.bodies == BodyRule::mysql_compound) {
+        track_mysql_compound(word, after);
+    }
     m_pos = end;
+    return Step::more;
+}
+
+// The mysql client's "DELIMITER //" line (at the start of a statement): from here
+// statements end at "//" instead of ';', until "DELIMITER ;". The line is the
+// client's, not SQL, so it is no statement of its own.
+SqlSplitter::Step SqlSplitter::scan_delimiter_command(std::size_t word_end) {
+    const void* nl = std::memchr(m_buf.data() + word_end, '\n', m_buf.size() - word_end);
+    if (!nl && !m_finished) {
+        return Step::need_input;  // the whole line is needed
+    }
+    const std::size_t line_end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - m_buf.data())
+                                    : m_buf.size();
+    std::size_t from = word_end;
+    while (from < line_end && is_space(m_buf[from])) {
+        ++from;
+    }
+    std::size_t to = from;
+    while (to < line_end && !is_space(m_buf[to])) {
+        ++to;
+    }
+    if (to == from) {
+        // No delimiter given: the mysql client refuses it; the server will too.
+        mark_significant(m_pos, word_end);
+        on_word(std::string_view(m_buf.data() + m_pos, word_end - m_pos));
+        m_pos = word_end;
+        return Step::more;
+    }
+    const std::string_view delimiter(m_buf.data() + from, to - from);
+    m_delimiter = delimiter == ";" ? std::string() : std::string(delimiter);
+    m_pos = nl ? line_end + 1 : line_end;
     return Step::more;
 }
 
@@ -419,6 +537,50 @@ void SqlSplitter::on_word(std::string_view word) {
     switch (m_rules.bodies) {
     case BodyRule::sqlite_trigger: track_sqlite_trigger(word); return;
     case BodyRule::psql_begin_end: track_psql_begin_end(word); return;
+    case BodyRule::mysql_compound: return;  // needs the next character: scan_word calls it
+    }
+}
+
+// MySQL and MariaDB routines (CREATE PROCEDURE, FUNCTION, TRIGGER, EVENT, and
+// MariaDB's BEGIN NOT ATOMIC) hold statements ending in ';'. Files for the mysql
+// client put DELIMITER around them; files for drivers that send them whole do
+// not, so the body's blocks are counted: BEGIN, CASE, and IF, LOOP, WHILE,
+// REPEAT, FOR where a statement of the body starts, each closed by an END (the
+// word after END names what it closed). IF( and REPEAT( are functions.
+void SqlSplitter::track_mysql_compound(std::string_view word, char after) {
+    const auto is = [word](std::string_view keyword) { return equals_keyword(word, keyword); };
+    const int index = m_word_count++;
+    if (m_mysql_routine == 0) {
+        if (index == 0) {
+            m_mysql_routine = is("CREATE") || is("ALTER") || is("BEGIN") ? 0 : 2;
+        } else if (m_words[0] == "BEGIN") {
+            m_mysql_routine = is("NOT") ? 1 : 2;  // BEGIN NOT ATOMIC ... END, not BEGIN WORK
+            m_begin_depth = m_mysql_routine == 1 ? 1 : 0;
+        } else if (is("PROCEDURE") || is("FUNCTION") || is("TRIGGER") || is("EVENT") || is("PACKAGE")) {
+            m_mysql_routine = 1;
+        } else if (is("TABLE") || is("VIEW") || is("INDEX") || is("DATABASE") || is("SCHEMA") || is("USER") ||
+                   is("ROLE") || is("SEQUENCE") || is("SERVER") || is("TABLESPACE") || index >= 8) {
+            m_mysql_routine = 2;
+        }
+        return;
+    }
+    if (m_mysql_routine != 1 || m_paren_depth != 0) {
+        return;
+    }
+    const bool at_start = m_mysql_at_start;
+    const bool after_end = m_mysql_after_end;
+    m_mysql_at_start = is("THEN") || is("ELSE") || is("DO") || is("BEGIN") || is("LOOP") || is("REPEAT") ||
+                       is("ROW") || is("ATOMIC");
+    m_mysql_after_end = false;
+    const bool block = is("IF") || is("LOOP") || is("WHILE") || is("REPEAT") || is("FOR");
+    if (after_end && (block || is("CASE"))) {
+        return;  // END IF, END CASE...: the END closed it
+    }
+    if (is("BEGIN") || is("CASE") || (at_start && block && after != '(')) {
+        ++m_begin_depth;
+    } else if (is("END") && m_begin_depth > 0) {
+        --m_begin_depth;
+        m_mysql_after_end = true;
     }
 }
 

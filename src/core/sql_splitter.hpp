@@ -7,7 +7,10 @@
 // parentheses (a ';' inside them does not split). The rest comes from the
 // dialect's LexicalRules (core/dialect.hpp): for PostgreSQL E'...', U&'...',
 // dollar quoting, nested comments and psql's BEGIN ATOMIC ... END bodies; for
-// SQLite [identifiers], `identifiers` and sqlite3_complete()'s CREATE TRIGGER bodies.
+// SQLite [identifiers], `identifiers` and sqlite3_complete()'s CREATE TRIGGER bodies;
+// for MySQL/MariaDB backslash escapes in '...' and "...", `identifiers`, # and "-- "
+// comments, /*! executable comments */ kept in the statement, routine bodies
+// (BEGIN ... END, IF ... END IF) and the mysql client's DELIMITER command.
 // Each statement records the line and column (in characters) where it starts.
 
 #include <cstdint>
@@ -71,6 +74,10 @@ private:
     void on_word(std::string_view word);
     void track_sqlite_trigger(std::string_view word);
     void track_psql_begin_end(std::string_view word);
+    void track_mysql_compound(std::string_view word, char after);
+    Step scan_delimiter_command(std::size_t word_end);
+    bool starts_comment(char c, char n, Step& step);
+    bool at_delimiter(Step& step);
     void mark_significant(std::size_t begin, std::size_t end);
     void enter(State state, std::size_t construct_start, std::string what);
     Position position_of(std::size_t index);
@@ -98,9 +105,19 @@ private:
     char m_identifiers[4] = {0, 0, 0, 0};
     // sqlite3_complete()'s state for CREATE TRIGGER bodies.
     int m_trigger_state = 1;
+    // MySQL routine bodies: whether the statement defines one (0 undecided, 1 yes,
+    // 2 no), whether the next word starts a statement of the body, and whether the
+    // previous word was END (END IF, END LOOP...).
+    int m_word_count = 0;
+    int m_mysql_routine = 0;
+    bool m_mysql_at_start = false;
+    bool m_mysql_after_end = false;
+    // The mysql client's DELIMITER: what ends a statement instead of ';' ("" for ';').
+    std::string m_delimiter;
 
     // Open construct.
     int m_comment_depth = 0;
+    bool m_comment_significant = false;  // a MySQL executable comment: part of the statement
     std::string m_dollar_tag;
     Position m_construct_pos;
     std::string m_construct_what;

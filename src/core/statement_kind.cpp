@@ -41,15 +41,30 @@ bool is_non_transactional_postgres(const std::vector<std::string>& w, int server
     return false;
 }
 
+// MySQL and MariaDB commit implicitly before and after every statement but these
+// (data changes, queries and session settings), so only a file of them can be one
+// transaction. Anything unknown is taken to commit: the safe side.
+bool is_implicit_commit_mysql(const std::vector<std::string>& w) {
+    static constexpr std::string_view k_in_transaction[] = {"INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT",
+                                                           "WITH",   "VALUES", "TABLE",  "SET",     "DO"};
+    const std::string& first = w[0];
+    if (first == "SET" && w.size() > 1 && (w[1] == "AUTOCOMMIT" || w[1] == "PASSWORD" || w[1] == "ROLE")) {
+        return true;
+    }
+    return std::find(std::begin(k_in_transaction), std::end(k_in_transaction), first) == std::end(k_in_transaction);
+}
+
 }  // namespace
 
 StatementKind classify(const Statement& statement, Dialect dialect, int server_version) {
     const auto& w = statement.words;
     if (w.empty()) {
-        return StatementKind::ordinary;
+        // Only a MySQL /*! executable comment */ has no word outside comments.
+        return dialect == Dialect::mysql ? StatementKind::implicit_commit : StatementKind::ordinary;
     }
     const std::string& first = w[0];
-    if (first == "BEGIN" || (first == "START" && w.size() > 1 && w[1] == "TRANSACTION")) {
+    if ((first == "BEGIN" && !(dialect == Dialect::mysql && w.size() > 1 && w[1] == "NOT")) ||
+        (first == "START" && w.size() > 1 && w[1] == "TRANSACTION")) {
         return StatementKind::transaction_begin;
     }
     if (first == "COMMIT" || first == "END") {
@@ -66,6 +81,7 @@ StatementKind classify(const Statement& statement, Dialect dialect, int server_v
         return is_non_transactional_postgres(w, server_version) ? StatementKind::non_transactional
                                                                 : StatementKind::ordinary;
     case Dialect::sqlite: return first == "VACUUM" ? StatementKind::non_transactional : StatementKind::ordinary;
+    case Dialect::mysql: return is_implicit_commit_mysql(w) ? StatementKind::implicit_commit : StatementKind::ordinary;
     }
     return StatementKind::ordinary;
 }
@@ -81,7 +97,11 @@ bool has_no_transaction_directive(std::string_view file_start) {
 void FileAnalysis::add(const Statement& statement) {
     ++m_count;
     const StatementKind kind = classify(statement, m_dialect, m_server_version);
-    if (kind == StatementKind::non_transactional) {
+    if (kind == StatementKind::implicit_commit) {
+        if (!m_first_implicit) {
+            m_first_implicit = statement;
+        }
+    } else if (kind == StatementKind::non_transactional) {
         ++m_non_tx_count;
         if (!m_first_non_tx) {
             m_first_non_tx = statement;
@@ -92,7 +112,7 @@ void FileAnalysis::add(const Statement& statement) {
 }
 
 TransactionMode FileAnalysis::decide(const std::string& file_label, bool directive) const {
-    if (directive) {
+    if (directive || m_first_implicit) {
         return TransactionMode::none;
     }
     if (m_non_tx_count > 0 && m_non_tx_count == m_count) {

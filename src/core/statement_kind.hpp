@@ -16,6 +16,7 @@ enum class StatementKind {
     transaction_end,     // COMMIT, END
     transaction_abort,   // ROLLBACK, ABORT (not ROLLBACK TO SAVEPOINT)
     non_transactional,   // refused inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM...)
+    implicit_commit,     // commits the open transaction before and after it (MySQL/MariaDB DDL)
 };
 
 // server_version_num as PostgreSQL reports it (e.g. 150004); 0 for SQLite or unknown.
@@ -47,9 +48,12 @@ public:
     // The first statement that cannot run inside a transaction block.
     const std::optional<Statement>& first_non_transactional() const { return m_first_non_tx; }
     std::size_t non_transactional_count() const { return m_non_tx_count; }
+    // The first statement that commits implicitly (MySQL/MariaDB DDL): the file cannot be one transaction.
+    const std::optional<Statement>& first_implicit_commit() const { return m_first_implicit; }
 
     // Decides how the file runs. Throws MigrationFileError when the file mixes
-    // non-transactional statements with others and has no directive.
+    // non-transactional statements with others and has no directive. A file with
+    // a statement that commits implicitly runs statement by statement (none).
     TransactionMode decide(const std::string& file_label, bool directive) const;
 
 private:
@@ -59,6 +63,7 @@ private:
     std::size_t m_non_tx_count = 0;
     std::optional<Statement> m_first_tx;
     std::optional<Statement> m_first_non_tx;
+    std::optional<Statement> m_first_implicit;
 };
 
 }  // namespace sqlmig::core

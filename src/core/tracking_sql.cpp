@@ -25,26 +25,56 @@ bool is_identifier(std::string_view s) {
     return true;
 }
 
+// How a string literal holding a backslash is written.
+enum class Backslashes { plain, escape_string, hex };
+
 // How the tracking table's SQL differs between dialects.
 struct TrackingDialect {
-    bool backslash_escapes;     // a backslash in a string literal needs E'' (PostgreSQL)
+    Backslashes backslashes;
+    char quote;                 // around identifiers
+    const char* key_type;       // of the version column
+    const char* text_type;      // of the other text columns
     const char* table_options;  // after CREATE TABLE (...)
+    const char* schema_object;  // CREATE <this> IF NOT EXISTS for a schema-qualified table
+    const char* upsert_head;    // INSERT INTO, or REPLACE INTO where ON CONFLICT is not SQL
+    bool on_conflict;           // append ON CONFLICT (version) DO UPDATE
 };
 
 TrackingDialect tracking_dialect(Dialect dialect) {
     switch (dialect) {
-    case Dialect::postgres: return {true, ""};
+    case Dialect::postgres: return {Backslashes::escape_string, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true};
     // WITHOUT ROWID keeps the rows in the primary key's B-tree, so each migration's
     // row dirties one B-tree instead of a table and its index.
-    case Dialect::sqlite: return {false, " WITHOUT ROWID"};
+    case Dialect::sqlite: return {Backslashes::plain, '"', "TEXT", "TEXT", " WITHOUT ROWID", "SCHEMA", "INSERT INTO", true};
+    // A TEXT column cannot be a key; 191 utf8mb4 characters fit InnoDB's oldest
+    // 767-byte key limit. The binary collation compares versions as bytes.
+    case Dialect::mysql:
+        return {Backslashes::hex, '`', "VARCHAR(191)", "VARCHAR(1024)",
+                " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", "DATABASE", "REPLACE INTO", false};
     }
-    return {false, ""};
+    return {Backslashes::plain, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true};
+}
+
+std::string quote_identifier(std::string_view name, Dialect dialect) {
+    const char q = tracking_dialect(dialect).quote;
+    return q + std::string(name) + q;  // names are validated identifiers: nothing to escape
+}
+
+std::string hex_literal(std::string_view value) {
+    static constexpr char k_digits[] = "0123456789ABCDEF";
+    std::string out = "X'";
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        out += k_digits[u >> 4];
+        out += k_digits[u & 0xF];
+    }
+    return out + "'";
 }
 
 }  // namespace
 
-std::string TableName::quoted() const {
-    return (schema ? "\"" + *schema + "\"." : std::string()) + "\"" + table + "\"";
+std::string TableName::quoted(Dialect dialect) const {
+    return (schema ? quote_identifier(*schema, dialect) + "." : std::string()) + quote_identifier(table, dialect);
 }
 
 std::string TableName::display() const {
@@ -68,7 +98,17 @@ TableName parse_table_name(std::string_view value) {
 }
 
 std::string sql_literal(std::string_view value, Dialect dialect) {
-    const bool escapes = tracking_dialect(dialect).backslash_escapes;
+    const Backslashes backslashes = tracking_dialect(dialect).backslashes;
+    if (backslashes == Backslashes::hex && value.find('\\') != std::string_view::npos) {
+        std::string without_nul;
+        for (const char c : value) {
+            if (c != '\0') {
+                without_nul += c;
+            }
+        }
+        return hex_literal(without_nul);
+    }
+    const bool escapes = backslashes == Backslashes::escape_string;
     std::string out;
     bool backslash = false;
     for (const char c : value) {
@@ -87,48 +127,57 @@ std::string sql_literal(std::string_view value, Dialect dialect) {
     return (backslash ? "E'" : "'") + out + "'";
 }
 
-std::string create_schema_sql(const TableName& table) {
-    return table.schema ? "CREATE SCHEMA IF NOT EXISTS \"" + *table.schema + "\"" : std::string();
+std::string create_schema_sql(const TableName& table, Dialect dialect) {
+    if (!table.schema) {
+        return "";
+    }
+    return std::string("CREATE ") + tracking_dialect(dialect).schema_object + " IF NOT EXISTS " +
+           quote_identifier(*table.schema, dialect);
 }
 
 std::string create_table_sql(const TableName& table, Dialect dialect) {
-    const char* options = tracking_dialect(dialect).table_options;
-    return "CREATE TABLE IF NOT EXISTS " + table.quoted() +
+    const TrackingDialect d = tracking_dialect(dialect);
+    const std::string text = d.text_type;
+    return "CREATE TABLE IF NOT EXISTS " + table.quoted(dialect) +
            " (\n"
-           "    version     TEXT PRIMARY KEY,\n"
-           "    name        TEXT NOT NULL,\n"
-           "    checksum    TEXT NOT NULL,\n"
-           "    state       TEXT NOT NULL DEFAULT 'applied',\n"
-           "    applied_at  TEXT NOT NULL,\n"
+           "    version     " + d.key_type + " PRIMARY KEY,\n"
+           "    name        " + text + " NOT NULL,\n"
+           "    checksum    " + text + " NOT NULL,\n"
+           "    state       " + text + " NOT NULL DEFAULT 'applied',\n"
+           "    applied_at  " + text + " NOT NULL,\n"
            "    duration_ms BIGINT NOT NULL DEFAULT 0,\n"
-           "    applied_by  TEXT NOT NULL DEFAULT '',\n"
+           "    applied_by  " + text + " NOT NULL DEFAULT '',\n"
            "    failure     TEXT,\n"
-           "    backup      TEXT\n"
-           ")" + std::string(options);
+           "    backup      " + text + "\n"
+           ")" + d.table_options;
 }
 
 std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect) {
     const auto lit = [dialect](std::string_view s) { return sql_literal(s, dialect); };
     const auto nullable = [&](const std::string& s) { return s.empty() ? std::string("NULL") : lit(s); };
-    return "INSERT INTO " + table.quoted() +
+    const TrackingDialect d = tracking_dialect(dialect);
+    std::string sql = std::string(d.upsert_head) + " " + table.quoted(dialect) +
            " (version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup) VALUES (" +
            lit(row.version.canonical()) + ", " + lit(row.name) + ", " + lit(row.checksum) + ", " + lit(row.state) +
            ", " + lit(row.applied_at) + ", " + std::to_string(row.duration_ms) + ", " + lit(row.applied_by) + ", " +
-           nullable(row.failure) + ", " + nullable(row.backup) +
-           ") ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
-           "state = excluded.state, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
-           "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup";
+           nullable(row.failure) + ", " + nullable(row.backup) + ")";
+    if (d.on_conflict) {
+        sql += " ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
+               "state = excluded.state, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
+               "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup";
+    }
+    return sql;
 }
 
 std::string set_state_sql(const TableName& table, const Version& version, std::string_view state,
                           std::string_view failure, Dialect dialect) {
-    return "UPDATE " + table.quoted() + " SET state = " + sql_literal(state, dialect) +
+    return "UPDATE " + table.quoted(dialect) + " SET state = " + sql_literal(state, dialect) +
            ", failure = " + (failure.empty() ? std::string("NULL") : sql_literal(failure, dialect)) +
            " WHERE version = " + sql_literal(version.canonical(), dialect);
 }
 
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect) {
-    return "DELETE FROM " + table.quoted() + " WHERE version = " + sql_literal(version.canonical(), dialect);
+    return "DELETE FROM " + table.quoted(dialect) + " WHERE version = " + sql_literal(version.canonical(), dialect);
 }
 
 AppliedRow applied_row(const TrackingValues& values, const TableName& table) {
@@ -152,10 +201,10 @@ AppliedRow applied_row(const TrackingValues& values, const TableName& table) {
     return row;
 }
 
-std::string select_rows_sql(const TableName& table) {
+std::string select_rows_sql(const TableName& table, Dialect dialect) {
     return "SELECT version, name, checksum, state, applied_at, duration_ms, applied_by, "
            "COALESCE(failure, ''), COALESCE(backup, '') FROM " +
-           table.quoted();
+           table.quoted(dialect);
 }
 
 }  // namespace sqlmig::core

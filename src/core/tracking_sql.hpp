@@ -18,8 +18,8 @@ inline constexpr std::string_view k_default_table = "sqlmig_migrations";
 struct TableName {
     std::optional<std::string> schema;
     std::string table;
-    // "ops"."sqlmig_migrations"
-    std::string quoted() const;
+    // "ops"."sqlmig_migrations" (`ops`.`sqlmig_migrations` on MySQL)
+    std::string quoted(Dialect dialect) const;
     // ops.sqlmig_migrations
     std::string display() const;
 };
@@ -29,12 +29,16 @@ struct TableName {
 TableName parse_table_name(std::string_view value);
 
 // A string literal safe for the dialect. PostgreSQL strings holding a backslash
-// use the E'' form, so the result does not depend on standard_conforming_strings.
+// use the E'' form, so the result does not depend on standard_conforming_strings;
+// MySQL strings holding one are written in hex (X'...'), so the result does not
+// depend on NO_BACKSLASH_ESCAPES.
 std::string sql_literal(std::string_view value, Dialect dialect);
 
-// CREATE SCHEMA IF NOT EXISTS for a schema-qualified table, "" otherwise.
-std::string create_schema_sql(const TableName& table);
-// CREATE TABLE IF NOT EXISTS for the tracking table (WITHOUT ROWID on SQLite).
+// CREATE SCHEMA IF NOT EXISTS for a schema-qualified table (CREATE DATABASE on
+// MySQL, where a schema is a database), "" otherwise.
+std::string create_schema_sql(const TableName& table, Dialect dialect);
+// CREATE TABLE IF NOT EXISTS for the tracking table (WITHOUT ROWID on SQLite;
+// InnoDB, utf8mb4 and a VARCHAR key on MySQL).
 std::string create_table_sql(const TableName& table, Dialect dialect);
 // Records a row, replacing an earlier one of the same version (a failed mark).
 std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect);
@@ -43,7 +47,7 @@ std::string set_state_sql(const TableName& table, const Version& version, std::s
                           std::string_view failure, Dialect dialect);
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);
 // Every row, with the columns below in this order.
-std::string select_rows_sql(const TableName& table);
+std::string select_rows_sql(const TableName& table, Dialect dialect);
 
 // The columns select_rows_sql() returns, in order: every driver maps a row with
 // applied_row(), so no driver copies column positions.

@@ -1,6 +1,7 @@
 // The registry of databases: one line per backend. Order matters only where two
 // could accept the same URL (a libpq key=value string is PostgreSQL's only when
 // nothing before claimed it).
+#include "db/mariadb/backend.hpp"
 #include "db/postgres/backend.hpp"
 #include "db/sqlite/backend.hpp"
 #include "util/error.hpp"
@@ -13,6 +14,7 @@ namespace {
 const Backend* const k_backends[] = {
     &sqlite_backend(),
     &postgres_backend(),
+    &mariadb_backend(),
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 //  - PostgreSQL (db/postgres/backup.cpp): pg_dump / pg_restore / psql, started
 //    without a shell; the password reaches them through PGPASSWORD in their
 //    environment, never argv. pg_dump's version is checked against the server's.
+//  - MariaDB/MySQL (db/mariadb/backup.cpp): mariadb-dump --single-transaction and
+//    the mariadb client; the password reaches them in a 0600 option file, never argv.
 //  - SQLite (db/sqlite/backup.cpp): the online backup API (a consistent copy).
 
 #include <filesystem>
@@ -17,11 +19,13 @@ namespace sqlmig::db {
 
 enum class BackupFormat { custom, plain };
 
-// The programs and format for PostgreSQL; bare names are looked up in PATH.
+// The programs and format for server databases; bare names are looked up in PATH.
 struct BackupTools {
     std::string pg_dump = "pg_dump";
     std::string pg_restore = "pg_restore";
     std::string psql = "psql";
+    std::string mariadb_dump = "mariadb-dump";  // or mysqldump
+    std::string mariadb = "mariadb";            // or mysql
     BackupFormat format = BackupFormat::custom;
     // pg_dump --lock-wait-timeout: fail instead of waiting longer behind a busy table.
     std::optional<std::chrono::milliseconds> lock_wait_timeout;

@@ -134,6 +134,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
     } else if (spec.stdout_fd != STDOUT_FILENO) {
         posix_spawn_file_actions_adddup2(actions.get(), spec.stdout_fd, STDOUT_FILENO);
     }
+    if (spec.stdin_fd >= 0 && spec.stdin_fd != STDIN_FILENO) {
+        posix_spawn_file_actions_adddup2(actions.get(), spec.stdin_fd, STDIN_FILENO);
+    }
     if (spec.capture_stderr) {
         std::tie(err_read, err_write) = make_pipe();
         posix_spawn_file_actions_adddup2(actions.get(), err_write.get(), STDERR_FILENO);

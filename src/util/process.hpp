@@ -21,6 +21,8 @@ struct ProcessSpec {
     // The child's stderr: captured into ProcessResult::err when true (the last 64 KiB),
     // otherwise shared with ours.
     bool capture_stderr = true;
+    // The child's stdin: -1 shares ours; otherwise this descriptor (an open file).
+    int stdin_fd = -1;
 };
 
 struct ProcessResult {

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "db/backend.hpp"
+#include "db/mariadb/url.hpp"
 #include "util/error.hpp"
 
 using sqlmig::db::backend_for;
@@ -53,4 +54,49 @@ TEST(Backends, TheConfigReadsEachBackendsSection) {
         const std::string text = "[" + std::string(b->config_section()) + "]\n";
         EXPECT_NO_THROW(sqlmig::config::parse_config(text, "/srv/config.toml", "", no_env)) << text;
     }
+}
+
+TEST(MariadbUrl, ReadsEveryPartAndOption) {
+    const auto u = sqlmig::db::parse_mariadb_url(
+        "mysql://app:p%40ss%3Aw@db.internal:3307/shop?ssl-mode=VERIFY_CA&ssl-ca=/etc/ca.pem&connect_timeout=7");
+    EXPECT_EQ(u.user, "app");
+    EXPECT_EQ(u.password.value_or(""), "p@ss:w");
+    EXPECT_EQ(u.host, "db.internal");
+    EXPECT_EQ(u.port, 3307u);
+    EXPECT_EQ(u.database, "shop");
+    EXPECT_EQ(u.ssl_mode, sqlmig::db::SslMode::verify_ca);
+    EXPECT_EQ(u.ssl_ca, "/etc/ca.pem");
+    EXPECT_EQ(u.connect_timeout_s.value_or(0), 7);
+    const auto sock = sqlmig::db::parse_mariadb_url("mariadb://root@/app?socket=/run/mysqld/mysqld.sock&tls=false");
+    EXPECT_EQ(sock.host, "");
+    EXPECT_EQ(sock.socket, "/run/mysqld/mysqld.sock");
+    EXPECT_FALSE(sock.password);
+    EXPECT_EQ(sock.ssl_mode, sqlmig::db::SslMode::disabled);
+    EXPECT_EQ(sqlmig::db::parse_mariadb_url("mysql://u@[::1]:3306/d").host, "::1");
+    EXPECT_EQ(sqlmig::db::parse_mariadb_url("MySQL://u@h/d").host, "h");
+    EXPECT_EQ(sqlmig::db::parse_mariadb_url("mysql://u@/d").host, "localhost");
+}
+
+TEST(MariadbUrl, RefusesBadPartsWithoutPrintingThePassword) {
+    for (const char* bad : {"mysql://u:hunter2@h:0/d", "mysql://u:hunter2@h:70000/d", "mysql://u:hunter2@h:x/d",
+                            "mysql://u:hunter2@h", "mysql://u:hunter2@h/", "mysql://u:hunter2@h/d?sslmode=sometimes",
+                            "mysql://u:hunter2@h/d?charset=latin1", "mysql://u:hunter2@h/d?connect_timeout=-1",
+                            "mysql://u:hunter2@h/a/b", "mysql://u:hunter2@[::1/d", "mysql://u:hunter2@h/d%zz",
+                            "mysql://u:hunter2@h/d%00"}) {
+        try {
+            (void)parse_database_url(bad, "/");
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const sqlmig::ConfigError& e) {
+            const std::string message = e.what();
+            EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+            EXPECT_NE(message.find("mysql://u:***@"), std::string::npos) << message;
+        }
+    }
+}
+
+TEST(MariadbUrl, BothSchemesBelongToTheMariadbBackend) {
+    EXPECT_EQ(backend_for("mysql://u@h/d").name(), "mariadb");
+    EXPECT_EQ(backend_for("mariadb://u@h/d").name(), "mariadb");
+    EXPECT_EQ(backend_for("mariadb://u@h/d").dialect(), sqlmig::core::Dialect::mysql);
+    EXPECT_EQ(parse_database_url("mariadb://u:secret@h/d", "/").redacted(), "mariadb://u:***@h/d");
 }

@@ -97,6 +97,19 @@ TEST_P(DriverConformance, CommitsStatementsWithTheirTrackingRow) {
 TEST_P(DriverConformance, RollbackLeavesNothingBehind) {
     auto d = connect();
     d->ensure_tracking_table();
+    if (db::backend_of(options().url).capabilities().ddl == db::DdlTransactions::implicit_commit) {
+        // DDL would commit the transaction: what rolls back here is data.
+        d->execute(statement("CREATE TABLE t (a int)"));
+        d->begin();
+        d->execute(statement("INSERT INTO t VALUES (1)"));
+        d->execute_internal(core::upsert_row_sql(core::parse_table_name("sqlmig_migrations"), row("1"), d->dialect()));
+        EXPECT_TRUE(d->in_transaction());
+        d->rollback();
+        EXPECT_FALSE(d->in_transaction());
+        EXPECT_TRUE(d->read_applied().empty());
+        d->rollback();  // no transaction open: a no-op
+        return;
+    }
     d->begin();
     d->execute(statement("CREATE TABLE t (a int)"));
     d->execute_internal(core::upsert_row_sql(core::parse_table_name("sqlmig_migrations"), row("1"), d->dialect()));
@@ -108,6 +121,21 @@ TEST_P(DriverConformance, RollbackLeavesNothingBehind) {
     d->flush();
     d->commit();
     d->rollback();  // no transaction open: a no-op
+}
+
+// The capability the runner trusts: where DDL commits implicitly, a rollback after
+// it cannot take back what came before it.
+TEST_P(DriverConformance, CapabilitiesSayWhetherDdlCommitsTheTransaction) {
+    auto d = connect();
+    const auto table = core::parse_table_name("sqlmig_migrations");
+    d->ensure_tracking_table();
+    d->begin();
+    d->execute_internal(core::upsert_row_sql(table, row("1"), d->dialect()));
+    d->execute(statement("CREATE TABLE t (a int)"));
+    d->flush();
+    d->rollback();
+    const bool commits = db::backend_of(options().url).capabilities().ddl == db::DdlTransactions::implicit_commit;
+    EXPECT_EQ(d->read_applied().size(), commits ? 1u : 0u);
 }
 
 TEST_P(DriverConformance, ReportsTheFailingStatementWithAPosition) {
@@ -200,7 +228,7 @@ TEST_P(DriverConformance, SchemaSnapshotIsStableSeesChangesAndLeavesOutTheTracki
     EXPECT_EQ(d->schema_snapshot(), with_t) << "two snapshots of one schema are the same";
     EXPECT_TRUE(std::is_sorted(with_t.begin(), with_t.end()));
     d->begin();
-    d->execute(statement("DROP INDEX t_a"));
+    d->execute(statement(m_db->drop_index_sql("t_a", "t")));
     d->flush();
     d->commit();
     const auto without_index = d->schema_snapshot();

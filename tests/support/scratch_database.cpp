@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "support/mariadb_database.hpp"
 #include "support/pg_database.hpp"
 
 namespace sqlmig::test {
@@ -23,6 +24,22 @@ public:
 
 private:
     PgDatabase m_db;  // on the server that scripts/test starts
+};
+
+class MariadbScratch final : public ScratchDatabase {
+public:
+    std::string url() const override { return m_db.url(); }
+    bool has_table(const std::string& name) const override {
+        return m_db.query("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+                          "TABLE_NAME = '" + name + "'") != "0";
+    }
+    bool exists() const override { return true; }
+    std::string drop_index_sql(const std::string& index, const std::string& table) const override {
+        return "DROP INDEX " + index + " ON " + table;
+    }
+
+private:
+    MariadbDatabase m_db;  // on the server that scripts/test starts
 };
 
 class SqliteScratch final : public ScratchDatabase {
@@ -54,6 +71,9 @@ private:
 std::unique_ptr<ScratchDatabase> make_scratch_database(std::string_view backend, const fs::path& folder) {
     if (backend == "postgres") {
         return std::make_unique<PostgresScratch>();
+    }
+    if (backend == "mariadb") {
+        return std::make_unique<MariadbScratch>();
     }
     if (backend == "sqlite") {
         return std::make_unique<SqliteScratch>(folder / "test.db");

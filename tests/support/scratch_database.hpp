@@ -19,6 +19,10 @@ public:
     virtual bool has_table(const std::string& name) const = 0;
     // Whether the database exists at all (a file database may not yet).
     virtual bool exists() const = 0;
+    // The SQL that drops an index (MySQL names its table too).
+    virtual std::string drop_index_sql(const std::string& index, const std::string&) const {
+        return "DROP INDEX " + index;
+    }
 };
 
 // A fresh database of the backend named `backend`, with any files in `folder`.

@@ -67,3 +67,24 @@ TEST(BackupNaming, PgDumpVersionsCompareByMajor) {
     EXPECT_EQ(pg_server_major(90624).text, "9.6");
     EXPECT_GT(pg_server_major(160000).number, v15->number);
 }
+
+TEST(BackupNaming, MariadbToolReleasesAreReadFromEachVersionLine) {
+    const auto old_style = mysql_tool_release("mariadb-dump  Ver 10.19 Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)");
+    ASSERT_TRUE(old_style);
+    EXPECT_EQ(old_style->number, 1011);
+    EXPECT_TRUE(old_style->mariadb);
+    EXPECT_EQ(old_style->text, "10.11");
+    const auto new_style = mysql_tool_release("mariadb-dump from 11.4.2-MariaDB, client 10.19 for Linux (x86_64)");
+    ASSERT_TRUE(new_style);
+    EXPECT_EQ(new_style->number, 1104);
+    const auto mysql = mysql_tool_release("mysqldump  Ver 8.0.35 for Linux on x86_64 (MySQL Community Server - GPL)");
+    ASSERT_TRUE(mysql);
+    EXPECT_EQ(mysql->number, 800);
+    EXPECT_FALSE(mysql->mariadb);
+    EXPECT_FALSE(mysql_tool_release("pg_dump (PostgreSQL) 15.4"));
+    EXPECT_FALSE(mysql_tool_release(""));
+    EXPECT_EQ(mysql_server_release(101106).number, 1011);
+    EXPECT_TRUE(mysql_server_release(101106).mariadb);
+    EXPECT_EQ(mysql_server_release(80035).text, "8.0");
+    EXPECT_FALSE(mysql_server_release(80035).mariadb);
+}

@@ -87,6 +87,51 @@ const std::vector<Case>& cases() {
         {"sqlite own transaction", Dialect::sqlite,
          "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE t (x);\nCOMMIT;\nPRAGMA foreign_keys=ON;",
          {"PRAGMA foreign_keys=OFF", "BEGIN", "CREATE TABLE t (x)", "COMMIT", "PRAGMA foreign_keys=ON"}},
+        // MySQL and MariaDB
+        {"mysql backslash escapes in both quotes", Dialect::mysql,
+         "INSERT INTO t VALUES ('a\\';b', \"c\\\";d\"); SELECT 2",
+         {"INSERT INTO t VALUES ('a\\';b', \"c\\\";d\")", "SELECT 2"}},
+        {"mysql doubled quotes and backticks", Dialect::mysql, "SELECT 'it''s;', `a;``b` FROM t; SELECT 2",
+         {"SELECT 'it''s;', `a;``b` FROM t", "SELECT 2"}},
+        {"mysql hash comment", Dialect::mysql, "# a; comment\nSELECT 1; # trailing;\nSELECT 2",
+         {"SELECT 1", "SELECT 2"}},
+        {"mysql -- needs a space", Dialect::mysql, "SELECT 1--1;\n-- real; comment\nSELECT 2;--\tx;\nSELECT 3",
+         {"SELECT 1--1", "SELECT 2", "SELECT 3"}},
+        {"mysql -- at the end of the file", Dialect::mysql, "SELECT 1;\n--", {"SELECT 1"}},
+        {"postgres # is no comment", Dialect::postgres, "SELECT 1 # 2; SELECT 3", {"SELECT 1 # 2", "SELECT 3"}},
+        {"mysql executable comments are statements", Dialect::mysql,
+         "/*!40101 SET NAMES utf8mb4 */;\n/* plain; comment */\n/*M!100100 SET @x = 1 */;\nSELECT /*+ BKA(t) */ 1 FROM t",
+         {"/*!40101 SET NAMES utf8mb4 */", "/*M!100100 SET @x = 1 */", "SELECT /*+ BKA(t) */ 1 FROM t"}},
+        {"mysql /*+ alone is a comment", Dialect::mysql, "/*+++ banner +++*/\nSELECT 1", {"SELECT 1"}},
+        {"mysql DELIMITER", Dialect::mysql,
+         "DELIMITER //\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.a = 1;\nEND//\n"
+         "DELIMITER ;\nSELECT 2;",
+         {"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.a = 1;\nEND", "SELECT 2"}},
+        {"mysql DELIMITER $$ and ;; with several statements", Dialect::mysql,
+         "delimiter $$\nSELECT 1$$ SELECT ';$$' $$\nDELIMITER ;;\nSELECT 3;;\nDELIMITER ;\nSELECT 4",
+         {"SELECT 1", "SELECT ';$$'", "SELECT 3", "SELECT 4"}},
+        {"mysql DELIMITER only at a statement's start", Dialect::mysql, "SELECT delimiter FROM t; SELECT 2",
+         {"SELECT delimiter FROM t", "SELECT 2"}},
+        {"mysql routine body without DELIMITER", Dialect::mysql,
+         "CREATE PROCEDURE p()\nBEGIN\n  DECLARE i INT DEFAULT 0;\n  lbl: LOOP\n    SET i = i + 1;\n"
+         "    IF i > 3 THEN LEAVE lbl; END IF;\n  END LOOP lbl;\n  SELECT CASE WHEN i > 1 THEN 'a' ELSE 'b' END;\n"
+         "  CASE i WHEN 1 THEN SELECT 1; ELSE SELECT 2; END CASE;\n  WHILE i > 0 DO SET i = i - 1; END WHILE;\n"
+         "  REPEAT SET i = i + 1; UNTIL i > 2 END REPEAT;\n  SELECT IF(i > 1, 'x', 'y'), REPEAT('z', 2);\nEND;\nSELECT 2",
+         {"CREATE PROCEDURE p()\nBEGIN\n  DECLARE i INT DEFAULT 0;\n  lbl: LOOP\n    SET i = i + 1;\n"
+          "    IF i > 3 THEN LEAVE lbl; END IF;\n  END LOOP lbl;\n  SELECT CASE WHEN i > 1 THEN 'a' ELSE 'b' END;\n"
+          "  CASE i WHEN 1 THEN SELECT 1; ELSE SELECT 2; END CASE;\n  WHILE i > 0 DO SET i = i - 1; END WHILE;\n"
+          "  REPEAT SET i = i + 1; UNTIL i > 2 END REPEAT;\n  SELECT IF(i > 1, 'x', 'y'), REPEAT('z', 2);\nEND",
+          "SELECT 2"}},
+        {"mysql trigger body that is one IF", Dialect::mysql,
+         "CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW IF NEW.a < 0 THEN SET NEW.a = 0; END IF;\nSELECT 2",
+         {"CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW IF NEW.a < 0 THEN SET NEW.a = 0; END IF", "SELECT 2"}},
+        {"mariadb BEGIN NOT ATOMIC", Dialect::mysql,
+         "BEGIN NOT ATOMIC\n  IF 1 THEN SELECT 1; END IF;\nEND;\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT",
+         {"BEGIN NOT ATOMIC\n  IF 1 THEN SELECT 1; END IF;\nEND", "BEGIN", "INSERT INTO t VALUES (1)", "COMMIT"}},
+        {"mysql tables named like keywords end at ';'", Dialect::mysql,
+         "CREATE TABLE t (`begin` INT, `end` INT, event INT);\nCREATE TABLE u (c INT AS (CASE WHEN 1 THEN 2 END));\nSELECT 3",
+         {"CREATE TABLE t (`begin` INT, `end` INT, event INT)", "CREATE TABLE u (c INT AS (CASE WHEN 1 THEN 2 END))",
+          "SELECT 3"}},
         {"crlf and utf8", Dialect::postgres, "INSERT INTO t VALUES ('héllo; wörld');\r\nSELECT 2\r\n",
          {"INSERT INTO t VALUES ('héllo; wörld')", "SELECT 2"}},
     };
@@ -128,6 +173,29 @@ TEST(SqlSplitter, CollectsLeadingWordsUpperCased) {
     ASSERT_EQ(v.size(), 1u);
     const std::vector<std::string> expected = {"CREATE", "UNIQUE", "INDEX", "CONCURRENTLY", "IDX", "ON", "T", "A"};
     EXPECT_EQ(v[0].words, expected);
+}
+
+TEST(SqlSplitter, MysqlPositionsCountTheDelimiterLines) {
+    const auto v = split_all("DELIMITER //\n\nCREATE PROCEDURE p() BEGIN SELECT 1; END //\nDELIMITER ;\n  SELECT 2;",
+                             Dialect::mysql, 3);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[0].start.line, 3u);
+    EXPECT_EQ(v[0].start.column, 1u);
+    EXPECT_EQ(v[1].start.line, 5u);
+    EXPECT_EQ(v[1].start.column, 3u);
+    const std::vector<std::string> words = {"CREATE", "PROCEDURE", "P", "BEGIN", "SELECT", "END"};
+    EXPECT_EQ(v[0].words, words);
+}
+
+TEST(SqlSplitter, MysqlUnterminatedStringIsReported) {
+    SqlSplitter s(Dialect::mysql);
+    s.feed("SELECT 1;\nSELECT 'a\\';\n");
+    s.finish();
+    while (s.next()) {
+    }
+    ASSERT_TRUE(s.unterminated());
+    EXPECT_EQ(s.unterminated()->start.line, 2u);
+    EXPECT_EQ(s.unterminated()->start.column, 8u);
 }
 
 TEST(SqlSplitter, ReportsUnterminatedConstructsWithTheirStart) {

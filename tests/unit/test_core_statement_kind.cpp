@@ -81,3 +81,33 @@ TEST(FileAnalysis, FindsTheDirectiveOnTheFirstLineOnly) {
     EXPECT_FALSE(has_no_transaction_directive("VACUUM;\n-- sqlmig:no-transaction\n"));
     EXPECT_FALSE(has_no_transaction_directive("-- sqlmig:no-transactions\n"));
 }
+
+TEST(StatementKind, MysqlDdlCommitsImplicitlyAndDataDoesNot) {
+    for (const char* sql : {"CREATE TABLE t (a int)", "ALTER TABLE t ADD b int", "DROP TABLE t", "RENAME TABLE a TO b",
+                            "TRUNCATE t", "CREATE INDEX i ON t (a)", "LOCK TABLES t WRITE", "SET autocommit = 1",
+                            "CALL p()", "/*!40101 SET NAMES utf8 */"}) {
+        EXPECT_EQ(classify(stmt(sql, Dialect::mysql), Dialect::mysql), StatementKind::implicit_commit) << sql;
+    }
+    for (const char* sql : {"INSERT INTO t VALUES (1)", "update t set a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
+                            "SELECT 1", "SET @x = 1", "SET NAMES utf8mb4", "WITH a AS (SELECT 1) SELECT * FROM a"}) {
+        EXPECT_EQ(classify(stmt(sql, Dialect::mysql), Dialect::mysql), StatementKind::ordinary) << sql;
+    }
+    EXPECT_EQ(classify(stmt("BEGIN", Dialect::mysql), Dialect::mysql), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("START TRANSACTION", Dialect::mysql), Dialect::mysql), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("BEGIN NOT ATOMIC SELECT 1; END", Dialect::mysql), Dialect::mysql),
+              StatementKind::implicit_commit);
+    // The same DDL is transactional on the other databases.
+    EXPECT_EQ(classify(stmt("CREATE TABLE t (a int)"), Dialect::postgres), StatementKind::ordinary);
+}
+
+TEST(FileAnalysis, MysqlFilesWithDdlRunStatementByStatementAndDataOnlyFilesInOneTransaction) {
+    const auto ddl = analyse("INSERT INTO t VALUES (1);\nCREATE TABLE u (a int);", Dialect::mysql, 101100);
+    EXPECT_EQ(ddl.decide("f", false), TransactionMode::none);
+    ASSERT_TRUE(ddl.first_implicit_commit());
+    EXPECT_EQ(ddl.first_implicit_commit()->start.line, 2u);
+    const auto data = analyse("INSERT INTO t VALUES (1);\nUPDATE t SET a = 2;", Dialect::mysql, 101100);
+    EXPECT_EQ(data.decide("f", false), TransactionMode::wrapped);
+    EXPECT_FALSE(data.first_implicit_commit());
+    EXPECT_EQ(analyse("START TRANSACTION; INSERT INTO t VALUES (1); COMMIT;", Dialect::mysql).decide("f", false),
+              TransactionMode::own);
+}

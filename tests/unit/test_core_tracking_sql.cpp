@@ -6,8 +6,8 @@
 using namespace sqlmig::core;
 
 TEST(TableName, AcceptsIdentifiersAndSchemaQualifiedNames) {
-    EXPECT_EQ(parse_table_name("sqlmig_migrations").quoted(), "\"sqlmig_migrations\"");
-    EXPECT_EQ(parse_table_name("ops.migrations").quoted(), "\"ops\".\"migrations\"");
+    EXPECT_EQ(parse_table_name("sqlmig_migrations").quoted(Dialect::postgres), "\"sqlmig_migrations\"");
+    EXPECT_EQ(parse_table_name("ops.migrations").quoted(Dialect::postgres), "\"ops\".\"migrations\"");
     for (const char* bad : {"", "a-b", "x; DROP TABLE users", "\"q\"", "1abc", "a.b.c", ".a"}) {
         EXPECT_THROW(parse_table_name(bad), sqlmig::ConfigError) << bad;
     }
@@ -17,6 +17,29 @@ TEST(SqlLiteral, QuotesForEachDialect) {
     EXPECT_EQ(sql_literal("it's", Dialect::sqlite), "'it''s'");
     EXPECT_EQ(sql_literal("a\\b", Dialect::sqlite), "'a\\b'");
     EXPECT_EQ(sql_literal("a\\b'", Dialect::postgres), "E'a\\\\b'''");
+    EXPECT_EQ(sql_literal("it's", Dialect::mysql), "'it''s'");
+    // In hex, so that NO_BACKSLASH_ESCAPES cannot change what it means.
+    EXPECT_EQ(sql_literal("a\\b", Dialect::mysql), "X'615C62'");
+}
+
+TEST(TrackingSql, MysqlQuotesWithBackticksKeysAVarcharAndReplacesRows) {
+    const TableName t = parse_table_name("ops.sqlmig_migrations");
+    EXPECT_EQ(t.quoted(Dialect::mysql), "`ops`.`sqlmig_migrations`");
+    EXPECT_EQ(create_schema_sql(t, Dialect::mysql), "CREATE DATABASE IF NOT EXISTS `ops`");
+    EXPECT_EQ(create_schema_sql(t, Dialect::postgres), "CREATE SCHEMA IF NOT EXISTS \"ops\"");
+    EXPECT_EQ(create_schema_sql(parse_table_name("m"), Dialect::mysql), "");
+    const std::string create = create_table_sql(t, Dialect::mysql);
+    EXPECT_NE(create.find("version     VARCHAR(191) PRIMARY KEY"), std::string::npos) << create;
+    EXPECT_NE(create.find("ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"), std::string::npos) << create;
+    EXPECT_EQ(create.find("TEXT PRIMARY KEY"), std::string::npos) << create;
+    AppliedRow row;
+    row.version = *Version::parse("003");
+    row.name = "x";
+    const std::string upsert = upsert_row_sql(t, row, Dialect::mysql);
+    EXPECT_EQ(upsert.rfind("REPLACE INTO `ops`.`sqlmig_migrations` (", 0), 0u) << upsert;
+    EXPECT_EQ(upsert.find("ON CONFLICT"), std::string::npos) << upsert;
+    EXPECT_NE(upsert_row_sql(t, row, Dialect::postgres).find("ON CONFLICT (version)"), std::string::npos);
+    EXPECT_EQ(select_rows_sql(t, Dialect::mysql).find("\""), std::string::npos);
 }
 
 TEST(AppliedRow, MapsTheColumnsOfSelectRowsAndRefusesAVersionThatIsNoNumber) {

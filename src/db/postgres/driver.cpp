@@ -126,7 +126,7 @@ public:
         if (table_exists()) {
             return;  // CREATE ... IF NOT EXISTS would print a NOTICE on every run
         }
-        if (const std::string schema = core::create_schema_sql(m_options.table); !schema.empty()) {
+        if (const std::string schema = core::create_schema_sql(m_options.table, core::Dialect::postgres); !schema.empty()) {
             exec_now(schema);
         }
         exec_now(core::create_table_sql(m_options.table, core::Dialect::postgres));
@@ -136,7 +136,7 @@ public:
         if (!table_exists()) {
             return {};
         }
-        Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table).c_str()));
+        Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table, core::Dialect::postgres).c_str()));
         if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
             DbError e = error_from(r.get(), m_conn.get());
             throw DbError("cannot read the tracking table " + m_options.table.display() + ": " + e.what());
@@ -422,7 +422,7 @@ private:
     }
 
     bool table_exists() {
-        return scalar("SELECT to_regclass(" + core::sql_literal(m_options.table.quoted(), core::Dialect::postgres) +
+        return scalar("SELECT to_regclass(" + core::sql_literal(m_options.table.quoted(core::Dialect::postgres), core::Dialect::postgres) +
                       ") IS NOT NULL") == "t";
     }
 

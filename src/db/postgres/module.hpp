@@ -1,9 +1,6 @@
 #pragma once
-// The PostgreSQL driver is built as a module, sqlmig-postgres.so beside the
-// sqlmig binary, and loaded the first time a PostgreSQL URL is used. libpq
-// pulls in some 25 shared libraries (Kerberos, LDAP, GnuTLS...); loading them
-// only when needed keeps every SQLite command's start-up at a few milliseconds
-// (docs/performance.md).
+// The PostgreSQL driver is built as a module, sqlmig-postgres.so (db/module_loader.hpp):
+// libpq pulls in some 25 shared libraries (Kerberos, LDAP, GnuTLS...).
 //
 // The module exports one C function returning this table; the rest of sqlmig
 // calls make_postgres_driver() and pg_child_connection(), which load it.
@@ -19,7 +16,8 @@ namespace sqlmig::db {
 inline constexpr int k_postgres_module_abi = 1;
 
 struct PostgresModule {
-    int abi = k_postgres_module_abi;
+    static constexpr int k_abi = k_postgres_module_abi;
+    int abi = k_postgres_module_abi;  // first: load_module_table() reads it
     std::unique_ptr<Driver> (*make_driver)(const ConnectOptions& options);
     ChildConnection (*child_connection)(const std::string& url, const std::string& application_name);
 };

@@ -110,7 +110,7 @@ public:
         }
         std::vector<core::AppliedRow> rows;
         rows.reserve(row_count());  // growing by doubling would copy every row and hold twice the memory
-        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table));
+        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table, core::Dialect::sqlite));
         int rc = 0;
         while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
             rows.push_back(row_from(stmt.get()));
@@ -321,7 +321,7 @@ private:
     }
 
     std::size_t row_count() {
-        StatementHandle stmt = prepare("SELECT count(*) FROM " + m_options.table.quoted());
+        StatementHandle stmt = prepare("SELECT count(*) FROM " + m_options.table.quoted(core::Dialect::sqlite));
         if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
             throw error("cannot read the tracking table " + m_options.table.display());
         }

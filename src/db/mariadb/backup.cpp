@@ -1,0 +1,251 @@
+#include "db/mariadb/backup.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "backup/naming.hpp"
+#include "db/mariadb/url.hpp"
+#include "util/process.hpp"
+#include "util/text.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sqlmig::db {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string tail(const std::string& err) {
+    std::string t(util::trim(err));
+    if (t.size() > 2000) {
+        t = "..." + t.substr(t.size() - 2000);
+    }
+    return t.empty() ? "" : ":\n" + t;
+}
+
+// A value in an option file: double-quoted, with the escapes the client reads.
+std::string option_value(std::string_view value) {
+    std::string out = "\"";
+    for (const char c : value) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '"': out += "\\\""; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: out += c;
+        }
+    }
+    return out + "\"";
+}
+
+// A [client] option file in its own 0700 folder, both removed when it goes out of scope.
+class OptionFile {
+public:
+    explicit OptionFile(const std::string& contents) {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sqlmig-mariadb-XXXXXX";
+        if (!::mkdtemp(dir.data())) {
+            throw BackupError("cannot create a private folder in " + fs::path(dir).parent_path().string() + ": " +
+                              std::strerror(errno));
+        }
+        m_dir = dir;
+        m_file = m_dir / "client.cnf";
+        util::UniqueFd fd(::open(m_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!fd || ::write(fd.get(), contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) {
+            const std::string why = std::strerror(errno);
+            remove();
+            throw BackupError("cannot write the client option file " + m_file.string() + ": " + why);
+        }
+    }
+    ~OptionFile() { remove(); }
+    OptionFile(const OptionFile&) = delete;
+    OptionFile& operator=(const OptionFile&) = delete;
+
+    // Must be the first argument: the clients read no other option file then.
+    std::string argument() const { return "--defaults-file=" + m_file.string(); }
+
+private:
+    void remove() noexcept {
+        std::error_code ec;
+        fs::remove_all(m_dir, ec);
+    }
+    fs::path m_dir;
+    fs::path m_file;
+};
+
+class MariadbEngine final : public BackupEngine {
+public:
+    MariadbEngine(const ConnectOptions& options, int server_version, BackupTools tools)
+        : m_url(parse_mariadb_url(options.url.raw)), m_server_version(server_version), m_tools(std::move(tools)) {
+        if (options.database_override) {
+            m_url.database = *options.database_override;
+        }
+    }
+
+    std::string extension() const override { return "sql"; }
+
+    void check() override { (void)tool_release(); }
+
+    void dump(const fs::path& file) override {
+        const bool mariadb_tool = tool_release().mariadb;
+        util::UniqueFd out(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+        if (!out) {
+            throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
+        }
+        const OptionFile options(client_options(mariadb_tool));
+        // One consistent snapshot of InnoDB tables without locking them; routines,
+        // triggers and events too; DROP TABLE before each CREATE so a restore replaces.
+        std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--single-transaction",
+                                         "--routines", "--triggers", "--events", "--hex-blob", "--add-drop-table",
+                                         "--no-tablespaces", m_url.database};
+        const auto result = run_tool({argv, {}, {}, out.get(), true}, m_tools.mariadb_dump, "mariadb_dump");
+        if (!result.ok()) {
+            throw BackupError(m_tools.mariadb_dump + " " + result.describe() + tail(result.err));
+        }
+        if (::fsync(out.get()) != 0) {
+            throw BackupError("cannot write " + file.string() + ": " + std::strerror(errno));
+        }
+    }
+
+    void restore(const fs::path& file) override {
+        refuse_other_formats(file);
+        util::UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!in) {
+            throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
+        }
+        const OptionFile options(client_options(tool_release(m_tools.mariadb, "mariadb").mariadb));
+        const std::vector<std::string> argv = {m_tools.mariadb, options.argument(), "--batch",
+                                               "--database=" + m_url.database};
+        util::ProcessSpec spec{argv, {}, {}, STDERR_FILENO, true};
+        spec.stdin_fd = in.get();
+        const auto result = run_tool(spec, m_tools.mariadb, "mariadb");
+        if (!result.ok()) {
+            throw BackupError(m_tools.mariadb + " " + result.describe() +
+                              "; the restore stopped at the first error and the tables restored before it stay "
+                              "restored (MariaDB/MySQL cannot restore in one transaction)" + tail(result.err));
+        }
+    }
+
+    std::string schema() override {
+        const OptionFile options(client_options(tool_release().mariadb));
+        const std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--no-data", "--routines",
+                                               "--triggers", "--events", "--skip-dump-date", "--no-tablespaces",
+                                               m_url.database};
+        const auto result = run_tool({argv, {}, {}, -1, true}, m_tools.mariadb_dump, "mariadb_dump");
+        if (!result.ok()) {
+            throw BackupError(m_tools.mariadb_dump + " --no-data " + result.describe() + tail(result.err));
+        }
+        return result.out;
+    }
+
+private:
+    static util::ProcessResult run_tool(const util::ProcessSpec& spec, const std::string& program,
+                                        const char* setting) {
+        try {
+            return util::run_process(spec);
+        } catch (const std::system_error& e) {
+            throw BackupError("cannot run " + program + ": " + e.code().message() +
+                              "; install the MariaDB client programs (Debian: mariadb-client) or set [backup] " +
+                              setting + " to the program's path");
+        }
+    }
+
+    // The release of the dump tool (or the client), checked against the server's: a
+    // MariaDB tool older than a MariaDB server may not know what the server has.
+    backup::MysqlRelease tool_release() { return tool_release(m_tools.mariadb_dump, "mariadb_dump"); }
+
+    backup::MysqlRelease tool_release(const std::string& program, const char* setting) {
+        const auto result = run_tool({{program, "--version"}, {}, {}, -1, true}, program, setting);
+        const auto tool = backup::mysql_tool_release(result.out);
+        if (!result.ok() || !tool) {
+            throw BackupError(program + " --version " + result.describe() + " and printed '" +
+                              util::printable(util::trim(result.out)) + "'; is it a MariaDB or MySQL client program?" +
+                              tail(result.err));
+        }
+        const backup::MysqlRelease server = backup::mysql_server_release(m_server_version);
+        if (tool->mariadb && server.mariadb && tool->number < server.number) {
+            throw BackupError(program + " of MariaDB " + tool->text + " is older than the server, MariaDB " +
+                              server.text + "; install the client programs of " + server.text +
+                              " or newer and set [backup] " + setting);
+        }
+        spdlog::debug("{} of {} {} for a {} {} server", program, tool->mariadb ? "MariaDB" : "MySQL", tool->text,
+                      server.mariadb ? "MariaDB" : "MySQL", server.text);
+        return *tool;
+    }
+
+    // The connection as a [client] group; TLS options in the tool's own spelling.
+    std::string client_options(bool mariadb_tool) const {
+        std::string o = "[client]\n";
+        if (!m_url.user.empty()) {
+            o += "user=" + option_value(m_url.user) + "\n";
+        }
+        const char* env_password = std::getenv("MYSQL_PWD");
+        if (m_url.password || env_password) {
+            o += "password=" + option_value(m_url.password ? *m_url.password : env_password) + "\n";
+        }
+        if (!m_url.socket.empty()) {
+            o += "socket=" + option_value(m_url.socket) + "\nprotocol=SOCKET\n";
+        } else {
+            o += "host=" + option_value(m_url.host) + "\nprotocol=TCP\n";
+        }
+        if (m_url.port != 0) {
+            o += "port=" + std::to_string(m_url.port) + "\n";
+        }
+        if (m_url.connect_timeout_s) {
+            o += "connect-timeout=" + std::to_string(*m_url.connect_timeout_s) + "\n";
+        }
+        for (const auto& [key, value] : {std::pair{"ssl-ca", &m_url.ssl_ca}, std::pair{"ssl-cert", &m_url.ssl_cert},
+                                         std::pair{"ssl-key", &m_url.ssl_key}}) {
+            if (!value->empty()) {
+                o += std::string(key) + "=" + option_value(*value) + "\n";
+            }
+        }
+        o += tls_options(mariadb_tool);
+        return o;
+    }
+
+    std::string tls_options(bool mariadb_tool) const {
+        switch (m_url.ssl_mode) {
+        case SslMode::disabled: return mariadb_tool ? "skip-ssl\n" : "ssl-mode=DISABLED\n";
+        case SslMode::preferred: return "";
+        case SslMode::required: return mariadb_tool ? "ssl\n" : "ssl-mode=REQUIRED\n";
+        case SslMode::verify_ca: return mariadb_tool ? "ssl\nssl-verify-server-cert\n" : "ssl-mode=VERIFY_CA\n";
+        case SslMode::verify_identity:
+            return mariadb_tool ? "ssl\nssl-verify-server-cert\n" : "ssl-mode=VERIFY_IDENTITY\n";
+        }
+        return "";
+    }
+
+    static void refuse_other_formats(const fs::path& file) {
+        std::ifstream in(file, std::ios::binary);
+        std::string head(16, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<std::size_t>(in.gcount()));
+        if (head.rfind("SQLite format 3", 0) == 0) {
+            throw BackupError(file.string() + " is a SQLite database, not a MariaDB/MySQL backup");
+        }
+        if (head.rfind("PGDMP", 0) == 0) {
+            throw BackupError(file.string() + " is a pg_dump archive, not a MariaDB/MySQL backup");
+        }
+    }
+
+    MariadbUrl m_url;
+    int m_server_version;
+    BackupTools m_tools;
+};
+
+}  // namespace
+
+std::unique_ptr<BackupEngine> make_mariadb_backup_engine(const ConnectOptions& options, int server_version,
+                                                        const BackupTools& tools) {
+    return std::make_unique<MariadbEngine>(options, server_version, tools);
+}
+
+}  // namespace sqlmig::db

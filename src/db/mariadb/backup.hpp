@@ -1,0 +1,17 @@
+#pragma once
+// Backups of MariaDB/MySQL databases with mariadb-dump (or mysqldump) and the
+// mariadb (or mysql) client, started without a shell. The connection's password
+// is written to a 0600 option file in a private temporary folder, passed with
+// --defaults-file and deleted afterwards: never on argv, where ps shows it.
+
+#include <memory>
+
+#include "db/backup_engine.hpp"
+#include "db/driver.hpp"
+
+namespace sqlmig::db {
+
+std::unique_ptr<BackupEngine> make_mariadb_backup_engine(const ConnectOptions& options, int server_version,
+                                                        const BackupTools& tools);
+
+}  // namespace sqlmig::db

@@ -1,0 +1,32 @@
+#pragma once
+// Backend modules: a driver whose client library pulls in many shared libraries
+// (libpq, libmariadb with its TLS stack) is built as a module, sqlmig-<name>.so
+// beside the sqlmig binary, and loaded the first time its URL is used, so that
+// every other command starts in a few milliseconds (docs/performance.md).
+//
+// A module exports one C function returning a table whose first member is the
+// int ABI number it was built with; load_module() checks it and keeps the module
+// loaded until exit.
+
+#include <mutex>
+#include <string>
+
+namespace sqlmig::db {
+
+// The entry function `symbol` of `file`, looked up beside the running binary and
+// then in the build folder. Throws DbError naming every place it looked; a
+// module whose table's first int is not `abi` is refused.
+const void* load_module_table(const std::string& file, const char* symbol, int abi, const std::string& database);
+
+// Loads once, on the first call, from any thread.
+template <class Table>
+const Table& module_table(const std::string& file, const char* symbol, const std::string& database) {
+    static std::once_flag once;
+    static const Table* loaded = nullptr;
+    std::call_once(once, [&] {
+        loaded = static_cast<const Table*>(load_module_table(file, symbol, Table::k_abi, database));
+    });
+    return *loaded;
+}
+
+}  // namespace sqlmig::db
