@@ -327,8 +327,9 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
         if (wrap) {
             out << "BEGIN;\n";
         }
-        (void)for_each_statement(step.path, step.label, m_driver.dialect(),
-                                 [&](const core::Statement& s) { out << s.text << ";\n"; });
+        const core::Dialect dialect = m_driver.dialect();
+        (void)for_each_statement(step.path, step.label, dialect,
+                                 [&](const core::Statement& s) { out << core::script_statement(s.text, dialect); });
         out << tracking_sql(step, 0) << ";\n";
         if (wrap) {
             out << "COMMIT;\n";

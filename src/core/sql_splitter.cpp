@@ -655,6 +655,17 @@ SqlSplitter::Step SqlSplitter::scan_dollar() {
     return Step::more;
 }
 
+std::string script_statement(std::string_view text, Dialect dialect) {
+    if (!lexical_rules(dialect).delimiter_command || text.find(';') == std::string_view::npos) {
+        return std::string(text) + ";\n";
+    }
+    std::string delimiter = "$$";
+    while (text.find(delimiter) != std::string_view::npos) {
+        delimiter += '$';
+    }
+    return "DELIMITER " + delimiter + "\n" + std::string(text) + delimiter + "\nDELIMITER ;\n";
+}
+
 Position locate_in_statement(const Statement& statement, std::size_t char_offset) {
     Position pos = statement.start;
     std::size_t chars = 0;

@@ -128,6 +128,11 @@ private:
     Position m_mark_pos;
 };
 
+// A statement as a script for the dialect's command-line client (`up --sql`): the
+// text and ';', or for MySQL a statement holding ';' (a routine body) between
+// DELIMITER lines, as the mysql client needs it.
+std::string script_statement(std::string_view text, Dialect dialect);
+
 // Where the character at char_offset (0-based, in characters) of a statement lies in its file.
 Position locate_in_statement(const Statement& statement, std::size_t char_offset);
 

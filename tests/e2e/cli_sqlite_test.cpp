@@ -446,10 +446,15 @@ TEST(CliSqlite, PasswordsNeverAppearInOutput) {
     const Result r = p.run({"--database", "postgres://app:hunter2secret@127.0.0.1:1/app?connect_timeout=1", "status"});
     EXPECT_NE(r.code, 0);
     EXPECT_NOT_CONTAINS(r.err + r.out, "hunter2secret");
-    const Result bad = p.run({"--database", "mysql://app:hunter2secret@db/app", "status"});
+    const Result bad = p.run({"--database", "oracle://app:hunter2secret@db/app", "status"});
     EXPECT_EQ(bad.code, 2);
     EXPECT_NOT_CONTAINS(bad.err + bad.out, "hunter2secret");
-    EXPECT_CONTAINS(bad.err, "mysql://app:***@db/app");
+    EXPECT_CONTAINS(bad.err, "oracle://app:***@db/app");
+    const Result unreachable =
+        p.run({"--database", "mysql://app:hunter2secret@127.0.0.1:1/app?connect_timeout=1", "status"});
+    EXPECT_EQ(unreachable.code, 1);
+    EXPECT_NOT_CONTAINS(unreachable.err + unreachable.out, "hunter2secret");
+    EXPECT_CONTAINS(unreachable.err, "mysql://app:***@127.0.0.1:1/app");
 }
 
 TEST(CliSqlite, InitAndNewCreateFilesWithoutOverwriting) {

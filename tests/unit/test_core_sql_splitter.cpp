@@ -248,3 +248,11 @@ TEST(SqlSplitter, LargeStatementsKeepTheirNeighboursAndPositions) {
         EXPECT_EQ(v[4].start.column, 13u);
     }
 }
+
+TEST(SqlSplitter, ScriptStatementsReadBackAsTheSameStatements) {
+    const std::string body = "CREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 2; END";
+    const std::string script = script_statement(body, Dialect::mysql) + script_statement("SELECT 3", Dialect::mysql);
+    EXPECT_EQ(script.rfind("DELIMITER $$$\n", 0), 0u) << script;
+    EXPECT_EQ(texts(split_all(script, Dialect::mysql)), (std::vector<std::string>{body, "SELECT 3"}));
+    EXPECT_EQ(script_statement("SELECT 1; 2", Dialect::postgres), "SELECT 1; 2;\n");
+}
