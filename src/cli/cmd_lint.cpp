@@ -158,7 +158,7 @@ void setup_lint(CLI::App& app, Context& ctx) {
     static LintCommandOptions o;
     auto* lint = app.add_subcommand("lint", "Find what will hurt in the migrations, without connecting (docs/lint.md)");
     lint->add_option("files", o.files, "Only these migration files (default: the whole folder)");
-    lint->add_option("--dialect", o.dialect, "postgres or sqlite (default: from the config's URL scheme)")
+    lint->add_option("--dialect", o.dialect, "postgres, sqlite or mysql (mariadb) (default: from the config's URL scheme)")
         ->type_name("NAME");
     lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
     lint->callback([&ctx] {

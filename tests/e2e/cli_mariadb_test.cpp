@@ -237,3 +237,29 @@ TEST(CliMariadb, CorpusModelRegistryAppliesUnchangedAndItsDownsRevertIt) {
     const Result again = p.run({"--dir", dir, "up"});
     ASSERT_EQ(again.code, 0) << again.err;
 }
+
+TEST(CliMariadb, VerifyFindsWhatADownForgetsOnAScratchDatabase) {
+    MariadbProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (id INT PRIMARY KEY, email VARCHAR(100));\n");
+    p.project.migration("001_t.down.sql", "DROP TABLE t;\n");
+    p.project.migration("002_idx.up.sql", "CREATE INDEX t_email ON t (email);\nCREATE TABLE audit (id INT);\n");
+    p.project.migration("002_idx.down.sql", "DROP INDEX t_email ON t;\n");
+    const Result r = p.run({"verify"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_CONTAINS(r.out, "reversible      001_t");
+    EXPECT_CONTAINS(r.out, "NOT reversible  002_idx");
+    EXPECT_CONTAINS(r.out, "- table audit BASE TABLE");
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"), "0")
+        << "verify leaves the configured database alone";
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'sqlmig_verify_%'"),
+              "0")
+        << "and drops its scratch database";
+}
+
+TEST(CliMariadb, LintReadsTheMysqlDialectFromTheUrl) {
+    MariadbProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (id INT); # a comment\nDELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\n");
+    const Result r = p.run({"lint", "--json"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_CONTAINS(r.out, "\"dialect\": \"mysql\"");
+}
