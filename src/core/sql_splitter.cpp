@@ -459,6 +459,10 @@ bool SqlSplitter::semicolon_ends_statement() {
 SqlSplitter::Step SqlSplitter::scan_word() {
     std::size_t end = m_pos + 1;
     while (end < m_buf.size() && is_ident_char(m_buf[end])) {
+        // A DELIMITER may follow a word directly: END$$ is END, then $$.
+        if (!m_delimiter.empty() && m_buf.compare(end, m_delimiter.size(), m_delimiter) == 0) {
+            break;
+        }
         ++end;
     }
     if (end == m_buf.size() && !m_finished) {

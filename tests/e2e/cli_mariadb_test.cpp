@@ -171,7 +171,7 @@ TEST(CliMariadb, BackupAndRestoreRoundTripWithThePasswordNeverOnArgv) {
     EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM t"), "3");
     // No option file is left behind.
     for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
-        EXPECT_EQ(entry.path().filename().string().rfind("sqlmig-mariadb-", 0), std::string::npos) << entry.path();
+        EXPECT_EQ(entry.path().filename().string().rfind("sqlmig-client-cnf-", 0), std::string::npos) << entry.path();
     }
 }
 
@@ -262,4 +262,26 @@ TEST(CliMariadb, LintReadsTheMysqlDialectFromTheUrl) {
     const Result r = p.run({"lint", "--json"});
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_CONTAINS(r.out, "\"dialect\": \"mysql\"");
+}
+
+TEST(CliMariadb, AnOlderOrUnknownDumpToolIsRefusedBeforeAnythingRuns) {
+    MariadbProject p;
+    p.project.write_file("old-dump", "#!/bin/sh\necho 'mariadb-dump  Ver 10.19 Distrib 10.3.39-MariaDB, for debian-linux-gnu'\n");
+    p.project.write_file("not-a-dump", "#!/bin/sh\necho 'hello'\n");
+    fs::permissions(p.project.dir() / "old-dump", fs::perms::owner_all);
+    fs::permissions(p.project.dir() / "not-a-dump", fs::perms::owner_all);
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (id INT);\n");
+    for (const auto& [tool, message] : {std::pair{"./old-dump", "of MariaDB 10.3 is older than the server, MariaDB 10."},
+                                        std::pair{"./not-a-dump", "is it a MariaDB or MySQL client program?"},
+                                        std::pair{"./missing-dump", "install the MariaDB client programs"}}) {
+        p.project.write_file("config.toml", "[database]\nurl = \"" + p.db.url() + "\"\n[backup]\nmariadb_dump = \"" +
+                                                tool + "\"\n");
+        const Result r = p.run({"up"});
+        EXPECT_EQ(r.code, 1) << tool;
+        EXPECT_CONTAINS(r.err, message);
+        EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 't' AND "
+                             "TABLE_SCHEMA = DATABASE()"),
+                  "0")
+            << "nothing ran";
+    }
 }

@@ -50,7 +50,7 @@ class OptionFile {
 public:
     explicit OptionFile(const std::string& contents) {
         const char* tmp = std::getenv("TMPDIR");
-        std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sqlmig-mariadb-XXXXXX";
+        std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sqlmig-client-cnf-XXXXXX";
         if (!::mkdtemp(dir.data())) {
             throw BackupError("cannot create a private folder in " + fs::path(dir).parent_path().string() + ": " +
                               std::strerror(errno));
