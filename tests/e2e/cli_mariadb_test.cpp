@@ -285,3 +285,16 @@ TEST(CliMariadb, AnOlderOrUnknownDumpToolIsRefusedBeforeAnythingRuns) {
             << "nothing ran";
     }
 }
+
+TEST(CliMariadb, TheSchemaFileIsTheDumpWithoutData) {
+    MariadbProject p("[dump]\nschema_file = \"db/schema.sql\"\n");
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (id INT PRIMARY KEY, secret_note TEXT);\n"
+                                        "INSERT INTO t VALUES (1, 'row-data-not-in-schema');\n");
+    const Result up = p.run({"up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    const std::string schema = read_text(p.project.dir() / "db" / "schema.sql");
+    EXPECT_CONTAINS(schema, "CREATE TABLE `t`");
+    EXPECT_CONTAINS(schema, "`secret_note` text");
+    EXPECT_NOT_CONTAINS(schema, "row-data-not-in-schema");
+    EXPECT_NOT_CONTAINS(schema, "sqlmig-test");
+}
