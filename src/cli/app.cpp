@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "db/backend.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -81,13 +82,23 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
     return util::printable(message) + "; run 'sqlmig --help' for usage";
 }
 
+// sqlmig's version and build, then each backend's client library (loading the modules).
+std::string version_text() {
+    std::string text = std::string("sqlmig ") + SQLMIG_VERSION + " (" + SQLMIG_BUILD_TYPE + " build)";
+    for (const db::Backend* backend : db::backends()) {
+        text += "\n" + std::string(backend->name()) + ": " + backend->client_library();
+    }
+    return text;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
     Context ctx;
-    CLI::App app{"sqlmig: apply plain SQL migrations to PostgreSQL and SQLite, and remember what was applied"};
+    CLI::App app{"sqlmig: apply plain SQL migrations to PostgreSQL, SQLite, MariaDB and MySQL, and remember what "
+                 "was applied"};
     app.name("sqlmig");
-    app.set_version_flag("--version", std::string("sqlmig ") + SQLMIG_VERSION);
+    app.set_version_flag("--version", version_text, "Print sqlmig's version, its build and its database libraries");
     app.require_subcommand(1, 1);
     app.fallthrough();  // global options may follow the command: sqlmig up --json
     add_global_options(app, ctx.options);

@@ -54,6 +54,9 @@ public:
     virtual Capabilities capabilities() const = 0;
     // The config.toml section of the keys it owns ("postgres": [postgres] lock_timeout...).
     virtual std::string_view config_section() const = 0;
+    // The client library and its version, for --version ("libpq 15.10"); loads the
+    // backend's module, and says so when it cannot.
+    virtual std::string client_library() const = 0;
 
     // Whether url is written in one of this backend's forms (by its scheme).
     virtual bool accepts(std::string_view url) const = 0;
@@ -77,6 +80,11 @@ public:
     virtual ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                                 const std::filesystem::path& folder) const = 0;
 };
+
+// The first line of a message (for one-line summaries of multi-line errors).
+inline std::string first_line(std::string_view message) {
+    return std::string(message.substr(0, message.find('\n')));
+}
 
 // Every registered backend, in registration order.
 std::span<const Backend* const> backends();

@@ -2,9 +2,11 @@
 
 #include <dlfcn.h>
 
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
+#include "db/module_abi.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::db {
@@ -13,13 +15,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Beside the running binary first; then the build folder, for test programs.
+// Beside the running binary first (a build folder); then where an install puts it,
+// relative to the binary; then, in test builds, the build folder, for test programs.
 std::vector<fs::path> candidates(const std::string& file) {
     std::vector<fs::path> out;
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
         out.push_back(exe.parent_path() / file);
+        out.push_back((exe.parent_path() / SQLMIG_MODULE_RELATIVE_DIR / file).lexically_normal());
     }
 #ifdef SQLMIG_MODULE_DIR
     out.push_back(fs::path(SQLMIG_MODULE_DIR) / file);
@@ -29,7 +33,7 @@ std::vector<fs::path> candidates(const std::string& file) {
 
 }  // namespace
 
-const void* load_module_table(const std::string& file, const char* symbol, int abi, const std::string& database) {
+const void* load_module_table(const std::string& file, const char* symbol, const std::string& database) {
     std::string errors;
     for (const auto& path : candidates(file)) {
         std::error_code ec;
@@ -43,18 +47,23 @@ const void* load_module_table(const std::string& file, const char* symbol, int a
             errors += "\n  " + std::string(::dlerror());
             continue;
         }
-        using Entry = const int* (*)();
+        using Entry = const char* const* (*)();
         auto entry = reinterpret_cast<Entry>(::dlsym(handle, symbol));
-        const int* table = entry ? entry() : nullptr;
-        if (!table || *table != abi) {
-            errors += "\n  " + path.string() + ": not a sqlmig " + std::to_string(abi) + " " + database +
-                      " module (rebuild sqlmig)";
+        const char* const* table = entry ? entry() : nullptr;
+        if (!table) {
+            errors += "\n  " + path.string() + ": not a sqlmig " + database + " module";
+            continue;
+        }
+        if (std::strcmp(*table, k_module_abi) != 0) {
+            errors += "\n  " + path.string() + ": a module of another sqlmig build (ABI " + std::string(*table) +
+                      ", this binary's is " + k_module_abi + "); install the binary and its modules together";
             continue;
         }
         return table;
     }
     throw DbError("cannot load the " + database + " driver " + file + ", which sqlmig needs for " + database +
-                  " URLs:" + errors + "\nit is built with sqlmig and must stay beside the sqlmig binary");
+                  " URLs:" + errors + "\nit is built and installed with sqlmig: keep it beside the binary, or in " +
+                  std::string(SQLMIG_MODULE_RELATIVE_DIR) + "/ relative to the binary's folder");
 }
 
 }  // namespace sqlmig::db

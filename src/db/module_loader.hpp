@@ -5,18 +5,20 @@
 // every other command starts in a few milliseconds (docs/performance.md).
 //
 // A module exports one C function returning a table whose first member is the
-// int ABI number it was built with; load_module() checks it and keeps the module
-// loaded until exit.
+// ABI string it was built with (db/module_abi.hpp, derived by the build from the
+// shared headers and the compiler); load_module_table() refuses a module whose
+// string differs, and keeps the module loaded until exit.
 
 #include <mutex>
 #include <string>
 
 namespace sqlmig::db {
 
-// The entry function `symbol` of `file`, looked up beside the running binary and
-// then in the build folder. Throws DbError naming every place it looked; a
-// module whose table's first int is not `abi` is refused.
-const void* load_module_table(const std::string& file, const char* symbol, int abi, const std::string& database);
+// The entry function `symbol` of `file`, looked up beside the running binary, then
+// in the installed module folder relative to it (../lib/<arch>/sqlmig), then, in
+// test builds only, in the build folder. Throws DbError naming every place it
+// looked; a module whose table does not start with this build's ABI is refused.
+const void* load_module_table(const std::string& file, const char* symbol, const std::string& database);
 
 // Loads once, on the first call, from any thread.
 template <class Table>
@@ -24,7 +26,7 @@ const Table& module_table(const std::string& file, const char* symbol, const std
     static std::once_flag once;
     static const Table* loaded = nullptr;
     std::call_once(once, [&] {
-        loaded = static_cast<const Table*>(load_module_table(file, symbol, Table::k_abi, database));
+        loaded = static_cast<const Table*>(load_module_table(file, symbol, database));
     });
     return *loaded;
 }

@@ -356,3 +356,15 @@ TEST(AsAUser, StatusDuringARunWaitsOnlyItsOwnTimeout) {
         EXPECT_CONTAINS(sqlmig::test::read_text(p.dir() / "s.out"), "fill  pending");
     }
 }
+
+TEST(AsAUser, VersionNamesTheBuildAndEveryDatabaseLibrary) {
+    Project p;
+    const Result r = p.run({"--version"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("sqlmig 0.", 0), 0u) << r.out;
+    EXPECT_CONTAINS(r.out, " build)\n");
+    EXPECT_CONTAINS(r.out, "\nsqlite: SQLite 3.");
+    EXPECT_CONTAINS(r.out, "\npostgres: libpq ");
+    EXPECT_CONTAINS(r.out, "\nmariadb: MariaDB Connector/C 3.");
+    EXPECT_NOT_CONTAINS(r.out, "not available");
+}

@@ -15,6 +15,13 @@ class MariadbBackend final : public Backend {
 public:
     std::string_view name() const override { return "mariadb"; }
     std::string_view config_section() const override { return "mariadb"; }
+    std::string client_library() const override {
+        try {
+            return "MariaDB Connector/C " + mariadb_client_version();
+        } catch (const DbError& e) {
+            return "MariaDB Connector/C: not available (" + first_line(e.what()) + ")";
+        }
+    }
     core::Dialect dialect() const override { return core::Dialect::mysql; }
     Capabilities capabilities() const override {
         return {DdlTransactions::implicit_commit, LockKind::session_advisory, Schemas::supported, Reach::server};

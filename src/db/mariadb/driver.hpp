@@ -18,6 +18,8 @@ namespace sqlmig::db {
 // Connects; see driver.hpp. Loads the module on first use: throws DbError when it cannot.
 std::unique_ptr<Driver> make_mariadb_driver(const ConnectOptions& options);
 void load_mariadb_module();
+// mysql_get_client_info() of the module's Connector/C. Loads the module: throws DbError.
+std::string mariadb_client_version();
 
 // Inside the module: the driver itself.
 std::unique_ptr<Driver> open_mariadb_driver(const ConnectOptions& options);

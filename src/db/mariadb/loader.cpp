@@ -17,6 +17,10 @@ void load_mariadb_module() {
     module();
 }
 
+std::string mariadb_client_version() {
+    return module().client_info();
+}
+
 std::unique_ptr<Driver> make_mariadb_driver(const ConnectOptions& options) {
     return module().make_driver(options);
 }

@@ -4,13 +4,14 @@
 #include <memory>
 
 #include "db/driver.hpp"
+#include "db/module_abi.hpp"
 
 namespace sqlmig::db {
 
 struct MariadbModule {
-    static constexpr int k_abi = 1;
-    int abi = k_abi;  // first: load_module_table() reads it
+    const char* abi = k_module_abi;  // first: load_module_table() reads it
     std::unique_ptr<Driver> (*make_driver)(const ConnectOptions& options);
+    const char* (*client_info)();  // mysql_get_client_info()
 };
 
 }  // namespace sqlmig::db

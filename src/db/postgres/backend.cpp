@@ -15,6 +15,13 @@ class PostgresBackend final : public Backend {
 public:
     std::string_view name() const override { return "postgres"; }
     std::string_view config_section() const override { return "postgres"; }
+    std::string client_library() const override {
+        try {
+            return "libpq " + postgres_library_version();
+        } catch (const DbError& e) {
+            return "libpq: not available (" + first_line(e.what()) + ")";
+        }
+    }
     core::Dialect dialect() const override { return core::Dialect::postgres; }
     Capabilities capabilities() const override {
         return {DdlTransactions::transactional, LockKind::session_advisory, Schemas::supported, Reach::server};

@@ -24,6 +24,9 @@ std::unique_ptr<Driver> make_postgres_driver(const ConnectOptions& options);
 // Loads the module now (see load_driver()). Throws DbError.
 void load_postgres_module();
 
+// PQlibVersion() of the module's libpq ("15.10"). Loads the module: throws DbError.
+std::string postgres_library_version();
+
 // Inside the module: the driver itself.
 std::unique_ptr<Driver> open_postgres_driver(const ConnectOptions& options);
 

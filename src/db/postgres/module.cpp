@@ -1,11 +1,13 @@
 // The entry point of sqlmig-postgres.so (see module.hpp).
 #include "db/postgres/module.hpp"
 
+#include <libpq-fe.h>
+
 #include "db/postgres/driver.hpp"
 
 extern "C" __attribute__((visibility("default"))) const sqlmig::db::PostgresModule* sqlmig_postgres_module() {
-    static const sqlmig::db::PostgresModule module{sqlmig::db::k_postgres_module_abi,
+    static const sqlmig::db::PostgresModule module{sqlmig::db::k_module_abi,
                                                    &sqlmig::db::open_postgres_driver,
-                                                   &sqlmig::db::postgres_child_connection};
+                                                   &sqlmig::db::postgres_child_connection, &PQlibVersion};
     return &module;
 }

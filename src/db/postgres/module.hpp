@@ -9,17 +9,16 @@
 #include <string>
 
 #include "db/driver.hpp"
+#include "db/module_abi.hpp"
 #include "db/postgres/conninfo.hpp"
 
 namespace sqlmig::db {
 
-inline constexpr int k_postgres_module_abi = 1;
-
 struct PostgresModule {
-    static constexpr int k_abi = k_postgres_module_abi;
-    int abi = k_postgres_module_abi;  // first: load_module_table() reads it
+    const char* abi = k_module_abi;  // first: load_module_table() reads it
     std::unique_ptr<Driver> (*make_driver)(const ConnectOptions& options);
     ChildConnection (*child_connection)(const std::string& url, const std::string& application_name);
+    int (*library_version)();  // PQlibVersion()
 };
 
 }  // namespace sqlmig::db

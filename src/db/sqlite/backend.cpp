@@ -2,6 +2,8 @@
 // file beside the database, transactional DDL, and the online backup API.
 #include "db/sqlite/backend.hpp"
 
+#include <sqlite3.h>
+
 #include "db/sqlite/backup.hpp"
 #include "db/sqlite/driver.hpp"
 #include "util/error.hpp"
@@ -15,6 +17,7 @@ class SqliteBackend final : public Backend {
 public:
     std::string_view name() const override { return "sqlite"; }
     std::string_view config_section() const override { return "sqlite"; }
+    std::string client_library() const override { return std::string("SQLite ") + sqlite3_libversion(); }
     core::Dialect dialect() const override { return core::Dialect::sqlite; }
     Capabilities capabilities() const override {
         return {DdlTransactions::transactional, LockKind::file, Schemas::none, Reach::local_file};
