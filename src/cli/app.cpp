@@ -46,6 +46,16 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
                                                 util::printable(text) + "'";
             },
             "SECONDS", "lock timeout"));
+    // A flag with an optional =value: "--wait up" never takes "up" as its duration.
+    app.add_flag("--wait{60s}", o.wait_text, "Retry connecting until the database accepts, up to =DURATION (default 60s)")
+        ->each([&o](const std::string& v) {
+            const auto d = config::parse_duration(v);
+            if (!d || d->count() > 86400000) {
+                throw CLI::ValidationError("--wait must be a duration up to 24h such as --wait=30s or --wait=2min, "
+                                           "not '" + util::printable(v) + "'");
+            }
+            o.wait = *d;
+        });
     app.add_flag("--json", o.json, "Print a JSON document on stdout");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
     app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");

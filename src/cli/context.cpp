@@ -181,7 +181,38 @@ db::ConnectOptions Context::connect_options(bool read_only) {
 std::unique_ptr<db::Driver> Context::connect(bool read_only) {
     const db::ConnectOptions opts = connect_options(read_only);
     spdlog::debug("database: {}", opts.url.redacted());
-    return db::make_driver(opts);
+    return open(db::backend_of(opts.url), opts);
+}
+
+// With --wait, a server that is not accepting yet (a container starting beside the
+// app) is retried every half second until the time is up, with a line every 5 s.
+std::unique_ptr<db::Driver> Context::open(const db::Backend& backend, const db::ConnectOptions& opts) const {
+    if (!options.wait) {
+        return backend.connect(opts);
+    }
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto deadline = start + *options.wait;
+    auto next_line = start;
+    for (;;) {
+        try {
+            return backend.connect(opts);
+        } catch (const ConnectionError& e) {
+            const auto now = Clock::now();
+            if (now >= deadline) {
+                throw ConnectionError(std::string(e.what()) + " (still refused after waiting " +
+                                      std::to_string(options.wait->count() / 1000) + " s, --wait)");
+            }
+            if (now >= next_line) {
+                const auto left =
+                    std::chrono::ceil<std::chrono::seconds>(deadline - now).count();
+                spdlog::info("waiting for the database to accept connections ({} s left): {}", left,
+                             db::first_line(e.what()));
+                next_line = now + std::chrono::seconds(5);
+            }
+            std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(500), deadline - now));
+        }
+    }
 }
 
 // A PostgreSQL server takes about 10 ms to start a session, nearly all of it
@@ -195,7 +226,7 @@ std::unique_ptr<db::Driver> Context::connect_during(bool read_only, const std::f
     const db::Backend& backend = db::backend_of(opts.url);
     if (backend.capabilities().reach != db::Reach::server) {
         meanwhile();
-        return backend.connect(opts);
+        return open(backend, opts);
     }
     backend.load();
     std::unique_ptr<db::Driver> driver;
@@ -203,7 +234,7 @@ std::unique_ptr<db::Driver> Context::connect_during(bool read_only, const std::f
     {
         std::jthread connecting([&] {
             try {
-                driver = backend.connect(opts);
+                driver = open(backend, opts);
             } catch (...) {
                 connect_failure = std::current_exception();
             }

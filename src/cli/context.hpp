@@ -14,6 +14,10 @@
 #include "core/plan.hpp"
 #include "db/driver.hpp"
 
+namespace sqlmig::db {
+class Backend;
+}
+
 namespace sqlmig::cli {
 
 // Options that every command accepts.
@@ -27,6 +31,9 @@ struct GlobalOptions {
     bool quiet = false;
     bool verbose = false;
     double lock_timeout_s = 60;
+    // --wait[=DURATION]: retry connecting until the server accepts, this long.
+    std::optional<std::chrono::milliseconds> wait;
+    std::string wait_text;  // as given
 };
 
 class Context {
@@ -70,6 +77,8 @@ public:
     std::chrono::milliseconds lock_timeout() const;
 
 private:
+    std::unique_ptr<db::Driver> open(const db::Backend& backend, const db::ConnectOptions& opts) const;
+
     std::optional<config::Config> m_config;
     std::optional<core::Catalog> m_catalog;
 };

@@ -5,7 +5,7 @@
 //    without a shell; the password reaches them through PGPASSWORD in their
 //    environment, never argv. pg_dump's version is checked against the server's.
 //  - MariaDB/MySQL (db/mariadb/backup.cpp): mariadb-dump --single-transaction and
-//    the mariadb client; the password reaches them in a 0600 option file, never argv.
+//    the mariadb client; the password reaches them in an in-memory 0600 option file, never argv.
 //  - SQLite (db/sqlite/backup.cpp): the online backup API (a consistent copy).
 
 #include <filesystem>

@@ -87,4 +87,11 @@ public:
     int position = 0;
 };
 
+// The server could not be reached or refused the session (down, starting, no such
+// database, bad password): what --wait retries.
+class ConnectionError : public DbError {
+public:
+    explicit ConnectionError(const std::string& message) : DbError(message) {}
+};
+
 }  // namespace sqlmig

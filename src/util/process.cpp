@@ -141,6 +141,10 @@ ProcessResult run_process(const ProcessSpec& spec) {
         std::tie(err_read, err_write) = make_pipe();
         posix_spawn_file_actions_adddup2(actions.get(), err_write.get(), STDERR_FILENO);
     }
+    if (spec.fd3 >= 0) {
+        // Last, so that nothing above reads the 3 it replaces; dup2 onto 3 also clears FD_CLOEXEC.
+        posix_spawn_file_actions_adddup2(actions.get(), spec.fd3, 3);
+    }
     if (!spec.cwd.empty()) {
         posix_spawn_file_actions_addchdir_np(actions.get(), spec.cwd.c_str());
     }

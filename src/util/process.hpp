@@ -23,6 +23,8 @@ struct ProcessSpec {
     bool capture_stderr = true;
     // The child's stdin: -1 shares ours; otherwise this descriptor (an open file).
     int stdin_fd = -1;
+    // A descriptor the child gets as its fd 3 (/dev/fd/3), e.g. an option file holding a secret.
+    int fd3 = -1;
 };
 
 struct ProcessResult {

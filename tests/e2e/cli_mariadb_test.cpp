@@ -145,7 +145,8 @@ TEST(CliMariadb, BackupAndRestoreRoundTripWithThePasswordNeverOnArgv) {
     MariadbProject p;
     // A wrapper that records its arguments and the option file's mode, then runs the real tool.
     p.project.write_file("spy-dump", "#!/bin/sh\necho \"$@\" >>args.txt\n"
-                                     "f=$(echo \"$1\" | sed 's/^--defaults-file=//'); stat -c %a \"$f\" >>mode.txt\n"
+                                     "case \"$1\" in --defaults-file=*) stat -L -c %a \"${1#--defaults-file=}\" >>mode.txt;; esac\n"
+                                     "ls -l /proc/$$/fd >>fds.txt\n"
                                      "exec mariadb-dump \"$@\"\n");
     fs::permissions(p.project.dir() / "spy-dump", fs::perms::owner_all);
     p.project.write_file("config.toml", "[database]\nurl = \"" + p.db.url() + "\"\n[backup]\nmariadb_dump = \"./spy-dump\"\n");
@@ -161,7 +162,9 @@ TEST(CliMariadb, BackupAndRestoreRoundTripWithThePasswordNeverOnArgv) {
     const std::string args = read_text(p.project.dir() / "args.txt");
     EXPECT_NOT_CONTAINS(args, "sqlmig-test");
     EXPECT_CONTAINS(args, "--single-transaction");
-    EXPECT_CONTAINS(read_text(p.project.dir() / "mode.txt"), "600");
+    EXPECT_EQ(read_text(p.project.dir() / "mode.txt"), "600\n600\n") << "one 0600 option file per backup";
+    // The tool inherits its option file and nothing of sqlmig's: not the session's socket.
+    EXPECT_NOT_CONTAINS(read_text(p.project.dir() / "fds.txt"), "socket:");
     // The backup holds the state before 002: restoring it brings that state back.
     const Result restore = p.run({"restore", file, "--yes", "--no-backup"});
     ASSERT_EQ(restore.code, 0) << restore.err;
@@ -169,10 +172,8 @@ TEST(CliMariadb, BackupAndRestoreRoundTripWithThePasswordNeverOnArgv) {
     EXPECT_EQ(p.rows(), "1 applied");
     EXPECT_EQ(p.run({"up"}).code, 0);
     EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM t"), "3");
-    // No option file is left behind.
-    for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
-        EXPECT_EQ(entry.path().filename().string().rfind("sqlmig-client-cnf-", 0), std::string::npos) << entry.path();
-    }
+    // The option file is an in-memory file the tool reads as fd 3: none is left on a disk, even after a kill.
+    EXPECT_CONTAINS(args, "--defaults-file=/dev/fd/3");
 }
 
 TEST(CliMariadb, ThePasswordIsNeverPrinted) {
@@ -297,4 +298,41 @@ TEST(CliMariadb, TheSchemaFileIsTheDumpWithoutData) {
     EXPECT_CONTAINS(schema, "`secret_note` text");
     EXPECT_NOT_CONTAINS(schema, "row-data-not-in-schema");
     EXPECT_NOT_CONTAINS(schema, "sqlmig-test");
+}
+
+TEST(CliMariadb, WaitRetriesUntilTheDatabaseAcceptsThenGivesTheUsualError) {
+    MariadbProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (id INT);\n");
+    // A database that appears two seconds later, as a container's does.
+    const std::string later = p.db.name() + "_later";
+    const std::string url = p.db.url().substr(0, p.db.url().rfind('/') + 1) + later;
+    const std::string server = mariadb_server_url();
+    const std::string cmd = "cd " + shell_quote(p.project.dir().string()) + " && (" + shell_quote(SQLMIG_BINARY) +
+                            " --database " + shell_quote(url) + " --wait=30s up 2>wait.err; echo $? >wait.rc) & sleep 2";
+    std::system(cmd.c_str());
+    mariadb_query(server, "CREATE DATABASE " + later);
+    Result r;
+    for (int i = 0; i < 100 && !fs::exists(p.project.dir() / "wait.rc"); ++i) {
+        usleep(100000);
+    }
+    usleep(200000);
+    r = p.project.outcome("wait");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.err, "waiting for the database to accept connections");
+    EXPECT_CONTAINS(r.err, "Unknown database '" + later + "'");
+    EXPECT_CONTAINS(r.err, "applied 001_t");
+    EXPECT_NOT_CONTAINS(r.err, "sqlmig-test");
+    mariadb_query(server, "DROP DATABASE " + later);
+    // Never there: the usual error once the time is up, exit 1.
+    const Result never = p.run({"--database", url + "_never", "--wait=1s", "status"});
+    EXPECT_EQ(never.code, 1);
+    EXPECT_CONTAINS(never.err, "sqlmig: error: cannot connect to MariaDB/MySQL at");
+    EXPECT_CONTAINS(never.err, "(still refused after waiting 1 s, --wait)");
+    // Without --wait: no retry.
+    const Result once = p.run({"--database", url + "_never", "status"});
+    EXPECT_EQ(once.code, 1);
+    EXPECT_NOT_CONTAINS(once.err, "waiting for");
+    const Result bad = p.run({"--wait=soon", "status"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_CONTAINS(bad.err, "--wait must be a duration");
 }

@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -45,39 +48,24 @@ std::string option_value(std::string_view value) {
     return out + "\"";
 }
 
-// A [client] option file in its own 0700 folder, both removed when it goes out of scope.
+// A [client] option file that never touches a disk: a memfd, given to the tool as
+// its fd 3 and read as /dev/fd/3. It holds the password; it is gone when the last
+// descriptor closes, even if sqlmig or the tool is killed.
 class OptionFile {
 public:
-    explicit OptionFile(const std::string& contents) {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sqlmig-client-cnf-XXXXXX";
-        if (!::mkdtemp(dir.data())) {
-            throw BackupError("cannot create a private folder in " + fs::path(dir).parent_path().string() + ": " +
-                              std::strerror(errno));
-        }
-        m_dir = dir;
-        m_file = m_dir / "client.cnf";
-        util::UniqueFd fd(::open(m_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (!fd || ::write(fd.get(), contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) {
-            const std::string why = std::strerror(errno);
-            remove();
-            throw BackupError("cannot write the client option file " + m_file.string() + ": " + why);
+    explicit OptionFile(const std::string& contents) : m_fd(::memfd_create("sqlmig-client-options", MFD_CLOEXEC)) {
+        if (!m_fd || ::fchmod(m_fd.get(), 0600) != 0 ||
+            ::write(m_fd.get(), contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) {
+            throw BackupError(std::string("cannot create the client option file in memory: ") + std::strerror(errno));
         }
     }
-    ~OptionFile() { remove(); }
-    OptionFile(const OptionFile&) = delete;
-    OptionFile& operator=(const OptionFile&) = delete;
 
     // Must be the first argument: the clients read no other option file then.
-    std::string argument() const { return "--defaults-file=" + m_file.string(); }
+    static std::string argument() { return "--defaults-file=/dev/fd/3"; }
+    int fd() const { return m_fd.get(); }
 
 private:
-    void remove() noexcept {
-        std::error_code ec;
-        fs::remove_all(m_dir, ec);
-    }
-    fs::path m_dir;
-    fs::path m_file;
+    util::UniqueFd m_fd;
 };
 
 class MariadbEngine final : public BackupEngine {
@@ -105,7 +93,9 @@ public:
         std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--single-transaction",
                                          "--routines", "--triggers", "--events", "--hex-blob", "--add-drop-table",
                                          "--no-tablespaces", m_url.database};
-        const auto result = run_tool({argv, {}, {}, out.get(), true}, m_tools.mariadb_dump, "mariadb_dump");
+        util::ProcessSpec spec{argv, {}, {}, out.get(), true};
+        spec.fd3 = options.fd();
+        const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
         if (!result.ok()) {
             throw BackupError(m_tools.mariadb_dump + " " + result.describe() + tail(result.err));
         }
@@ -125,6 +115,7 @@ public:
                                                "--database=" + m_url.database};
         util::ProcessSpec spec{argv, {}, {}, STDERR_FILENO, true};
         spec.stdin_fd = in.get();
+        spec.fd3 = options.fd();
         const auto result = run_tool(spec, m_tools.mariadb, "mariadb");
         if (!result.ok()) {
             throw BackupError(m_tools.mariadb + " " + result.describe() +
@@ -138,7 +129,9 @@ public:
         const std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--no-data", "--routines",
                                                "--triggers", "--events", "--skip-dump-date", "--no-tablespaces",
                                                m_url.database};
-        const auto result = run_tool({argv, {}, {}, -1, true}, m_tools.mariadb_dump, "mariadb_dump");
+        util::ProcessSpec spec{argv, {}, {}, -1, true};
+        spec.fd3 = options.fd();
+        const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
         if (!result.ok()) {
             throw BackupError(m_tools.mariadb_dump + " --no-data " + result.describe() + tail(result.err));
         }

@@ -1,8 +1,8 @@
 #pragma once
 // Backups of MariaDB/MySQL databases with mariadb-dump (or mysqldump) and the
 // mariadb (or mysql) client, started without a shell. The connection's password
-// is written to a 0600 option file in a private temporary folder, passed with
-// --defaults-file and deleted afterwards: never on argv, where ps shows it.
+// is in a 0600 option file that exists only in memory (a memfd the tool reads as
+// --defaults-file=/dev/fd/3): never on argv, where ps shows it, nor on a disk.
 
 #include <memory>
 

@@ -1,5 +1,6 @@
 #include "db/mariadb/driver.hpp"
 
+#include <fcntl.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <spdlog/spdlog.h>
@@ -317,8 +318,13 @@ private:
         const char* user = m_url.user.empty() ? nullptr : m_url.user.c_str();
         if (!mysql_real_connect(m, host, user, password, m_url.database.c_str(), m_url.port, socket,
                                 CLIENT_MULTI_RESULTS | CLIENT_FOUND_ROWS)) {
-            throw DbError("cannot connect to MariaDB/MySQL at " + m_options.url.redacted() + ": " +
+            throw ConnectionError("cannot connect to MariaDB/MySQL at " + m_options.url.redacted() + ": " +
                           error_of(m).what());
+        }
+        // Connector/C leaves its socket inheritable: hooks and dump tools must not get the session.
+        const my_socket fd = mysql_get_socket(m);
+        if (fd >= 0) {
+            ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
         }
         apply_session_settings();
     }

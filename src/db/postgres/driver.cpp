@@ -351,7 +351,7 @@ private:
         }
         if (PQstatus(m_conn.get()) != CONNECTION_OK) {
             const std::string reason(util::trim(PQerrorMessage(m_conn.get())));
-            throw DbError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
+            throw ConnectionError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
         }
         PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
         if (m_options.lock_timeout) {
