@@ -207,7 +207,7 @@ std::unique_ptr<db::Driver> Context::open(const db::Backend& backend, const db::
                 const auto left =
                     std::chrono::ceil<std::chrono::seconds>(deadline - now).count();
                 spdlog::info("waiting for the database to accept connections ({} s left): {}", left,
-                             db::first_line(e.what()));
+                             util::first_line(e.what()));
                 next_line = now + std::chrono::seconds(5);
             }
             std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(500), deadline - now));

@@ -81,11 +81,6 @@ public:
                                 const std::filesystem::path& folder) const = 0;
 };
 
-// The first line of a message (for one-line summaries of multi-line errors).
-inline std::string first_line(std::string_view message) {
-    return std::string(message.substr(0, message.find('\n')));
-}
-
 // Every registered backend, in registration order.
 std::span<const Backend* const> backends();
 

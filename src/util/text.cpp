@@ -159,6 +159,26 @@ std::string redact_url(std::string_view url) {
     return redact_keyword_form(url);
 }
 
+std::size_t char_count(std::string_view s) {
+    std::size_t n = 0;
+    for (const char c : s) {
+        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+std::string first_line(std::string_view message) {
+    return std::string(message.substr(0, message.find('\n')));
+}
+
+std::string stderr_tail(std::string_view err) {
+    std::string t(trim(err));
+    if (t.size() > 2000) {
+        t = "..." + t.substr(t.size() - 2000);
+    }
+    return t.empty() ? "" : ":\n" + t;
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
     std::vector<std::string> parts;
     std::size_t start = 0;

@@ -30,6 +30,15 @@ std::string shorten(std::string_view s, std::size_t max_chars);
 // of the authority, and any password=... pair, is hidden.
 std::string redact_url(std::string_view url);
 
+// The number of UTF-8 characters (bytes that are not continuation bytes).
+std::size_t char_count(std::string_view s);
+
+// The first line of a message, for one-line summaries of multi-line errors.
+std::string first_line(std::string_view message);
+
+// The end of a tool's stderr for an error message: ":\n" and its last 2,000 bytes, or "".
+std::string stderr_tail(std::string_view err);
+
 // Splits s on sep, keeping empty parts.
 std::vector<std::string> split(std::string_view s, char sep);
 

@@ -34,3 +34,14 @@ TEST(Json, EscapesAndKeepsKeyOrder) {
     EXPECT_EQ(doc.dump(-1), R"({"b":1,"a":"x\"\n\u0001","n":null,"l":[true,"é"]})");
     EXPECT_EQ(json_quote("\xff"), "\"\xEF\xBF\xBD\"");  // U+FFFD, as UTF-8
 }
+
+TEST(TextHelpers, CountCharactersTakeFirstLinesAndTailsOfToolOutput) {
+    EXPECT_EQ(char_count("héllo"), 5u);
+    EXPECT_EQ(char_count(""), 0u);
+    EXPECT_EQ(first_line("one\ntwo"), "one");
+    EXPECT_EQ(first_line("only"), "only");
+    EXPECT_EQ(stderr_tail("  \n"), "");
+    EXPECT_EQ(stderr_tail("pg_dump: error: x\n"), ":\npg_dump: error: x");
+    const std::string long_err(5000, 'e');
+    EXPECT_EQ(stderr_tail(long_err).size(), 2u + 3u + 2000u);
+}

@@ -6,6 +6,7 @@
 #include "db/mariadb/backup.hpp"
 #include "db/mariadb/driver.hpp"
 #include "db/mariadb/url.hpp"
+#include "util/text.hpp"
 
 namespace sqlmig::db {
 
@@ -19,7 +20,7 @@ public:
         try {
             return "MariaDB Connector/C " + mariadb_client_version();
         } catch (const DbError& e) {
-            return "MariaDB Connector/C: not available (" + first_line(e.what()) + ")";
+            return "MariaDB Connector/C: not available (" + util::first_line(e.what()) + ")";
         }
     }
     core::Dialect dialect() const override { return core::Dialect::mysql; }

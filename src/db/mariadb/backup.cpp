@@ -24,14 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tail(const std::string& err) {
-    std::string t(util::trim(err));
-    if (t.size() > 2000) {
-        t = "..." + t.substr(t.size() - 2000);
-    }
-    return t.empty() ? "" : ":\n" + t;
-}
-
 // A value in an option file: double-quoted, with the escapes the client reads.
 std::string option_value(std::string_view value) {
     std::string out = "\"";
@@ -97,7 +89,7 @@ public:
         spec.fd3 = options.fd();
         const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb_dump + " " + result.describe() + tail(result.err));
+            throw BackupError(m_tools.mariadb_dump + " " + result.describe() + util::stderr_tail(result.err));
         }
         if (::fsync(out.get()) != 0) {
             throw BackupError("cannot write " + file.string() + ": " + std::strerror(errno));
@@ -120,7 +112,7 @@ public:
         if (!result.ok()) {
             throw BackupError(m_tools.mariadb + " " + result.describe() +
                               "; the restore stopped at the first error and the tables restored before it stay "
-                              "restored (MariaDB/MySQL cannot restore in one transaction)" + tail(result.err));
+                              "restored (MariaDB/MySQL cannot restore in one transaction)" + util::stderr_tail(result.err));
         }
     }
 
@@ -133,7 +125,7 @@ public:
         spec.fd3 = options.fd();
         const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb_dump + " --no-data " + result.describe() + tail(result.err));
+            throw BackupError(m_tools.mariadb_dump + " --no-data " + result.describe() + util::stderr_tail(result.err));
         }
         return result.out;
     }
@@ -160,7 +152,7 @@ private:
         if (!result.ok() || !tool) {
             throw BackupError(program + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it a MariaDB or MySQL client program?" +
-                              tail(result.err));
+                              util::stderr_tail(result.err));
         }
         const backup::MysqlRelease server = backup::mysql_server_release(m_server_version);
         if (tool->mariadb && server.mariadb && tool->number < server.number) {

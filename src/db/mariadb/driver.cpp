@@ -38,14 +38,6 @@ DbError error_of(MYSQL* m) {
     return e;
 }
 
-std::size_t char_count(std::string_view s) {
-    std::size_t n = 0;
-    for (const char c : s) {
-        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }
-    return n;
-}
-
 // A syntax error says "... near 'rest of the statement' at line N": the 1-based
 // character position in the statement where that rest begins, or 0.
 int syntax_error_position(const std::string& message, const std::string& statement) {
@@ -68,7 +60,7 @@ int syntax_error_position(const std::string& message, const std::string& stateme
     if (found == std::string::npos) {
         return 0;
     }
-    return static_cast<int>(char_count(std::string_view(statement).substr(0, found))) + 1;
+    return static_cast<int>(util::char_count(std::string_view(statement).substr(0, found))) + 1;
 }
 
 bool defines_routine(const core::Statement& s) {
@@ -103,7 +95,7 @@ int named_object_position(unsigned code, const std::string& message, const std::
     if (found == std::string::npos) {
         return 0;
     }
-    return static_cast<int>(char_count(std::string_view(statement).substr(0, found))) + 1;
+    return static_cast<int>(util::char_count(std::string_view(statement).substr(0, found))) + 1;
 }
 
 // GET_LOCK names are at most 64 characters: long table names are hashed.

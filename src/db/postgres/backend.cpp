@@ -19,7 +19,7 @@ public:
         try {
             return "libpq " + postgres_library_version();
         } catch (const DbError& e) {
-            return "libpq: not available (" + first_line(e.what()) + ")";
+            return "libpq: not available (" + util::first_line(e.what()) + ")";
         }
     }
     core::Dialect dialect() const override { return core::Dialect::postgres; }

@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The last lines of a tool's stderr, for an error message.
-std::string tail(const std::string& err) {
-    std::string t(util::trim(err));
-    if (t.size() > 2000) {
-        t = "..." + t.substr(t.size() - 2000);
-    }
-    return t.empty() ? "" : ":\n" + t;
-}
-
 util::ProcessResult run_tool(const util::ProcessSpec& spec, const std::string& setting) {
     try {
         return util::run_process(spec);
@@ -60,7 +51,7 @@ public:
         const auto tool = backup::pg_tool_major(result.out);
         if (!result.ok() || !tool) {
             throw BackupError(m_tools.pg_dump + " --version " + result.describe() + " and printed '" +
-                              util::printable(util::trim(result.out)) + "'; is it pg_dump?" + tail(result.err));
+                              util::printable(util::trim(result.out)) + "'; is it pg_dump?" + util::stderr_tail(result.err));
         }
         const backup::PgMajor server = backup::pg_server_major(m_server_version);
         if (tool->number < server.number) {
@@ -89,7 +80,7 @@ public:
         argv.insert(argv.end(), {"--no-password", "--dbname=" + m_child.conninfo});
         const auto result = run_tool({argv, m_child.env, {}, out.get(), true}, "pg_dump");
         if (!result.ok()) {
-            throw BackupError("pg_dump " + result.describe() + tail(result.err));
+            throw BackupError("pg_dump " + result.describe() + util::stderr_tail(result.err));
         }
         log_warnings("pg_dump", result.err);
         // The backup must be on disk before anything changes.
@@ -115,7 +106,7 @@ public:
         const auto result = run_tool({argv, m_child.env, {}, STDERR_FILENO, true}, custom ? "pg_restore" : "psql");
         if (!result.ok()) {
             throw BackupError(std::string(custom ? "pg_restore " : "psql ") + result.describe() +
-                              "; the restore ran in one transaction and was rolled back" + tail(result.err));
+                              "; the restore ran in one transaction and was rolled back" + util::stderr_tail(result.err));
         }
         log_warnings(custom ? "pg_restore" : "psql", result.err);
     }
@@ -125,7 +116,7 @@ public:
                                                "--dbname=" + m_child.conninfo};
         const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
         if (!result.ok()) {
-            throw BackupError("pg_dump --schema-only " + result.describe() + tail(result.err));
+            throw BackupError("pg_dump --schema-only " + result.describe() + util::stderr_tail(result.err));
         }
         return result.out;
     }

@@ -28,14 +28,6 @@ std::string field(const PGresult* r, int code) {
     return v ? v : "";
 }
 
-std::size_t char_count(std::string_view s) {
-    std::size_t n = 0;
-    for (const char c : s) {
-        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }
-    return n;
-}
-
 // FNV-1a: a stable 64-bit advisory lock key from the tracking table's name.
 std::int64_t lock_key(const std::string& name) {
     std::uint64_t h = 1469598103934665603ULL;
@@ -258,7 +250,7 @@ private:
             if (batch.items.size() > 1) {
                 query += item.statement.text;
                 query += ";\n";
-                chars += char_count(item.statement.text) + 2;
+                chars += util::char_count(item.statement.text) + 2;
             }
         }
         const std::string& text = batch.items.size() > 1 ? query : batch.items.front().statement.text;
