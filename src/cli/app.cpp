@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -16,8 +18,31 @@
 
 namespace sqlmig::cli {
 
+namespace {
+
+// NO_COLOR (https://no-color.org): set and not empty turns colour off unless --color=always.
+bool no_color_requested() {
+    const char* v = std::getenv("NO_COLOR");
+    return v && *v;
+}
+
+bool wants_colour(const std::string& mode, int fd) {
+    if (mode == "always") {
+        return true;
+    }
+    if (mode == "never" || no_color_requested()) {
+        return false;
+    }
+    const char* term = std::getenv("TERM");
+    return ::isatty(fd) && !(term && std::string_view(term) == "dumb");
+}
+
+}  // namespace
+
 void configure_logging(const GlobalOptions& options) {
-    auto logger = spdlog::stderr_color_mt("sqlmig");
+    set_table_colour(!options.json && wants_colour(options.color, STDOUT_FILENO));
+    const bool colour_logs = wants_colour(options.color, STDERR_FILENO);
+    auto logger = spdlog::stderr_color_mt("sqlmig", colour_logs ? spdlog::color_mode::always : spdlog::color_mode::never);
     logger->set_pattern("sqlmig: %^%l%$: %v");
     logger->set_level(options.quiet ? spdlog::level::warn
                                     : options.verbose ? spdlog::level::debug : spdlog::level::info);
@@ -56,6 +81,10 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
             }
             o.wait = *d;
         });
+    app.add_option("--color", o.color, "Colour the tables and log levels: auto (on a terminal, unless NO_COLOR), "
+                                       "always or never")
+        ->type_name("WHEN")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
     app.add_flag("--json", o.json, "Print a JSON document on stdout");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
     app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");

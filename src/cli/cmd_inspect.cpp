@@ -63,7 +63,7 @@ void run_status(Context& ctx) {
         cells.push_back(e.out_of_order ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }
-    print_table(cells, 4);
+    print_table(cells, 4, 2);  // STATE
     std::cout << "\ndatabase: " << ctx.database_label() << "\ncurrent:  " << current_text(status)
               << "\npending:  " << status.pending_count() << '\n';
 }
@@ -119,7 +119,7 @@ void run_history(Context& ctx, bool verbose) {
                          e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
                          util::printable(e->row->applied_by), std::to_string(e->row->duration_ms) + " ms", sum});
     }
-    print_table(table);
+    print_table(table, 2);  // APPLIED AT, with "(failed)" when it is not applied
     if (verbose) {
         for (const auto* e : applied) {
             std::cout << "\n" << display_version(*e) << ":\n";

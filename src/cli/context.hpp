@@ -34,6 +34,7 @@ struct GlobalOptions {
     // --wait[=DURATION]: retry connecting until the server accepts, this long.
     std::optional<std::chrono::milliseconds> wait;
     std::string wait_text;  // as given
+    std::string color = "auto";  // --color auto|always|never
 };
 
 class Context {

@@ -4,16 +4,50 @@
 #include <cstdio>
 #include <iostream>
 
+#include "util/text.hpp"
+
 namespace sqlmig::cli {
 
 namespace {
-std::size_t display_width(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+
+bool g_table_colour = false;
+
+const char* ansi_of(Tone tone) {
+    switch (tone) {
+    case Tone::plain: return "";
+    case Tone::good: return "\x1b[32m";
+    case Tone::waiting: return "\x1b[33m";
+    case Tone::bad: return "\x1b[1;31m";
+    }
+    return "";
 }
+
 }  // namespace
 
-void print_table(std::span<const std::string_view> cells, std::size_t columns) {
+void set_table_colour(bool on) {
+    g_table_colour = on;
+}
+
+Tone state_tone(std::string_view text) {
+    if (text.find('(') != std::string_view::npos) {
+        return Tone::bad;  // "2026-... (failed)" in history, "pending (out of order)" in status
+    }
+    if (text.starts_with("applied")) {
+        return Tone::good;
+    }
+    if (text.starts_with("pending")) {
+        return Tone::waiting;
+    }
+    for (const std::string_view bad : {"failed", "running", "modified", "missing"}) {
+        if (text.starts_with(bad)) {
+            return Tone::bad;
+        }
+    }
+    return Tone::plain;
+}
+
+void print_table(std::span<const std::string_view> cells, std::size_t columns, std::size_t tone_column) {
+    const auto display_width = [](std::string_view s) { return util::char_count(s); };
     std::vector<std::size_t> widths(columns, 0);
     for (std::size_t i = 0; i < cells.size(); ++i) {
         widths[i % columns] = std::max(widths[i % columns], display_width(cells[i]));
@@ -25,7 +59,12 @@ void print_table(std::span<const std::string_view> cells, std::size_t columns) {
     for (std::size_t row = 0; row * columns < cells.size(); ++row) {
         for (std::size_t col = 0; col < columns && row * columns + col < cells.size(); ++col) {
             const std::string_view cell = cells[row * columns + col];
+            const char* tone = g_table_colour && col == tone_column && row > 0 ? ansi_of(state_tone(cell)) : "";
+            out += tone;
             out += cell;
+            if (*tone) {
+                out += "\x1b[0m";
+            }
             out.append(widths[col] - display_width(cell) + 2, ' ');
         }
         while (!out.empty() && out.back() == ' ') {
@@ -40,7 +79,7 @@ void print_table(std::span<const std::string_view> cells, std::size_t columns) {
     std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows) {
+void print_table(const std::vector<std::vector<std::string>>& rows, std::size_t tone_column) {
     std::size_t columns = 0;
     for (const auto& row : rows) {
         columns = std::max(columns, row.size());
@@ -51,7 +90,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
         cells.insert(cells.end(), row.begin(), row.end());
         cells.resize(cells.size() + columns - row.size());  // short rows end in empty cells
     }
-    print_table(cells, columns);
+    print_table(cells, columns, tone_column);
 }
 
 namespace {

@@ -368,3 +368,45 @@ TEST(AsAUser, VersionNamesTheBuildAndEveryDatabaseLibrary) {
     EXPECT_CONTAINS(r.out, "\nmariadb: MariaDB Connector/C 3.");
     EXPECT_NOT_CONTAINS(r.out, "not available");
 }
+
+namespace {
+
+// Runs sqlmig on a pseudo-terminal (util-linux script), as a person at a terminal does;
+// stdout and stderr are both the terminal. Returns what the terminal showed.
+std::string on_a_terminal(const Project& p, const std::string& args, const std::string& env = "") {
+    const std::string cmd = "cd " + sqlmig::test::shell_quote(p.dir().string()) + " && " + env +
+                            " TERM=xterm script -qec " +
+                            sqlmig::test::shell_quote(sqlmig::test::shell_quote(SQLMIG_BINARY) + " " + args) +
+                            " /dev/null >tty.out 2>&1";
+    std::system(cmd.c_str());
+    return sqlmig::test::read_text(p.dir() / "tty.out");
+}
+
+}  // namespace
+
+TEST(AsAUser, ColourOnATerminalOnlyAndNeverAgainstNoColor) {
+    Project p;
+    p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    p.migration("002_b.up.sql", "CREATE TABLE b (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    const std::string green_applied = "\x1b[32mapplied\x1b[0m";
+    const std::string yellow_pending = "\x1b[33mpending\x1b[0m";
+    const std::string tty = on_a_terminal(p, "status");
+    EXPECT_CONTAINS(tty, green_applied);
+    EXPECT_CONTAINS(tty, yellow_pending);
+    const std::string logs = on_a_terminal(p, "up --no-backup");
+    EXPECT_CONTAINS(logs, "sqlmig: \x1b[32minfo");
+    // The words carry the meaning without colour: the same table, plain, when piped.
+    const Result piped = p.run({"status"});
+    EXPECT_NOT_CONTAINS(piped.out, "\x1b[");
+    EXPECT_NOT_CONTAINS(piped.err, "\x1b[");
+    EXPECT_CONTAINS(piped.out, "applied");
+    EXPECT_NOT_CONTAINS(on_a_terminal(p, "status", "NO_COLOR=1"), "\x1b[");
+    EXPECT_NOT_CONTAINS(on_a_terminal(p, "status --color never"), "\x1b[");
+    EXPECT_NOT_CONTAINS(on_a_terminal(p, "status --json"), "\x1b[3");
+    EXPECT_CONTAINS(p.run({"status", "--color", "always"}).out, green_applied);
+    EXPECT_CONTAINS(p.run({"status", "--color=always"}, "NO_COLOR=1").out, green_applied);
+    const Result bad = p.run({"status", "--color", "sometimes"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_CONTAINS(bad.err, "sqlmig: error: --color");
+}
