@@ -29,4 +29,13 @@ add_custom_command(OUTPUT ${SQLMIG_CHANGELOG_GZ}
                    DEPENDS ${PROJECT_SOURCE_DIR}/packaging/changelog)
 add_custom_target(sqlmig_changelog ALL DEPENDS ${SQLMIG_CHANGELOG_GZ})
 install(FILES ${SQLMIG_CHANGELOG_GZ} packaging/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# The man page, sqlmig(1): written by hand in roff (packaging/sqlmig.1), checked against
+# every command and option of --help by tests/manpage/test-manpage.
+set(SQLMIG_MAN_GZ ${CMAKE_BINARY_DIR}/sqlmig.1.gz)
+add_custom_command(OUTPUT ${SQLMIG_MAN_GZ}
+                   COMMAND gzip -9nc ${PROJECT_SOURCE_DIR}/packaging/sqlmig.1 > ${SQLMIG_MAN_GZ}
+                   DEPENDS ${PROJECT_SOURCE_DIR}/packaging/sqlmig.1)
+add_custom_target(sqlmig_manpage ALL DEPENDS ${SQLMIG_MAN_GZ})
+install(FILES ${SQLMIG_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 include(CPack)
