@@ -38,4 +38,18 @@ add_custom_command(OUTPUT ${SQLMIG_MAN_GZ}
                    DEPENDS ${PROJECT_SOURCE_DIR}/packaging/sqlmig.1)
 add_custom_target(sqlmig_manpage ALL DEPENDS ${SQLMIG_MAN_GZ})
 install(FILES ${SQLMIG_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# Shell completions, printed by the built binary from its own command definitions,
+# installed where Debian's bash-completion, zsh and fish look.
+set(SQLMIG_COMPLETIONS ${CMAKE_BINARY_DIR}/completions)
+add_custom_command(OUTPUT ${SQLMIG_COMPLETIONS}/sqlmig ${SQLMIG_COMPLETIONS}/_sqlmig ${SQLMIG_COMPLETIONS}/sqlmig.fish
+                   COMMAND ${CMAKE_COMMAND} -E make_directory ${SQLMIG_COMPLETIONS}
+                   COMMAND $<TARGET_FILE:sqlmig> completion bash > ${SQLMIG_COMPLETIONS}/sqlmig
+                   COMMAND $<TARGET_FILE:sqlmig> completion zsh > ${SQLMIG_COMPLETIONS}/_sqlmig
+                   COMMAND $<TARGET_FILE:sqlmig> completion fish > ${SQLMIG_COMPLETIONS}/sqlmig.fish
+                   DEPENDS sqlmig)
+add_custom_target(sqlmig_completions ALL DEPENDS ${SQLMIG_COMPLETIONS}/sqlmig)
+install(FILES ${SQLMIG_COMPLETIONS}/sqlmig DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${SQLMIG_COMPLETIONS}/_sqlmig DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+install(FILES ${SQLMIG_COMPLETIONS}/sqlmig.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 include(CPack)

@@ -149,6 +149,7 @@ int run(int argc, char** argv) {
     setup_backup(app, ctx);
     setup_lint(app, ctx);
     setup_verify(app, ctx);
+    setup_completion(app, ctx);
     try {
         app.parse(argc, argv);
         return 0;

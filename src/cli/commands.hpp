@@ -16,6 +16,7 @@ void setup_stamp(CLI::App& app, Context& ctx);     // stamp, repair
 void setup_backup(CLI::App& app, Context& ctx);    // backup, backups, restore
 void setup_lint(CLI::App& app, Context& ctx);
 void setup_verify(CLI::App& app, Context& ctx);
+void setup_completion(CLI::App& app, Context& ctx);  // completion bash|zsh|fish, and its helper
 
 // Configures logging from the global options; every command callback calls it first.
 void configure_logging(const GlobalOptions& options);

@@ -324,6 +324,13 @@ Config parse_config(std::string_view text, const fs::path& file, const std::stri
     }
     Reader reader(cfg, env);
     reader.apply_root(root, "");
+    if (const toml::table* envs = root["env"].as_table()) {
+        for (auto&& [name, node] : *envs) {
+            if (node.is_table()) {
+                cfg.env_names.emplace_back(name.str());
+            }
+        }
+    }
     if (!env_name.empty()) {
         const toml::node* envs = root.get("env");
         const toml::table* overlay = envs && envs->is_table() ? envs->as_table()->get_as<toml::table>(env_name) : nullptr;

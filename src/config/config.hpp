@@ -81,6 +81,7 @@ struct Config {
     }
 
     BackupConfig backup;
+    std::vector<std::string> env_names;  // the [env.NAME] tables, in file order
     HooksConfig hooks;
     std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
     LintConfig lint;

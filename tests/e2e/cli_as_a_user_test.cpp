@@ -410,3 +410,41 @@ TEST(AsAUser, ColourOnATerminalOnlyAndNeverAgainstNoColor) {
     EXPECT_EQ(bad.code, 2);
     EXPECT_CONTAINS(bad.err, "sqlmig: error: --color");
 }
+
+TEST(AsAUser, BashCompletesCommandsOptionsVersionsAndEnvironments) {
+    Project p;
+    p.write_file("config.toml", sqlmig::test::read_text(p.dir() / "config.toml") + "\n[env.prod]\n[env.staging]\n");
+    p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    p.migration("002_b.up.sql", "CREATE TABLE b (id INTEGER);\n");
+    p.migration("003_c.up.sql", "CREATE TABLE c (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up", "2"}).code, 0);
+    const Result script = p.run({"completion", "bash"});
+    ASSERT_EQ(script.code, 0) << script.err;
+    p.write_file("completion.bash", script.out);
+    // Each line: the words typed so far (the last one being completed), then what bash offers.
+    p.write_file("complete.sh",
+                 "source ./completion.bash\n"
+                 "t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _sqlmig;\n"
+                 "      echo \"$*|${COMPREPLY[*]}\"; }\n"
+                 "t sqlmig st\nt sqlmig up ''\nt sqlmig down ''\nt sqlmig up --s\nt sqlmig --env ''\n"
+                 "t sqlmig --dir migrations st\nt sqlmig --color al\nt sqlmig stamp 0\n");
+    const std::string bin_dir = std::filesystem::path(SQLMIG_BINARY).parent_path().string();
+    const std::string cmd = "cd " + sqlmig::test::shell_quote(p.dir().string()) + " && PATH=" +
+                            sqlmig::test::shell_quote(bin_dir) + ":$PATH bash complete.sh >complete.out 2>complete.err";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << sqlmig::test::read_text(p.dir() / "complete.err");
+    const std::string out = sqlmig::test::read_text(p.dir() / "complete.out");
+    EXPECT_CONTAINS(out, "sqlmig st|status stamp\n");
+    EXPECT_CONTAINS(out, "sqlmig up |003 head\n");       // pending versions
+    EXPECT_CONTAINS(out, "sqlmig down |001 002 base\n");  // applied ones
+    EXPECT_CONTAINS(out, "sqlmig up --s|--sql --single-transaction\n");
+    EXPECT_CONTAINS(out, "sqlmig --env |prod staging\n");
+    EXPECT_CONTAINS(out, "sqlmig --dir migrations st|status stamp\n");
+    EXPECT_CONTAINS(out, "sqlmig --color al|always\n");
+    EXPECT_CONTAINS(out, "sqlmig stamp 0|003\n");
+    for (const char* shell : {"zsh", "fish"}) {
+        const Result other = p.run({"completion", shell});
+        EXPECT_EQ(other.code, 0) << shell;
+        EXPECT_CONTAINS(other.out, "__complete pending");
+    }
+    EXPECT_EQ(p.run({"completion", "tcsh"}).code, 2);
+}
