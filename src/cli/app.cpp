@@ -85,6 +85,12 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
                                        "always or never")
         ->type_name("WHEN")
         ->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_option("--progress", o.progress,
+                   "A live line for migrations running over a second: auto (on a terminal), always or never")
+        ->type_name("WHEN")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, ProgressMode>{{"auto", ProgressMode::automatic},
+                                                                                {"always", ProgressMode::always},
+                                                                                {"never", ProgressMode::never}}));
     app.add_flag("--json", o.json, "Print a JSON document on stdout");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
     app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/progress.hpp"
 #include "config/config.hpp"
 #include "core/discovery.hpp"
 #include "core/plan.hpp"
@@ -35,6 +36,7 @@ struct GlobalOptions {
     std::optional<std::chrono::milliseconds> wait;
     std::string wait_text;  // as given
     std::string color = "auto";  // --color auto|always|never
+    ProgressMode progress = ProgressMode::automatic;  // --progress
 };
 
 class Context {

@@ -211,10 +211,14 @@ void check_unterminated(const core::SqlSplitter& splitter, const std::string& la
 }  // namespace
 
 std::string for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
-                               const std::function<void(core::Statement&&)>& sink) {
+                               const std::function<void(core::Statement&&)>& sink,
+                               const std::function<void(std::size_t)>& on_read) {
     core::SqlSplitter splitter(dialect);
     core::Checksummer sum;
     read_chunks(file, [&](std::string_view chunk) {
+        if (on_read) {
+            on_read(chunk.size());
+        }
         sum.update(chunk);
         splitter.feed(chunk);
         drain(splitter, sink);

@@ -56,8 +56,10 @@ std::string file_checksum(int fd, const std::filesystem::path& file);
 // the bytes it read (what ran, which the caller compares with what was checked).
 // Throws MigrationFileError for a string, identifier or comment left open at the
 // end of the file.
+// on_read, when given, is told the size of each chunk as it is read (for progress).
 std::string for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
-                               const std::function<void(core::Statement&&)>& sink);
+                               const std::function<void(core::Statement&&)>& sink,
+                               const std::function<void(std::size_t)>& on_read = {});
 
 // What a file holds, found by one streaming pass before anything runs. Throws
 // MigrationFileError for text sqlmig cannot send (NUL bytes, not UTF-8), naming

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "cli/progress.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/text.hpp"
@@ -13,6 +14,12 @@ namespace sqlmig::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::uintmax_t size_of(const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    return ec ? 0 : size;
+}
 
 std::int64_t ms_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -146,10 +153,15 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
     if (!outer_transaction) {
         m_driver.begin();
     }
-    const std::string ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](core::Statement&& s) {
-        log_statement(step, s);
-        m_driver.execute(std::move(s));
-    });
+    Progress progress(m_progress, step.label, size_of(step.path));
+    const std::string ran = for_each_statement(
+        step.path, step.label, m_driver.dialect(),
+        [&](core::Statement&& s) {
+            log_statement(step, s);
+            m_driver.execute(std::move(s));
+            progress.statement_sent();
+        },
+        [&](std::size_t bytes) { progress.read(bytes); });
     m_driver.flush();
     if (const auto changed = changed_while_running(step, ran)) {
         m_driver.rollback();
@@ -220,7 +232,9 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     std::optional<core::Position> committed_through;  // the last statement whose work is committed
     std::string ran;
     try {
+        Progress progress(m_progress, step.label, size_of(step.path));
         ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](core::Statement&& s) {
+            progress.statement_sent();
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
@@ -250,7 +264,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
                 }
                 return;
             }
-        });
+        }, [&](std::size_t bytes) { progress.read(bytes); });
         m_driver.flush();
     } catch (const db::StatementError& e) {
         const core::Position pos = error_position(e);

@@ -13,6 +13,7 @@
 
 #include "cli/context.hpp"
 #include "cli/files.hpp"
+#include "cli/progress.hpp"
 #include "core/plan.hpp"
 #include "db/driver.hpp"
 
@@ -40,7 +41,9 @@ public:
 
 class Runner {
 public:
-    Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {}
+    Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {
+        m_progress = progress_enabled(ctx.options.progress, ctx.options.quiet, ctx.options.json);
+    }
 
     // Reads and checks every step's file. Throws MigrationFileError or RefusedError
     // before anything runs.
@@ -74,6 +77,7 @@ private:
     db::Driver& m_driver;
     core::TableName m_table;
     std::string m_backup;
+    bool m_progress = false;  // draw the live line for long migrations
 };
 
 // "file:line:col: message" and the server's detail, hint, SQLSTATE and statement, one per line.

@@ -281,3 +281,26 @@ TEST(CliPostgres, ErrorInAMiddleBatchOfALargeFileNamesItsLine) {
     ASSERT_EQ(p.run({"up"}).code, 0);
     EXPECT_EQ(p.db.query("SELECT count(*) FROM big"), "6000");
 }
+
+// The live line of a long migration: drawn after a second, erased at the end, and
+// only where it belongs (a terminal, or --progress always; never -q or --json).
+TEST(CliPostgres, ALongMigrationShowsOneLiveLineOnlyWhereItBelongs) {
+    PgProject p;
+    p.project.migration("001_slow.up.sql", "SELECT pg_sleep(0.7);\nSELECT pg_sleep(0.7);\n");
+    p.project.migration("001_slow.down.sql", "SELECT 1;\n");
+    const Result always = p.run({"up", "--no-backup", "--progress", "always"});
+    ASSERT_EQ(always.code, 0) << always.err;
+    EXPECT_CONTAINS(always.err, "\r\x1b[Kmigrations/001_slow.up.sql: 2 statements sent, 44 B of 44 B, 1 s");
+    EXPECT_CONTAINS(always.err, "\r\x1b[Ksqlmig: info: applied 001_slow");  // erased before the next log line
+    ASSERT_EQ(p.run({"down", "--no-backup"}).code, 0);
+    const Result piped = p.run({"up", "--no-backup"});  // auto, and stderr is not a terminal
+    ASSERT_EQ(piped.code, 0) << piped.err;
+    EXPECT_NOT_CONTAINS(piped.err, "\r");
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"-q", "redo", "--no-backup", "--progress", "always"},
+                                                 {"--json", "redo", "--no-backup", "--progress", "always"}}) {
+        const Result quiet = p.run(args);
+        EXPECT_EQ(quiet.code, 0) << quiet.err;
+        EXPECT_NOT_CONTAINS(quiet.err, "statements sent");
+    }
+    EXPECT_EQ(p.run({"status", "--progress", "sometimes"}).code, 2);
+}
