@@ -13,6 +13,7 @@
 using sqlmig::test::PgDatabase;
 using sqlmig::test::PgProject;
 using sqlmig::test::Project;
+using sqlmig::test::read_text;
 using sqlmig::test::Result;
 using sqlmig::test::shell_quote;
 
@@ -303,4 +304,10 @@ TEST(CliPostgres, ALongMigrationShowsOneLiveLineOnlyWhereItBelongs) {
         EXPECT_NOT_CONTAINS(quiet.err, "statements sent");
     }
     EXPECT_EQ(p.run({"status", "--progress", "sometimes"}).code, 2);
+    // auto on a real terminal (a pseudo-terminal from util-linux script): drawn.
+    ASSERT_EQ(p.run({"down", "--no-backup"}).code, 0);
+    const std::string cmd = "cd " + shell_quote(p.project.dir().string()) + " && TERM=xterm script -qec " +
+                            shell_quote(shell_quote(SQLMIG_BINARY) + " up --no-backup") + " /dev/null >tty.out 2>&1";
+    std::system(cmd.c_str());
+    EXPECT_CONTAINS(read_text(p.project.dir() / "tty.out"), "migrations/001_slow.up.sql: 2 statements sent");
 }
