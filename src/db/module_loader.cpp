@@ -47,15 +47,17 @@ const void* load_module_table(const std::string& file, const char* symbol, const
             errors += "\n  " + std::string(::dlerror());
             continue;
         }
-        using Entry = const char* const* (*)();
+        using Entry = const void* (*)();
         auto entry = reinterpret_cast<Entry>(::dlsym(handle, symbol));
-        const char* const* table = entry ? entry() : nullptr;
+        const void* table = entry ? entry() : nullptr;
         if (!table) {
             errors += "\n  " + path.string() + ": not a sqlmig " + database + " module";
             continue;
         }
-        if (std::strcmp(*table, k_module_abi) != 0) {
-            errors += "\n  " + path.string() + ": a module of another sqlmig build (ABI " + std::string(*table) +
+        // The table's first member: a standard-layout struct shares its address.
+        const char* abi = *static_cast<const char* const*>(table);
+        if (std::strcmp(abi, k_module_abi) != 0) {
+            errors += "\n  " + path.string() + ": a module of another sqlmig build (ABI " + std::string(abi) +
                       ", this binary's is " + k_module_abi + "); install the binary and its modules together";
             continue;
         }

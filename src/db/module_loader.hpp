@@ -4,8 +4,10 @@
 // beside the sqlmig binary, and loaded the first time its URL is used, so that
 // every other command starts in a few milliseconds (docs/performance.md).
 //
-// A module exports one C function returning a table whose first member is the
-// ABI string it was built with (db/module_abi.hpp, derived by the build from the
+// A module exports one C function `const void* sqlmig_<name>_module()` (every module
+// the same type, so that the loader calls it through its own type: anything else is
+// undefined behaviour, which UBSan reports) returning a table, a standard-layout
+// struct whose first member is `const char* abi`, the ABI string it was built with (db/module_abi.hpp, derived by the build from the
 // shared headers and the compiler); load_module_table() refuses a module whose
 // string differs, and keeps the module loaded until exit.
 

@@ -5,7 +5,7 @@
 
 #include "db/mariadb/driver.hpp"
 
-extern "C" __attribute__((visibility("default"))) const sqlmig::db::MariadbModule* sqlmig_mariadb_module() {
+extern "C" __attribute__((visibility("default"))) const void* sqlmig_mariadb_module() {
     static const sqlmig::db::MariadbModule module{sqlmig::db::k_module_abi, &sqlmig::db::open_mariadb_driver,
                                                          &mysql_get_client_info};
     return &module;

@@ -2,6 +2,7 @@
 // The table that sqlmig-mariadb.so exports (db/module_loader.hpp).
 
 #include <memory>
+#include <type_traits>
 
 #include "db/driver.hpp"
 #include "db/module_abi.hpp"
@@ -14,6 +15,9 @@ struct MariadbModule {
     const char* (*client_info)();  // mysql_get_client_info()
 };
 
+static_assert(std::is_standard_layout_v<MariadbModule>, "load_module_table() reads its first member");
+
 }  // namespace sqlmig::db
 
-extern "C" const sqlmig::db::MariadbModule* sqlmig_mariadb_module();
+// Exported by sqlmig-mariadb.so: the MariadbModule table (db/module_loader.hpp says why void).
+extern "C" const void* sqlmig_mariadb_module();

@@ -5,7 +5,7 @@
 
 #include "db/postgres/driver.hpp"
 
-extern "C" __attribute__((visibility("default"))) const sqlmig::db::PostgresModule* sqlmig_postgres_module() {
+extern "C" __attribute__((visibility("default"))) const void* sqlmig_postgres_module() {
     static const sqlmig::db::PostgresModule module{sqlmig::db::k_module_abi,
                                                    &sqlmig::db::open_postgres_driver,
                                                    &sqlmig::db::postgres_child_connection, &PQlibVersion};

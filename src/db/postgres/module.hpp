@@ -6,6 +6,7 @@
 // calls make_postgres_driver() and pg_child_connection(), which load it.
 
 #include <memory>
+#include <type_traits>
 #include <string>
 
 #include "db/driver.hpp"
@@ -21,7 +22,10 @@ struct PostgresModule {
     int (*library_version)();  // PQlibVersion()
 };
 
+static_assert(std::is_standard_layout_v<PostgresModule>, "load_module_table() reads its first member");
+
 }  // namespace sqlmig::db
 
 // Exported by sqlmig-postgres.so.
-extern "C" const sqlmig::db::PostgresModule* sqlmig_postgres_module();
+// Exported by sqlmig-postgres.so: the PostgresModule table (db/module_loader.hpp says why void).
+extern "C" const void* sqlmig_postgres_module();
