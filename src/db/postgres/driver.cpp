@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "db/session_lock.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::db {
@@ -90,21 +91,11 @@ public:
         if (m_locked) {
             return;
         }
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
         const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(m_lock_key) + ")";
-        for (;;) {
-            if (scalar(sql) == "t") {
-                m_locked = true;
-                return;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                throw LockError("another session holds the migration lock of " + m_options.table.display() + " on " +
-                                m_options.url.redacted() + lock_holder() + "; waited " +
-                                std::to_string(timeout.count() / 1000) +
-                                " s (raise --lock-timeout, or wait for the other run to finish)");
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        poll_session_lock(
+            timeout, m_options.table.display() + " on " + m_options.url.redacted(),
+            [&] { return scalar(sql) == "t"; }, [&] { return lock_holder(); });
+        m_locked = true;
     }
 
     void release_lock() noexcept override {
