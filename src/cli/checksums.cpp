@@ -96,6 +96,7 @@ struct HashJob {
     int dir_fd;
     const fs::path& folder;
     const std::vector<std::string>& names;
+    core::Format format;
     const core::ChecksumCache* cache;
     std::vector<std::string>& out;
     std::vector<std::optional<core::FileStamp>>& stamps;
@@ -123,7 +124,9 @@ struct HashJob {
         if (cache && ::fstat(fd.get(), &st) == 0) {
             stamps[i] = stamp_of(st);
         }
-        out[i] = file_checksum(fd.get(), folder / names[i]);
+        const Script up{folder / names[i], (folder / names[i]).string(), format,
+                        core::has_sections(format) ? core::Section::up : core::Section::whole};
+        out[i] = script_checksum(fd.get(), up);
     }
 };
 
@@ -168,7 +171,8 @@ std::optional<fs::path> cache_file_of(const std::string& folder_key) {
 
 }  // namespace
 
-std::vector<std::string> folder_checksums(const fs::path& folder, const std::vector<std::string>& names) {
+std::vector<std::string> folder_checksums(const fs::path& folder, const std::vector<std::string>& names,
+                                          core::Format format) {
     std::vector<std::string> out(names.size());
     if (names.empty()) {
         return out;
@@ -179,7 +183,9 @@ std::vector<std::string> folder_checksums(const fs::path& folder, const std::vec
                                  std::strerror(errno));
     }
     std::error_code ec;
-    const std::string folder_key = fs::absolute(folder, ec).lexically_normal().string();
+    // A format reads other bytes of a file, so each has its own cache.
+    const std::string folder_key = fs::absolute(folder, ec).lexically_normal().string() +
+                                   (format == core::Format::sqlmig ? "" : std::string("#") + core::format_name(format));
     const std::optional<fs::path> cache_file =
         names.size() >= k_cache_min_files ? cache_file_of(folder_key) : std::nullopt;
     util::MappedFile cache_text;
@@ -191,7 +197,7 @@ std::vector<std::string> folder_checksums(const fs::path& folder, const std::vec
     const std::int64_t started_ns = now_ns();
     std::vector<std::optional<core::FileStamp>> stamps(names.size());
     std::vector<std::string_view> cached(names.size());
-    const HashJob job{dir_fd.get(), folder, names, cache ? &*cache : nullptr, out, stamps, cached};
+    const HashJob job{dir_fd.get(), folder, names, format, cache ? &*cache : nullptr, out, stamps, cached};
 
     // Hashing thousands of small files is system calls, not CPU: a few threads
     // halve the time of `status` on a large folder.

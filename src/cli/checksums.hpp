@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/format.hpp"
+
 namespace sqlmig::cli {
 
 // Folders with fewer files to hash than this are hashed without the cache:
@@ -15,6 +17,8 @@ inline constexpr std::size_t k_cache_min_files = 200;
 // "sha256:<hex>" of each named file of folder, in the order of names. The cache lives in
 // $SQLMIG_CACHE_DIR, else $XDG_CACHE_HOME/sqlmig, else $HOME/.cache/sqlmig (docs/migrations.md).
 // Throws MigrationFileError naming a file that cannot be read.
-std::vector<std::string> folder_checksums(const std::filesystem::path& folder, const std::vector<std::string>& names);
+// In a format with sections, the checksum is the up section's (cli/files.hpp script_checksum).
+std::vector<std::string> folder_checksums(const std::filesystem::path& folder, const std::vector<std::string>& names,
+                                          core::Format format = core::Format::sqlmig);
 
 }  // namespace sqlmig::cli

@@ -106,8 +106,8 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
     core::Linter linter(options);
     FolderListing listing = list_folder(cfg.migrations_dir);
-    core::Catalog catalog = core::discover(listing.files, cfg.ignore);
-    for (auto& problem : non_file_migrations(listing, cfg.ignore)) {
+    core::Catalog catalog = core::discover(listing.files, cfg.ignore, cfg.format);
+    for (auto& problem : non_file_migrations(listing, cfg.ignore, cfg.format)) {
         catalog.errors.push_back(std::move(problem));
     }
     for (const auto& problem : catalog.errors) {

@@ -65,7 +65,7 @@ util::Json steps_json(const std::vector<StepOutcome>& done) {
                      .set("direction", o.step->step.direction == core::Direction::up ? "up" : "down")
                      .set("version", m.version.text())
                      .set("name", m.name)
-                     .set("file", o.step->label)
+                     .set("file", o.step->script.label)
                      .set("duration_ms", o.duration_ms));
     }
     return arr;
@@ -73,7 +73,7 @@ util::Json steps_json(const std::vector<StepOutcome>& done) {
 
 void print_plan(const std::vector<PreparedStep>& steps) {
     for (const auto& s : steps) {
-        std::cout << (s.step.direction == core::Direction::up ? "up    " : "down  ") << s.label << '\n';
+        std::cout << (s.step.direction == core::Direction::up ? "up    " : "down  ") << s.script.label << '\n';
     }
 }
 
@@ -92,7 +92,7 @@ util::Json plan_json(const std::vector<PreparedStep>& prepared) {
         arr.push(util::Json::object()
                      .set("direction", s.step.direction == core::Direction::up ? "up" : "down")
                      .set("version", s.step.migration->version.text())
-                     .set("file", s.label));
+                     .set("file", s.script.label));
     }
     return arr;
 }
@@ -224,9 +224,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     const auto steps = plan_for(command, status, o);
     Runner runner(ctx, *driver);
     const auto prepared = runner.prepare(steps, o.single_transaction);
-    std::vector<FileToRun> to_run;
+    std::vector<Script> to_run;
     for (const auto& p : prepared) {
-        to_run.push_back({p.path, p.label});
+        to_run.push_back(p.script);
     }
     lint_before_run(ctx, to_run, driver->dialect(), driver->server_version());
     if (o.sql) {

@@ -30,32 +30,68 @@ std::string checked_name(const std::string& raw) {
     return name;
 }
 
-void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
-    const std::string name = checked_name(raw_name);
-    const auto& migrations = ctx.catalog().migrations;
-    core::Version version;
+core::Version next_version(const std::vector<core::Migration>& migrations, bool timestamp) {
     if (timestamp) {
-        version = *core::Version::parse(utc_now("%Y%m%d%H%M%S"));
+        const core::Version version = *core::Version::parse(utc_now("%Y%m%d%H%M%S"));
         if (!migrations.empty() && !(migrations.back().version < version)) {
             throw UsageError("the timestamp " + version.text() + " is not above the newest version " +
                              migrations.back().version.text() + "; wait a second, or use sequential numbers");
         }
-    } else if (migrations.empty()) {
-        version = *core::Version::parse("001");
-    } else {
-        const auto& last = migrations.back().version;
-        version = last.next(last.text().size());
+        return version;
     }
-    const std::string stem = version.text() + "_" + name;
+    // The newest versioned migration (Flyway's repeatables sort after them).
+    auto last = std::find_if(migrations.rbegin(), migrations.rend(),
+                             [](const core::Migration& m) { return !m.version.is_repeatable(); });
+    if (last == migrations.rend()) {
+        return *core::Version::parse("001");
+    }
+    return last->version.next(last->version.text().find_first_of("._") == std::string::npos ? last->version.text().size()
+                                                                                             : 1);
+}
+
+// A new migration's files in the folder's format, each with what its tool writes in a new file.
+struct NewFile {
+    std::string name;
+    std::string text;
+};
+
+std::vector<NewFile> new_files(core::Format format, const std::string& version, const std::string& name) {
+    const std::string stem = version + "_" + name;
+    switch (format) {
+    case core::Format::sqlmig:
+        return {{stem + ".up.sql", "-- " + stem + ": the change\n"},
+                {stem + ".down.sql", "-- " + stem + ": how to revert it\n"}};
+    case core::Format::dbmate: return {{stem + ".sql", "-- migrate:up\n\n\n-- migrate:down\n\n"}};
+    case core::Format::goose:
+        return {{stem + ".sql", "-- +goose Up\n-- +goose StatementBegin\nSELECT 'up SQL query';\n-- +goose StatementEnd\n\n"
+                                "-- +goose Down\n-- +goose StatementBegin\nSELECT 'down SQL query';\n-- +goose StatementEnd\n"}};
+    case core::Format::sql_migrate:
+        return {{version + "-" + name + ".sql", "-- +migrate Up\n\n-- +migrate Down\n"}};
+    case core::Format::flyway:
+        return {{"V" + version + "__" + name + ".sql", "-- V" + version + ": the change\n"},
+                {"U" + version + "__" + name + ".sql", "-- U" + version + ": how to revert it\n"}};
+    }
+    return {};
+}
+
+void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
+    const std::string name = checked_name(raw_name);
+    const core::Format format = ctx.config().format;
+    const core::Version version = next_version(ctx.catalog().migrations, timestamp);
+    const auto files = new_files(format, version.text(), name);
     std::string why;
-    if (!core::parse_file_name(stem + ".up.sql", &why)) {
-        throw UsageError("invalid migration name '" + util::printable(raw_name) + "': " + why);
+    for (const auto& f : files) {
+        if (!core::parse_name(format, f.name, &why) || !why.empty()) {
+            throw UsageError("invalid migration name '" + util::printable(raw_name) + "': " +
+                             (why.empty() ? std::string("not a migration name in this format") : why));
+        }
     }
-    const auto up = ctx.file_path(stem + ".up.sql");
-    const auto down = ctx.file_path(stem + ".down.sql");
-    create_new_file(up, "-- " + stem + ": the change\n");
-    create_new_file(down, "-- " + stem + ": how to revert it\n");
-    std::cout << ctx.file_label(stem + ".up.sql") << '\n' << ctx.file_label(stem + ".down.sql") << '\n';
+    for (const auto& f : files) {
+        create_new_file(ctx.file_path(f.name), f.text);
+    }
+    for (const auto& f : files) {
+        std::cout << ctx.file_label(f.name) << '\n';
+    }
 }
 
 }  // namespace
@@ -63,7 +99,7 @@ void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
 void setup_new(CLI::App& app, Context& ctx) {
     static std::string name;
     static bool timestamp = false;
-    auto* cmd = app.add_subcommand("new", "Create the next pair of migration files");
+    auto* cmd = app.add_subcommand("new", "Create the next migration's files, in the folder's format");
     cmd->add_option("name", name, "What the migration does, e.g. add_email")->required();
     cmd->add_flag("--timestamp", timestamp, "Use a UTC YYYYMMDDHHMMSS version");
     cmd->callback([&ctx] {

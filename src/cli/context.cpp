@@ -1,10 +1,13 @@
 #include "cli/context.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -18,6 +21,7 @@
 #include "util/error.hpp"
 #include "util/memory.hpp"
 #include "util/text.hpp"
+#include "util/unique_fd.hpp"
 
 namespace sqlmig::cli {
 
@@ -107,10 +111,10 @@ const core::Catalog& Context::catalog() {
     // is about this much: made ready in one step, a large folder costs no page faults.
     constexpr std::size_t k_heap_per_file = 1536;
     util::prefault_heap(listing.files.size() * k_heap_per_file);
-    core::Catalog cat = core::discover(std::move(listing.files), cfg.ignore);
+    core::Catalog cat = core::discover(std::move(listing.files), cfg.ignore, cfg.format);
     // A folder or a dangling link named like a migration is a migration that cannot
     // be read: skipping it would apply the rest and call the database up to date.
-    for (auto& problem : non_file_migrations(listing, cfg.ignore)) {
+    for (auto& problem : non_file_migrations(listing, cfg.ignore, cfg.format)) {
         cat.errors.push_back(std::move(problem));
     }
     if (!cat.errors.empty()) {
@@ -142,14 +146,31 @@ void Context::checksum_applied(const std::vector<core::AppliedRow>& rows) {
             }
         }
     }
-    std::vector<std::string> sums = folder_checksums(config().migrations_dir, names);
+    std::vector<std::string> sums = folder_checksums(config().migrations_dir, names, config().format);
     for (std::size_t i = 0; i < todo.size(); ++i) {
         todo[i]->checksum = std::move(sums[i]);
     }
 }
 
 std::string Context::up_checksum(const core::Migration& migration) {
-    return migration.checksum ? *migration.checksum : file_checksum(file_path(migration.up_file));
+    if (migration.checksum) {
+        return *migration.checksum;
+    }
+    const Script up = script(migration, core::Direction::up);
+    util::UniqueFd fd(::open(up.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        throw MigrationFileError("cannot read " + up.label + ": " + std::strerror(errno));
+    }
+    return script_checksum(fd.get(), up);
+}
+
+Script Context::script(const core::Migration& migration, core::Direction direction) {
+    const std::string& file = direction == core::Direction::up ? migration.up_file : *migration.down_file;
+    Script s{file_path(file), file_label(file), migration.format, core::Section::whole};
+    if (core::has_sections(migration.format)) {
+        s.section = direction == core::Direction::up ? core::Section::up : core::Section::down;
+    }
+    return s;
 }
 
 db::ConnectOptions Context::connect_options(bool read_only) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/files.hpp"
 #include "cli/progress.hpp"
 #include "config/config.hpp"
 #include "core/discovery.hpp"
@@ -55,6 +56,8 @@ public:
 
     // The up file's checksum: the one already computed, or read from the file now.
     std::string up_checksum(const core::Migration& migration);
+    // The file (and section) a migration runs in one direction; the down must exist.
+    Script script(const core::Migration& migration, core::Direction direction);
 
     // How to reach the configured database. Throws ConfigError.
     db::ConnectOptions connect_options(bool read_only);

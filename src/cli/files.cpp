@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/checksum.hpp"
+#include "core/script_splitter.hpp"
 #include "core/discovery.hpp"
 #include "core/text_check.hpp"
 #include "util/error.hpp"
@@ -96,10 +97,11 @@ FolderListing list_folder(const fs::path& dir) {
     return listing;
 }
 
-std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore) {
+std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore,
+                                             core::Format format) {
     std::vector<std::string> problems;
     for (const auto& other : listing.others) {
-        if (core::is_migration_candidate(other.name, ignore)) {
+        if (core::is_migration_candidate(other.name, ignore, format)) {
             problems.push_back(util::printable(other.name) + ": is " + other.kind +
                                ", not a file; a migration must be a regular file (or a link to one)");
         }
@@ -186,8 +188,8 @@ std::string file_checksum(int fd, const fs::path& file) {
 
 namespace {
 
-template <typename Sink>
-void drain(core::SqlSplitter& splitter, const Sink& sink) {
+template <typename Splitter, typename Sink>
+void drain(Splitter& splitter, const Sink& sink) {
     while (auto statement = splitter.next()) {
         sink(std::move(*statement));
     }
@@ -201,48 +203,100 @@ void check_text(const core::TextCheck& text, const std::string& label) {
     }
 }
 
-void check_unterminated(const core::SqlSplitter& splitter, const std::string& label) {
+void check_unterminated(const core::ScriptSplitter& splitter, const std::string& label) {
     if (const auto& open = splitter.unterminated()) {
         throw MigrationFileError(label + ":" + std::to_string(open->start.line) + ":" + std::to_string(open->start.column) +
                                  ": " + open->what + " is never closed; the file ends inside it");
     }
 }
 
+void check_sections(const core::ScriptSplitter& splitter, const std::string& label) {
+    if (const auto& problem = splitter.section_problem()) {
+        throw MigrationFileError(label + (problem->line > 0 ? ":" + std::to_string(problem->line) : std::string()) +
+                                 ": " + problem->message + "; nothing was run");
+    }
+}
+
 }  // namespace
 
-std::string for_each_statement(const fs::path& file, const std::string& label, core::Dialect dialect,
+bool flyway_says_no_transaction(const Script& script) {
+    const fs::path conf = script.path.string() + ".conf";
+    std::error_code ec;
+    if (!fs::is_regular_file(conf, ec)) {
+        return false;
+    }
+    std::string text;
+    read_chunks(conf, [&](std::string_view chunk) { text.append(chunk); });
+    bool no_transaction = false;
+    std::size_t line_no = 0;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view line = util::trim(std::string_view(text).substr(start, end - start));
+        ++line_no;
+        start = end + 1;
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        const std::size_t eq = line.find('=');
+        const std::string_view key = util::trim(line.substr(0, eq));
+        const std::string_view value = eq == std::string_view::npos ? "" : util::trim(line.substr(eq + 1));
+        if (key == "executeInTransaction") {
+            if (value != "true" && value != "false") {
+                throw MigrationFileError(conf.string() + ":" + std::to_string(line_no) +
+                                         ": executeInTransaction must be true or false, not '" +
+                                         util::printable(value) + "'");
+            }
+            no_transaction = value == "false";
+        }
+    }
+    return no_transaction;
+}
+
+std::string script_checksum(int fd, const Script& script) {
+    if (script.section == core::Section::whole || !core::has_sections(script.format)) {
+        return file_checksum(fd, script.path);
+    }
+    // Any dialect: the checksum needs the lines, not the statements.
+    core::ScriptSplitter splitter(core::Dialect::postgres, script.format, script.section);
+    read_chunks(fd, script.path, [&](std::string_view chunk) {
+        splitter.feed(chunk);
+        drain(splitter, [](const core::Statement&) {});
+    });
+    splitter.finish();
+    drain(splitter, [](const core::Statement&) {});
+    return splitter.checksum();
+}
+
+std::string for_each_statement(const Script& script, core::Dialect dialect,
                                const std::function<void(core::Statement&&)>& sink,
                                const std::function<void(std::size_t)>& on_read) {
-    core::SqlSplitter splitter(dialect);
-    core::Checksummer sum;
-    read_chunks(file, [&](std::string_view chunk) {
+    core::ScriptSplitter splitter(dialect, script.format, script.section);
+    read_chunks(script.path, [&](std::string_view chunk) {
         if (on_read) {
             on_read(chunk.size());
         }
-        sum.update(chunk);
         splitter.feed(chunk);
         drain(splitter, sink);
     });
     splitter.finish();
+    check_sections(splitter, script.label);
     drain(splitter, sink);
-    check_unterminated(splitter, label);
-    return sum.finish();
+    check_unterminated(splitter, script.label);
+    return splitter.checksum();
 }
 
-FileCheck check_file(const fs::path& file, const std::string& label, core::Dialect dialect, int server_version) {
+FileCheck check_file(const Script& script, core::Dialect dialect, int server_version) {
     FileCheck check;
-    core::Checksummer sum;
-    core::SqlSplitter splitter(dialect);
+    core::ScriptSplitter splitter(dialect, script.format, script.section);
     core::FileAnalysis analysis(dialect, server_version);
     core::TextCheck text;
     bool first_chunk = true;
     std::string head;  // the first line, for the directive
-    read_chunks(file, [&](std::string_view chunk) {
+    read_chunks(script.path, [&](std::string_view chunk) {
         if (first_chunk || (head.size() < 512 && head.find('\n') == std::string::npos)) {
             head.append(chunk.substr(0, 256));
         }
         first_chunk = false;
-        sum.update(chunk);
         text.feed(chunk);
         if (text.problem()) {
             return;  // reported below; the rest of the file is not worth splitting
@@ -251,14 +305,20 @@ FileCheck check_file(const fs::path& file, const std::string& label, core::Diale
         drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
     });
     text.finish();
-    check_text(text, label);
+    check_text(text, script.label);
     splitter.finish();
+    check_sections(splitter, script.label);
     drain(splitter, [&](const core::Statement& s) { analysis.add(s); });
-    check_unterminated(splitter, label);
-    check.checksum = sum.finish();
+    check_unterminated(splitter, script.label);
+    check.checksum = splitter.checksum();
     check.statements = analysis.statement_count();
-    check.directive = core::has_no_transaction_directive(head);
-    check.mode = analysis.decide(label, check.directive);
+    check.section_missing = !splitter.sections().found();
+    const bool foreign = script.format != core::Format::sqlmig;
+    check.directive = core::has_no_transaction_directive(head) || splitter.sections().no_transaction() ||
+                      (script.format == core::Format::flyway && flyway_says_no_transaction(script));
+    check.mode = analysis.decide(script.label, check.directive,
+                                 foreign ? core::OuterTransaction::expected : core::OuterTransaction::none,
+                                 splitter.sections().no_transaction_marker());
     check.auto_no_transaction = check.mode == core::TransactionMode::none && !check.directive;
     if (const auto& first = analysis.first_implicit_commit(); first && !check.directive) {
         check.implicit_commit = first->start;

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/format.hpp"
+#include "core/sections.hpp"
 #include "core/sql_splitter.hpp"
 #include "core/statement_kind.hpp"
 
@@ -28,7 +30,8 @@ FolderListing list_folder(const std::filesystem::path& dir);
 
 // "NAME: is a folder, not a file; ..." for each entry that is not a file but is named
 // like a migration (by core::is_migration_candidate, honouring the ignore patterns).
-std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore);
+std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore,
+                                             core::Format format);
 
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.
@@ -47,34 +50,49 @@ struct AtomicWrite {
 };
 void write_file_atomically(const std::filesystem::path& file, const std::string& text, AtomicWrite how = {});
 
+// One direction of a migration as something to read: a whole file, or one section of
+// a file that holds both (dbmate, goose, sql-migrate).
+struct Script {
+    std::filesystem::path path;
+    std::string label;  // how messages name the file
+    core::Format format = core::Format::sqlmig;
+    core::Section section = core::Section::whole;
+};
+
+// Whether Flyway's settings file beside the script (<script>.conf) says executeInTransaction=false.
+// Throws MigrationFileError for a value that is not true or false.
+bool flyway_says_no_transaction(const Script& script);
+
 // "sha256:<hex>" of a migration file (see core/checksum.hpp), by name or from an open
 // descriptor (file names it in errors). Throws MigrationFileError.
 std::string file_checksum(const std::filesystem::path& file);
 std::string file_checksum(int fd, const std::filesystem::path& file);
+// The checksum of what the script runs: the whole file, or its section's lines and markers.
+std::string script_checksum(int fd, const Script& script);
 
-// Streams the file's statements to sink, in order, and returns the checksum of
-// the bytes it read (what ran, which the caller compares with what was checked).
+// Streams the script's statements to sink, in order, and returns the checksum of
+// what it read (what ran, which the caller compares with what was checked).
 // Throws MigrationFileError for a string, identifier or comment left open at the
-// end of the file.
+// end of the file, and for markers the file's tool would refuse.
 // on_read, when given, is told the size of each chunk as it is read (for progress).
-std::string for_each_statement(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
+std::string for_each_statement(const Script& script, core::Dialect dialect,
                                const std::function<void(core::Statement&&)>& sink,
                                const std::function<void(std::size_t)>& on_read = {});
 
-// What a file holds, found by one streaming pass before anything runs. Throws
+// What a script holds, found by one streaming pass before anything runs. Throws
 // MigrationFileError for text sqlmig cannot send (NUL bytes, not UTF-8), naming
-// the line and byte offset, and for a construct left open at the end.
+// the line and byte offset, for a construct left open at the end, and for bad markers.
 struct FileCheck {
     core::TransactionMode mode = core::TransactionMode::wrapped;
     std::string checksum;
     std::size_t statements = 0;
-    bool directive = false;
+    bool directive = false;            // a no-transaction marker (sqlmig's, or the format's)
     bool auto_no_transaction = false;  // only non-transactional statements, no directive
+    bool section_missing = false;      // the file has no marker for this direction (goose, sql-migrate)
     // The first statement that commits implicitly (MySQL/MariaDB DDL), when there is one.
     std::optional<core::Position> implicit_commit;
     std::string implicit_commit_text;  // shortened, for the log
 };
-FileCheck check_file(const std::filesystem::path& file, const std::string& label, core::Dialect dialect,
-                     int server_version);
+FileCheck check_file(const Script& script, core::Dialect dialect, int server_version);
 
 }  // namespace sqlmig::cli

@@ -15,20 +15,29 @@ std::string read_whole_file(const fs::path& file) {
     return text;
 }
 
+core::LintFile read_script(const Script& script) {
+    core::SectionText section = core::section_text(read_whole_file(script.path), script.format, script.section);
+    const bool no_transaction =
+        section.no_transaction || (script.format == core::Format::flyway && flyway_says_no_transaction(script));
+    return {script.label, std::move(section.text), no_transaction, script.format != core::Format::sqlmig};
+}
+
 core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
     core::LintMigration out;
-    out.up = {ctx.file_label(m.up_file), read_whole_file(ctx.file_path(m.up_file))};
+    const Script up = ctx.script(m, core::Direction::up);
+    out.up = read_script(up);
     out.up_name = m.name;
     if (m.down_file) {
-        out.down = core::LintFile{ctx.file_label(*m.down_file), read_whole_file(ctx.file_path(*m.down_file))};
+        const Script down = ctx.script(m, core::Direction::down);
+        out.down = read_script(down);
         std::string why;
-        const auto parsed = core::parse_file_name(*m.down_file, &why);
+        const auto parsed = core::parse_name(m.format, *m.down_file, &why);
         out.down_name = parsed ? parsed->name : m.name;
     }
     return out;
 }
 
-void lint_before_run(Context& ctx, const std::vector<FileToRun>& files, core::Dialect dialect, int server_version) {
+void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dialect dialect, int server_version) {
     core::LintOptions options;
     options.dialect = dialect;
     options.server_version = server_version;
@@ -37,10 +46,10 @@ void lint_before_run(Context& ctx, const std::vector<FileToRun>& files, core::Di
     // What is about the folder's history, not the files that run, is lint's alone.
     options.disabled.insert({"missing-down", "down-does-not-revert", "names-differ"});
     core::Linter linter(options);
-    for (const auto& f : files) {
+    for (const auto& s : scripts) {
         std::error_code ec;
-        if (fs::file_size(f.path, ec) < k_lint_before_run_max_bytes && !ec) {
-            linter.add(core::LintMigration{{f.label, read_whole_file(f.path)}, std::nullopt, "", ""});
+        if (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec) {
+            linter.add(core::LintMigration{read_script(s), std::nullopt, "", ""});
         }
     }
     std::string errors;

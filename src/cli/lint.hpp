@@ -13,6 +13,8 @@ namespace sqlmig::cli {
 
 // The whole file. Throws MigrationFileError.
 std::string read_whole_file(const std::filesystem::path& file);
+// What the script runs, for the linter: the file, or its section with the other lines left empty.
+core::LintFile read_script(const Script& script);
 
 // A migration's up and down files, read, for the linter.
 core::LintMigration lint_migration(Context& ctx, const core::Migration& migration);
@@ -21,10 +23,6 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& migratio
 // findings refuse the run (RefusedError, exit 3), warnings are logged once. Files of
 // k_lint_before_run_max_bytes or more are left to `sqlmig lint` (a run streams them).
 inline constexpr std::uintmax_t k_lint_before_run_max_bytes = 1 << 20;
-struct FileToRun {
-    std::filesystem::path path;
-    std::string label;
-};
-void lint_before_run(Context& ctx, const std::vector<FileToRun>& files, core::Dialect dialect, int server_version);
+void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dialect dialect, int server_version);
 
 }  // namespace sqlmig::cli

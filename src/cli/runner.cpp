@@ -30,12 +30,18 @@ const char* mode_name(core::TransactionMode mode) {
     case core::TransactionMode::wrapped: return "transaction";
     case core::TransactionMode::own: return "file's own transaction";
     case core::TransactionMode::none: return "no transaction";
+    case core::TransactionMode::stepping_out: return "transaction, which the file commits and begins again";
     }
     return "";
 }
 
+// "004_add_email"; sql-migrate's and Flyway's repeatable migrations are named by their identity alone.
 std::string step_title(const PreparedStep& s) {
-    return s.step.migration->version.text() + "_" + util::printable(s.step.migration->name);
+    const core::Migration& m = *s.step.migration;
+    if (m.format == core::Format::sql_migrate || m.version.is_repeatable()) {
+        return util::printable(m.version.text());
+    }
+    return m.version.text() + "_" + util::printable(m.name);
 }
 
 // Where in the file the error is: the server's position when it gave one, else the statement's start.
@@ -48,7 +54,7 @@ core::Position error_position(const db::StatementError& e) {
 // running a small INSERT on SQLite, and most runs do not log it.
 void log_statement(const PreparedStep& step, const core::Statement& s) {
     if (spdlog::should_log(spdlog::level::debug)) {
-        spdlog::debug("{}:{}:{}: {}", step.label, s.start.line, s.start.column, util::shorten(s.text, 200));
+        spdlog::debug("{}:{}:{}: {}", step.script.label, s.start.line, s.start.column, util::shorten(s.text, 200));
     }
 }
 
@@ -80,19 +86,20 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
     m_table = core::parse_table_name(m_ctx.config().table);
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
-        PreparedStep p{step, {}, {}, {}, {}};
-        const std::string& file = step.direction == core::Direction::up ? step.migration->up_file
-                                                                        : *step.migration->down_file;
-        p.path = m_ctx.file_path(file);
-        p.label = m_ctx.file_label(file);
-        p.check = check_file(p.path, p.label, m_driver.dialect(), m_driver.server_version());
+        PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}};
+        p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version());
+        if (p.check.section_missing && step.direction == core::Direction::down) {
+            spdlog::warn("{} has no down section; reverting it only removes its record, as {} does", p.script.label,
+                         core::format_name(step.migration->format));
+        }
         p.up_checksum = step.direction == core::Direction::up
             ? p.check.checksum
             : m_ctx.up_checksum(*step.migration);
         if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
-            const char* how = p.check.mode == core::TransactionMode::own ? "in the file's own transaction"
-                                                                          : "without a transaction";
-            throw RefusedError(p.label + " runs " + how +
+            const char* how = p.check.mode == core::TransactionMode::own            ? "in the file's own transaction"
+                              : p.check.mode == core::TransactionMode::stepping_out ? "partly outside a transaction"
+                                                                                    : "without a transaction";
+            throw RefusedError(p.script.label + " runs " + how +
                                ", so it cannot be part of --single-transaction; run without it");
         }
         prepared.push_back(std::move(p));
@@ -123,7 +130,7 @@ std::string Runner::tracking_sql(const PreparedStep& step, std::int64_t duration
 }
 
 void Runner::fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath) {
-    throw MigrationError(describe_statement_error(step.label, e) + "\n" + aftermath);
+    throw MigrationError(describe_statement_error(step.script.label, e) + "\n" + aftermath);
 }
 
 // What a failure that rolled back left: this migration is as it was.
@@ -142,7 +149,7 @@ std::optional<std::string> Runner::changed_while_running(const PreparedStep& ste
     if (ran == step.check.checksum) {
         return std::nullopt;
     }
-    return step.label + " changed while sqlmig ran it (checked " + step.check.checksum + ", ran " + ran +
+    return step.script.label + " changed while sqlmig ran it (checked " + step.check.checksum + ", ran " + ran +
            "); do not edit migrations during a run";
 }
 
@@ -153,9 +160,9 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
     if (!outer_transaction) {
         m_driver.begin();
     }
-    Progress progress(m_progress, step.label, size_of(step.path));
+    Progress progress(m_progress, step.script.label, size_of(step.script.path));
     const std::string ran = for_each_statement(
-        step.path, step.label, m_driver.dialect(),
+        step.script, m_driver.dialect(),
         [&](core::Statement&& s) {
             log_statement(step, s);
             m_driver.execute(std::move(s));
@@ -227,13 +234,18 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
 std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     const auto start = Clock::now();
     const bool each_alone = step.check.mode == core::TransactionMode::none;
+    const bool stepping_out = step.check.mode == core::TransactionMode::stepping_out;
     mark_running(step);
     bool inside_own = false;                        // between the file's BEGIN and its COMMIT/ROLLBACK
     std::optional<core::Position> committed_through;  // the last statement whose work is committed
     std::string ran;
+    if (stepping_out) {
+        m_driver.begin();  // the transaction the file's tool would have opened, which the file commits
+        inside_own = true;
+    }
     try {
-        Progress progress(m_progress, step.label, size_of(step.path));
-        ran = for_each_statement(step.path, step.label, m_driver.dialect(), [&](core::Statement&& s) {
+        Progress progress(m_progress, step.script.label, size_of(step.script.path));
+        ran = for_each_statement(step.script, m_driver.dialect(), [&](core::Statement&& s) {
             progress.statement_sent();
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
@@ -268,12 +280,22 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
         m_driver.flush();
     } catch (const db::StatementError& e) {
         const core::Position pos = error_position(e);
-        fail_unwrapped(step, committed_through, describe_statement_error(step.label, e),
-                       step.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+        fail_unwrapped(step, committed_through, describe_statement_error(step.script.label, e),
+                       step.script.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
                            std::string(util::trim(e.what())));
     }
+    if (stepping_out && m_driver.in_transaction()) {
+        // The transaction the file began again last ends with its tracking row, as its tool commits it.
+        if (const auto changed = changed_while_running(step, ran)) {
+            fail_unwrapped(step, committed_through, *changed, *changed);
+        }
+        const std::int64_t duration = ms_since(start);
+        m_driver.execute_internal(tracking_sql(step, duration));
+        m_driver.commit();
+        return duration;
+    }
     if (m_driver.in_transaction()) {
-        const std::string why = step.label + ": the file opens a transaction and never commits it; end it with COMMIT;";
+        const std::string why = step.script.label + ": the file opens a transaction and never commits it; end it with COMMIT;";
         fail_unwrapped(step, committed_through, why, why);
     }
     if (const auto changed = changed_while_running(step, ran)) {
@@ -292,14 +314,14 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
     }
     for (const auto& step : steps) {
         const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
-        spdlog::info("{} {} ({})", verb, step.label, mode_name(step.check.mode));
+        spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
         if (step.check.implicit_commit) {
             spdlog::info("{}:{}: '{}' commits implicitly on this database, so the file runs statement by statement, "
                          "recorded as running until it ends",
-                         step.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
+                         step.script.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
         } else if (step.check.auto_no_transaction) {
             spdlog::info("{} holds only statements that cannot run in a transaction; running it without one",
-                         step.label);
+                         step.script.label);
         }
         std::int64_t duration = 0;
         try {
@@ -336,13 +358,14 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
         out << "BEGIN;\n\n";
     }
     for (const auto& step : steps) {
-        out << "-- " << step.label << " (" << mode_name(step.check.mode) << ")\n";
-        const bool wrap = step.check.mode == core::TransactionMode::wrapped && !single_transaction;
+        out << "-- " << step.script.label << " (" << mode_name(step.check.mode) << ")\n";
+        const bool wrap = (step.check.mode == core::TransactionMode::wrapped && !single_transaction) ||
+                          step.check.mode == core::TransactionMode::stepping_out;
         if (wrap) {
             out << "BEGIN;\n";
         }
         const core::Dialect dialect = m_driver.dialect();
-        (void)for_each_statement(step.path, step.label, dialect,
+        (void)for_each_statement(step.script, dialect,
                                  [&](const core::Statement& s) { out << core::script_statement(s.text, dialect); });
         out << tracking_sql(step, 0) << ";\n";
         if (wrap) {

@@ -22,8 +22,7 @@ namespace sqlmig::cli {
 // A step with its file read and checked.
 struct PreparedStep {
     core::Step step;
-    std::filesystem::path path;   // the up or down file
-    std::string label;            // how messages name the file
+    Script script;                // the up or down file (or section)
     FileCheck check;              // transaction mode and checksum of that file
     std::string up_checksum;      // recorded for an up step
 };

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/format.hpp"
 #include "core/lint.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/error.hpp"
@@ -72,6 +73,14 @@ private:
                 }
             } else if (section == "migrations" && k == "ignore") {
                 m_cfg.ignore = string_array(node, name);
+            } else if (section == "migrations" && k == "format") {
+                const std::string format = string_value(node, name);
+                const auto parsed = core::parse_format(format);
+                if (!parsed) {
+                    throw ConfigError(where(m_cfg.file, node, name) + ": unknown format '" + util::printable(format) +
+                                      "'; expected one of " + core::k_format_names);
+                }
+                m_cfg.format = *parsed;
             } else if (section == "sqlite" && k == "extensions") {
                 m_cfg.sqlite_extensions.clear();
                 for (const auto& e : string_array(node, name)) {
@@ -362,6 +371,7 @@ url = "sqlite:///data/app.db"
 dir = "migrations"
 table = "sqlmig_migrations"
 # ignore = ["*.seed.sql"]
+# format = "sqlmig"         # or dbmate, goose, sql-migrate, flyway: read that tool's folder as it is
 
 [sqlite]
 busy_timeout = "5s"

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/format.hpp"
+
 namespace sqlmig::config {
 
 // Looks up an environment variable; nullopt when unset.
@@ -54,6 +56,7 @@ struct Config {
     std::filesystem::path migrations_dir;
     std::string table = "sqlmig_migrations";
     std::vector<std::string> ignore;
+    core::Format format = core::Format::sqlmig;  // [migrations] format
 
     std::vector<std::filesystem::path> sqlite_extensions;
     std::chrono::milliseconds busy_timeout{5000};

@@ -7,22 +7,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/format.hpp"
 #include "core/migration.hpp"
 
 namespace sqlmig::core {
 
 enum class Direction { up, down };
 
-// A file name that follows <version>_<name>.(up|down).sql.
-struct ParsedName {
-    Version version;
-    std::string name;
-    Direction direction;
-};
-
-// Parses one file name. nullopt with *why set when the name ends in .sql but
-// does not follow the grammar; nullopt with *why empty when it is not a
-// migration candidate at all (README.md, .gitkeep, hidden files).
+// Parses one file name of sqlmig's own format (core::parse_name with Format::sqlmig).
 std::optional<ParsedName> parse_file_name(std::string_view file_name, std::string* why);
 
 // The folder's migrations in version order, and every problem found.
@@ -32,13 +24,15 @@ struct Catalog {
     std::vector<std::string> warnings;  // e.g. up and down names differ
 };
 
-// Builds the catalog from the folder's file names. Names matching an ignore
-// pattern (fnmatch glob or exact name) are skipped.
-Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns);
+// Builds the catalog from the folder's file names, read as the format names them.
+// Names matching an ignore pattern (fnmatch glob or exact name) are skipped.
+Catalog discover(std::vector<std::string> file_names, const std::vector<std::string>& ignore_patterns,
+                 Format format = Format::sqlmig);
 
 // Whether a folder entry of this name is read as a migration: not ignored, and
-// a migration candidate for parse_file_name (well named or not).
-bool is_migration_candidate(std::string_view file_name, const std::vector<std::string>& ignore_patterns);
+// a migration candidate for parse_name (well named or not).
+bool is_migration_candidate(std::string_view file_name, const std::vector<std::string>& ignore_patterns,
+                            Format format = Format::sqlmig);
 
 // Finds a migration by version; nullptr when absent.
 const Migration* find_migration(const std::vector<Migration>& migrations, const Version& version);

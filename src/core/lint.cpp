@@ -223,6 +223,7 @@ struct Linter::FileScope {
     bool directive = false;                    // -- sqlmig:no-transaction
     TransactionMode mode = TransactionMode::wrapped;
     bool inside_own = false;
+    bool stepping_out = false;  // starts inside its runner's transaction and may end inside one
     bool lock_timeout_set = false;
     int exclusive_alters = 0;
     std::vector<Statement> statements;
@@ -489,18 +490,23 @@ void Linter::lint_file(const LintFile& file, bool is_down, std::map<std::string,
                                   open->what + " is never closed; the file ends inside it"});
         }
     }
-    scope.directive = has_no_transaction_directive(file.text);
+    scope.directive = has_no_transaction_directive(file.text) || file.no_transaction;
     if (scope.directive) {
         scope.mode = TransactionMode::none;
     } else if (analysis.non_transactional_count() > 0 && analysis.non_transactional_count() == analysis.statement_count()) {
         scope.mode = TransactionMode::none;
     } else {
         scope.mode = analysis.first_transaction_control() ? TransactionMode::own : TransactionMode::wrapped;
+        // A file that COMMITs its runner's transaction first starts inside one (TransactionMode::stepping_out).
+        scope.stepping_out = file.outer_transaction && analysis.first_transaction_control() &&
+                             classify(*analysis.first_transaction_control(), m_options.dialect,
+                                      m_options.server_version) == StatementKind::transaction_end;
+        scope.inside_own = scope.stepping_out;
     }
     for (const auto& s : scope.statements) {
         lint_statement(scope, s);
     }
-    if (scope.inside_own && !scope.statements.empty()) {
+    if (scope.inside_own && !scope.stepping_out && !scope.statements.empty()) {
         report(scope, scope.statements.back(), 0, "unbalanced-transaction",
                "the file opens a transaction and never commits it");
     }

@@ -44,6 +44,8 @@ std::string format_finding(const Finding& finding);
 struct LintFile {
     std::string label;  // how messages name it
     std::string text;
+    bool no_transaction = false;     // its format's no-transaction marker is set (goose, dbmate, sql-migrate, Flyway)
+    bool outer_transaction = false;  // written for a runner that wraps it in a transaction (core::OuterTransaction)
 };
 
 // One migration: its up file and, when it has one, its down file.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/format.hpp"
 #include "core/version.hpp"
 
 namespace sqlmig::core {
@@ -16,7 +17,8 @@ struct Migration {
     Version version;
     std::string name;                      // from the up file name
     std::string up_file;                   // file name inside the folder
-    std::optional<std::string> down_file;  // none: irreversible
+    std::optional<std::string> down_file;  // none: irreversible; the up file itself when it has sections
+    Format format = Format::sqlmig;        // how its files are read
     // "sha256:<hex>" of the up file, filled in at the edge when needed.
     std::optional<std::string> checksum;
 };

@@ -51,7 +51,8 @@ EntryState state_of(const StatusEntry& e) {
         return EntryState::missing;
     }
     if (e.migration->checksum && *e.migration->checksum != e.row->checksum) {
-        return EntryState::modified;
+        // Flyway runs a repeatable migration again whenever it changes.
+        return e.version.is_repeatable() ? EntryState::pending : EntryState::modified;
     }
     return EntryState::applied;
 }
@@ -87,13 +88,14 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
         e.version = e.migration ? e.migration->version : e.row->version;
         e.name = e.migration ? e.migration->name : e.row->name;
         e.state = state_of(e);
-        if (e.row && !is_unfinished(e.state)) {
+        if (e.row && !is_unfinished(e.state) && !e.version.is_repeatable()) {
             status.current = e.version;
         }
         status.entries.push_back(std::move(e));
     }
     for (auto& e : status.entries) {
-        e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current;
+        e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current &&
+                         !e.version.is_repeatable();
     }
     return status;
 }
@@ -101,11 +103,14 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
 std::optional<Version> version_after(const Status& status, const std::vector<Step>& steps) {
     std::set<Version> applied;
     for (const auto& e : status.entries) {
-        if (e.row && !is_unfinished(e.state)) {
+        if (e.row && !is_unfinished(e.state) && !e.version.is_repeatable()) {
             applied.insert(e.version);
         }
     }
     for (const auto& step : steps) {
+        if (step.migration->version.is_repeatable()) {
+            continue;
+        }
         if (step.direction == Direction::up) {
             applied.insert(step.migration->version);
         } else {
@@ -145,14 +150,40 @@ std::vector<std::string> find_drift(const Status& status) {
 
 namespace {
 
-Version parse_version_target(const std::string& target, const char* command) {
-    auto v = Version::parse(target);
+[[noreturn]] void invalid_target(const std::string& target, const char* command) {
+    throw UsageError("invalid " + std::string(command) + " target '" + util::printable(target) +
+                     "'; expected a version" +
+                     (std::string(command) == "up" ? ", 'head' or '+N'" : std::string(command) == "down" ? ", '-N' or 'base'" : ", 'head' or 'base'"));
+}
+
+// A version as the user writes it: digits, Flyway's 1.2, or sql-migrate's file name
+// (or its number, when one file has it). It must be one the folder or the tracking table knows.
+Version resolve_target(const Status& status, const std::string& target, const char* command) {
+    std::optional<Version> v = Version::parse(target);
     if (!v) {
-        throw UsageError("invalid " + std::string(command) + " target '" + util::printable(target) +
-                         "'; expected a version number" +
-                         (std::string(command) == "up" ? ", 'head' or '+N'" : std::string(command) == "down" ? ", '-N' or 'base'" : ", 'head' or 'base'"));
+        v = Version::parse_dotted(target);
     }
-    return *v;
+    for (const auto& e : status.entries) {
+        if ((v && e.version == *v) || e.version.text() == target || e.version.canonical() == target) {
+            return e.version;
+        }
+    }
+    if (v) {
+        const Version* only = nullptr;
+        for (const auto& e : status.entries) {
+            if (e.version.same_number(*v)) {
+                if (only) {
+                    throw UsageError("several migrations have number " + target + "; name the file, as 'sqlmig status' lists it");
+                }
+                only = &e.version;
+            }
+        }
+        if (only) {
+            return *only;
+        }
+        throw UsageError("no migration has version " + target + "; 'sqlmig status' lists them");
+    }
+    invalid_target(target, command);
 }
 
 std::size_t parse_count(const std::string& digits, const std::string& target) {
@@ -161,16 +192,6 @@ std::size_t parse_count(const std::string& digits, const std::string& target) {
         throw UsageError("invalid target '" + util::printable(target) + "'; the count must be a number from 1");
     }
     return std::stoul(v->canonical());
-}
-
-// The target version must be one the folder or the tracking table knows.
-void require_known(const Status& status, const Version& v) {
-    for (const auto& e : status.entries) {
-        if (e.version == v) {
-            return;
-        }
-    }
-    throw UsageError("no migration has version " + v.text() + "; 'sqlmig status' lists them");
 }
 
 }  // namespace
@@ -182,8 +203,7 @@ std::vector<Step> plan_up(const Status& status, const std::string& target, bool 
     } else if (target[0] == '+') {
         limit = parse_count(target.substr(1), target);
     } else {
-        upto = parse_version_target(target, "up");
-        require_known(status, *upto);
+        upto = resolve_target(status, target, "up");
     }
     std::vector<std::string> out_of_order;
     std::vector<Step> steps;
@@ -219,22 +239,22 @@ std::vector<Step> plan_down(const Status& status, const std::string& target) {
     } else if (target[0] == '-') {
         limit = parse_count(target.substr(1), target);
     } else {
-        above = parse_version_target(target, "down");
-        require_known(status, *above);
+        above = resolve_target(status, target, "down");
         limit = static_cast<std::size_t>(-1);
     }
     std::vector<Step> steps;
     for (auto it = status.entries.rbegin(); it != status.entries.rend() && steps.size() < limit; ++it) {
-        if (!it->row || (above && !(*above < it->version))) {
-            continue;
+        if (!it->row || (above && !(*above < it->version)) || it->version.is_repeatable()) {
+            continue;  // a repeatable migration is never reverted, as in Flyway
         }
         if (!it->migration) {
             throw RefusedError("cannot revert version " + it->version.canonical() + " (" + util::printable(it->name) +
                                "): its files are missing; restore them from version control");
         }
         if (!it->migration->down_file) {
-            throw RefusedError("cannot revert " + util::printable(it->migration->up_file) +
-                               ": it has no .down.sql file, so it is irreversible; nothing was reverted");
+            throw RefusedError("cannot revert " + util::printable(it->migration->up_file) + ": it has no " +
+                               (it->migration->format == Format::flyway ? "U (undo) file" : ".down.sql file") +
+                               ", so it is irreversible; nothing was reverted");
         }
         steps.push_back({Direction::down, it->migration});
     }
@@ -246,8 +266,7 @@ StampPlan plan_stamp(const Status& status, const std::string& target) {
     if (target == "base") {
         upto = Version::parse("0");
     } else if (target != "head") {
-        upto = parse_version_target(target, "stamp");
-        require_known(status, *upto);
+        upto = resolve_target(status, target, "stamp");
     }
     StampPlan plan;
     for (const auto& e : status.entries) {

@@ -46,7 +46,7 @@ void advance(Position& pos, const char* begin, const char* end) {
 
 }  // namespace
 
-SqlSplitter::SqlSplitter(Dialect dialect) : m_rules(lexical_rules(dialect)) {}
+SqlSplitter::SqlSplitter(Dialect dialect, Position start) : m_rules(lexical_rules(dialect)), m_mark_pos(start) {}
 
 void SqlSplitter::feed(std::string_view bytes) {
     compact();

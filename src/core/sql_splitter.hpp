@@ -47,7 +47,8 @@ struct Unterminated {
 
 class SqlSplitter {
 public:
-    explicit SqlSplitter(Dialect dialect);
+    // start: where the first byte fed lies in its file (after a block read elsewhere).
+    explicit SqlSplitter(Dialect dialect, Position start = {});
 
     // Appends more of the file.
     void feed(std::string_view bytes);

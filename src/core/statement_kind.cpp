@@ -108,22 +108,27 @@ void FileAnalysis::add(const Statement& statement) {
         }
     } else if (kind != StatementKind::ordinary && !m_first_tx) {
         m_first_tx = statement;
+        m_first_tx_kind = kind;
     }
 }
 
-TransactionMode FileAnalysis::decide(const std::string& file_label, bool directive) const {
+TransactionMode FileAnalysis::decide(const std::string& file_label, bool directive, OuterTransaction outer,
+                                     std::string_view no_transaction_marker) const {
     if (directive || m_first_implicit) {
         return TransactionMode::none;
     }
     if (m_non_tx_count > 0 && m_non_tx_count == m_count) {
         return TransactionMode::none;
     }
+    if (m_first_tx && outer == OuterTransaction::expected && m_first_tx_kind == StatementKind::transaction_end) {
+        return TransactionMode::stepping_out;  // COMMIT first: the file leaves its runner's transaction
+    }
     if (m_non_tx_count > 0) {
         const Statement& s = *m_first_non_tx;
         throw MigrationFileError(
             file_label + ":" + std::to_string(s.start.line) + ":" + std::to_string(s.start.column) + ": '" +
             util::shorten(s.text, 60) + "' cannot run inside a transaction, and the file has other statements; " +
-            "put it in a migration of its own, or start the file with '" + std::string(k_no_transaction_directive) +
+            "put it in a migration of its own, or add '" + std::string(no_transaction_marker) +
             "' to run every statement outside a transaction");
     }
     return m_first_tx ? TransactionMode::own : TransactionMode::wrapped;

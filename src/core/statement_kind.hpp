@@ -27,7 +27,14 @@ enum class TransactionMode {
     wrapped,         // sqlmig wraps the file and its tracking row in one transaction (the default)
     own,             // the file has its own BEGIN/COMMIT; sqlmig records right after its commit
     none,            // no transaction: statements one by one (directive, or only non-transactional statements)
+    stepping_out,    // written for a runner that wraps it, it COMMITs that transaction and BEGINs again
+                     // (for CREATE INDEX CONCURRENTLY between): sqlmig opens the transaction the file
+                     // expects and commits the one it leaves open
 };
+
+// Whether the file was written for a runner that wraps it in a transaction (goose,
+// dbmate, sql-migrate, Flyway), which decides what a COMMIT before any BEGIN means.
+enum class OuterTransaction { none, expected };
 
 // The first line that turns wrapping off: -- sqlmig:no-transaction
 inline constexpr std::string_view k_no_transaction_directive = "-- sqlmig:no-transaction";
@@ -54,7 +61,9 @@ public:
     // Decides how the file runs. Throws MigrationFileError when the file mixes
     // non-transactional statements with others and has no directive. A file with
     // a statement that commits implicitly runs statement by statement (none).
-    TransactionMode decide(const std::string& file_label, bool directive) const;
+    TransactionMode decide(const std::string& file_label, bool directive,
+                           OuterTransaction outer = OuterTransaction::none,
+                           std::string_view no_transaction_marker = k_no_transaction_directive) const;
 
 private:
     Dialect m_dialect;
@@ -62,6 +71,7 @@ private:
     std::size_t m_count = 0;
     std::size_t m_non_tx_count = 0;
     std::optional<Statement> m_first_tx;
+    StatementKind m_first_tx_kind = StatementKind::ordinary;
     std::optional<Statement> m_first_non_tx;
     std::optional<Statement> m_first_implicit;
 };

@@ -183,10 +183,10 @@ std::string delete_row_sql(const TableName& table, const Version& version, Diale
 AppliedRow applied_row(const TrackingValues& values, const TableName& table) {
     const auto value = [&](TrackingColumn c) { return values[static_cast<std::size_t>(c)]; };
     AppliedRow row;
-    auto version = Version::parse(value(TrackingColumn::version));
+    auto version = Version::parse_stored(value(TrackingColumn::version));
     if (!version) {
         throw DbError("the tracking table " + table.display() + " has a row with version '" +
-                      util::printable(value(TrackingColumn::version)) + "', which is not a number; was it edited by hand?");
+                      util::printable(value(TrackingColumn::version)) + "', which is not a version sqlmig writes; was it edited by hand?");
     }
     row.version = std::move(*version);
     row.name = value(TrackingColumn::name);

@@ -4,19 +4,111 @@
 
 namespace sqlmig::core {
 
+namespace {
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string without_leading_zeros(std::string_view digits) {
+    const auto first_nonzero = digits.find_first_not_of('0');
+    return first_nonzero == std::string_view::npos ? "0" : std::string(digits.substr(first_nonzero));
+}
+
+}  // namespace
+
 std::optional<Version> Version::parse(std::string_view text) {
-    if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (!all_digits(text)) {
         return std::nullopt;
     }
     Version v;
     v.m_text = std::string(text);
-    const auto first_nonzero = text.find_first_not_of('0');
-    v.m_canonical = first_nonzero == std::string_view::npos ? "0" : std::string(text.substr(first_nonzero));
+    v.m_first = without_leading_zeros(text);
+    v.m_canonical = v.m_first;
     return v;
 }
 
+std::optional<Version> Version::parse_dotted(std::string_view text) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t sep = text.find_first_of("._", start);
+        const std::string_view part = text.substr(start, sep == std::string_view::npos ? sep : sep - start);
+        if (!all_digits(part)) {
+            return std::nullopt;
+        }
+        parts.push_back(without_leading_zeros(part));
+        if (sep == std::string_view::npos) {
+            break;
+        }
+        start = sep + 1;
+    }
+    while (parts.size() > 1 && parts.back() == "0") {
+        parts.pop_back();
+    }
+    Version v;
+    v.m_text = std::string(text);
+    v.m_first = parts.front();
+    v.m_rest.assign(parts.begin() + 1, parts.end());
+    v.m_canonical = v.m_first;
+    for (const auto& p : v.m_rest) {
+        v.m_canonical += "." + p;
+    }
+    return v;
+}
+
+Version Version::of_file_name(std::string_view file_name) {
+    Version v;
+    const std::size_t digits = std::min(file_name.find_first_not_of("0123456789"), file_name.size());
+    v.m_kind = digits == 0 ? Kind::unnumbered : Kind::numbered;
+    v.m_first = digits == 0 ? "" : without_leading_zeros(file_name.substr(0, digits));
+    v.m_text = std::string(file_name);
+    v.m_canonical = v.m_text;
+    v.m_name = v.m_text;
+    return v;
+}
+
+Version Version::repeatable(std::string_view description) {
+    Version v;
+    v.m_kind = Kind::repeatable;
+    v.m_name = std::string(description);
+    v.m_text = "R__" + v.m_name;
+    v.m_canonical = v.m_text;
+    return v;
+}
+
+std::optional<Version> Version::parse_stored(std::string_view text) {
+    if (all_digits(text)) {
+        return parse(text);
+    }
+    if (text.size() > 3 && text.substr(0, 3) == "R__") {
+        return repeatable(text.substr(3));
+    }
+    if (text.size() > 4 && text.substr(text.size() - 4) == ".sql") {
+        return of_file_name(text);
+    }
+    auto dotted = parse_dotted(text);
+    if (dotted && text.find('_') == std::string_view::npos) {
+        return dotted;
+    }
+    return std::nullopt;
+}
+
+std::strong_ordering Version::compare_rest(const Version& other) const {
+    static const std::string zero = "0";
+    const std::size_t n = std::max(m_rest.size(), other.m_rest.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string& a = i < m_rest.size() ? m_rest[i] : zero;
+        const std::string& b = i < other.m_rest.size() ? other.m_rest[i] : zero;
+        if (const auto c = compare_numbers(a, b); c != 0) {
+            return c;
+        }
+    }
+    return std::strong_ordering::equal;
+}
+
 Version Version::next(std::size_t width) const {
-    std::string digits = m_canonical;
+    std::string digits = m_first.empty() ? "0" : m_first;
     int i = static_cast<int>(digits.size()) - 1;
     while (i >= 0 && digits[static_cast<std::size_t>(i)] == '9') {
         digits[static_cast<std::size_t>(i)] = '0';

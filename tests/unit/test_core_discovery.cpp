@@ -26,7 +26,7 @@ TEST(FileName, AcceptsRealWorldNames) {
     const auto p = parse_file_name("0002_1.7.0_schema.up.sql", &why);
     EXPECT_EQ(p->version.canonical(), "2");
     EXPECT_EQ(p->name, "1.7.0_schema");
-    EXPECT_EQ(p->direction, Direction::up);
+    EXPECT_EQ(p->role, FileRole::up);
     EXPECT_EQ(parse_file_name("3_name..up.sql", &why)->name, "name.");
 }
 

@@ -1,0 +1,99 @@
+// Other tools' folders on the real PostgreSQL server that scripts/test starts: the
+// real dbmate, goose, sql-migrate and Flyway folders of ../shared/corpus, and a file
+// written for a wrapping runner that steps out of its transaction.
+#include <gtest/gtest.h>
+
+#include "e2e/cli_test_support.hpp"
+#include "e2e/pg_project.hpp"
+
+using sqlmig::test::PgProject;
+using sqlmig::test::Result;
+
+namespace {
+
+std::string format_config(const std::string& dir, const std::string& format) {
+    return "[migrations]\ndir = \"" + dir + "\"\nformat = \"" + format + "\"\n[backup]\nenabled = false\n";
+}
+
+}  // namespace
+
+TEST(FormatsPostgres, AGooseFileThatStepsOutForConcurrentlyRunsAsGooseRunsIt) {
+    PgProject p(format_config("migrations", "goose"));
+    p.project.migration("00001_t.sql", "-- +goose Up\nCREATE TABLE t (a int);\n-- +goose Down\nDROP TABLE t;\n");
+    p.project.migration("00002_index.sql",
+                        "-- +goose Up\nINSERT INTO t VALUES (1);\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                        "BEGIN;\nINSERT INTO t VALUES (2);\n-- +goose Down\nDROP INDEX t_a;\n");
+    Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.err, "00002_index.sql (transaction, which the file commits and begins again)");
+    EXPECT_EQ(p.db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_a'::regclass"), "t");
+    EXPECT_EQ(p.db.query("SELECT string_agg(a::text, ',' ORDER BY a) FROM t"), "1,2");
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "applied");
+    // A failure after the COMMIT records what was committed.
+    p.project.migration("00003_fails.sql", "-- +goose Up\nINSERT INTO t VALUES (3);\nCOMMIT;\n"
+                                           "CREATE INDEX CONCURRENTLY t_b ON t (no_such_column);\nBEGIN;\n");
+    r = p.run({"up"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "00003_fails.sql:4:");
+    EXPECT_CONTAINS(r.err, "ran partway: the statements up to line 3 were committed");
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '3'"), "failed");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM t WHERE a = 3"), "1");
+}
+
+TEST(FormatsPostgres, CorpusFtlDbmateAppliesAndItsEmptyDownsRevert) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    PgProject p(format_config((corpus / "ftl-dbmate").string(), "dbmate"));
+    p.db.query("CREATE EXTENSION IF NOT EXISTS pgcrypto");
+    Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "45");
+    EXPECT_EQ(p.run({"check"}).code, 0);
+    r = p.run({"down", "base"});
+    ASSERT_EQ(r.code, 0) << r.err;  // every down section is empty upstream
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+}
+
+TEST(FormatsPostgres, CorpusOpentdfGooseAppliesRevertsAndAppliesAgain) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    PgProject p(format_config((corpus / "opentdf-goose").string(), "goose"));
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "48");
+    Result r = p.run({"down", "base"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+    r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "48");
+}
+
+TEST(FormatsPostgres, CorpusGoalertSqlMigrateAppliesAndStopsAtItsBrokenDown) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    PgProject p(format_config((corpus / "goalert-sqlmigrate").string(), "sql-migrate"));
+    p.db.query("CREATE EXTENSION IF NOT EXISTS pgcrypto");
+    Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "280");
+    EXPECT_CONTAINS(r.err, "(no transaction)");
+    r = p.run({"down", "base"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "20170620104459-contact-constraints.sql:10:");  // DROP CONSTRAINT UNIQUE(...) upstream
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "19");  // 261 reverted
+}
+
+TEST(FormatsPostgres, CorpusMarquezFlywayRunsVersionsInFlywayOrderThenRepeatables) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    PgProject p(format_config((corpus / "marquez-flyway").string(), "flyway"));
+    const Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "84");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations WHERE version LIKE 'R\\_\\_%'"), "3");
+    EXPECT_CONTAINS(r.err, "V47__");
+    EXPECT_LT(r.err.find("applying " ), r.err.find("V2.1__"));
+    EXPECT_LT(r.err.find("/V2__"), r.err.find("/V2.1__"));
+    EXPECT_LT(r.err.find("/V2.1__"), r.err.find("/V3__"));
+    EXPECT_LT(r.err.find("/V9__"), r.err.find("/V10__"));
+    EXPECT_LT(r.err.find("/V74__"), r.err.find("/R__"));
+    const Result status = p.run({"status"});
+    EXPECT_CONTAINS(status.out, "current:  74");
+    EXPECT_EQ(p.run({"check"}).code, 0);
+}
