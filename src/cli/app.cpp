@@ -152,6 +152,7 @@ int run(int argc, char** argv) {
     setup_migrate(app, ctx);
     setup_inspect(app, ctx);
     setup_stamp(app, ctx);
+    setup_adopt(app, ctx);
     setup_backup(app, ctx);
     setup_lint(app, ctx);
     setup_verify(app, ctx);

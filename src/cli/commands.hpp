@@ -13,6 +13,7 @@ void setup_new(CLI::App& app, Context& ctx);
 void setup_migrate(CLI::App& app, Context& ctx);   // up, down, redo
 void setup_inspect(CLI::App& app, Context& ctx);   // status, current, history, validate, check
 void setup_stamp(CLI::App& app, Context& ctx);     // stamp, repair
+void setup_adopt(CLI::App& app, Context& ctx);
 void setup_backup(CLI::App& app, Context& ctx);    // backup, backups, restore
 void setup_lint(CLI::App& app, Context& ctx);
 void setup_verify(CLI::App& app, Context& ctx);

@@ -43,4 +43,7 @@ struct AppliedRow {
     std::string backup;                   // backup file taken right before, if any
 };
 
+// Rows of a query as text, NULL as nullopt (another tool's history table, for `adopt`).
+using TextRows = std::vector<std::vector<std::optional<std::string>>>;
+
 }  // namespace sqlmig::core

@@ -103,6 +103,12 @@ public:
     // Runs one of sqlmig's own statements (tracking table) after what is queued.
     virtual void execute_internal(const std::string& sql) = 0;
 
+    // Rows of one of sqlmig's own queries (another tool's history table, for `adopt`):
+    // each value as text, NULL as nullopt; nullopt when a table it reads does not exist.
+    // Throws DbError for any other failure.
+    using TextRows = core::TextRows;
+    virtual std::optional<TextRows> query_rows(const std::string& sql) = 0;
+
     // The schema as sorted lines, one object (or column) a line, leaving out the
     // tracking table: two calls on the same schema give the same bytes, and what a
     // down forgets shows as a line (`sqlmig verify`). Throws DbError.

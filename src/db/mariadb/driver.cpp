@@ -186,6 +186,29 @@ public:
         return rows;
     }
 
+    std::optional<TextRows> query_rows(const std::string& sql) override {
+        if (mysql_real_query(m_conn.get(), sql.data(), sql.size()) != 0) {
+            if (mysql_errno(m_conn.get()) == ER_NO_SUCH_TABLE) {
+                return std::nullopt;
+            }
+            throw DbError(std::string(error_of(m_conn.get()).what()) + " (while running: " + util::shorten(sql, 80) + ")");
+        }
+        ResultSet result(mysql_store_result(m_conn.get()));
+        if (!result) {
+            throw DbError(std::string(error_of(m_conn.get()).what()) + " (while running: " + util::shorten(sql, 80) + ")");
+        }
+        TextRows rows;
+        const unsigned fields = mysql_num_fields(result.get());
+        while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+            const unsigned long* lengths = mysql_fetch_lengths(result.get());
+            auto& out = rows.emplace_back();
+            for (unsigned col = 0; col < fields; ++col) {
+                out.push_back(row[col] ? std::optional<std::string>(std::string(row[col], lengths[col])) : std::nullopt);
+            }
+        }
+        return rows;
+    }
+
     void begin() override { run_internal("START TRANSACTION"); }
     void commit() override {
         try {

@@ -132,6 +132,26 @@ public:
         return rows;
     }
 
+    std::optional<TextRows> query_rows(const std::string& sql) override {
+        flush();
+        Result r(PQexec(m_conn.get(), sql.c_str()));
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            DbError e = error_from(r.get(), m_conn.get());
+            if (e.sqlstate == "42P01") {  // undefined_table
+                return std::nullopt;
+            }
+            throw DbError(std::string(e.what()) + " (while running: " + util::shorten(sql, 80) + ")");
+        }
+        TextRows rows(static_cast<std::size_t>(PQntuples(r.get())));
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            for (int col = 0; col < PQnfields(r.get()); ++col) {
+                rows[static_cast<std::size_t>(i)].push_back(
+                    PQgetisnull(r.get(), i, col) ? std::nullopt : std::optional<std::string>(PQgetvalue(r.get(), i, col)));
+            }
+        }
+        return rows;
+    }
+
     void begin() override { queue_internal("BEGIN"); }
 
     void commit() override {

@@ -121,6 +121,32 @@ public:
         return rows;
     }
 
+    std::optional<TextRows> query_rows(const std::string& sql) override {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(m_db.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+            if (std::string_view(sqlite3_errmsg(m_db.get())).starts_with("no such table")) {
+                return std::nullopt;
+            }
+            throw error("cannot run '" + util::shorten(sql, 80) + "'");
+        }
+        StatementHandle stmt(raw);
+        TextRows rows;
+        int rc = 0;
+        while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+            auto& row = rows.emplace_back();
+            for (int col = 0; col < sqlite3_column_count(stmt.get()); ++col) {
+                const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), col));
+                row.push_back(sqlite3_column_type(stmt.get(), col) == SQLITE_NULL || !text
+                                  ? std::nullopt
+                                  : std::optional<std::string>(text));
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            throw error("cannot run '" + util::shorten(sql, 80) + "'");
+        }
+        return rows;
+    }
+
     void begin() override { exec("BEGIN IMMEDIATE"); }
     void commit() override { exec("COMMIT"); }
     void rollback() noexcept override {
