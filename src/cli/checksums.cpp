@@ -125,7 +125,7 @@ struct HashJob {
             stamps[i] = stamp_of(st);
         }
         const Script up{folder / names[i], (folder / names[i]).string(), format,
-                        core::has_sections(format) ? core::Section::up : core::Section::whole};
+                        core::has_sections(format) ? core::Section::up : core::Section::whole, std::nullopt};
         out[i] = script_checksum(fd.get(), up);
     }
 };

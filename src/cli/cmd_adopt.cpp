@@ -72,7 +72,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
     if (!source.refusal.empty()) {
         throw RefusedError(source.refusal + "; nothing was changed");
     }
-    const auto existing = driver->read_applied();
+    const auto existing = ctx.applied_rows(*driver);
     const core::AdoptPlan plan = core::plan_adopt(source, migrations, existing);
     if (!plan.missing.empty() && !o.allow_missing) {
         throw RefusedError(std::string(core::source_tool_name(*tool)) + " has applied migrations that have no file in " +
@@ -109,7 +109,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
         std::cout << plan.record.size() << " migration(s) would be recorded (--dry-run: nothing was changed)\n";
         return;
     }
-    driver->ensure_tracking_table();
+    ctx.prepare_tracking(*driver);
     driver->begin();
     try {
         for (const auto& row : rows) {

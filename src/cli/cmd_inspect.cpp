@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
+#include "core/tracking_sql.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -21,14 +22,17 @@ struct Snapshot {
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
     auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
     auto snap = std::make_unique<Snapshot>();
-    snap->rows = driver->read_applied();
+    snap->rows = ctx.applied_rows(*driver);
     ctx.checksum_applied(snap->rows);
-    snap->status = core::build_status(ctx.catalog().migrations, snap->rows);
+    snap->status = core::build_status(ctx.migrations_with_stored(snap->rows), snap->rows);
     return snap;
 }
 
 std::string state_text(const core::StatusEntry& e) {
     std::string s = core::to_string(e.state);
+    if (e.migration && e.migration->stored) {
+        s += " (stored)";
+    }
     return e.out_of_order ? s + " (out of order)" : s;
 }
 
@@ -60,7 +64,8 @@ void run_status(Context& ctx) {
     for (const auto& e : status.entries) {
         cells.push_back(display_version(e));
         cells.push_back(texts.emplace_back(util::printable(e.name)));
-        cells.push_back(e.out_of_order ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
+        const bool qualified = e.out_of_order || (e.migration && e.migration->stored);
+        cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }
     print_table(cells, 4, 2);  // STATE
@@ -77,13 +82,60 @@ void run_current(Context& ctx) {
     }
 }
 
-void run_history(Context& ctx, bool verbose) {
+// history --sql VERSION: the SQL the tracking table kept for one applied migration.
+void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
+    auto driver = ctx.connect(true);
+    const core::TableName table = core::parse_table_name(ctx.config().table);
+    std::optional<core::TextRows> rows;
+    try {
+        rows = driver->query_rows(core::select_stored_sql(table, e.version, driver->dialect()));
+    } catch (const DbError&) {
+        rows.reset();  // a table of layout 1 has no stored SQL
+    }
+    const auto cell = [&](std::size_t col) -> std::optional<std::string> {
+        return rows && !rows->empty() && rows->front().size() > col ? rows->front()[col] : std::nullopt;
+    };
+    const auto json_or_null = [](const std::optional<std::string>& s) { return s ? util::Json(*s) : util::Json(); };
+    if (ctx.options.json) {
+        util::Json item = util::Json::object()
+                              .set("version", display_version(e))
+                              .set("name", e.name)
+                              .set("state", e.row->state)
+                              .set("applied_at", e.row->applied_at)
+                              .set("applied_by", e.row->applied_by)
+                              .set("duration_ms", e.row->duration_ms)
+                              .set("checksum", e.row->checksum)
+                              .set("up_sql", json_or_null(cell(0)))
+                              .set("down_sql", json_or_null(cell(1)))
+                              .set("down_checksum", json_or_null(cell(2)));
+        print_json(util::Json::object().set("history", util::Json::array().push(item)));
+        return;
+    }
+    std::cout << "-- " << display_version(e) << " " << util::printable(e.name) << ": up, as applied "
+              << e.row->applied_at << "\n"
+              << (cell(0) ? *cell(0) : std::string("-- (not stored)\n"));
+    std::cout << "-- down" << (cell(2) ? " (" + *cell(2) + ")" : std::string()) << ", as it was then\n"
+              << (cell(1) ? *cell(1) : std::string("-- (not stored)\n"));
+}
+
+void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
     const auto snap = read_snapshot(ctx);
     std::vector<const core::StatusEntry*> applied;
     for (auto it = snap->status.entries.rbegin(); it != snap->status.entries.rend(); ++it) {
         if (it->row) {
             applied.push_back(&*it);
         }
+    }
+    if (!sql_version.empty()) {
+        for (const auto* e : applied) {
+            if (display_version(*e) == sql_version || e->version.canonical() == sql_version ||
+                e->version.text() == sql_version) {
+                print_stored_sql(ctx, *e);
+                return;
+            }
+        }
+        throw UsageError("no applied migration has version '" + util::printable(sql_version) +
+                         "'; 'sqlmig history' lists them");
     }
     if (ctx.options.json) {
         util::Json list = util::Json::array();
@@ -181,6 +233,7 @@ void run_validate(Context& ctx, bool require_up_to_date) {
 
 void setup_inspect(CLI::App& app, Context& ctx) {
     static bool history_verbose = false;
+    static std::string history_sql;
     app.add_subcommand("status", "Show every migration and its state")->callback([&ctx] {
         configure_logging(ctx.options);
         run_status(ctx);
@@ -191,9 +244,11 @@ void setup_inspect(CLI::App& app, Context& ctx) {
     });
     auto* history = app.add_subcommand("history", "List applied migrations, newest first");
     history->add_flag("--verbose", history_verbose, "Show full checksums, file paths, failures and backups");
+    history->add_option("--sql", history_sql, "Print the up and down SQL stored for this applied version")
+        ->type_name("VERSION");
     history->callback([&ctx] {
         configure_logging(ctx.options);
-        run_history(ctx, history_verbose || ctx.options.verbose);
+        run_history(ctx, history_verbose || ctx.options.verbose, history_sql);
     });
     app.add_subcommand("validate", "Check that applied migrations still match their files (exit 3 if not)")
         ->callback([&ctx] {

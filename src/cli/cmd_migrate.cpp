@@ -45,8 +45,8 @@ std::vector<core::Step> plan_for(Command command, const core::Status& status, co
     return {};
 }
 
-void refuse_on_drift(const core::Status& status) {
-    const auto drift = core::find_drift(status);
+void refuse_on_drift(const core::Status& status, core::StoredDowns stored) {
+    const auto drift = core::find_drift(status, stored);
     if (drift.empty()) {
         return;
     }
@@ -214,13 +214,13 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     db::LockGuard guard(*driver);
     if (!offline) {
         driver->acquire_lock(ctx.lock_timeout());
-        driver->ensure_tracking_table();
+        ctx.prepare_tracking(*driver);
     }
     // Read the state only once the lock is held: another run may have just finished.
-    const auto rows = driver->read_applied();
+    const auto rows = ctx.applied_rows(*driver);
     ctx.checksum_applied(rows);
-    const core::Status status = core::build_status(ctx.catalog().migrations, rows);
-    refuse_on_drift(status);
+    const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
+    refuse_on_drift(status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift);
     const auto steps = plan_for(command, status, o);
     Runner runner(ctx, *driver);
     const auto prepared = runner.prepare(steps, o.single_transaction);

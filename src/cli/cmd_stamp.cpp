@@ -19,7 +19,7 @@ class Bookkeeping {
 public:
     explicit Bookkeeping(Context& ctx) : m_driver((ctx.catalog(), ctx.connect(false))) {
         m_driver->acquire_lock(ctx.lock_timeout());
-        m_driver->ensure_tracking_table();
+        ctx.prepare_tracking(*m_driver);
         table = core::parse_table_name(ctx.config().table);
     }
     ~Bookkeeping() {
@@ -48,7 +48,7 @@ core::AppliedRow stamped_row(const core::Migration& m, const std::string& checks
 void run_stamp(Context& ctx, const std::string& target) {
     Bookkeeping book(ctx);
     auto& driver = book.driver();
-    const auto rows = driver.read_applied();
+    const auto rows = ctx.applied_rows(driver);
     const auto status = core::build_status(ctx.catalog().migrations, rows);
     const auto plan = core::plan_stamp(status, target);
     driver.begin();
@@ -79,7 +79,7 @@ void run_stamp(Context& ctx, const std::string& target) {
 void run_repair(Context& ctx, bool yes) {
     Bookkeeping book(ctx);
     auto& driver = book.driver();
-    const auto rows = driver.read_applied();
+    const auto rows = ctx.applied_rows(driver);
     ctx.checksum_applied(rows);
     const auto status = core::build_status(ctx.catalog().migrations, rows);
     std::vector<const core::StatusEntry*> failed, modified;
@@ -108,9 +108,8 @@ void run_repair(Context& ctx, bool yes) {
         cleared.push(display_version(*e));
     }
     for (const auto* e : modified) {
-        core::AppliedRow row = *e->row;
-        row.checksum = *e->migration->checksum;
-        driver.execute_internal(core::upsert_row_sql(book.table, row, driver.dialect()));
+        driver.execute_internal(
+            core::set_checksum_sql(book.table, e->version, *e->migration->checksum, driver.dialect()));
         spdlog::info("accepted the new checksum of {}", ctx.file_label(e->migration->up_file));
         accepted.push(display_version(*e));
     }

@@ -199,7 +199,7 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
     Scratch scratch(ctx, o);
     spdlog::info("verify on the scratch database {}", scratch.label());
     auto driver = db::make_driver(scratch.options());
-    driver->ensure_tracking_table();
+    ctx.prepare_tracking(*driver);
     std::vector<Verdict> verdicts;
     std::optional<std::string> failure;
     try {

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 #include "cli/checksums.hpp"
 #include "cli/files.hpp"
 #include "core/checksum.hpp"
+#include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
 #include "util/memory.hpp"
@@ -153,7 +156,7 @@ void Context::checksum_applied(const std::vector<core::AppliedRow>& rows) {
 }
 
 std::string Context::up_checksum(const core::Migration& migration) {
-    if (migration.checksum) {
+    if (migration.checksum || migration.stored) {
         return *migration.checksum;
     }
     const Script up = script(migration, core::Direction::up);
@@ -164,9 +167,144 @@ std::string Context::up_checksum(const core::Migration& migration) {
     return script_checksum(fd.get(), up);
 }
 
+namespace {
+
+// The layout <table>_layout records; nullopt when there is no such table (layout 1, or no tracking table).
+std::optional<int> recorded_layout(db::Driver& driver, const core::TableName& table) {
+    const auto rows = driver.query_rows(core::select_layout_sql(table, driver.dialect()));
+    if (!rows) {
+        return std::nullopt;
+    }
+    int layout = 0;
+    if (!rows->empty() && !rows->front().empty() && rows->front().front()) {
+        const std::string& text = *rows->front().front();
+        std::from_chars(text.data(), text.data() + text.size(), layout);
+    }
+    if (layout < 1) {
+        throw DbError(core::layout_table(table).display() + " does not say which layout the tracking table has; "
+                      "was it edited by hand?");
+    }
+    return layout;
+}
+
+void refuse_newer_layout(int layout, const core::TableName& table) {
+    if (layout > core::k_tracking_layout) {
+        throw RefusedError("the tracking table " + table.display() + " has layout " + std::to_string(layout) +
+                           ", written by a newer sqlmig; this one reads layout " +
+                           std::to_string(core::k_tracking_layout) + " and older. Upgrade sqlmig; nothing was changed");
+    }
+}
+
+// Whether the table has this column already (a table this release created, or an upgrade that
+// died between two ALTERs on MariaDB, where each commits by itself).
+bool has_column(db::Driver& driver, const core::TableName& table, std::string_view column) {
+    try {
+        return driver
+            .query_rows("SELECT " + std::string(column) + " FROM " + table.quoted(driver.dialect()) + " WHERE 1 = 0")
+            .has_value();
+    } catch (const DbError&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+void Context::prepare_tracking(db::Driver& driver) {
+    driver.ensure_tracking_table();
+    const core::TableName table = core::parse_table_name(config().table);
+    if (const auto layout = recorded_layout(driver, table)) {
+        refuse_newer_layout(*layout, table);
+        return;
+    }
+    std::vector<std::string> statements;
+    for (const char* column : core::k_layout_2_columns) {
+        if (!has_column(driver, table, column)) {
+            statements.push_back(core::add_column_sql(table, column, driver.dialect()));
+        }
+    }
+    const bool upgrade = !statements.empty();
+    for (auto& sql : core::create_layout_sql(table, driver.dialect())) {
+        statements.push_back(std::move(sql));
+    }
+    driver.begin();
+    try {
+        for (const auto& sql : statements) {
+            driver.execute_internal(sql);
+        }
+        driver.commit();
+    } catch (...) {
+        driver.rollback();
+        throw;
+    }
+    if (upgrade) {
+        spdlog::info("upgraded the tracking table {} to layout {}: it now keeps the SQL each migration ran "
+                     "(docs/migrations.md)",
+                     table.display(), core::k_tracking_layout);
+    }
+}
+
+std::vector<core::AppliedRow> Context::applied_rows(db::Driver& driver) {
+    std::vector<core::AppliedRow> rows = driver.read_applied();
+    if (rows.empty()) {
+        return rows;
+    }
+    const core::TableName table = core::parse_table_name(config().table);
+    const auto layout = recorded_layout(driver, table);
+    if (layout) {
+        refuse_newer_layout(*layout, table);
+    }
+    const auto& migrations = catalog().migrations;
+    const bool files_missing = std::any_of(rows.begin(), rows.end(), [&](const core::AppliedRow& r) {
+        return !core::find_migration(migrations, r.version);
+    });
+    if (!layout || !files_missing) {
+        return rows;
+    }
+    const auto stored = driver.query_rows(core::select_stored_down_versions_sql(table, driver.dialect()));
+    for (const auto& values : stored ? *stored : core::TextRows{}) {
+        const auto v = values.empty() || !values[0] ? std::nullopt : core::Version::parse_stored(*values[0]);
+        for (auto& r : rows) {
+            if (v && r.version == *v) {
+                r.stored_down = true;
+            }
+        }
+    }
+    return rows;
+}
+
+const std::vector<core::Migration>& Context::migrations_with_stored(const std::vector<core::AppliedRow>& rows) {
+    const auto& migrations = catalog().migrations;
+    const auto gone_but_stored = [&](const core::AppliedRow& r) {
+        return r.stored_down && !core::find_migration(migrations, r.version);
+    };
+    if (std::none_of(rows.begin(), rows.end(), gone_but_stored)) {
+        return migrations;
+    }
+    m_with_stored = migrations;
+    for (const auto& r : rows) {
+        if (gone_but_stored(r)) {
+            core::Migration m;
+            m.version = r.version;
+            m.name = r.name;
+            m.down_file = "(stored)";
+            m.format = config().format;
+            m.checksum = r.checksum;
+            m.stored = true;
+            m_with_stored.push_back(std::move(m));
+        }
+    }
+    std::sort(m_with_stored.begin(), m_with_stored.end(),
+              [](const core::Migration& a, const core::Migration& b) { return a.version < b.version; });
+    return m_with_stored;
+}
+
 Script Context::script(const core::Migration& migration, core::Direction direction) {
+    if (migration.stored) {
+        return Script{{}, "version " + migration.version.text() + " (stored)", core::Format::sqlmig,
+                      core::Section::whole, std::string()};
+    }
     const std::string& file = direction == core::Direction::up ? migration.up_file : *migration.down_file;
-    Script s{file_path(file), file_label(file), migration.format, core::Section::whole};
+    Script s{file_path(file), file_label(file), migration.format, core::Section::whole, std::nullopt};
     if (core::has_sections(migration.format)) {
         s.section = direction == core::Direction::up ? core::Section::up : core::Section::down;
     }

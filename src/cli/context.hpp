@@ -56,6 +56,15 @@ public:
 
     // The up file's checksum: the one already computed, or read from the file now.
     std::string up_checksum(const core::Migration& migration);
+    // With the lock held, before writing: creates the tracking table, or brings an older
+    // layout to this release's (a log line says so). Throws RefusedError for a newer one.
+    void prepare_tracking(db::Driver& driver);
+    // The tracking table's rows, once its layout is one this release reads (RefusedError
+    // otherwise), with stored_down set where an applied migration's files are gone.
+    std::vector<core::AppliedRow> applied_rows(db::Driver& driver);
+    // The folder's migrations, plus a stored one for each applied migration whose files
+    // are gone but whose down SQL the tracking table kept. Valid until the next call.
+    const std::vector<core::Migration>& migrations_with_stored(const std::vector<core::AppliedRow>& rows);
     // The file (and section) a migration runs in one direction; the down must exist.
     Script script(const core::Migration& migration, core::Direction direction);
 
@@ -87,6 +96,7 @@ private:
 
     std::optional<config::Config> m_config;
     std::optional<core::Catalog> m_catalog;
+    std::vector<core::Migration> m_with_stored;
 };
 
 // user@host of whoever runs sqlmig, for the tracking table.

@@ -252,6 +252,14 @@ bool flyway_says_no_transaction(const Script& script) {
     return no_transaction;
 }
 
+void read_script_chunks(const Script& script, const std::function<void(std::string_view)>& sink) {
+    if (script.stored) {
+        sink(*script.stored);
+        return;
+    }
+    read_chunks(script.path, sink);
+}
+
 std::string script_checksum(int fd, const Script& script) {
     if (script.section == core::Section::whole || !core::has_sections(script.format)) {
         return file_checksum(fd, script.path);
@@ -271,7 +279,7 @@ std::string for_each_statement(const Script& script, core::Dialect dialect,
                                const std::function<void(core::Statement&&)>& sink,
                                const std::function<void(std::size_t)>& on_read) {
     core::ScriptSplitter splitter(dialect, script.format, script.section);
-    read_chunks(script.path, [&](std::string_view chunk) {
+    read_script_chunks(script, [&](std::string_view chunk) {
         if (on_read) {
             on_read(chunk.size());
         }
@@ -292,7 +300,7 @@ FileCheck check_file(const Script& script, core::Dialect dialect, int server_ver
     core::TextCheck text;
     bool first_chunk = true;
     std::string head;  // the first line, for the directive
-    read_chunks(script.path, [&](std::string_view chunk) {
+    read_script_chunks(script, [&](std::string_view chunk) {
         if (first_chunk || (head.size() < 512 && head.find('\n') == std::string::npos)) {
             head.append(chunk.substr(0, 256));
         }
@@ -312,7 +320,8 @@ FileCheck check_file(const Script& script, core::Dialect dialect, int server_ver
     check_unterminated(splitter, script.label);
     check.checksum = splitter.checksum();
     check.statements = analysis.statement_count();
-    check.section_missing = !splitter.sections().found();
+    check.section_missing = script.section != core::Section::whole && core::has_sections(script.format) &&
+                            !script.stored && !splitter.sections().found();
     const bool foreign = script.format != core::Format::sqlmig;
     check.directive = core::has_no_transaction_directive(head) || splitter.sections().no_transaction() ||
                       (script.format == core::Format::flyway && flyway_says_no_transaction(script));

@@ -57,7 +57,12 @@ struct Script {
     std::string label;  // how messages name the file
     core::Format format = core::Format::sqlmig;
     core::Section section = core::Section::whole;
+    // The SQL itself when it comes from the tracking table (a migration whose files are gone).
+    std::optional<std::string> stored;
 };
+
+// Calls sink with the script's bytes: the file's in chunks, or the stored SQL.
+void read_script_chunks(const Script& script, const std::function<void(std::string_view)>& sink);
 
 // Whether Flyway's settings file beside the script (<script>.conf) says executeInTransaction=false.
 // Throws MigrationFileError for a value that is not true or false.

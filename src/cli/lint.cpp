@@ -16,6 +16,9 @@ std::string read_whole_file(const fs::path& file) {
 }
 
 core::LintFile read_script(const Script& script) {
+    if (script.stored) {
+        return {script.label, *script.stored, false, false};
+    }
     core::SectionText section = core::section_text(read_whole_file(script.path), script.format, script.section);
     const bool no_transaction =
         section.no_transaction || (script.format == core::Format::flyway && flyway_says_no_transaction(script));
@@ -48,7 +51,7 @@ void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dia
     core::Linter linter(options);
     for (const auto& s : scripts) {
         std::error_code ec;
-        if (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec) {
+        if (s.stored || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec)) {
             linter.add(core::LintMigration{read_script(s), std::nullopt, "", ""});
         }
     }

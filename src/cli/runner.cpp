@@ -1,13 +1,16 @@
 #include "cli/runner.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
+#include "cli/lint.hpp"
 #include "cli/progress.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/text.hpp"
+#include "util/unique_fd.hpp"
 
 namespace sqlmig::cli {
 
@@ -87,6 +90,11 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
         PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}};
+        if (step.migration->stored) {
+            p.script.stored = stored_down_sql(*step.migration);
+            spdlog::warn("{}_{} has no files here; reverting it with the down SQL stored when it was applied",
+                         step.migration->version.text(), util::printable(step.migration->name));
+        }
         p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version());
         if (p.check.section_missing && step.direction == core::Direction::down) {
             spdlog::warn("{} has no down section; reverting it only removes its record, as {} does", p.script.label,
@@ -107,6 +115,43 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
     return prepared;
 }
 
+std::string Runner::stored_down_sql(const core::Migration& m) {
+    const auto rows = m_driver.query_rows(core::select_stored_sql(m_table, m.version, m_driver.dialect()));
+    if (!rows || rows->empty() || rows->front().size() < 2 || !rows->front()[1]) {
+        throw RefusedError("cannot revert version " + m.version.canonical() + ": its files are missing and no down "
+                           "SQL is stored for it; restore them from version control");
+    }
+    return *rows->front()[1];
+}
+
+// What a migration's row keeps of its SQL: the text of a script up to [tracking] store_sql_max bytes.
+std::optional<std::string> Runner::sql_to_store(const Script& script) const {
+    const std::size_t max = m_ctx.config().store_sql_max;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(script.path, ec);
+    if (ec || max == 0) {
+        return std::nullopt;
+    }
+    if (size > max) {
+        spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
+        return std::nullopt;
+    }
+    return read_script(script).text;
+}
+
+void Runner::add_stored_sql(const PreparedStep& step, core::AppliedRow& row) const {
+    const core::Migration& m = *step.step.migration;
+    row.up_sql = sql_to_store(step.script);
+    if (m.down_file) {
+        const Script down = m_ctx.script(m, core::Direction::down);
+        row.down_sql = sql_to_store(down);
+        if (row.down_sql) {
+            util::UniqueFd fd(::open(down.path.c_str(), O_RDONLY | O_CLOEXEC));
+            row.down_checksum = fd ? std::optional<std::string>(script_checksum(fd.get(), down)) : std::nullopt;
+        }
+    }
+}
+
 core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t duration_ms) const {
     const core::Migration& m = *step.step.migration;
     core::AppliedRow row;
@@ -118,6 +163,9 @@ core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t dur
     row.duration_ms = duration_ms;
     row.applied_by = current_user_at_host();
     row.backup = m_backup;
+    if (step.step.direction == core::Direction::up) {
+        add_stored_sql(step, row);
+    }
     return row;
 }
 

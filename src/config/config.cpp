@@ -32,7 +32,7 @@ public:
     Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
 
     void apply_root(const toml::table& root, const std::string& prefix) {
-        static const std::set<std::string> sections = {"database", "migrations", "sqlite", "postgres", "mariadb",
+        static const std::set<std::string> sections = {"database", "migrations", "tracking", "sqlite", "postgres", "mariadb",
                                                        "backup",   "hooks",      "dump",   "lint"};
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
@@ -41,7 +41,7 @@ public:
             }
             if (!sections.count(k)) {
                 throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
+                                  "[database], [migrations], [tracking], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -73,6 +73,13 @@ private:
                 }
             } else if (section == "migrations" && k == "ignore") {
                 m_cfg.ignore = string_array(node, name);
+            } else if (section == "tracking" && k == "store_sql_max") {
+                const auto* value = node.as_integer();
+                if (!value || value->get() < 0 || value->get() > (std::int64_t{1} << 30)) {
+                    throw ConfigError(where(m_cfg.file, node, name) +
+                                      ": must be a number of bytes from 0 (store nothing) to 1073741824");
+                }
+                m_cfg.store_sql_max = static_cast<std::size_t>(value->get());
             } else if (section == "migrations" && k == "format") {
                 const std::string format = string_value(node, name);
                 const auto parsed = core::parse_format(format);

@@ -57,6 +57,7 @@ struct Config {
     std::string table = "sqlmig_migrations";
     std::vector<std::string> ignore;
     core::Format format = core::Format::sqlmig;  // [migrations] format
+    std::size_t store_sql_max = 1 << 20;         // [tracking] store_sql_max: bytes of SQL kept per script
 
     std::vector<std::filesystem::path> sqlite_extensions;
     std::chrono::milliseconds busy_timeout{5000};

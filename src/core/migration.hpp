@@ -21,6 +21,9 @@ struct Migration {
     Format format = Format::sqlmig;        // how its files are read
     // "sha256:<hex>" of the up file, filled in at the edge when needed.
     std::optional<std::string> checksum;
+    // Its files are gone; the tracking table kept the SQL it ran (a migration of
+    // another branch). Only a down can run it: status shows it missing (stored).
+    bool stored = false;
 };
 
 // Tracking-table row states.
@@ -41,6 +44,12 @@ struct AppliedRow {
     std::string applied_by;               // user@host
     std::string failure;                  // for "failed": file:line:col and the message
     std::string backup;                   // backup file taken right before, if any
+    // Written with the row: the SQL that ran and the down that existed then (none: not stored).
+    std::optional<std::string> up_sql;
+    std::optional<std::string> down_sql;
+    std::optional<std::string> down_checksum;
+    // Read: the tracking table holds a down for this version (core/tracking_sql.hpp).
+    bool stored_down = false;
 };
 
 // Rows of a query as text, NULL as nullopt (another tool's history table, for `adopt`).

@@ -47,7 +47,7 @@ EntryState state_of(const StatusEntry& e) {
     if (e.row->state == k_state_running) {
         return EntryState::running;
     }
-    if (!e.migration) {
+    if (!e.migration || e.migration->stored) {
         return EntryState::missing;
     }
     if (e.migration->checksum && *e.migration->checksum != e.row->checksum) {
@@ -120,11 +120,24 @@ std::optional<Version> version_after(const Status& status, const std::vector<Ste
     return applied.empty() ? std::nullopt : std::optional<Version>(*applied.rbegin());
 }
 
-std::vector<std::string> find_drift(const Status& status) {
+std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {
     std::vector<std::string> problems;
+    const Version* previous = nullptr;  // the entry before, for the down that reverts a stored migration
     for (const auto& e : status.entries) {
-        const std::string label = e.migration ? util::printable(e.migration->up_file)
-                                              : "version " + e.version.canonical() + " (" + util::printable(e.name) + ")";
+        const Version* before = previous;
+        previous = &e.version;
+        const bool gone = !e.migration || e.migration->stored;
+        const std::string label = !gone ? util::printable(e.migration->up_file)
+                                        : "version " + e.version.canonical() + " (" + util::printable(e.name) + ")";
+        if (e.state == EntryState::missing && e.migration && e.migration->stored) {
+            if (stored == StoredDowns::drift) {
+                problems.push_back(label + " is applied but its files are gone (another branch?); the SQL it ran "
+                                   "is stored: revert it with 'sqlmig down " +
+                                   (before ? before->canonical() : std::string("base")) +
+                                   "', which runs its stored down, then run up");
+            }
+            continue;
+        }
         switch (e.state) {
         case EntryState::modified:
             problems.push_back(label + " was edited after it was applied (recorded " + e.row->checksum + ", file " +

@@ -43,8 +43,12 @@ struct Status {
 // Merges files and rows. Migrations whose checksum is unknown count as unchanged.
 Status build_status(const std::vector<Migration>& migrations, const std::vector<AppliedRow>& rows);
 
+// Whether an applied migration whose files are gone but whose down SQL is stored is drift
+// (up, status) or a migration `down` may revert with that SQL.
+enum class StoredDowns { drift, revertible };
+
 // Everything that makes up/down unsafe: edited or missing applied files, failed migrations.
-std::vector<std::string> find_drift(const Status& status);
+std::vector<std::string> find_drift(const Status& status, StoredDowns stored = StoredDowns::drift);
 
 // A step of a run.
 struct Step {

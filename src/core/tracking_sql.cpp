@@ -38,21 +38,25 @@ struct TrackingDialect {
     const char* schema_object;  // CREATE <this> IF NOT EXISTS for a schema-qualified table
     const char* upsert_head;    // INSERT INTO, or REPLACE INTO where ON CONFLICT is not SQL
     bool on_conflict;           // append ON CONFLICT (version) DO UPDATE
+    const char* sql_type;       // of the stored SQL columns (up to [tracking] store_sql_max bytes)
 };
 
 TrackingDialect tracking_dialect(Dialect dialect) {
     switch (dialect) {
-    case Dialect::postgres: return {Backslashes::escape_string, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true};
+    case Dialect::postgres:
+        return {Backslashes::escape_string, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true, "TEXT"};
     // WITHOUT ROWID keeps the rows in the primary key's B-tree, so each migration's
     // row dirties one B-tree instead of a table and its index.
-    case Dialect::sqlite: return {Backslashes::plain, '"', "TEXT", "TEXT", " WITHOUT ROWID", "SCHEMA", "INSERT INTO", true};
+    case Dialect::sqlite:
+        return {Backslashes::plain, '"', "TEXT", "TEXT", " WITHOUT ROWID", "SCHEMA", "INSERT INTO", true, "TEXT"};
     // A TEXT column cannot be a key; 191 utf8mb4 characters fit InnoDB's oldest
     // 767-byte key limit. The binary collation compares versions as bytes.
     case Dialect::mysql:
         return {Backslashes::hex, '`', "VARCHAR(191)", "VARCHAR(1024)",
-                " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", "DATABASE", "REPLACE INTO", false};
+                " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", "DATABASE", "REPLACE INTO", false,
+                "LONGTEXT"};
     }
-    return {Backslashes::plain, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true};
+    return {Backslashes::plain, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true, "TEXT"};
 }
 
 std::string quote_identifier(std::string_view name, Dialect dialect) {
@@ -90,9 +94,10 @@ TableName parse_table_name(std::string_view value) {
     } else {
         name.table = std::string(value);
     }
-    if ((name.schema && !is_identifier(*name.schema)) || !is_identifier(name.table)) {
+    // 56: the table's <name>_layout companion must fit PostgreSQL's and MySQL's 63 and 64.
+    if ((name.schema && !is_identifier(*name.schema)) || !is_identifier(name.table) || name.table.size() > 56) {
         throw ConfigError("invalid tracking table name '" + util::printable(value) +
-                          "': use letters, digits and '_' (at most 63), optionally as schema.table");
+                          "': use letters, digits and '_' (at most 56), optionally as schema.table");
     }
     return name;
 }
@@ -148,23 +153,61 @@ std::string create_table_sql(const TableName& table, Dialect dialect) {
            "    duration_ms BIGINT NOT NULL DEFAULT 0,\n"
            "    applied_by  " + text + " NOT NULL DEFAULT '',\n"
            "    failure     TEXT,\n"
-           "    backup      " + text + "\n"
+           "    backup      " + text + ",\n"
+           "    up_sql      " + d.sql_type + ",\n"
+           "    down_sql    " + d.sql_type + ",\n"
+           "    down_checksum " + text + "\n"
            ")" + d.table_options;
+}
+
+TableName layout_table(const TableName& table) {
+    TableName layout = table;
+    layout.table += "_layout";  // within 63 characters: parse_table_name keeps table names to 56
+    return layout;
+}
+
+std::string select_layout_sql(const TableName& table, Dialect dialect) {
+    return "SELECT layout FROM " + layout_table(table).quoted(dialect);
+}
+
+std::vector<std::string> create_layout_sql(const TableName& table, Dialect dialect) {
+    const std::string name = layout_table(table).quoted(dialect);
+    return {"CREATE TABLE IF NOT EXISTS " + name + " (layout INTEGER NOT NULL)", "DELETE FROM " + name,
+            "INSERT INTO " + name + " (layout) VALUES (" + std::to_string(k_tracking_layout) + ")"};
+}
+
+std::string add_column_sql(const TableName& table, std::string_view column, Dialect dialect) {
+    const TrackingDialect d = tracking_dialect(dialect);
+    return "ALTER TABLE " + table.quoted(dialect) + " ADD COLUMN " + std::string(column) + " " +
+           (column == "down_checksum" ? d.text_type : d.sql_type);
+}
+
+std::string select_stored_sql(const TableName& table, const Version& version, Dialect dialect) {
+    return "SELECT up_sql, down_sql, down_checksum FROM " + table.quoted(dialect) +
+           " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
+std::string select_stored_down_versions_sql(const TableName& table, Dialect dialect) {
+    return "SELECT version FROM " + table.quoted(dialect) + " WHERE down_sql IS NOT NULL";
 }
 
 std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialect dialect) {
     const auto lit = [dialect](std::string_view s) { return sql_literal(s, dialect); };
     const auto nullable = [&](const std::string& s) { return s.empty() ? std::string("NULL") : lit(s); };
+    const auto optional = [&](const std::optional<std::string>& s) { return s ? lit(*s) : std::string("NULL"); };
     const TrackingDialect d = tracking_dialect(dialect);
     std::string sql = std::string(d.upsert_head) + " " + table.quoted(dialect) +
-           " (version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup) VALUES (" +
+           " (version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup, up_sql, down_sql, "
+           "down_checksum) VALUES (" +
            lit(row.version.canonical()) + ", " + lit(row.name) + ", " + lit(row.checksum) + ", " + lit(row.state) +
            ", " + lit(row.applied_at) + ", " + std::to_string(row.duration_ms) + ", " + lit(row.applied_by) + ", " +
-           nullable(row.failure) + ", " + nullable(row.backup) + ")";
+           nullable(row.failure) + ", " + nullable(row.backup) + ", " + optional(row.up_sql) + ", " +
+           optional(row.down_sql) + ", " + optional(row.down_checksum) + ")";
     if (d.on_conflict) {
         sql += " ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
                "state = excluded.state, applied_at = excluded.applied_at, duration_ms = excluded.duration_ms, "
-               "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup";
+               "applied_by = excluded.applied_by, failure = excluded.failure, backup = excluded.backup, "
+               "up_sql = excluded.up_sql, down_sql = excluded.down_sql, down_checksum = excluded.down_checksum";
     }
     return sql;
 }
@@ -173,6 +216,12 @@ std::string set_state_sql(const TableName& table, const Version& version, std::s
                           std::string_view failure, Dialect dialect) {
     return "UPDATE " + table.quoted(dialect) + " SET state = " + sql_literal(state, dialect) +
            ", failure = " + (failure.empty() ? std::string("NULL") : sql_literal(failure, dialect)) +
+           " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
+std::string set_checksum_sql(const TableName& table, const Version& version, std::string_view checksum,
+                             Dialect dialect) {
+    return "UPDATE " + table.quoted(dialect) + " SET checksum = " + sql_literal(checksum, dialect) +
            " WHERE version = " + sql_literal(version.canonical(), dialect);
 }
 

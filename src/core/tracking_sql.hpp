@@ -5,6 +5,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/migration.hpp"
@@ -45,9 +46,30 @@ std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialec
 // Changes only the state (and failure text, NULL when empty) of a recorded row.
 std::string set_state_sql(const TableName& table, const Version& version, std::string_view state,
                           std::string_view failure, Dialect dialect);
+// Accepts an edited file's checksum, keeping the rest of the row (its stored SQL).
+std::string set_checksum_sql(const TableName& table, const Version& version, std::string_view checksum,
+                             Dialect dialect);
 std::string delete_row_sql(const TableName& table, const Version& version, Dialect dialect);
-// Every row, with the columns below in this order.
+// Every row, with the columns below in this order (not the stored SQL: see below).
 std::string select_rows_sql(const TableName& table, Dialect dialect);
+
+// The tracking table's layout, recorded in <table>_layout (one row, one column):
+//   1: the nine columns above (sqlmig 0.1; no <table>_layout table)
+//   2: also up_sql, down_sql and down_checksum, the SQL a migration ran and its down then
+// A newer sqlmig upgrades an older layout under the lock; an older sqlmig refuses a newer one.
+inline constexpr int k_tracking_layout = 2;
+TableName layout_table(const TableName& table);
+// Reads the layout: one row, or none when the tracking table is older than layouts.
+std::string select_layout_sql(const TableName& table, Dialect dialect);
+// Creates <table>_layout holding the current layout (a new tracking table).
+std::vector<std::string> create_layout_sql(const TableName& table, Dialect dialect);
+// The columns layout 2 adds to a layout-1 table, and the statement that adds one.
+inline constexpr const char* k_layout_2_columns[] = {"up_sql", "down_sql", "down_checksum"};
+std::string add_column_sql(const TableName& table, std::string_view column, Dialect dialect);
+// The stored up_sql, down_sql and down_checksum of one version.
+std::string select_stored_sql(const TableName& table, const Version& version, Dialect dialect);
+// The versions that have a stored down.
+std::string select_stored_down_versions_sql(const TableName& table, Dialect dialect);
 
 // The columns select_rows_sql() returns, in order: every driver maps a row with
 // applied_row(), so no driver copies column positions.

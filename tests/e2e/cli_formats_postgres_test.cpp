@@ -1,7 +1,9 @@
 // Other tools' folders on the real PostgreSQL server that scripts/test starts: the
 // real dbmate, goose, sql-migrate and Flyway folders of ../shared/corpus, and a file
-// written for a wrapping runner that steps out of its transaction.
+// written for a wrapping runner that steps out of its transaction; stored SQL and the layout upgrade.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "e2e/cli_test_support.hpp"
 #include "e2e/pg_project.hpp"
@@ -96,4 +98,27 @@ TEST(FormatsPostgres, CorpusMarquezFlywayRunsVersionsInFlywayOrderThenRepeatable
     const Result status = p.run({"status"});
     EXPECT_CONTAINS(status.out, "current:  74");
     EXPECT_EQ(p.run({"check"}).code, 0);
+}
+
+TEST(StoredSqlPostgres, ATableOfThePreviousLayoutUpgradesAndABranchSwitchRevertsWithTheStoredDown) {
+    PgProject p;
+    // The table as sqlmig 0.1 made it on PostgreSQL.
+    p.db.query("CREATE TABLE sqlmig_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+               "state TEXT NOT NULL DEFAULT 'applied', applied_at TEXT NOT NULL, duration_ms BIGINT NOT NULL DEFAULT 0, "
+               "applied_by TEXT NOT NULL DEFAULT '', failure TEXT, backup TEXT)");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int, note text DEFAULT E'back\\\\slash ''quoted''');\n");
+    p.project.migration("001_a.down.sql", "DROP TABLE a;\n");
+    Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 2");
+    EXPECT_EQ(p.db.query("SELECT up_sql FROM sqlmig_migrations"),
+              "CREATE TABLE a (id int, note text DEFAULT E'back\\\\slash ''quoted''');\n");
+    // Another branch: 001 is gone.
+    std::filesystem::remove(p.project.dir() / "migrations/001_a.up.sql");
+    std::filesystem::remove(p.project.dir() / "migrations/001_a.down.sql");
+    EXPECT_EQ(p.run({"up"}).code, 3);
+    r = p.run({"down", "base"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }
