@@ -122,3 +122,67 @@ TEST(StoredSqlPostgres, ATableOfThePreviousLayoutUpgradesAndABranchSwitchReverts
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"), "0");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }
+
+// goose, golang-migrate and Flyway are not installable here: their tables are made with the
+// CREATE TABLE each tool runs on PostgreSQL, holding what each writes.
+TEST(AdoptPostgres, GooseGolangMigrateAndFlywayTablesAsTheyMakeThemOnPostgres) {
+    struct Case {
+        const char* tool;
+        const char* format;
+        const char* table;
+        const char* refused_row;  // makes the source dirty or failed
+    };
+    const std::vector<Case> cases = {
+        {"goose", "goose",
+         "CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, "
+         "tstamp timestamp NULL default now(), PRIMARY KEY(id));"
+         "INSERT INTO goose_db_version (version_id, is_applied, tstamp) VALUES (0, true, '2024-01-01'), "
+         "(1, true, '2024-02-03 04:05:06.789')",
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (1, false)"},
+        {"golang-migrate", "sqlmig",
+         "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null);"
+         "INSERT INTO schema_migrations VALUES (1, false)",
+         "UPDATE schema_migrations SET dirty = true"},
+        {"flyway", "flyway",
+         "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL, version VARCHAR(50), description "
+         "VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by "
+         "VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), execution_time INT NOT NULL, success "
+         "BOOLEAN NOT NULL, CONSTRAINT flyway_schema_history_pk PRIMARY KEY (installed_rank));"
+         "INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 123, 'app', "
+         "'2024-02-03 04:05:06.789', 5, true)",
+         "UPDATE flyway_schema_history SET success = false"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.tool);
+        PgProject p(format_config("migrations", c.format));
+        const std::string format = c.format;
+        const auto name = [&](int v) {
+            const std::string n = std::to_string(v);
+            return format == "goose"  ? "0000" + n + "_t" + n + ".sql"
+                   : format == "flyway" ? "V" + n + "__t" + n + ".sql"
+                                        : n + "_t" + n + ".up.sql";
+        };
+        for (int v = 1; v <= 2; ++v) {
+            const std::string create = "CREATE TABLE t" + std::to_string(v) + " (id int);\n";
+            p.project.migration(name(v), format == "goose" ? "-- +goose Up\n" + create : create);
+        }
+        p.db.query(std::string(c.table) + "; CREATE TABLE t1 (id int)");
+        p.db.query(c.refused_row);
+        Result r = p.run({"adopt", "--from", c.tool});
+        EXPECT_EQ(r.code, 3) << r.err;
+        EXPECT_CONTAINS(r.err, "nothing was changed");
+        EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE tablename = 'sqlmig_migrations'"), "0");
+        p.db.query(std::string("DROP TABLE ") + (format == "goose" ? "goose_db_version" : format == "flyway"
+                                                     ? "flyway_schema_history" : "schema_migrations"));
+        p.db.query(c.table);
+        r = p.run({"adopt", "--from", c.tool});
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(p.db.query("SELECT string_agg(version, ',') FROM sqlmig_migrations"), "1");
+        if (format != "sqlmig") {
+            EXPECT_EQ(p.db.query("SELECT applied_at FROM sqlmig_migrations"), "2024-02-03T04:05:06Z");
+        }
+        r = p.run({"up"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE tablename IN ('t1', 't2')"), "2");
+    }
+}
