@@ -42,7 +42,8 @@ struct Options {
     unsigned seed = 0;
     std::vector<std::string> databases = {"sqlite", "postgres", "mariadb"};
     std::vector<std::string> scenarios = {"kill-up", "kill-down", "kill-redo", "restart-up", "concurrent",
-                                          "kill-holder", "kill-stamp", "kill-backup"};
+                                          "kill-holder", "kill-stamp", "kill-backup", "kill-restore",
+                                          "kill-schema-file"};
     fs::path work = fs::temp_directory_path() / ("sqlmig-reliability-" + std::to_string(::getpid()));
 };
 
@@ -441,11 +442,27 @@ private:
         write_folder(dir, db);
         auto database = make_database(db, dir);
         write(dir / "config.toml", "[database]\nurl = \"" + database->url() + "\"\n[backup]\nenabled = false\n");
-        if (scenario == "kill-down" || scenario == "kill-redo" || scenario == "kill-backup") {
+        if (scenario == "kill-down" || scenario == "kill-redo" || scenario == "kill-backup" ||
+            scenario == "kill-restore") {
             const Exit e = run_sqlmig(m_o, dir, {"up"});
             if (e.code != 0) {
                 throw std::runtime_error("setting up " + scenario + " failed:\n" + e.err);
             }
+        }
+        if (scenario == "kill-restore") {
+            // The backup to restore holds every migration; the database then holds none.
+            for (const std::vector<std::string>& args :
+                 {std::vector<std::string>{"backup", "--out", "full-backup"}, std::vector<std::string>{"down", "base"}}) {
+                const Exit e = run_sqlmig(m_o, dir, args);
+                if (e.code != 0) {
+                    throw std::runtime_error("setting up kill-restore failed:\n" + e.err);
+                }
+            }
+            write(dir / "config.toml", "[database]\nurl = \"" + database->url() + "\"\n");
+        }
+        if (scenario == "kill-schema-file") {
+            write(dir / "config.toml", "[database]\nurl = \"" + database->url() +
+                                           "\"\n[backup]\nenabled = false\n[dump]\nschema_file = \"schema.sql\"\n");
         }
         return database;
     }
@@ -463,6 +480,9 @@ private:
         if (scenario == "kill-backup") {
             return {"backup"};
         }
+        if (scenario == "kill-restore") {
+            return {"restore", "full-backup", "--yes"};
+        }
         return {"up"};
     }
 
@@ -475,7 +495,8 @@ private:
                 problems = concurrent(db, index);
             } else if (scenario == "kill-holder") {
                 problems = kill_holder(db, index, tally);
-            } else if (scenario == "kill-stamp" || scenario == "kill-backup") {
+            } else if (scenario == "kill-stamp" || scenario == "kill-backup" || scenario == "kill-restore" ||
+                       scenario == "kill-schema-file") {
                 problems = interrupted_bookkeeping(scenario, db, index, tally);
             } else {
                 problems = interrupted(scenario, db, index, tally);
@@ -579,7 +600,11 @@ private:
         const Exit exit = wait_for(pid, log);
         database->settle();
         std::vector<std::string> problems;
-        if (scenario == "kill-stamp") {
+        if (scenario == "kill-restore") {
+            restore_outcome(*database, db, dir, exit, tally, problems);
+        } else if (scenario == "kill-schema-file") {
+            schema_file_outcome(dir, exit, tally, problems);
+        } else if (scenario == "kill-stamp") {
             const std::string rows =
                 database->has_table("sqlmig_migrations") ? database->query("SELECT count(*) FROM sqlmig_migrations") : "0";
             ++tally.kill_points[rows + " rows" + (exit.code == 0 ? " (finished)" : "")];
@@ -615,11 +640,63 @@ private:
         return problems;
     }
 
-    static bool backup_is_complete(const std::string& db, const fs::path& file) {
+    // A restore replaces the contents as a whole: the database holds none of the migrations
+    // (as before) or all of them (the backup), never a mix; and the backup taken before
+    // restoring is complete under its final name, or not there.
+    void restore_outcome(Database& database, const std::string& db, const fs::path& dir, const Exit& exit, Tally& tally,
+                         std::vector<std::string>& problems) {
+        const std::string rows =
+            database.has_table("sqlmig_migrations") ? database.query("SELECT count(*) FROM sqlmig_migrations") : "0";
+        int markers = 0;
+        for (const auto& m : k_specs) {
+            markers += database.has_table(m.marker) ? 1 : 0;
+        }
+        const std::string all = std::to_string(k_specs.size());
+        ++tally.kill_points[rows + " rows" + (exit.code == 0 ? " (finished)" : "")];
+        if (!((rows == "0" && markers == 0) || (rows == all && markers == static_cast<int>(k_specs.size())))) {
+            problems.push_back("restore left " + rows + " tracking rows and " + std::to_string(markers) +
+                               " migrations' tables: neither the database before nor the backup");
+        }
+        if (db == "sqlite" && database.query("PRAGMA integrity_check") != "ok") {
+            problems.push_back("integrity_check failed after the kill");
+        }
+        std::error_code none_yet;
+        for (const auto& entry : fs::directory_iterator(dir / "backups", none_yet)) {
+            const std::string name = entry.path().filename().string();
+            if (!name.starts_with(".") && !backup_is_complete(db, entry.path(), false)) {
+                problems.push_back("the backup before restoring, " + name + ", is incomplete under its final name");
+            }
+        }
+    }
+
+    // The schema file is written whole or not at all: if the killed run wrote it, it is the
+    // file the converged run writes.
+    void schema_file_outcome(const fs::path& dir, const Exit& exit, Tally& tally, std::vector<std::string>& problems) {
+        const fs::path file = dir / "schema.sql";
+        const bool written = fs::exists(file);
+        const std::string killed = written ? slurp(file) : "";
+        int leftovers = 0;
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            leftovers += entry.path().filename().string().starts_with("schema.sql.tmp-") ? 1 : 0;
+        }
+        ++tally.kill_points[std::string(written ? "written" : "not written") +
+                            (leftovers ? ", a temporary file left" : "") + (exit.code == 0 ? " (finished)" : "")];
+        run_sqlmig(m_o, dir, {"repair"});
+        const Exit converge = run_sqlmig(m_o, dir, {"up"});
+        if (converge.code != 0) {
+            problems.push_back("up after the kill exited " + std::to_string(converge.code) + ": " + converge.err);
+            return;
+        }
+        if (written && killed != slurp(file)) {
+            problems.push_back("schema.sql from the killed run differs from the converged run's: written partly");
+        }
+    }
+
+    static bool backup_is_complete(const std::string& db, const fs::path& file, bool with_fill = true) {
         if (db == "sqlite") {
             SqliteDatabase copy(file);
             return copy.query("PRAGMA integrity_check") == "ok" &&
-                   copy.query("SELECT count(*) FROM fill") == std::to_string(k_fill_rows);
+                   (!with_fill || copy.query("SELECT count(*) FROM fill") == std::to_string(k_fill_rows));
         }
         if (db == "mariadb") {
             const std::string dump = slurp(file);  // mariadb-dump ends every complete dump with this line
