@@ -1,36 +1,18 @@
 // sqlmig adopt --from TOOL on real SQLite files: each tool's history table made as
 // the tool makes it (its own CREATE TABLE), then taken over; the refusals change nothing.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "e2e/cli_test_support.hpp"
 
 using sqlmig::test::Project;
 using sqlmig::test::Result;
+using sqlmig::test::use_format;
 
 namespace {
 
-void use_format(Project& p, const std::string& format) {
-    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\ndir = \"migrations\"\n"
-                                "format = \"" + format + "\"\n[backup]\nenabled = false\n");
-}
-
-// Runs SQL on the project's database, read-write (Project::query only reads).
-void exec(const Project& p, const std::string& sql) {
-    std::filesystem::create_directories(p.db_path().parent_path());
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(p.db_path().c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    const std::string message = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message << "\n" << sql;
-}
-
 // The database as the other tool left it: its schema and its history table.
 void made_by_tool(const Project& p, const std::string& sql) {
-    exec(p, sql);
+    sqlmig::test::exec_sqlite(p.db_path(), sql);
 }
 
 void goose_folder(Project& p) {
@@ -71,7 +53,7 @@ TEST(Adopt, GooseHistoryIsTakenOverAndUpContinuesFromIt) {
     EXPECT_CONTAINS(r.err, "applying migrations/00003_t3.sql");
     EXPECT_NOT_CONTAINS(r.err, "applying migrations/00001");
     // Again: nothing to do, and it says so.
-    exec(p, "DELETE FROM sqlmig_migrations WHERE version = '3'");
+    sqlmig::test::exec_sqlite(p.db_path(), "DELETE FROM sqlmig_migrations WHERE version = '3'");
     r = p.run({"adopt", "--from", "goose"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_CONTAINS(r.err, "already records what goose_db_version says");
@@ -128,7 +110,7 @@ TEST(Adopt, SqlmigRowsThatDisagreeAreRefusedAndAllowMissingAdoptsTheRest) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_CONTAINS(r.err, "not adopted (no file): version 9");
     EXPECT_EQ(p.query("SELECT version FROM sqlmig_migrations ORDER BY version"), "1,2");
-    exec(p, "INSERT INTO schema_migrations VALUES ('3')");
+    sqlmig::test::exec_sqlite(p.db_path(), "INSERT INTO schema_migrations VALUES ('3')");
     r = p.run({"adopt", "--from", "dbmate", "--allow-missing"});
     EXPECT_EQ(r.code, 3);
     EXPECT_CONTAINS(r.err, "version 3 is recorded by the source but not by sqlmig");

@@ -7,13 +7,9 @@
 
 using sqlmig::test::Project;
 using sqlmig::test::Result;
+using sqlmig::test::use_format;
 
 namespace {
-
-void use_format(Project& p, const std::string& format) {
-    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\ndir = \"migrations\"\n"
-                                "format = \"" + format + "\"\n[backup]\nenabled = false\n");
-}
 
 std::string tables(const Project& p) {
     return p.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlmig%' ORDER BY name");

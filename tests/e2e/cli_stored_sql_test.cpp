@@ -1,7 +1,6 @@
 // The SQL a migration ran, kept in the tracking table: switching branches, history
 // --sql, the size limit, and the table's layout upgrade, on real SQLite files.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -13,18 +12,6 @@ using sqlmig::test::Result;
 namespace fs = std::filesystem;
 
 namespace {
-
-void exec(const Project& p, const std::string& sql) {
-    fs::create_directories(p.db_path().parent_path());
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(p.db_path().c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    const std::string message = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-}
 
 void two_migrations(Project& p) {
     p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
@@ -104,7 +91,7 @@ TEST(StoredSql, ATableOfThePreviousLayoutUpgradesItselfUnderTheLock) {
     Project p;
     two_migrations(p);
     // The table as sqlmig 0.1 made it, with one migration applied.
-    exec(p, "CREATE TABLE sqlmig_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE TABLE sqlmig_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, "
             "state TEXT NOT NULL DEFAULT 'applied', applied_at TEXT NOT NULL, duration_ms BIGINT NOT NULL DEFAULT 0, "
             "applied_by TEXT NOT NULL DEFAULT '', failure TEXT, backup TEXT) WITHOUT ROWID;"
             "CREATE TABLE a (id INTEGER);"
@@ -130,7 +117,7 @@ TEST(StoredSql, ATableOfANewerLayoutIsRefusedNotMisread) {
     Project p;
     two_migrations(p);
     ASSERT_EQ(p.run({"up"}).code, 0);
-    exec(p, "UPDATE sqlmig_migrations_layout SET layout = 3");
+    sqlmig::test::exec_sqlite(p.db_path(), "UPDATE sqlmig_migrations_layout SET layout = 3");
     for (const char* command : {"status", "up", "down"}) {
         SCOPED_TRACE(command);
         const Result r = p.run({command});

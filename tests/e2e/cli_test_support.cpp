@@ -104,6 +104,27 @@ std::string query_sqlite(const fs::path& file, const std::string& sql) {
     return out;
 }
 
+void exec_sqlite(const fs::path& file, const std::string& sql) {
+    fs::create_directories(file.parent_path());
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open(file.c_str(), &raw);
+    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+    if (rc != SQLITE_OK) {
+        throw std::runtime_error("cannot open " + file.string());
+    }
+    char* err = nullptr;
+    if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string message = err ? err : sqlite3_errmsg(db.get());
+        sqlite3_free(err);
+        throw std::runtime_error("bad test SQL: " + message);
+    }
+}
+
+void use_format(Project& project, const std::string& format) {
+    project.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\ndir = \"migrations\"\n"
+                                      "format = \"" + format + "\"\n[backup]\nenabled = false\n");
+}
+
 std::vector<fs::path> files_in(const fs::path& dir) {
     std::vector<fs::path> out;
     std::error_code ec;

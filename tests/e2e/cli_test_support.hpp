@@ -69,6 +69,11 @@ std::string shell_quote(const std::string& s);
 
 // Runs a query on any SQLite file; the first column of each row joined by ','.
 std::string query_sqlite(const std::filesystem::path& file, const std::string& sql);
+// Runs SQL on a SQLite file read-write (creating it and its folder), as another tool would. Throws on failure.
+void exec_sqlite(const std::filesystem::path& file, const std::string& sql);
+
+// config.toml for data/app.db with [migrations] format = FORMAT and no backups.
+void use_format(Project& project, const std::string& format);
 
 // The entries of a folder, sorted; empty when it does not exist.
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
