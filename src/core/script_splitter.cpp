@@ -94,6 +94,9 @@ void ScriptSplitter::on_line(std::string_view raw) {
         close_splitter();
         return;
     case LineRole::block_end:
+        // A block may end here without having begun in this section (sql-migrate's StatementBegin
+        // in the other section, then Down): what the splitter holds comes first.
+        close_splitter();
         emit_block();
         m_splitter = std::make_unique<SqlSplitter>(m_dialect, Position{m_line + 1, 1});
         return;

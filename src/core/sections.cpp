@@ -129,12 +129,21 @@ LineRole SectionReader::in_part(Part part) {
 }
 
 LineRole SectionReader::enter(Part part, bool no_transaction) {
+    const bool was_wanted = in_part(m_part) == LineRole::sql;
     m_part = part;
     (part == Part::up ? m_seen_up : m_seen_down) = true;
     in_part(part);
     if (m_counts) {
         m_found = true;
         m_no_transaction = m_no_transaction || no_transaction;
+    }
+    // sql-migrate lets Up and Down switch inside a StatementBegin block: the block goes on
+    // in the new section, so it begins (or ends) here for the section being read.
+    if (m_in_block && m_counts && !was_wanted) {
+        return LineRole::block_begin;
+    }
+    if (m_in_block && !m_counts && was_wanted) {
+        return LineRole::block_end;
     }
     return LineRole::other;
 }

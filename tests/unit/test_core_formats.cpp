@@ -280,6 +280,29 @@ TEST(SqlMigrateSections, CaseSensitiveCommandsOptionsAndIgnoredLines) {
     EXPECT_NE(split(Format::sql_migrate, Section::up, "-- +migrate up\nSELECT 1;\n").problem, "");
 }
 
+// Found by fuzz_splitter: a StatementBegin in the up and its StatementEnd in the down made
+// the down drop the statements before it when the file was fed whole.
+TEST(SqlMigrateSections, ABlockThatEndsInTheOtherSectionKeepsWhatCameBefore) {
+    const std::string file =
+        "-- +migrate Up\nCREATE TABLE a (id int);\n-- +migrate StatementBegin\n-- +migrate Down\n"
+        "DROP TABLE a;\nDROP TABLE b;\n-- +migrate StatementEnd\nDROP TABLE c;\n";
+    for (const std::size_t chunk : {std::size_t{3}, file.size()}) {
+        ScriptSplitter s(Dialect::postgres, Format::sql_migrate, Section::down);
+        std::vector<std::string> got;
+        for (std::size_t i = 0; i < file.size(); i += chunk) {
+            s.feed(std::string_view(file).substr(i, chunk));
+            while (auto st = s.next()) {
+                got.push_back(st->text);
+            }
+        }
+        s.finish();
+        while (auto st = s.next()) {
+            got.push_back(st->text);
+        }
+        EXPECT_EQ(got, (std::vector<std::string>{"DROP TABLE a;\nDROP TABLE b", "DROP TABLE c"})) << "chunk " << chunk;
+    }
+}
+
 TEST(DbmateSections, BlocksOptionsAndOrder) {
     const std::string file =
         "-- a comment first is fine\n"
