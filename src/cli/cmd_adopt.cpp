@@ -99,6 +99,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
     std::vector<core::AppliedRow> rows;
     for (const auto& r : plan.record) {
         rows.push_back(adopted_row(*r.migration, ctx.up_checksum(*r.migration), r.applied_at, *tool));
+        ctx.add_stored_sql(*r.migration, rows.back());
         recorded.push(r.migration->version.text());
     }
     if (o.dry_run) {

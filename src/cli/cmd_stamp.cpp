@@ -55,8 +55,9 @@ void run_stamp(Context& ctx, const std::string& target) {
     util::Json recorded = util::Json::array();
     util::Json removed = util::Json::array();
     for (const auto* m : plan.record) {
-        const std::string sum = ctx.up_checksum(*m);
-        driver.execute_internal(core::upsert_row_sql(book.table, stamped_row(*m, sum), driver.dialect()));
+        core::AppliedRow row = stamped_row(*m, ctx.up_checksum(*m));
+        ctx.add_stored_sql(*m, row);
+        driver.execute_internal(core::upsert_row_sql(book.table, row, driver.dialect()));
         spdlog::info("recorded {} as applied (not run)", ctx.file_label(m->up_file));
         recorded.push(m->version.text());
     }

@@ -19,6 +19,7 @@
 #include "cli/checksums.hpp"
 #include "cli/files.hpp"
 #include "core/checksum.hpp"
+#include "core/sections.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -296,6 +297,42 @@ const std::vector<core::Migration>& Context::migrations_with_stored(const std::v
     std::sort(m_with_stored.begin(), m_with_stored.end(),
               [](const core::Migration& a, const core::Migration& b) { return a.version < b.version; });
     return m_with_stored;
+}
+
+namespace {
+
+// What a migration's row keeps of a script: its text, up to store_sql_max bytes.
+std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(script.path, ec);
+    if (ec || max == 0) {
+        return std::nullopt;
+    }
+    if (size > max) {
+        spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
+        return std::nullopt;
+    }
+    std::string text;
+    read_chunks(script.path, [&](std::string_view chunk) { text.append(chunk); });
+    return core::section_text(text, script.format, script.section).text;
+}
+
+}  // namespace
+
+void Context::add_stored_sql(const core::Migration& migration, core::AppliedRow& row) {
+    if (migration.stored) {
+        return;
+    }
+    const std::size_t max = config().store_sql_max;
+    row.up_sql = sql_to_store(script(migration, core::Direction::up), max);
+    if (migration.down_file) {
+        const Script down = script(migration, core::Direction::down);
+        row.down_sql = sql_to_store(down, max);
+        if (row.down_sql) {
+            util::UniqueFd fd(::open(down.path.c_str(), O_RDONLY | O_CLOEXEC));
+            row.down_checksum = fd ? std::optional<std::string>(script_checksum(fd.get(), down)) : std::nullopt;
+        }
+    }
 }
 
 Script Context::script(const core::Migration& migration, core::Direction direction) {

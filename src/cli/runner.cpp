@@ -1,16 +1,13 @@
 #include "cli/runner.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
-#include "cli/lint.hpp"
 #include "cli/progress.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/text.hpp"
-#include "util/unique_fd.hpp"
 
 namespace sqlmig::cli {
 
@@ -124,34 +121,6 @@ std::string Runner::stored_down_sql(const core::Migration& m) {
     return *rows->front()[1];
 }
 
-// What a migration's row keeps of its SQL: the text of a script up to [tracking] store_sql_max bytes.
-std::optional<std::string> Runner::sql_to_store(const Script& script) const {
-    const std::size_t max = m_ctx.config().store_sql_max;
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(script.path, ec);
-    if (ec || max == 0) {
-        return std::nullopt;
-    }
-    if (size > max) {
-        spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
-        return std::nullopt;
-    }
-    return read_script(script).text;
-}
-
-void Runner::add_stored_sql(const PreparedStep& step, core::AppliedRow& row) const {
-    const core::Migration& m = *step.step.migration;
-    row.up_sql = sql_to_store(step.script);
-    if (m.down_file) {
-        const Script down = m_ctx.script(m, core::Direction::down);
-        row.down_sql = sql_to_store(down);
-        if (row.down_sql) {
-            util::UniqueFd fd(::open(down.path.c_str(), O_RDONLY | O_CLOEXEC));
-            row.down_checksum = fd ? std::optional<std::string>(script_checksum(fd.get(), down)) : std::nullopt;
-        }
-    }
-}
-
 core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t duration_ms) const {
     const core::Migration& m = *step.step.migration;
     core::AppliedRow row;
@@ -164,7 +133,7 @@ core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t dur
     row.applied_by = current_user_at_host();
     row.backup = m_backup;
     if (step.step.direction == core::Direction::up) {
-        add_stored_sql(step, row);
+        m_ctx.add_stored_sql(m, row);
     }
     return row;
 }

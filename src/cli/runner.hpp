@@ -63,8 +63,6 @@ private:
     std::int64_t run_unwrapped(const PreparedStep& step);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
     std::string stored_down_sql(const core::Migration& migration);
-    std::optional<std::string> sql_to_store(const Script& script) const;
-    void add_stored_sql(const PreparedStep& step, core::AppliedRow& row) const;
     std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const;
     void record_now(const std::string& sql);
     void mark_running(const PreparedStep& step);

@@ -126,3 +126,19 @@ TEST(StoredSql, ATableOfANewerLayoutIsRefusedNotMisread) {
     }
     EXPECT_EQ(tables(p), "a,b");
 }
+
+TEST(StoredSql, StampedAndAdoptedMigrationsKeepTheirSqlToo) {
+    Project p;
+    two_migrations(p);
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE TABLE a (id INTEGER); CREATE TABLE b (id INTEGER)");
+    Result r = p.run({"stamp", "head"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.query("SELECT down_sql FROM sqlmig_migrations WHERE version = '2'"), "DROP TABLE b;\n");
+    // The other branch: 002's files are gone; its stored down reverts it.
+    fs::remove(p.dir() / "migrations/002_b.up.sql");
+    fs::remove(p.dir() / "migrations/002_b.down.sql");
+    EXPECT_CONTAINS(p.run({"status"}).out, "missing (stored)");
+    r = p.run({"down"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(tables(p), "a");
+}
