@@ -18,8 +18,8 @@
 
 #include "cli/checksums.hpp"
 #include "cli/files.hpp"
+#include "cli/lint.hpp"
 #include "core/checksum.hpp"
-#include "core/sections.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -312,9 +312,7 @@ std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
         spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
         return std::nullopt;
     }
-    std::string text;
-    read_chunks(script.path, [&](std::string_view chunk) { text.append(chunk); });
-    return core::section_text(text, script.format, script.section).text;
+    return read_script(script).text;
 }
 
 }  // namespace

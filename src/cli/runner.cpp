@@ -132,10 +132,19 @@ core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t dur
     row.duration_ms = duration_ms;
     row.applied_by = current_user_at_host();
     row.backup = m_backup;
-    if (step.step.direction == core::Direction::up) {
-        m_ctx.add_stored_sql(m, row);
-    }
+    row.up_sql = m_step_sql.up_sql;
+    row.down_sql = m_step_sql.down_sql;
+    row.down_checksum = m_step_sql.down_checksum;
     return row;
+}
+
+// Read once, before the step runs: its row is written twice when it is marked running first, and
+// the check that the file did not change while it ran then covers the stored up too.
+void Runner::load_stored_sql(const PreparedStep& step) {
+    m_step_sql = {};
+    if (step.step.direction == core::Direction::up) {
+        m_ctx.add_stored_sql(*step.step.migration, m_step_sql);
+    }
 }
 
 // The statement that records a finished step: the applied row of an up, the removal of a down's.
@@ -330,6 +339,7 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
         m_driver.begin();
     }
     for (const auto& step : steps) {
+        load_stored_sql(step);
         const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
         spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
         if (step.check.implicit_commit) {
@@ -375,6 +385,7 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
         out << "BEGIN;\n\n";
     }
     for (const auto& step : steps) {
+        load_stored_sql(step);
         out << "-- " << step.script.label << " (" << mode_name(step.check.mode) << ")\n";
         const bool wrap = (step.check.mode == core::TransactionMode::wrapped && !single_transaction) ||
                           step.check.mode == core::TransactionMode::stepping_out;

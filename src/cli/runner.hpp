@@ -62,6 +62,7 @@ private:
     std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction);
     std::int64_t run_unwrapped(const PreparedStep& step);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
+    void load_stored_sql(const PreparedStep& step);
     std::string stored_down_sql(const core::Migration& migration);
     std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const;
     void record_now(const std::string& sql);
@@ -77,6 +78,7 @@ private:
     db::Driver& m_driver;
     core::TableName m_table;
     std::string m_backup;
+    core::AppliedRow m_step_sql;  // the stored SQL of the step being run (its up_sql, down_sql, down_checksum)
     bool m_progress = false;  // draw the live line for long migrations
 };
 

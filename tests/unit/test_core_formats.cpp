@@ -28,12 +28,13 @@ struct Split {
     bool found = false;
 };
 
-Split split(Format format, Section section, const std::string& text, Dialect dialect = Dialect::postgres) {
+// Fed in small pieces by default: a marker split across chunks must still be one.
+Split split(Format format, Section section, const std::string& text, Dialect dialect = Dialect::postgres,
+            std::size_t chunk = 7) {
     ScriptSplitter s(dialect, format, section);
     Split out;
-    // Fed in small pieces: a marker split across chunks must still be one.
-    for (std::size_t i = 0; i < text.size(); i += 7) {
-        s.feed(std::string_view(text).substr(i, 7));
+    for (std::size_t i = 0; i < text.size(); i += chunk) {
+        s.feed(std::string_view(text).substr(i, chunk));
         while (auto st = s.next()) {
             out.statements.push_back(std::move(*st));
         }
@@ -287,19 +288,9 @@ TEST(SqlMigrateSections, ABlockThatEndsInTheOtherSectionKeepsWhatCameBefore) {
         "-- +migrate Up\nCREATE TABLE a (id int);\n-- +migrate StatementBegin\n-- +migrate Down\n"
         "DROP TABLE a;\nDROP TABLE b;\n-- +migrate StatementEnd\nDROP TABLE c;\n";
     for (const std::size_t chunk : {std::size_t{3}, file.size()}) {
-        ScriptSplitter s(Dialect::postgres, Format::sql_migrate, Section::down);
-        std::vector<std::string> got;
-        for (std::size_t i = 0; i < file.size(); i += chunk) {
-            s.feed(std::string_view(file).substr(i, chunk));
-            while (auto st = s.next()) {
-                got.push_back(st->text);
-            }
-        }
-        s.finish();
-        while (auto st = s.next()) {
-            got.push_back(st->text);
-        }
-        EXPECT_EQ(got, (std::vector<std::string>{"DROP TABLE a;\nDROP TABLE b", "DROP TABLE c"})) << "chunk " << chunk;
+        const Split down = split(Format::sql_migrate, Section::down, file, Dialect::postgres, chunk);
+        EXPECT_EQ(texts(down), (std::vector<std::string>{"DROP TABLE a;\nDROP TABLE b", "DROP TABLE c"}))
+            << "chunk " << chunk;
     }
 }
 
