@@ -44,7 +44,10 @@ struct Options {
     int w5_megabytes = 1000;
     int w6_migrations = 10000;
     int w7_megabytes = 50;
-    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7", "W8"};
+    int fleet_targets = 1000;
+    int fleet_parallel = 16;
+    int fleet_migrations = 10;
+    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7", "W8", "F1", "F2"};
     std::vector<std::string> databases = {"postgres", "sqlite"};
 };
 
@@ -255,6 +258,10 @@ public:
                     huge_statement(db);
                 } else if (w == "W8") {
                     lint_folder(db);
+                } else if (w == "F1" || w == "F2") {
+                    if (db == "postgres") {
+                        fleet(w);
+                    }
                 } else {
                     fail("unknown workload " + w);
                 }
@@ -370,7 +377,144 @@ private:
                          text.substr(0, 500));
                 }
             }
+            // The floor: a C program that connects (or opens the file) and runs that one query.
+            const std::string floor = db == "postgres" ? "libpq, one query" : "sqlite3 API, one query";
+            const fs::path program = fs::path(m_o.pqexec).parent_path() /
+                                     (db == "postgres" ? "pq_query_floor" : "sqlite_query_floor");
+            record(w, db, floor, i,
+                   run({program.string(), db == "postgres" ? t.url : t.sqlite_file.string(), k_status_query},
+                       m_o.work / "floor.out"));
+            const std::string rows = read_file(m_o.work / "floor.out");
+            if (std::count(rows.begin(), rows.end(), '\n') != n) {
+                fail(w + ": the floor did not read all " + std::to_string(n) + " rows");
+            }
             record(w, db, db == "postgres" ? "psql" : "sqlite3", i, run(floor_tool(t, query), m_o.work / "log"));
+        }
+    }
+
+    // ---- fleets (PostgreSQL) --------------------------------------------------
+
+    // F1: fleet_targets databases, F2: as many schemas of one database; each gets
+    // fleet_migrations migrations by `sqlmig fleet up --parallel P`, then `fleet status`,
+    // against fleet_floor doing the same SQL over as many connections.
+    fs::path make_fleet_folder() const {
+        const fs::path dir = m_o.work / "fleet";
+        fs::remove_all(dir);
+        fs::create_directories(dir / "migrations");
+        for (int i = 1; i <= m_o.fleet_migrations; ++i) {
+            const std::string v = padded(i, 3), t = "m" + v;
+            write(dir / "migrations" / (v + "_" + t + ".up.sql"),
+                  "CREATE TABLE " + t + " (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now());\n"
+                  "CREATE INDEX " + t + "_name ON " + t + " (name);\n"
+                  "INSERT INTO " + t + " (id, name) SELECT g, 'name ' || g FROM generate_series(1, 100) g;\n");
+            write(dir / "migrations" / (v + "_" + t + ".down.sql"), "DROP TABLE " + t + ";\n");
+        }
+        return dir;
+    }
+
+    std::vector<std::string> fleet_floor(const std::string& mode, const fs::path& targets, const std::string& schemas_url,
+                                         std::vector<std::string> args) const {
+        std::vector<std::string> argv = {(fs::path(m_o.pqexec).parent_path() / "fleet_floor").string(), mode,
+                                         "--targets", targets.string(), "--parallel",
+                                         std::to_string(m_o.fleet_parallel)};
+        if (!schemas_url.empty()) {
+            argv.insert(argv.end(), {"--schemas", schemas_url});
+        }
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    }
+
+    // targets=N rows=R from fleet_floor's output.
+    static long floor_rows(const fs::path& out) {
+        const std::string text = read_file(out);
+        const auto at = text.find("rows=");
+        return at == std::string::npos ? -1 : std::atol(text.c_str() + at + 5);
+    }
+
+    void fleet(const std::string& w) {
+        const bool schemas = w == "F2";
+        const int n = m_o.fleet_targets;
+        const fs::path dir = make_fleet_folder();
+        const fs::path targets = m_o.work / "fleet-targets.txt";
+        const std::string base = m_o.pg_url.substr(0, m_o.pg_url.rfind('/') + 1);
+        const std::string schemas_url = schemas ? base + "bench_fleet_schemas" : "";
+        std::string lines, create;
+        for (int i = 1; i <= n; ++i) {
+            const std::string name = (schemas ? "tenant_" : "bench_fleet_") + padded(i, 4);
+            lines += name + " " + (schemas ? schemas_url : base + name) + "\n";
+            if (schemas) {
+                create += "DROP SCHEMA IF EXISTS " + name + " CASCADE; CREATE SCHEMA " + name + ";\n";
+            }
+        }
+        write(targets, lines);
+        std::fprintf(stderr, "%s: %d %s\n", w.c_str(), n, schemas ? "schemas" : "databases");
+        const auto reset = [&] {
+            if (schemas) {
+                pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS bench_fleet_schemas");
+                pg_scalar(m_o.pg_url, "CREATE DATABASE bench_fleet_schemas");
+                pg_scalar(schemas_url, "BEGIN;\n" + create + "COMMIT;");
+            } else {
+                write(m_o.work / "reset.sql", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+                run(fleet_floor("apply", targets, "", {"--file", (m_o.work / "reset.sql").string()}), m_o.work / "log");
+            }
+        };
+        if (!schemas) {
+            for (int i = 1; i <= n; ++i) {
+                const std::string name = "bench_fleet_" + padded(i, 4);
+                pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS " + name);
+                pg_scalar(m_o.pg_url, "CREATE DATABASE " + name);
+            }
+        }
+        write(dir / "config.toml", "[fleet]\n" + std::string(schemas ? "schemas = \"tenant\\\\_%\"\nurl = \"" + schemas_url + "\"\n"
+                                                                      : "targets_file = \"" + targets.string() + "\"\n") +
+                                       "[backup]\nenabled = false\n");
+        const std::string tracking = schemas ? "SELECT version, checksum, state FROM \"{schema}\".sqlmig_migrations ORDER BY version"
+                                             : k_status_query;
+        std::vector<std::string> files;
+        for (const auto& f : fs::directory_iterator(dir / "migrations")) {
+            if (f.path().string().ends_with(".up.sql")) {
+                files.push_back(f.path().string());
+            }
+        }
+        std::sort(files.begin(), files.end());
+        std::vector<std::string> apply_args;
+        for (const auto& f : files) {
+            apply_args.insert(apply_args.end(), {"--file", f});
+        }
+        const std::string parallel = std::to_string(m_o.fleet_parallel);
+        const auto sqlmig_fleet = [&](std::vector<std::string> args) {
+            std::vector<std::string> argv = {m_o.sqlmig, "--config", (dir / "config.toml").string(), "fleet"};
+            argv.insert(argv.end(), args.begin(), args.end());
+            return argv;
+        };
+        const std::string want_rows = std::to_string(static_cast<long>(n) * m_o.fleet_migrations);
+        for (int i = 1; i <= m_o.runs; ++i) {
+            reset();
+            record(w, "postgres", "sqlmig fleet up", i, run(sqlmig_fleet({"up", "--parallel", parallel, "-q"}), m_o.work / "fleet.out"));
+            run(fleet_floor("query", targets, schemas_url, {"--sql", tracking}), m_o.work / "floor.out");
+            expect(w + " tracking rows after fleet up", std::to_string(floor_rows(m_o.work / "floor.out")), want_rows);
+            record(w, "postgres", "sqlmig fleet status", i,
+                   run(sqlmig_fleet({"status", "--parallel", parallel, "-q", "--json"}), m_o.work / "fleet.out"));
+            if (read_file(m_o.work / "fleet.out").find("\"at head\": " + std::to_string(n)) == std::string::npos) {
+                fail(w + ": fleet status did not find every target at head:\n" + read_file(m_o.work / "fleet.out").substr(0, 500));
+            }
+            record(w, "postgres", "floor: status query", i,
+                   run(fleet_floor("query", targets, schemas_url, {"--sql", tracking}), m_o.work / "floor.out"));
+            expect(w + " floor rows", std::to_string(floor_rows(m_o.work / "floor.out")), want_rows);
+            reset();
+            record(w, "postgres", "floor: apply", i, run(fleet_floor("apply", targets, schemas_url, apply_args), m_o.work / "floor.out"));
+            run(fleet_floor("query", targets, schemas_url,
+                            {"--sql", schemas ? "SELECT 1 FROM pg_tables WHERE schemaname = '{schema}' AND tablename LIKE 'm%'"
+                                              : "SELECT 1 FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'm%'"}),
+                m_o.work / "floor.out");
+            expect(w + " floor tables", std::to_string(floor_rows(m_o.work / "floor.out")), want_rows);
+        }
+        if (schemas) {
+            pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS bench_fleet_schemas");
+        } else {
+            for (int i = 1; i <= n; ++i) {
+                pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS bench_fleet_" + padded(i, 4));
+            }
         }
     }
 
@@ -473,11 +617,20 @@ private:
                 }
             }
             const auto is_sqlmig = [](const std::string& tool) { return tool.starts_with("sqlmig"); };
-            const auto floor_tool = std::find_if_not(tools.begin(), tools.end(), is_sqlmig);
-            const double floor = floor_tool != tools.end() ? median(wall[*floor_tool]) : 0;
+            const auto first_floor = std::find_if_not(tools.begin(), tools.end(), is_sqlmig);
+            // A fleet's up and status each have their own floor; elsewhere the first other tool is it.
+            const auto floor_of = [&](const std::string& tool) {
+                const std::string own = tool == "sqlmig fleet up" ? "floor: apply"
+                                        : tool == "sqlmig fleet status" ? "floor: status query" : "";
+                if (!own.empty()) {
+                    return wall.count(own) ? median(wall.at(own)) : 0.0;
+                }
+                return first_floor != tools.end() ? median(wall.at(*first_floor)) : 0.0;
+            };
             for (const auto& tool : tools) {
                 const auto& v = wall[tool];
                 const double m = median(v);
+                const double floor = floor_of(tool);
                 char ratio[32] = "";
                 if (is_sqlmig(tool) && floor > 0) {
                     std::snprintf(ratio, sizeof ratio, "%.2f×", m / floor);
@@ -507,6 +660,9 @@ private:
                        .set("w5_megabytes", m_o.w5_megabytes)
                        .set("w6_migrations", m_o.w6_migrations)
                        .set("w7_megabytes", m_o.w7_megabytes)
+                       .set("fleet_targets", m_o.fleet_targets)
+                       .set("fleet_parallel", m_o.fleet_parallel)
+                       .set("fleet_migrations", m_o.fleet_migrations)
                        .set("samples", samples);
         write(m_o.json_out, doc.dump(1) + "\n");
         std::fprintf(stderr, "raw samples: %s\n", m_o.json_out.c_str());
@@ -529,7 +685,10 @@ int main(int argc, char** argv) {
     app.add_option("--work", o.work, "Scratch folder for generated workloads and SQLite files");
     app.add_option("--json", o.json_out, "Where to write the raw samples");
     app.add_option("--runs", o.runs, "Runs per tool and workload (at least 1)")->check(CLI::Range(1, 100));
-    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7 W8")->delimiter(',');
+    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7 W8 F1 F2")->delimiter(',');
+    app.add_option("--fleet-targets", o.fleet_targets, "F1 databases, F2 schemas")->check(CLI::Range(1, 9999));
+    app.add_option("--fleet-parallel", o.fleet_parallel)->check(CLI::Range(1, 256));
+    app.add_option("--fleet-migrations", o.fleet_migrations)->check(CLI::Range(1, 999));
     app.add_option("--databases", o.databases, "Subset of postgres sqlite")->delimiter(',');
     app.add_option("--w1-migrations", o.w1_migrations)->check(CLI::Range(1, 100000));
     app.add_option("--w2-statements", o.w2_statements)->check(CLI::Range(1, 100000000));
@@ -545,6 +704,9 @@ int main(int argc, char** argv) {
         o.w5_megabytes = 5;
         o.w6_migrations = 200;
         o.w7_megabytes = 2;
+        o.fleet_targets = 20;
+        o.fleet_parallel = 4;
+        o.fleet_migrations = 3;
     }
     if (o.pg_url.empty()) {
         if (const char* url = std::getenv("SQLMIG_TEST_PG_URL")) {

@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -37,13 +38,34 @@ bool wants_colour(const std::string& mode, int fd) {
     return ::isatty(fd) && !(term && std::string_view(term) == "dumb");
 }
 
+thread_local std::string t_log_target;
+
+// %* in the pattern: "[target] " on a fleet's worker threads, nothing elsewhere.
+class TargetFlag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+        if (!t_log_target.empty()) {
+            dest.push_back('[');
+            dest.append(t_log_target.data(), t_log_target.data() + t_log_target.size());
+            dest.append(std::string_view("] "));
+        }
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TargetFlag>(); }
+};
+
 }  // namespace
+
+void set_log_target(std::string name) {
+    t_log_target = std::move(name);
+}
 
 void configure_logging(const GlobalOptions& options) {
     set_table_colour(!options.json && wants_colour(options.color, STDOUT_FILENO));
     const bool colour_logs = wants_colour(options.color, STDERR_FILENO);
     auto logger = spdlog::stderr_color_mt("sqlmig", colour_logs ? spdlog::color_mode::always : spdlog::color_mode::never);
-    logger->set_pattern("sqlmig: %^%l%$: %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<TargetFlag>('*').set_pattern("sqlmig: %^%l%$: %*%v");
+    logger->set_formatter(std::move(formatter));
     logger->set_level(options.quiet ? spdlog::level::warn
                                     : options.verbose ? spdlog::level::debug : spdlog::level::info);
     spdlog::set_default_logger(logger);
@@ -156,6 +178,7 @@ int run(int argc, char** argv) {
     setup_backup(app, ctx);
     setup_lint(app, ctx);
     setup_verify(app, ctx);
+    setup_fleet(app, ctx);
     setup_completion(app, ctx);
     try {
         app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/inspect.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -11,14 +12,6 @@
 
 namespace sqlmig::cli {
 
-namespace {
-
-struct Snapshot {
-    std::vector<core::AppliedRow> rows;
-    core::Status status;
-};
-
-// Rows are kept alive beside the status, which points into them.
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
     auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
     auto snap = std::make_unique<Snapshot>();
@@ -27,6 +20,8 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
     snap->status = core::build_status(ctx.migrations_with_stored(snap->rows), snap->rows);
     return snap;
 }
+
+namespace {
 
 std::string state_text(const core::StatusEntry& e) {
     std::string s = core::to_string(e.state);

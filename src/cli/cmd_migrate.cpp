@@ -9,6 +9,7 @@
 #include "cli/files.hpp"
 #include "cli/hooks.hpp"
 #include "cli/lint.hpp"
+#include "cli/migrate.hpp"
 #include "cli/output.hpp"
 #include "cli/runner.hpp"
 #include "db/backend.hpp"
@@ -19,16 +20,7 @@ namespace sqlmig::cli {
 
 namespace {
 
-enum class Command { up, down, redo };
-
-struct MigrateOptions {
-    std::string target;
-    bool sql = false;
-    bool dry_run = false;
-    bool single_transaction = false;
-    bool allow_out_of_order = false;
-    bool no_backup = false;
-};
+using Command = MigrateCommand;
 
 std::vector<core::Step> plan_for(Command command, const core::Status& status, const MigrateOptions& o) {
     switch (command) {
@@ -143,7 +135,7 @@ public:
         : m_ctx(ctx), m_driver(driver) {
         const auto to = core::version_after(status, steps);
         m_hook_env = {command_name(command), status.current ? status.display(*status.current) : "",
-                      to ? status.display(*to) : "", "", ctx.config().database_url, ""};
+                      to ? status.display(*to) : "", "", ctx.config().database_url, "", ctx.target};
     }
 
     void before(bool no_backup, Runner& runner) {
@@ -204,7 +196,19 @@ void refuse_single_transaction_where_ddl_commits(Context& ctx) {
     }
 }
 
-void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
+// The version the database is at once `done` of the planned steps have run.
+std::string version_reached(const core::Status& status, const std::vector<StepOutcome>& done) {
+    std::vector<core::Step> steps;
+    for (const auto& o : done) {
+        steps.push_back(o.step->step);
+    }
+    const auto v = core::version_after(status, steps);
+    return v ? status.display(*v) : "";
+}
+
+}  // namespace
+
+void run_migrate(Context& ctx, Command command, const MigrateOptions& o, MigrateResult& result) {
     const bool offline = o.sql || o.dry_run;
     if (o.single_transaction) {
         refuse_single_transaction_where_ddl_commits(ctx);
@@ -222,6 +226,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
     refuse_on_drift(status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift);
     const auto steps = plan_for(command, status, o);
+    result.from = status.current ? status.display(*status.current) : "";
+    result.to = result.from;
     Runner runner(ctx, *driver);
     const auto prepared = runner.prepare(steps, o.single_transaction);
     std::vector<Script> to_run;
@@ -274,6 +280,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
         }
     } catch (const Error& e) {
         const std::string message = e.what();
+        result.to = version_reached(status, done);
+        result.steps = done.size();
         try {
             report(&message);
         } catch (const std::exception&) {
@@ -281,6 +289,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
         }
         throw;
     }
+    result.to = version_reached(status, done);
+    result.steps = done.size();
     if (const auto failed = execution->after()) {
         const std::string message = "the migrations were applied, but " + *failed;
         report(&message);
@@ -288,6 +298,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o) {
     }
     report(nullptr);
 }
+
+namespace {
 
 void add_common_flags(CLI::App* cmd, MigrateOptions& o) {
     cmd->add_flag("--sql", o.sql, "Print the SQL that would run, execute nothing");
@@ -308,7 +320,8 @@ void setup_migrate(CLI::App& app, Context& ctx) {
                  "Apply pending migrations older than the newest applied one");
     up->callback([&ctx] {
         configure_logging(ctx.options);
-        run_migrate(ctx, Command::up, up_opts);
+        MigrateResult result;
+        run_migrate(ctx, Command::up, up_opts, result);
     });
 
     auto* down = app.add_subcommand("down", "Revert migrations: the newest (default), -N, down to a version, or base");
@@ -316,14 +329,16 @@ void setup_migrate(CLI::App& app, Context& ctx) {
     add_common_flags(down, down_opts);
     down->callback([&ctx] {
         configure_logging(ctx.options);
-        run_migrate(ctx, Command::down, down_opts);
+        MigrateResult result;
+        run_migrate(ctx, Command::down, down_opts, result);
     });
 
     auto* redo = app.add_subcommand("redo", "Revert the newest migration and apply it again");
     add_common_flags(redo, redo_opts);
     redo->callback([&ctx] {
         configure_logging(ctx.options);
-        run_migrate(ctx, Command::redo, redo_opts);
+        MigrateResult result;
+        run_migrate(ctx, Command::redo, redo_opts, result);
     });
 }
 

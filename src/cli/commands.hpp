@@ -19,7 +19,12 @@ void setup_lint(CLI::App& app, Context& ctx);
 void setup_verify(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);  // completion bash|zsh|fish, and its helper
 
+void setup_fleet(CLI::App& app, Context& ctx);      // fleet up|down|status|check|validate|report
+
 // Configures logging from the global options; every command callback calls it first.
 void configure_logging(const GlobalOptions& options);
+
+// The fleet target this thread works on: its log lines start with "[name] " ("" for none).
+void set_log_target(std::string name);
 
 }  // namespace sqlmig::cli

@@ -105,6 +105,11 @@ const config::Config& Context::config() {
     return *m_config;
 }
 
+void Context::use(config::Config config, core::Catalog catalog) {
+    m_config = std::move(config);
+    m_catalog = std::move(catalog);
+}
+
 const core::Catalog& Context::catalog() {
     if (m_catalog) {
         return *m_catalog;
@@ -366,6 +371,7 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     opts.busy_timeout = cfg.busy_timeout;
     opts.sqlite_foreign_keys = cfg.sqlite_foreign_keys;
     opts.read_only = read_only;
+    opts.schema = cfg.tenant_schema;
     const auto limits = cfg.session_limits(db::backend_of(opts.url).config_section());
     opts.lock_timeout = limits.lock_timeout;
     opts.statement_timeout = limits.statement_timeout;

@@ -43,6 +43,12 @@ struct GlobalOptions {
 class Context {
 public:
     GlobalOptions options;
+    // The fleet target this context runs, "" outside `sqlmig fleet`: SQLMIG_TARGET for hooks.
+    std::string target;
+
+    // For one target of a fleet: this config (already the target's) and the folder's catalog,
+    // read once for the whole fleet, in place of reading them again.
+    void use(config::Config config, core::Catalog catalog);
 
     // The effective configuration: file, [env.NAME], DATABASE_URL, then flags. Throws ConfigError.
     const config::Config& config();

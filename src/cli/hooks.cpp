@@ -20,6 +20,7 @@ std::optional<std::string> run_hooks(const char* stage, const std::vector<std::s
         {"SQLMIG_BACKUP_FILE", env.backup_file},
         {"SQLMIG_DATABASE_URL", env.database_url},
         {"SQLMIG_ERROR", env.error},
+        {"SQLMIG_TARGET", env.target},
     };
     for (const auto& command : commands) {
         // Logged as written: variables are expanded by the shell, so no secret reaches the log.

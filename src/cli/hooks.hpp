@@ -17,6 +17,7 @@ struct HookEnvironment {
     std::string backup_file;   // "" before the backup, or without one
     std::string database_url;  // as configured, password included: hooks may need to connect
     std::string error;         // on_failure: what failed
+    std::string target;        // the fleet target's name, "" outside `sqlmig fleet`
 };
 
 // Runs the commands in order until one fails. Returns what failed

@@ -32,13 +32,15 @@ Tone state_tone(std::string_view text) {
     if (text.find('(') != std::string_view::npos) {
         return Tone::bad;  // "2026-... (failed)" in history, "pending (out of order)" in status
     }
-    if (text.starts_with("applied")) {
+    if (text.starts_with("applied") || text == "migrated" || text == "reverted" || text == "unchanged" ||
+        text == "at head") {
         return Tone::good;
     }
-    if (text.starts_with("pending")) {
+    if (text.starts_with("pending") || text == "behind") {
         return Tone::waiting;
     }
-    for (const std::string_view bad : {"failed", "running", "modified", "missing"}) {
+    for (const std::string_view bad : {"failed", "running", "modified", "missing", "drift", "refused",
+                                   "locked", "unreachable", "error", "not started"}) {
         if (text.starts_with(bad)) {
             return Tone::bad;
         }

@@ -33,7 +33,7 @@ public:
 
     void apply_root(const toml::table& root, const std::string& prefix) {
         static const std::set<std::string> sections = {"database", "migrations", "tracking", "sqlite", "postgres", "mariadb",
-                                                       "backup",   "hooks",      "dump",   "lint"};
+                                                       "backup",   "hooks",      "dump",   "lint",     "fleet"};
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
             if (prefix.empty() && k == "env") {
@@ -41,7 +41,7 @@ public:
             }
             if (!sections.count(k)) {
                 throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [tracking], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint]" + (prefix.empty() ? ", [env.NAME]" : ""));
+                                  "[database], [migrations], [tracking], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint], [fleet]" + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -107,6 +107,8 @@ private:
                 m_cfg.mariadb_statement_timeout = duration_value(node, name, false);
             } else if (section == "backup") {
                 apply_backup_key(k, node, name);
+            } else if (section == "fleet") {
+                apply_fleet_key(k, node, name);
             } else if (section == "hooks" && (k == "before_migrate" || k == "after_migrate" || k == "on_failure")) {
                 auto& list = k == "before_migrate" ? m_cfg.hooks.before_migrate
                              : k == "after_migrate" ? m_cfg.hooks.after_migrate : m_cfg.hooks.on_failure;
@@ -166,6 +168,74 @@ private:
                               ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql, "
                               "mariadb_dump, mariadb");
         }
+    }
+
+    void apply_fleet_key(const std::string& k, const toml::node& node, const std::string& name) {
+        auto& f = m_cfg.fleet;
+        const auto set_source = [&] {
+            const std::string section = name.substr(0, name.find(']') + 1);
+            if (f.origin.find(section + " ") != std::string::npos && !f.origin.ends_with(name)) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": [fleet] takes one of targets, targets_file, "
+                                  "targets_command and schemas; " + f.origin + " is set too");
+            }
+            f = FleetConfig{{}, {}, {}, {}, f.url, where(m_cfg.file, node, name), f.parallel};
+        };
+        if (k == "targets") {
+            set_source();
+            const auto* arr = node.as_array();
+            if (!arr) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be an array of { name = \"...\", url = \"...\" }");
+            }
+            for (const auto& item : *arr) {
+                f.targets.push_back(fleet_target(item, name));
+            }
+            core::check_targets(f.targets, f.origin);
+        } else if (k == "targets_file") {
+            set_source();
+            f.targets_file = m_cfg.base_dir / non_empty_string(node, name);
+        } else if (k == "targets_command") {
+            set_source();
+            f.targets_command = non_empty_string(node, name);
+        } else if (k == "schemas") {
+            set_source();
+            f.schemas = non_empty_string(node, name);
+        } else if (k == "url") {
+            f.url = non_empty_string(node, name);
+        } else if (k == "parallel") {
+            const auto* v = node.as_integer();
+            if (!v || v->get() < 1 || v->get() > 256) {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be a whole number from 1 to 256");
+            }
+            f.parallel = static_cast<int>(v->get());
+        } else {
+            throw ConfigError(where(m_cfg.file, node, name) +
+                              ": unknown key; [fleet] takes targets, targets_file, targets_command, schemas, url, "
+                              "parallel");
+        }
+    }
+
+    core::FleetTarget fleet_target(const toml::node& item, const std::string& name) {
+        const auto* t = item.as_table();
+        const std::string at = where(m_cfg.file, item, name);
+        if (!t) {
+            throw ConfigError(at + ": each target must be { name = \"...\", url = \"...\" }");
+        }
+        core::FleetTarget target;
+        target.origin = at.substr(0, at.rfind(": "));
+        for (auto&& [key, value] : *t) {
+            if (key.str() == "name") {
+                target.name = string_value(value, name + " name");
+            } else if (key.str() == "url") {
+                target.url = string_value(value, name + " url");
+            } else {
+                throw ConfigError(where(m_cfg.file, key.source(), name) + ": unknown key '" +
+                                  util::printable(std::string(key.str())) + "'; a target has name and url");
+            }
+        }
+        if (target.name.empty() || target.url.empty()) {
+            throw ConfigError(at + ": each target needs both name and url");
+        }
+        return target;
     }
 
     // A hook: one command or a list of them, kept uninterpolated for the shell.

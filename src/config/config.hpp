@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fleet.hpp"
 #include "core/format.hpp"
 
 namespace sqlmig::config {
@@ -44,6 +45,21 @@ struct LintConfig {
     bool strict = false;
 };
 
+// [fleet]: the databases or tenant schemas `sqlmig fleet` runs over (docs/fleet.md).
+// One source of targets: a list, a file, a command, or the schemas matching a pattern.
+struct FleetConfig {
+    std::vector<core::FleetTarget> targets;  // [fleet] targets, URLs expanded
+    std::filesystem::path targets_file;      // "NAME URL" lines
+    std::string targets_command;             // run by /bin/sh once; prints "NAME URL" lines
+    std::string schemas;                     // a LIKE pattern over the schemas of `url` (PostgreSQL)
+    std::string url;                         // the database holding the schemas; default [database] url
+    std::string origin;                      // where the source was set: "config.toml:7:1: [fleet] targets"
+    int parallel = 4;                        // targets at a time (the connections they may hold)
+    bool configured() const {
+        return !targets.empty() || !targets_file.empty() || !targets_command.empty() || !schemas.empty();
+    }
+};
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -55,6 +71,9 @@ struct Config {
 
     std::filesystem::path migrations_dir;
     std::string table = "sqlmig_migrations";
+    // Schema-per-tenant fleets (PostgreSQL): the tenant's schema, where the table lives and
+    // the migrations run (search_path). Set by `sqlmig fleet`, never read from the file.
+    std::optional<std::string> tenant_schema;
     std::vector<std::string> ignore;
     core::Format format = core::Format::sqlmig;  // [migrations] format
     std::size_t store_sql_max = 1 << 20;         // [tracking] store_sql_max: bytes of SQL kept per script
@@ -89,6 +108,7 @@ struct Config {
     HooksConfig hooks;
     std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
     LintConfig lint;
+    FleetConfig fleet;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

@@ -59,6 +59,9 @@ struct ConnectOptions {
     std::optional<std::chrono::milliseconds> statement_timeout;
     // Server databases: connect to this database instead of the URL's (a scratch database).
     std::optional<std::string> database_override;
+    // PostgreSQL, schema-per-tenant fleets: run in this schema (search_path; an identifier
+    // already checked); backups dump only it.
+    std::optional<std::string> schema;
 };
 
 // Called with each notice the server sends (RAISE NOTICE); may be empty.

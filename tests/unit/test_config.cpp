@@ -160,3 +160,57 @@ TEST(Config, BadBackupAndHookValuesNameTheKey) {
               "config.toml:2:24: [hooks] after_migrate: must be a non-empty command string");
     EXPECT_NE(error_of("[hooks]\nbefore = \"x\"\n").find("[hooks] before: unknown key"), std::string::npos);
 }
+
+TEST(ConfigFleet, ReadsTargetsWithTheirPlaceAndExpandsUrls) {
+    const Config c = parse(R"([fleet]
+parallel = 12
+targets = [
+  { name = "eu-1", url = "postgres://app:${PW}@db1/app" },
+  { name = "us-1", url = "sqlite:///us.db" },
+]
+)", {{"PW", "s3cret"}});
+    ASSERT_EQ(c.fleet.targets.size(), 2u);
+    EXPECT_EQ(c.fleet.targets[0].name, "eu-1");
+    EXPECT_EQ(c.fleet.targets[0].url, "postgres://app:s3cret@db1/app");
+    EXPECT_EQ(c.fleet.targets[1].origin, "config.toml:5:3");
+    EXPECT_EQ(c.fleet.parallel, 12);
+    EXPECT_TRUE(c.fleet.configured());
+}
+
+TEST(ConfigFleet, OtherSourcesAreKeptForTheRun) {
+    EXPECT_EQ(parse("[fleet]\ntargets_file = \"fleet/targets.txt\"\n").fleet.targets_file, "/srv/app/fleet/targets.txt");
+    EXPECT_EQ(parse("[fleet]\ntargets_command = \"./list-dbs\"\n").fleet.targets_command, "./list-dbs");
+    const Config s = parse("[fleet]\nschemas = \"tenant_%\"\nurl = \"postgres://h/app\"\n");
+    EXPECT_EQ(s.fleet.schemas, "tenant_%");
+    EXPECT_EQ(s.fleet.url, "postgres://h/app");
+    EXPECT_FALSE(parse("").fleet.configured());
+}
+
+TEST(ConfigFleet, BadEntriesNameTheirPlace) {
+    EXPECT_EQ(error_of("[fleet]\ntargets = []\n"), "config.toml:2:11: [fleet] targets lists no target; a fleet needs at least one");
+    const std::string twice = error_of(R"([fleet]
+targets = [ { name = "a", url = "sqlite:///a.db" },
+            { name = "a", url = "sqlite:///b.db" } ]
+)");
+    EXPECT_NE(twice.find("config.toml:3:13: target 'a' is listed twice (first at config.toml:2:13)"), std::string::npos)
+        << twice;
+    EXPECT_NE(error_of("[fleet]\ntargets = [ { name = \"../x\", url = \"sqlite:///a.db\" } ]\n").find("config.toml:2:13: target name '../x' must be"),
+              std::string::npos);
+    EXPECT_NE(error_of("[fleet]\ntargets = [ { name = \"a\" } ]\n").find("needs both name and url"), std::string::npos);
+    EXPECT_NE(error_of("[fleet]\ntargets = [ { name = \"a\", url = \"x\", db = 1 } ]\n").find("unknown key 'db'"),
+              std::string::npos);
+    // toml++ gives a table's keys in name order: the message names both places, whichever came first.
+    EXPECT_EQ(error_of("[fleet]\ntargets_file = \"t.txt\"\nschemas = \"t_%\"\n"),
+              "config.toml:2:16: [fleet] targets_file: [fleet] takes one of targets, targets_file, targets_command and "
+              "schemas; config.toml:3:11: [fleet] schemas is set too");
+    EXPECT_NE(error_of("[fleet]\nparallel = 0\n").find("config.toml:2:12: [fleet] parallel: must be a whole number from 1 to 256"),
+              std::string::npos);
+    EXPECT_NE(error_of("[fleet]\nshards = 2\n").find("[fleet] shards: unknown key"), std::string::npos);
+    EXPECT_NE(error_of("[fleet]\ntargets = [ { name = \"a\", url = \"${NOPE}\" } ]\n").find("NOPE"), std::string::npos);
+}
+
+TEST(ConfigFleet, AnEnvironmentMayNameAnotherSource) {
+    const Config c = parse("[fleet]\ntargets_file = \"prod.txt\"\n[env.staging.fleet]\nschemas = \"t_%\"\n", {}, "staging");
+    EXPECT_EQ(c.fleet.schemas, "t_%");
+    EXPECT_TRUE(c.fleet.targets_file.empty());
+}

@@ -42,7 +42,8 @@ public:
     PostgresEngine(const ConnectOptions& options, int server_version, BackupTools tools)
         : m_child(pg_child_connection(options.url.raw, "sqlmig backup")),
           m_server_version(server_version),
-          m_tools(std::move(tools)) {}
+          m_tools(std::move(tools)),
+          m_schema(options.schema) {}
 
     std::string extension() const override { return m_tools.format == BackupFormat::custom ? "dump" : "sql"; }
 
@@ -76,6 +77,9 @@ public:
         }
         if (m_tools.lock_wait_timeout) {
             argv.push_back("--lock-wait-timeout=" + std::to_string(m_tools.lock_wait_timeout->count()) + "ms");
+        }
+        if (m_schema) {
+            argv.push_back("--schema=\"" + *m_schema + "\"");  // a tenant's backup holds its schema only
         }
         argv.insert(argv.end(), {"--no-password", "--dbname=" + m_child.conninfo});
         const auto result = run_tool({argv, m_child.env, {}, out.get(), true}, "pg_dump");
@@ -133,6 +137,7 @@ private:
     ChildConnection m_child;
     int m_server_version;
     BackupTools m_tools;
+    std::optional<std::string> m_schema;
 };
 
 }  // namespace

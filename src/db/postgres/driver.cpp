@@ -357,6 +357,9 @@ private:
             throw ConnectionError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
         }
         PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
+        if (m_options.schema) {
+            exec_now("SET search_path TO \"" + *m_options.schema + "\"");
+        }
         if (m_options.lock_timeout) {
             exec_now("SET lock_timeout = '" + std::to_string(m_options.lock_timeout->count()) + "ms'");
         }

@@ -1,0 +1,21 @@
+#pragma once
+// What the read-only commands read: the tracking rows and the status built from them.
+
+#include <memory>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "core/plan.hpp"
+
+namespace sqlmig::cli {
+
+// Rows are kept alive beside the status, which points into them.
+struct Snapshot {
+    std::vector<core::AppliedRow> rows;
+    core::Status status;
+};
+
+// Connects read-only (creating nothing), reads the rows and checksums the applied files.
+std::unique_ptr<Snapshot> read_snapshot(Context& ctx);
+
+}  // namespace sqlmig::cli
