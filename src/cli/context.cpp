@@ -216,10 +216,28 @@ bool has_column(db::Driver& driver, const core::TableName& table, std::string_vi
 }  // namespace
 
 void Context::prepare_tracking(db::Driver& driver) {
-    driver.ensure_tracking_table();
     const core::TableName table = core::parse_table_name(config().table);
     if (const auto layout = recorded_layout(driver, table)) {
         refuse_newer_layout(*layout, table);
+        return;
+    }
+    // A new table and its layout record commit together: one commit (one fsync) on a
+    // fresh database, which a fleet of a thousand pays a thousand times.
+    bool created = false;
+    driver.begin();
+    try {
+        created = driver.ensure_tracking_table();
+        if (created) {
+            for (const auto& sql : core::create_layout_sql(table, driver.dialect())) {
+                driver.execute_internal(sql);
+            }
+        }
+        driver.commit();
+    } catch (...) {
+        driver.rollback();
+        throw;
+    }
+    if (created) {
         return;
     }
     std::vector<std::string> statements;

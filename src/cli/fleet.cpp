@@ -193,7 +193,31 @@ struct Shared {
     const FleetOptions& fleet;
 };
 
-TargetResult run_target(const Shared& shared, const core::FleetTarget& target) {
+// A worker's session, kept from one tenant schema to the next by the read-only commands:
+// tenants share a database, and reading one's tracking table needs no session of its own.
+struct Session {
+    std::unique_ptr<db::Driver> driver;
+};
+
+std::unique_ptr<Snapshot> snapshot(Context& ctx, const core::FleetTarget& target, Session& session) {
+    if (target.schema.empty()) {
+        return read_snapshot(ctx);
+    }
+    try {
+        if (session.driver) {
+            // Its search_path stays the first tenant's: the tracking table is read by its qualified name.
+            session.driver->switch_tracking_table(ctx.connect_options(true).table);
+        } else {
+            session.driver = ctx.connect(true);
+        }
+        return read_snapshot(ctx, *session.driver);
+    } catch (const Error&) {
+        session.driver.reset();  // the next tenant starts on a fresh session
+        throw;
+    }
+}
+
+TargetResult run_target(const Shared& shared, const core::FleetTarget& target, Session& session) {
     TargetResult r;
     r.name = target.name;
     r.url = util::redact_url(target.url);
@@ -216,7 +240,7 @@ TargetResult run_target(const Shared& shared, const core::FleetTarget& target) {
         case FleetCommand::status:
         case FleetCommand::check:
         case FleetCommand::validate:
-            judge(read_snapshot(ctx)->status, shared.fleet.command, r);
+            judge(snapshot(ctx, target, session)->status, shared.fleet.command, r);
             break;
         }
     } catch (const Error& e) {
@@ -365,6 +389,7 @@ std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetT
         std::vector<std::jthread> workers;
         for (int w = 0; w < at_once; ++w) {
             workers.emplace_back([&] {
+                Session session;
                 for (;;) {
                     if (stop) {
                         return;
@@ -378,7 +403,7 @@ std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetT
                         ++progress.running;
                         --progress.remaining;
                     }
-                    results[i] = run_target(shared, targets[i]);
+                    results[i] = run_target(shared, targets[i], session);
                     std::lock_guard lock(mutex);
                     --progress.running;
                     ++progress.done;

@@ -17,5 +17,7 @@ struct Snapshot {
 
 // Connects read-only (creating nothing), reads the rows and checksums the applied files.
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx);
+// The same on a connection already open to the context's database and tracking table.
+std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver);
 
 }  // namespace sqlmig::cli

@@ -84,10 +84,16 @@ public:
     virtual void acquire_lock(std::chrono::milliseconds timeout) = 0;
     virtual void release_lock() noexcept = 0;
 
-    // Creates the tracking table (and schema) when missing.
-    virtual void ensure_tracking_table() = 0;
+    // Creates the tracking table (and schema) when missing; whether it did. Inside a
+    // transaction where DDL is transactional, so that the table and what the caller adds
+    // to it commit together.
+    virtual bool ensure_tracking_table() = 0;
     // The tracking table's rows in version order; empty when the table does not exist.
     virtual std::vector<core::AppliedRow> read_applied() = 0;
+    // Points this connection at another tracking table of the same database, as if it had
+    // been opened for it: a read-only schema-per-tenant fleet reads every tenant's table on
+    // one session. Never while the lock is held or a transaction is open.
+    virtual void switch_tracking_table(const core::TableName& table) = 0;
 
     // See the contract above. No-ops unless a driver gains something from them.
     virtual void begin_batch() {}

@@ -72,9 +72,18 @@ protected:
 TEST_P(DriverConformance, ReadsNoRowsBeforeTheTableExists) {
     auto d = connect();
     EXPECT_TRUE(d->read_applied().empty());
-    d->ensure_tracking_table();
-    d->ensure_tracking_table();  // idempotent
+    EXPECT_TRUE(d->ensure_tracking_table()) << "created";
+    EXPECT_FALSE(d->ensure_tracking_table()) << "idempotent: it was there";
     EXPECT_TRUE(d->read_applied().empty());
+}
+
+TEST_P(DriverConformance, ATrackingTableCreatedInARolledBackTransactionIsGoneWhereDdlIsTransactional) {
+    auto d = connect();
+    d->begin();
+    EXPECT_TRUE(d->ensure_tracking_table());
+    d->rollback();
+    const bool commits = db::backend_of(options().url).capabilities().ddl == db::DdlTransactions::implicit_commit;
+    EXPECT_EQ(d->ensure_tracking_table(), !commits) << "created again unless the DDL had committed by itself";
 }
 
 TEST_P(DriverConformance, CommitsStatementsWithTheirTrackingRow) {

@@ -150,12 +150,27 @@ public:
         m_locked = false;
     }
 
-    void ensure_tracking_table() override {
+    bool ensure_tracking_table() override {
+        const std::string probe = "SELECT 1 FROM " + m_options.table.quoted(core::Dialect::mysql) + " WHERE 1 = 0";
+        if (mysql_real_query(m_conn.get(), probe.data(), probe.size()) == 0) {
+            ResultSet(mysql_store_result(m_conn.get()));
+            return false;
+        }
+        if (mysql_errno(m_conn.get()) != ER_NO_SUCH_TABLE && mysql_errno(m_conn.get()) != ER_BAD_DB_ERROR) {
+            throw DbError("cannot read the tracking table " + m_options.table.display() + ": " +
+                          error_of(m_conn.get()).what());
+        }
         if (const std::string schema = core::create_schema_sql(m_options.table, core::Dialect::mysql);
             !schema.empty()) {
             run_internal(schema);
         }
         run_internal(core::create_table_sql(m_options.table, core::Dialect::mysql));
+        return true;
+    }
+
+    void switch_tracking_table(const core::TableName& table) override {
+        m_options.table = table;
+        m_lock_name = lock_name(m_url.database, table.display());
     }
 
     std::vector<core::AppliedRow> read_applied() override {

@@ -105,21 +105,29 @@ public:
         m_locked = false;
     }
 
-    void ensure_tracking_table() override {
+    bool ensure_tracking_table() override {
         if (table_exists()) {
-            return;  // CREATE ... IF NOT EXISTS would print a NOTICE on every run
+            return false;  // CREATE ... IF NOT EXISTS would print a NOTICE on every run
         }
         if (const std::string schema = core::create_schema_sql(m_options.table, core::Dialect::postgres); !schema.empty()) {
             exec_now(schema);
         }
         exec_now(core::create_table_sql(m_options.table, core::Dialect::postgres));
+        return true;
     }
 
     std::vector<core::AppliedRow> read_applied() override {
-        if (!table_exists()) {
+        flush();  // what execute_internal queued comes first
+        // Outside a transaction a missing table is the query's error, not a round trip of its
+        // own; inside one, an error would abort the transaction, so the table is looked up first.
+        const bool idle = PQtransactionStatus(m_conn.get()) == PQTRANS_IDLE;
+        if (!idle && !table_exists()) {
             return {};
         }
         Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table, core::Dialect::postgres).c_str()));
+        if (idle && PQresultStatus(r.get()) == PGRES_FATAL_ERROR && field(r.get(), PG_DIAG_SQLSTATE) == "42P01") {
+            return {};  // undefined_table
+        }
         if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
             DbError e = error_from(r.get(), m_conn.get());
             throw DbError("cannot read the tracking table " + m_options.table.display() + ": " + e.what());
@@ -130,6 +138,11 @@ public:
             rows.push_back(row_from(r.get(), i));
         }
         return rows;
+    }
+
+    void switch_tracking_table(const core::TableName& table) override {
+        m_options.table = table;
+        m_lock_key = lock_key(table.display());
     }
 
     std::optional<TextRows> query_rows(const std::string& sql) override {

@@ -100,9 +100,15 @@ public:
         }
     }
 
-    void ensure_tracking_table() override {
+    bool ensure_tracking_table() override {
+        if (table_exists()) {
+            return false;
+        }
         exec(core::create_table_sql(m_options.table, core::Dialect::sqlite));
+        return true;
     }
+
+    void switch_tracking_table(const core::TableName& table) override { m_options.table = table; }
 
     std::vector<core::AppliedRow> read_applied() override {
         if (!table_exists()) {
