@@ -175,9 +175,9 @@ std::string Context::up_checksum(const core::Migration& migration) {
 
 namespace {
 
-// The layout <table>_layout records; nullopt when there is no such table (layout 1, or no tracking table).
-std::optional<int> recorded_layout(db::Driver& driver, const core::TableName& table) {
-    const auto rows = driver.query_rows(core::select_layout_sql(table, driver.dialect()));
+// The layout <table>_layout records, from the rows of select_layout_sql; nullopt when there
+// is no such table (layout 1, or no tracking table).
+std::optional<int> layout_of(const std::optional<core::TextRows>& rows, const core::TableName& table) {
     if (!rows) {
         return std::nullopt;
     }
@@ -191,6 +191,10 @@ std::optional<int> recorded_layout(db::Driver& driver, const core::TableName& ta
                       "was it edited by hand?");
     }
     return layout;
+}
+
+std::optional<int> recorded_layout(db::Driver& driver, const core::TableName& table) {
+    return layout_of(driver.query_rows(core::select_layout_sql(table, driver.dialect())), table);
 }
 
 void refuse_newer_layout(int layout, const core::TableName& table) {
@@ -268,12 +272,13 @@ void Context::prepare_tracking(db::Driver& driver) {
 }
 
 std::vector<core::AppliedRow> Context::applied_rows(db::Driver& driver) {
-    std::vector<core::AppliedRow> rows = driver.read_applied();
+    const core::TableName table = core::parse_table_name(config().table);
+    std::optional<core::TextRows> layout_rows;
+    std::vector<core::AppliedRow> rows = driver.read_applied_and(core::select_layout_sql(table, driver.dialect()), layout_rows);
     if (rows.empty()) {
         return rows;
     }
-    const core::TableName table = core::parse_table_name(config().table);
-    const auto layout = recorded_layout(driver, table);
+    const auto layout = layout_of(layout_rows, table);
     if (layout) {
         refuse_newer_layout(*layout, table);
     }

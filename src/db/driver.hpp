@@ -90,6 +90,16 @@ public:
     virtual bool ensure_tracking_table() = 0;
     // The tracking table's rows in version order; empty when the table does not exist.
     virtual std::vector<core::AppliedRow> read_applied() = 0;
+    // read_applied(), and when it found rows, the rows of one of sqlmig's own queries (as
+    // query_rows) in `also`: in one round trip where the driver can (PostgreSQL sends both in
+    // one message outside a transaction), one after the other otherwise.
+    virtual std::vector<core::AppliedRow> read_applied_and(const std::string& sql, std::optional<core::TextRows>& also) {
+        auto rows = read_applied();
+        if (!rows.empty()) {
+            also = query_rows(sql);
+        }
+        return rows;
+    }
     // Points this connection at another tracking table of the same database, as if it had
     // been opened for it: a read-only schema-per-tenant fleet reads every tenant's table on
     // one session. Never while the lock is held or a transaction is open.

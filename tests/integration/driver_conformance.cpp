@@ -77,6 +77,27 @@ TEST_P(DriverConformance, ReadsNoRowsBeforeTheTableExists) {
     EXPECT_TRUE(d->read_applied().empty());
 }
 
+TEST_P(DriverConformance, ReadsTheRowsAndAnotherQueryTogether) {
+    auto d = connect();
+    const auto table = core::parse_table_name("sqlmig_migrations");
+    std::optional<core::TextRows> also;
+    EXPECT_TRUE(d->read_applied_and("SELECT 1", also).empty()) << "no tracking table yet";
+    EXPECT_FALSE(also);
+    d->ensure_tracking_table();
+    d->execute_internal(core::upsert_row_sql(table, row("1"), d->dialect()));
+    d->execute_internal(core::upsert_row_sql(table, row("2"), d->dialect()));
+    const auto rows = d->read_applied_and("SELECT version FROM sqlmig_migrations ORDER BY version", also);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1].version.text(), "2");
+    ASSERT_TRUE(also);
+    ASSERT_EQ(also->size(), 2u);
+    EXPECT_EQ((*also)[0][0], std::optional<std::string>("1"));
+    also.reset();
+    EXPECT_EQ(d->read_applied_and("SELECT x FROM no_such_table", also).size(), 2u);
+    EXPECT_FALSE(also) << "a missing table in the other query is nullopt, as in query_rows";
+    EXPECT_THROW(d->read_applied_and("SELECT no_such_column FROM sqlmig_migrations", also), DbError);
+}
+
 TEST_P(DriverConformance, ATrackingTableCreatedInARolledBackTransactionIsGoneWhereDdlIsTransactional) {
     auto d = connect();
     d->begin();

@@ -71,6 +71,18 @@ DbError error_from(const PGresult* r, PGconn* conn) {
     return e;
 }
 
+// Every value of a result as text, NULL as nullopt.
+core::TextRows text_rows(const PGresult* r) {
+    core::TextRows rows(static_cast<std::size_t>(PQntuples(r)));
+    for (int i = 0; i < PQntuples(r); ++i) {
+        for (int col = 0; col < PQnfields(r); ++col) {
+            rows[static_cast<std::size_t>(i)].push_back(
+                PQgetisnull(r, i, col) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, col)));
+        }
+    }
+    return rows;
+}
+
 class PostgresDriver final : public Driver {
 public:
     explicit PostgresDriver(const ConnectOptions& options) : m_options(options) {
@@ -155,12 +167,45 @@ public:
             }
             throw DbError(std::string(e.what()) + " (while running: " + util::shorten(sql, 80) + ")");
         }
-        TextRows rows(static_cast<std::size_t>(PQntuples(r.get())));
-        for (int i = 0; i < PQntuples(r.get()); ++i) {
-            for (int col = 0; col < PQnfields(r.get()); ++col) {
-                rows[static_cast<std::size_t>(i)].push_back(
-                    PQgetisnull(r.get(), i, col) ? std::nullopt : std::optional<std::string>(PQgetvalue(r.get(), i, col)));
+        return text_rows(r.get());
+    }
+
+    std::vector<core::AppliedRow> read_applied_and(const std::string& sql, std::optional<TextRows>& also) override {
+        flush();
+        if (PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE) {
+            return Driver::read_applied_and(sql, also);
+        }
+        // One message, two queries: the server stops at the first that fails, so a missing
+        // tracking table gives one result, and a missing second table a second that failed.
+        const std::string both = core::select_rows_sql(m_options.table, core::Dialect::postgres) + ";\n" + sql;
+        if (!PQsendQuery(m_conn.get(), both.c_str())) {
+            throw connection_error("lost the connection to");
+        }
+        std::vector<Result> results;
+        while (PGresult* r = PQgetResult(m_conn.get())) {
+            results.emplace_back(r);
+        }
+        const auto missing = [&](const Result& r) {
+            return PQresultStatus(r.get()) == PGRES_FATAL_ERROR && field(r.get(), PG_DIAG_SQLSTATE) == "42P01";
+        };
+        if (results.empty() || missing(results[0])) {
+            return {};
+        }
+        if (PQresultStatus(results[0].get()) != PGRES_TUPLES_OK) {
+            throw DbError("cannot read the tracking table " + m_options.table.display() + ": " +
+                          error_from(results[0].get(), m_conn.get()).what());
+        }
+        std::vector<core::AppliedRow> rows;
+        rows.reserve(static_cast<std::size_t>(PQntuples(results[0].get())));
+        for (int i = 0; i < PQntuples(results[0].get()); ++i) {
+            rows.push_back(row_from(results[0].get(), i));
+        }
+        if (!rows.empty() && results.size() > 1 && !missing(results[1])) {
+            if (PQresultStatus(results[1].get()) != PGRES_TUPLES_OK) {
+                throw DbError(std::string(error_from(results[1].get(), m_conn.get()).what()) + " (while running: " +
+                              util::shorten(sql, 80) + ")");
             }
+            also = text_rows(results[1].get());
         }
         return rows;
     }
