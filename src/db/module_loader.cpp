@@ -41,8 +41,11 @@ const void* load_module_table(const std::string& file, const char* symbol, const
             errors += "\n  " + path.string() + ": not found";
             continue;
         }
-        // Never closed: drivers and exceptions from the module live until exit.
-        void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        // Never closed: drivers and exceptions from the module live until exit. RTLD_LAZY, as
+        // for a program linked with libpq: binding every symbol of libpq's two dozen libraries
+        // up front costs a status several milliseconds (the module links with --no-undefined,
+        // so nothing is left to fail later).
+        void* handle = ::dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
         if (!handle) {
             errors += "\n  " + std::string(::dlerror());
             continue;
