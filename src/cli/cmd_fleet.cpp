@@ -45,6 +45,11 @@ util::Json error_location(const std::string& error) {
         .set("column", std::stoi(m[3].str()));
 }
 
+// Whether the target's versions are known: an unreachable or locked target was never read.
+bool was_read(const TargetResult& r) {
+    return r.outcome != Outcome::unreachable && r.outcome != Outcome::locked && r.outcome != Outcome::not_started;
+}
+
 // One line per finished target, on stderr, and the live tally on a terminal.
 class Reporter {
 public:
@@ -68,12 +73,13 @@ public:
 private:
     std::string line(const TargetResult& r) const {
         std::string out = to_string(r.outcome);
-        if (migrates(m_command)) {
+        const bool read = was_read(r);
+        if (read && migrates(m_command)) {
             out += " " + version_text(r.from) + " -> " + version_text(r.to);
             if (r.steps > 0) {
                 out += " (" + std::to_string(r.steps) + " migration" + (r.steps == 1 ? "" : "s") + ")";
             }
-        } else {
+        } else if (read) {
             out += " (" + version_text(r.to) + (r.pending > 0 ? ", " + std::to_string(r.pending) + " pending" : "") + ")";
         }
         out += ", " + std::to_string(r.duration_ms) + " ms";
@@ -163,8 +169,9 @@ void print_results(FleetCommand command, const std::vector<TargetResult>& result
     std::vector<std::vector<std::string>> rows = {
         {"TARGET", "RESULT", migrating ? "FROM" : "VERSION", migrating ? "TO" : "PENDING", "DURATION", "ERROR"}};
     for (const auto& r : results) {
-        rows.push_back({r.name, to_string(r.outcome), version_text(migrating ? r.from : r.to),
-                        migrating ? version_text(r.to) : std::to_string(r.pending),
+        const bool read = was_read(r);
+        rows.push_back({r.name, to_string(r.outcome), read ? version_text(migrating ? r.from : r.to) : "",
+                        !read ? "" : migrating ? version_text(r.to) : std::to_string(r.pending),
                         r.outcome == Outcome::not_started ? "" : std::to_string(r.duration_ms) + " ms",
                         util::printable(util::shorten(util::first_line(r.error), 100))});
     }
