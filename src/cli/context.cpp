@@ -227,22 +227,18 @@ void Context::prepare_tracking(db::Driver& driver) {
     }
     // A new table and its layout record commit together: one commit (one fsync) on a
     // fresh database, which a fleet of a thousand pays a thousand times.
-    bool created = false;
-    driver.begin();
-    try {
-        created = driver.ensure_tracking_table();
+    {
+        db::TransactionGuard transaction(driver);
+        const bool created = driver.ensure_tracking_table();
         if (created) {
             for (const auto& sql : core::create_layout_sql(table, driver.dialect())) {
                 driver.execute_internal(sql);
             }
         }
-        driver.commit();
-    } catch (...) {
-        driver.rollback();
-        throw;
-    }
-    if (created) {
-        return;
+        transaction.commit();
+        if (created) {
+            return;
+        }
     }
     std::vector<std::string> statements;
     for (const char* column : core::k_layout_2_columns) {
@@ -254,16 +250,11 @@ void Context::prepare_tracking(db::Driver& driver) {
     for (auto& sql : core::create_layout_sql(table, driver.dialect())) {
         statements.push_back(std::move(sql));
     }
-    driver.begin();
-    try {
-        for (const auto& sql : statements) {
-            driver.execute_internal(sql);
-        }
-        driver.commit();
-    } catch (...) {
-        driver.rollback();
-        throw;
+    db::TransactionGuard transaction(driver);
+    for (const auto& sql : statements) {
+        driver.execute_internal(sql);
     }
+    transaction.commit();
     if (upgrade) {
         spdlog::info("upgraded the tracking table {} to layout {}: it now keeps the SQL each migration ran "
                      "(docs/migrations.md)",

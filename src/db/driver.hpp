@@ -146,6 +146,27 @@ private:
     Driver& m_driver;
 };
 
+// A transaction of sqlmig's own: rolled back on every path out of a scope unless committed.
+class TransactionGuard {
+public:
+    explicit TransactionGuard(Driver& driver) : m_driver(driver) { m_driver.begin(); }
+    ~TransactionGuard() {
+        if (!m_committed) {
+            m_driver.rollback();
+        }
+    }
+    void commit() {
+        m_driver.commit();
+        m_committed = true;
+    }
+    TransactionGuard(const TransactionGuard&) = delete;
+    TransactionGuard& operator=(const TransactionGuard&) = delete;
+
+private:
+    Driver& m_driver;
+    bool m_committed = false;
+};
+
 // Ends a batch on every path out of a scope.
 class BatchGuard {
 public:

@@ -11,12 +11,15 @@
 #include <thread>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/fleet_json.hpp"
 #include "support/pg_database.hpp"
 
 namespace fs = std::filesystem;
 using sqlmig::test::PgDatabase;
 using sqlmig::test::Project;
+using sqlmig::test::json_of;
 using sqlmig::test::Result;
+using sqlmig::test::results_of;
 
 namespace {
 
@@ -47,19 +50,7 @@ int peak_sessions(const std::vector<std::string>& databases, const std::function
     return peak;
 }
 
-nlohmann::json json_of(const Result& r) {
-    auto doc = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(doc.is_discarded()) << r.out << r.err;
-    return doc;
-}
 
-std::map<std::string, std::string> results_of(const nlohmann::json& doc) {
-    std::map<std::string, std::string> out;
-    for (const auto& t : doc["targets"]) {
-        out[t["name"].get<std::string>()] = t["result"].get<std::string>();
-    }
-    return out;
-}
 
 // N fresh databases listed in [fleet] targets, each migration sleeping a little so that
 // targets overlap.

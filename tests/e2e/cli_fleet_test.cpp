@@ -11,13 +11,16 @@
 #include <thread>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/fleet_json.hpp"
 
 namespace fs = std::filesystem;
 using sqlmig::test::files_in;
 using sqlmig::test::Project;
 using sqlmig::test::query_sqlite;
 using sqlmig::test::read_text;
+using sqlmig::test::json_of;
 using sqlmig::test::Result;
+using sqlmig::test::results_of;
 using sqlmig::test::shell_quote;
 
 namespace {
@@ -52,20 +55,7 @@ struct FleetProject {
     Result run(const std::vector<std::string>& args, const std::string& env = "") const { return project.run(args, env); }
 };
 
-nlohmann::json json_of(const Result& r) {
-    auto doc = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(doc.is_discarded()) << r.out << r.err;
-    return doc;
-}
 
-// name -> result of a fleet --json document.
-std::map<std::string, std::string> results_of(const nlohmann::json& doc) {
-    std::map<std::string, std::string> out;
-    for (const auto& t : doc["targets"]) {
-        out[t["name"].get<std::string>()] = t["result"].get<std::string>();
-    }
-    return out;
-}
 
 }  // namespace
 
