@@ -185,8 +185,10 @@ HistoryMatch match_history(const Status& status) {
 }
 
 bool HistoryMatch::from_another_folder() const {
+    // One applied version says too little: a branch whose first migration is not here yet
+    // looks the same, and its stored down is what reverts it.
     const std::size_t known = applied - unknown.size();
-    return applied > 0 && (2 * unknown.size() > applied || (!renamed.empty() && 2 * renamed.size() > known));
+    return applied >= 2 && (2 * unknown.size() > applied || (!renamed.empty() && 2 * renamed.size() > known));
 }
 
 std::string HistoryMatch::describe(const Status& status) const {

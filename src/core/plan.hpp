@@ -67,8 +67,8 @@ struct HistoryMatch {
     std::size_t applied = 0;                  // versions the database records as applied
     std::vector<const StatusEntry*> unknown;  // applied, with no file in the folder
     std::vector<const StatusEntry*> renamed;  // applied, and the folder's file has another name
-    // Most applied versions are unknown to the folder, or most of those it has are named
-    // otherwise: this database was most likely migrated from another folder.
+    // Of two or more applied versions, most are unknown to the folder, or most of those it
+    // has are named otherwise: this database was most likely migrated from another folder.
     bool from_another_folder() const;
     // "3 of its 3 applied versions are not in the folder (7 create_widgets, ...)", and the
     // names that differ, for the message that says so.

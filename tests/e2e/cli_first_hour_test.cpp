@@ -146,14 +146,17 @@ TEST(FirstHour, ADatabaseFromAnotherProjectIsCalledOneNotDrift) {
 TEST(FirstHour, SameNumbersOtherNamesIsAnotherProjectAndStatusShowsBothNames) {
     Project other;
     other.migration("001_create_widgets.up.sql", "CREATE TABLE widgets (id INTEGER);\n");
+    other.migration("002_add_color.up.sql", "ALTER TABLE widgets ADD COLUMN color TEXT;\n");
     ASSERT_EQ(other.run({"up"}).code, 0);
     Project p;
     p.migration("001_create_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    p.migration("002_add_email.up.sql", "ALTER TABLE users ADD COLUMN email TEXT;\n");
     const std::string database = "--database=sqlite:///" + other.db_path().string();
     const Result up = p.run({database, "up"});
     EXPECT_EQ(up.code, 3);
-    EXPECT_CONTAINS(up.err, "1 have other names in the folder (001 is 'create_widgets' in the database, "
-                            "'create_users' in the folder)");
+    EXPECT_CONTAINS(up.err, "2 have other names in the folder (001 is 'create_widgets' in the database, "
+                            "'create_users' in the folder, 002 is 'add_color' in the database, 'add_email' in the "
+                            "folder)");
     const Result status = p.run({database, "status"});
     EXPECT_CONTAINS(status.out, "create_users (recorded as create_widgets)");
 }
