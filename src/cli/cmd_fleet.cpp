@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -396,7 +397,14 @@ void add_fleet_flags(CLI::App* cmd, FleetFlags& f) {
         ->type_name("I/N");
     cmd->add_option("--parallel", f.parallel, "Connections at once (default [fleet] parallel, 4)")
         ->type_name("N")
-        ->check(CLI::Range(1, 256));
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                char* end = nullptr;
+                const long n = std::strtol(text.c_str(), &end, 10);
+                const bool ok = end != text.c_str() && *end == '\0' && n >= 1 && n <= 256;
+                return ok ? std::string() : "must be a whole number from 1 to 256, not '" + util::printable(text) + "'";
+            },
+            ""));
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <set>
 
 #include "core/format.hpp"
 #include "core/lint.hpp"
@@ -27,21 +27,52 @@ std::string where(const fs::path& file, const toml::node& node, const std::strin
     return where(file, node.source(), key);
 }
 
+const std::vector<std::string>& keys_of(const std::string& section) {
+    static const std::vector<std::string> none;
+    for (const auto& s : config_keys()) {
+        if (s.section == section) {
+            return s.keys;
+        }
+    }
+    return none;
+}
+
+// ": unknown key; did you mean 'dir'?" or ": unknown key; [migrations] takes dir, table, ...".
+std::string unknown_key(const std::string& section, const std::string& key) {
+    const auto& keys = keys_of(section);
+    if (const std::string near = util::nearest(key, keys); !near.empty()) {
+        return ": unknown key; did you mean '" + near + "'?";
+    }
+    std::string list;
+    for (const auto& k : keys) {
+        list += (list.empty() ? "" : ", ") + k;
+    }
+    return ": unknown key; [" + section + "] takes " + list;
+}
+
 class Reader {
 public:
     Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
 
     void apply_root(const toml::table& root, const std::string& prefix) {
-        static const std::set<std::string> sections = {"database", "migrations", "tracking", "sqlite", "postgres", "mariadb",
-                                                       "backup",   "hooks",      "dump",   "lint",     "fleet"};
+        std::vector<std::string> sections;
+        for (const auto& s : config_keys()) {
+            sections.push_back(s.section);
+        }
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
             if (prefix.empty() && k == "env") {
                 continue;  // overlays are applied separately
             }
-            if (!sections.count(k)) {
-                throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [tracking], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint], [fleet]" + (prefix.empty() ? ", [env.NAME]" : ""));
+            if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
+                const std::string near = util::nearest(k, sections);
+                std::string list;
+                for (const auto& s : sections) {
+                    list += (list.empty() ? "[" : ", [") + s + "]";
+                }
+                throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; " +
+                                  (near.empty() ? "" : "did you mean [" + prefix + near + "]? ") + "expected one of " +
+                                  list + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -126,7 +157,7 @@ private:
                 const std::string file = string_value(node, name);
                 m_cfg.schema_file = file.empty() ? fs::path() : m_cfg.base_dir / file;
             } else {
-                throw ConfigError(where(m_cfg.file, key.source(), name) + ": unknown key");
+                throw ConfigError(where(m_cfg.file, key.source(), name) + unknown_key(section, k));
             }
         }
     }
@@ -162,9 +193,7 @@ private:
             }
             *tool = program;
         } else {
-            throw ConfigError(where(m_cfg.file, node, name) +
-                              ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql, "
-                              "mariadb_dump, mariadb");
+            throw ConfigError(where(m_cfg.file, node, name) + unknown_key("backup", k));
         }
     }
 
@@ -206,9 +235,7 @@ private:
             }
             f.parallel = static_cast<int>(v->get());
         } else {
-            throw ConfigError(where(m_cfg.file, node, name) +
-                              ": unknown key; [fleet] takes targets, targets_file, targets_command, schemas, url, "
-                              "parallel");
+            throw ConfigError(where(m_cfg.file, node, name) + unknown_key("fleet", k));
         }
     }
 
@@ -334,6 +361,23 @@ private:
 };
 
 }  // namespace
+
+const std::vector<SectionKeys>& config_keys() {
+    static const std::vector<SectionKeys> keys = {
+        {"database", {"url", "connect_timeout"}},
+        {"migrations", {"dir", "table", "ignore", "format"}},
+        {"tracking", {"store_sql_max"}},
+        {"sqlite", {"extensions", "busy_timeout", "foreign_keys"}},
+        {"postgres", {"lock_timeout", "statement_timeout"}},
+        {"mariadb", {"lock_timeout", "statement_timeout"}},
+        {"backup", {"enabled", "format", "keep", "dir", "pg_dump", "pg_restore", "psql", "mariadb_dump", "mariadb"}},
+        {"hooks", {"before_migrate", "after_migrate", "on_failure"}},
+        {"dump", {"schema_file"}},
+        {"lint", {"disable", "strict"}},
+        {"fleet", {"targets", "targets_file", "targets_command", "schemas", "url", "parallel"}},
+    };
+    return keys;
+}
 
 Config default_config(const fs::path& base_dir) {
     Config cfg;

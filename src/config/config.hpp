@@ -125,6 +125,16 @@ Config default_config(const std::filesystem::path& base_dir);
 Config parse_config(std::string_view text, const std::filesystem::path& file, const std::string& env_name,
                     const EnvLookup& env);
 
+// One section of the config file and the keys it takes.
+struct SectionKeys {
+    std::string section;            // "migrations"
+    std::vector<std::string> keys;  // "dir", "table", ...
+};
+
+// Every section and its keys, in the order messages list them: an unknown section
+// or key is reported with the nearest known one ("did you mean").
+const std::vector<SectionKeys>& config_keys();
+
 // An unset variable without a default: the ConfigError that interpolate throws for it.
 class UnsetVariableError : public ConfigError {
 public:

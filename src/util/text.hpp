@@ -42,4 +42,15 @@ std::string stderr_tail(std::string_view err);
 // Splits s on sep, keeping empty parts.
 std::vector<std::string> split(std::string_view s, char sep);
 
+// The number of single-character edits (insert, delete, replace, swap two
+// neighbours) that turn a into b, ignoring ASCII case: "stauts" -> "status" is 1.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate a user most likely meant by word, for "did you mean": the nearest
+// by edit_distance when it is close for the word's length (1 edit up to 4
+// characters, 2 up to 8, 3 beyond), or one that starts the word or that the word
+// starts (at least 3 characters: "directory" -> "dir"). Ties go to the earlier
+// candidate. "" when none is close; never the word itself ("STATUS" gives "status").
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
+
 }  // namespace sqlmig::util
