@@ -265,6 +265,20 @@ std::string validation_message(const std::string& message) {
     return rest.starts_with("must ") ? name + " " + rest : message;
 }
 
+// "--color: 1 required TEXT missing" (the option ends the line) as "--color needs a value: auto, always or never".
+std::string missing_value(const std::string& message, const std::vector<const CLI::App*>& chain) {
+    const std::string name = message.substr(0, message.find(": "));
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        if (const CLI::Option* opt = (*it)->get_option_no_throw(name)) {
+            const auto& words = choices_of(opt);
+            const std::string type = opt->get_type_name().substr(0, opt->get_type_name().find(':'));
+            return name + " needs a value" + (!words.empty() ? ": " + or_list(words)
+                                              : type.empty() ? std::string() : " (" + type + ")");
+        }
+    }
+    return message;
+}
+
 }  // namespace
 
 std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
@@ -293,6 +307,9 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
     }
     if (dynamic_cast<const CLI::ValidationError*>(&e)) {
         message = validation_message(message);
+    }
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && message.ends_with(" missing")) {
+        message = missing_value(message, chain);
     }
     if (!message.empty()) {
         message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));

@@ -108,6 +108,9 @@ TEST(Usage, AValueOutsideAnOptionsWordsNamesTheWords) {
         {{"fleet", "status", "--parallel", "0"}, "--parallel must be a whole number from 1 to 256, not '0'"},
         {{"--lock-timeout", "abc", "up"}, "--lock-timeout must be a number of seconds from 0 to 86400, not 'abc'"},
         {{"up", "--wait=soon"}, "--wait must be a duration up to 24h"},
+        {{"status", "--color"}, "--color needs a value: auto, always or never"},
+        {{"status", "--database"}, "--database needs a value (URL)"},
+        {{"lint", "--dialect"}, "--dialect needs a value: sqlite, postgres, mysql or mariadb"},
     };
     for (const auto& [args, expected] : cases) {
         const std::string line = usage_error(p, args);
