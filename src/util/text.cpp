@@ -231,7 +231,7 @@ bool prefix_related(std::string_view word, std::string_view candidate) {
 
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
     const std::size_t length = char_count(word);
-    const std::size_t allowed = length <= 4 ? 1 : length <= 8 ? 2 : 3;
+    const std::size_t allowed = length <= 2 ? 0 : length <= 4 ? 1 : length <= 8 ? 2 : 3;
     std::string best;
     std::size_t best_distance = std::string::npos;
     for (const auto& candidate : candidates) {

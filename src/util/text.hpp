@@ -46,10 +46,10 @@ std::vector<std::string> split(std::string_view s, char sep);
 // neighbours) that turn a into b, ignoring ASCII case: "stauts" -> "status" is 1.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-// The candidate a user most likely meant by word, for "did you mean": the nearest
-// by edit_distance when it is close for the word's length (1 edit up to 4
-// characters, 2 up to 8, 3 beyond), or one that starts the word or that the word
-// starts (at least 3 characters: "directory" -> "dir"). Ties go to the earlier
+// The candidate a user most likely meant by word, for "did you mean": the nearest by
+// edit_distance when it is close for the word's length (no edit up to 2 characters, so
+// "-x" is not "-h"; 1 up to 4, 2 up to 8, 3 beyond), or one that starts the word or that
+// the word starts (at least 3 characters: "directory" -> "dir"). Ties go to the earlier
 // candidate. "" when none is close; never the word itself ("STATUS" gives "status").
 std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 

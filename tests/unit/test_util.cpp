@@ -67,6 +67,8 @@ TEST(Nearest, SuggestsTyposAndPrefixesButNotUnrelatedWords) {
     EXPECT_EQ(nearest("backupz", commands), "backup");  // the earlier of two at the same distance
     EXPECT_EQ(nearest("frobnicate", commands), "");
     EXPECT_EQ(nearest("x", commands), "");
+    EXPECT_EQ(nearest("-x", {"-h", "-q", "-v"}), "");  // too short to guess
+    EXPECT_EQ(nearest("-Q", {"-h", "-q", "-v"}), "-q");
     EXPECT_EQ(nearest("status", commands), "");  // never the word itself
     EXPECT_EQ(nearest("directory", {"dir", "table", "ignore", "format"}), "dir");
     EXPECT_EQ(nearest("--databse", {"--config", "--database", "--dir", "--env"}), "--database");
