@@ -168,7 +168,8 @@ void setup_lint(CLI::App& app, Context& ctx) {
             }
         }
     }
-    one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"), dialects);
+    one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"),
+           dialects);
     lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
     lint->callback([&ctx] {
         configure_logging(ctx.options);
