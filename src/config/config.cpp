@@ -27,6 +27,7 @@ std::string where(const fs::path& file, const toml::node& node, const std::strin
     return where(file, node.source(), key);
 }
 
+// The keys a section takes; none for a section that does not exist.
 const std::vector<std::string>& keys_of(const std::string& section) {
     static const std::vector<std::string> none;
     for (const auto& s : config_keys()) {
