@@ -210,17 +210,5 @@ std::vector<Listed> list_backups(const fs::path& dir, const std::string& databas
     return out;
 }
 
-std::string human_size(std::uintmax_t bytes) {
-    static const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(units)) {
-        value /= 1024;
-        ++unit;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-    return buf;
-}
 
 }  // namespace sqlmig::backup

@@ -38,7 +38,4 @@ struct Listed {
 // This database's backups in dir, newest first; empty when dir does not exist.
 std::vector<Listed> list_backups(const std::filesystem::path& dir, const std::string& database_name);
 
-// "12.3 MB", "512 B"
-std::string human_size(std::uintmax_t bytes);
-
 }  // namespace sqlmig::backup

@@ -33,7 +33,7 @@ backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, con
                                      std::string_view kind, int keep) {
     const auto taken = backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
                                            driver.database_name(), keep);
-    spdlog::info("backup: {} ({})", ctx.project_label(taken.file), backup::human_size(taken.size_bytes));
+    spdlog::info("backup: {} ({})", ctx.project_label(taken.file), util::human_size(taken.size_bytes));
     return taken;
 }
 
@@ -67,7 +67,7 @@ void run_backup(Context& ctx, const std::string& out) {
     if (ctx.options.json) {
         print_json(taken_json(ctx, taken));
     } else {
-        std::cout << ctx.project_label(taken.file) << " (" << backup::human_size(taken.size_bytes) << ")\n";
+        std::cout << ctx.project_label(taken.file) << " (" << util::human_size(taken.size_bytes) << ")\n";
     }
 }
 
@@ -96,7 +96,7 @@ void run_backups(Context& ctx) {
     }
     std::vector<std::vector<std::string>> table = {{"FILE", "SIZE", "TAKEN AT", "KIND"}};
     for (const auto& b : listed) {
-        table.push_back({ctx.project_label(b.file), backup::human_size(b.size_bytes), b.name.taken_at(), b.name.kind});
+        table.push_back({ctx.project_label(b.file), util::human_size(b.size_bytes), b.name.taken_at(), b.name.kind});
     }
     print_table(table);
 }
@@ -120,7 +120,7 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
     if (!o.yes) {
         throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) +
-                           " (" + backup::human_size(fs::file_size(file)) +
+                           " (" + util::human_size(fs::file_size(file)) +
                            "); nothing was changed. Run again with --yes to restore");
     }
     auto engine = backup_engine(ctx, *driver);

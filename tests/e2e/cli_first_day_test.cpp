@@ -1,0 +1,110 @@
+// Issue 22, a newcomer's first day: what surprised people on SQLite, end to end.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "e2e/cli_test_support.hpp"
+
+using sqlmig::test::files_in;
+using sqlmig::test::Project;
+using sqlmig::test::read_text;
+using sqlmig::test::Result;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string utc_stamp_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm);
+    return buf;
+}
+
+}  // namespace
+
+TEST(CliFirstDay, NewInATimestampFolderUsesTheClockNotTheNextNumber) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\nformat = \"dbmate\"\n");
+    p.migration("20240103120000_create_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\n");
+    const std::string before = utc_stamp_now();
+    const Result r = p.run({"new", "add_tags"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(r.out.size(), std::string("migrations/20240103120000_add_tags.sql\n").size()) << r.out;
+    const std::string version = r.out.substr(11, 14);
+    EXPECT_NE(version, "20240103120001") << r.out;
+    EXPECT_GE(version, before);
+    EXPECT_LE(version, utc_stamp_now());
+    EXPECT_EQ(r.err, "");
+
+    // A clock behind the newest version: last + 1, and a warning saying so.
+    p.migration("29990101000000_from_the_future.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\n");
+    const Result skewed = p.run({"new", "add_more"});
+    ASSERT_EQ(skewed.code, 0) << skewed.err;
+    EXPECT_EQ(skewed.out, "migrations/29990101000001_add_more.sql\n");
+    EXPECT_CONTAINS(skewed.err, "is not past the newest version 29990101000000; using 29990101000001");
+}
+
+TEST(CliFirstDay, HistoryPrintsLongDurationsInSeconds) {
+    Project p;
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    sqlmig::test::exec_sqlite(p.db_path(), "UPDATE sqlmig_migrations SET duration_ms = 18149");
+    const Result history = p.run({"history"});
+    ASSERT_EQ(history.code, 0) << history.err;
+    EXPECT_CONTAINS(history.out, "18.1 s");
+    EXPECT_NOT_CONTAINS(history.out, "18149");
+    EXPECT_CONTAINS(p.run({"history", "--json"}).out, "\"duration_ms\": 18149");
+}
+
+TEST(CliFirstDay, AFailedRedoSaysTheMigrationIsNowNotApplied) {
+    Project p;
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    p.migration("001_users.down.sql", "DROP TABLE users;\n");
+    // A down that forgets its row: applying the up again fails on the primary key.
+    p.migration("002_admin.up.sql", "INSERT INTO users VALUES (1);\n");
+    p.migration("002_admin.down.sql", "SELECT 1;\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    const Result r = p.run({"redo", "--no-backup"});
+    ASSERT_NE(r.code, 0);
+    EXPECT_CONTAINS(r.err, "reverted 002_admin");
+    EXPECT_CONTAINS(r.err, "its down had committed, then applying it again failed and was rolled back: 002_admin is "
+                           "now not applied");
+    EXPECT_CONTAINS(r.err, "Fix migrations/002_admin.up.sql and run 'sqlmig up'");
+    EXPECT_NOT_CONTAINS(r.err, "stay applied");
+    EXPECT_EQ(p.query("SELECT group_concat(version) FROM sqlmig_migrations"), "1");
+    EXPECT_CONTAINS(p.run({"status"}).out, "002      admin  pending");
+}
+
+TEST(CliFirstDay, AThreeSlashPathThatLooksAbsoluteIsNamedWithAWarning) {
+    Project p;
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    const std::string name = "sqlmig_first_day_" + std::to_string(::getpid()) + ".db";
+    const Result r = p.run({"--database", "sqlite:///tmp/" + name, "up", "--no-backup"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(p.dir() / "tmp" / name));
+    EXPECT_FALSE(fs::exists(fs::path("/tmp") / name));
+    EXPECT_CONTAINS(r.err, "sqlite:///tmp/" + name + " is the file " + (p.dir() / "tmp" / name).string());
+    EXPECT_CONTAINS(r.err, "for the absolute /tmp/" + name + " write sqlite:////tmp/" + name);
+    // Said once per run, though the URL is read more than once.
+    EXPECT_EQ(r.err.find("three slashes"), r.err.rfind("three slashes")) << r.err;
+
+    // Once the folder exists, the relative path is what was meant: no warning.
+    const Result again = p.run({"--database", "sqlite:///tmp/" + name, "status"});
+    EXPECT_NOT_CONTAINS(again.err, "three slashes");
+    // The config's own relative path and four slashes never warn.
+    EXPECT_NOT_CONTAINS(p.run({"status"}).err, "three slashes");
+    const Result absolute = p.run({"--database", "sqlite:////tmp/" + name, "up", "--no-backup"});
+    ASSERT_EQ(absolute.code, 0) << absolute.err;
+    EXPECT_NOT_CONTAINS(absolute.err, "three slashes");
+    EXPECT_TRUE(fs::exists(fs::path("/tmp") / name));
+    std::error_code ec;
+    for (const char* suffix : {"", "-sqlmig-lock", "-journal", "-wal", "-shm"}) {
+        fs::remove(fs::path("/tmp") / (name + suffix), ec);
+    }
+}
