@@ -160,6 +160,10 @@ std::optional<PgMajor> pg_tool_major(std::string_view version_output) {
     return std::nullopt;
 }
 
+bool pg_dump_has_restrict_key(std::string_view help_output) {
+    return help_output.find("--restrict-key") != std::string_view::npos;
+}
+
 PgMajor pg_server_major(int server_version_num) {
     if (server_version_num >= 100000) {
         const int major = server_version_num / 10000;

@@ -55,6 +55,14 @@ struct PgMajor {
 };
 std::optional<PgMajor> pg_tool_major(std::string_view version_output);
 
+// Whether this pg_dump takes --restrict-key, from its `--help` output. pg_dump 18, and
+// 17.6, 16.10, 15.14, 14.19, 13.22 (August 2025), write `\restrict KEY` and `\unrestrict KEY`
+// lines around a plain dump with a random KEY unless one is given.
+bool pg_dump_has_restrict_key(std::string_view help_output);
+
+// The fixed key the schema file is dumped with, so that the same schema gives the same bytes.
+inline constexpr std::string_view k_schema_restrict_key = "sqlmigschema";
+
 // The same from the server's server_version_num (150004 -> 15, 90624 -> 9.6).
 PgMajor pg_server_major(int server_version_num);
 

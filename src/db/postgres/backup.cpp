@@ -115,9 +115,16 @@ public:
         log_warnings(custom ? "pg_restore" : "psql", result.err);
     }
 
+    // A fixed \restrict key where pg_dump writes one: a random key each run would make the
+    // schema file differ on every run. The file is for review and diffs; loading it into psql
+    // still runs restricted, with a key a hostile server could know (docs/postgresql.md).
     std::string schema() override {
-        const std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password",
-                                               "--dbname=" + m_child.conninfo};
+        std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password"};
+        const auto help = run_tool({{m_tools.pg_dump, "--help"}, {}, {}, -1, true}, "pg_dump");
+        if (help.ok() && backup::pg_dump_has_restrict_key(help.out)) {
+            argv.push_back("--restrict-key=" + std::string(backup::k_schema_restrict_key));
+        }
+        argv.push_back("--dbname=" + m_child.conninfo);
         const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
         if (!result.ok()) {
             throw BackupError("pg_dump --schema-only " + result.describe() + util::stderr_tail(result.err));
