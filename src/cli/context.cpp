@@ -132,7 +132,7 @@ const core::Catalog& Context::catalog() {
         for (const auto& e : cat.errors) {
             msg += "\n  " + e;
         }
-        throw MigrationFileError(msg);
+        throw MigrationFileError(msg + other_format_hint(cfg.migrations_dir, cfg.format));
     }
     for (const auto& w : cat.warnings) {
         spdlog::warn("{}", w);

@@ -5,6 +5,8 @@
 
 #include <ctime>
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 #include "e2e/cli_test_support.hpp"
 
@@ -107,4 +109,90 @@ TEST(CliFirstDay, AThreeSlashPathThatLooksAbsoluteIsNamedWithAWarning) {
     for (const char* suffix : {"", "-sqlmig-lock", "-journal", "-wal", "-shm"}) {
         fs::remove(fs::path("/tmp") / (name + suffix), ec);
     }
+}
+
+TEST(CliFirstDay, InitInAnotherToolsProjectWritesItsFormatAndFolder) {
+    Project p;
+    fs::remove(p.dir() / "config.toml");
+    fs::remove_all(p.dir() / "migrations");
+    p.write_file("db/migrations/20240103120000_users.sql",
+                 "-- migrate:up\nCREATE TABLE users (id INTEGER);\n\n-- migrate:down\nDROP TABLE users;\n");
+    const Result r = p.run({"init"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.out, "looks like a dbmate folder (20240103120000_users.sql has '-- migrate:up')");
+    const std::string config = read_text(p.dir() / "config.toml");
+    EXPECT_CONTAINS(config, "\ndir = \"db/migrations\"\n");
+    EXPECT_CONTAINS(config, "\nformat = \"dbmate\"");
+    EXPECT_FALSE(fs::exists(p.dir() / "migrations"));
+    const Result status = p.run({"status"});
+    ASSERT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(status.out, "pending:  1");
+
+    // Each tool's folder, found by its names or its up marker.
+    const std::vector<std::tuple<std::string, std::string, std::string>> tools = {
+        {"goose", "00001_users.sql", "-- +goose Up\nCREATE TABLE users (id INTEGER);\n-- +goose Down\n"},
+        {"sql-migrate", "1_users.sql", "-- +migrate Up\nCREATE TABLE users (id INTEGER);\n-- +migrate Down\n"},
+        {"flyway", "V1__users.sql", "CREATE TABLE users (id INTEGER);\n"},
+    };
+    for (const auto& [format, name, text] : tools) {
+        Project q;
+        fs::remove(q.dir() / "config.toml");
+        q.migration(name, text);
+        ASSERT_EQ(q.run({"init"}).code, 0) << format;
+        EXPECT_CONTAINS(read_text(q.dir() / "config.toml"), "\nformat = \"" + format + "\"");
+        const Result s = q.run({"status"});
+        EXPECT_EQ(s.code, 0) << format << ": " << s.err;
+        EXPECT_CONTAINS(s.out, "pending:  1");
+    }
+    // golang-migrate's pairs are sqlmig's own format: found, and the default is kept.
+    Project g;
+    fs::remove(g.dir() / "config.toml");
+    g.migration("1_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    g.migration("1_users.down.sql", "DROP TABLE users;\n");
+    const Result gr = g.run({"init"});
+    EXPECT_CONTAINS(gr.out, "looks like a golang-migrate folder");
+    EXPECT_CONTAINS(read_text(g.dir() / "config.toml"), "\n# format = \"sqlmig\"");
+}
+
+TEST(CliFirstDay, MisnamedFilesOfAnotherToolSuggestItsFormat) {
+    Project p;
+    p.migration("20240103120000_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\n");
+    const Result r = p.run({"status"});
+    ASSERT_NE(r.code, 0);
+    EXPECT_CONTAINS(r.err, "does not end in .up.sql or .down.sql");
+    EXPECT_CONTAINS(r.err, "these files look like a dbmate folder (20240103120000_users.sql has '-- migrate:up'): "
+                           "set [migrations] format = \"dbmate\" in the config");
+    // Files that are no tool's: no suggestion.
+    Project q;
+    q.migration("notes.sql", "SELECT 1;\n");
+    EXPECT_NOT_CONTAINS(q.run({"status"}).err, "look like");
+}
+
+TEST(CliFirstDay, InitIgnoresBackupsTheDatabaseAndItsLockInGitOnce) {
+    Project p;
+    fs::remove(p.dir() / "config.toml");
+    p.write_file(".gitignore", "node_modules\nbackups/");  // no final newline
+    const Result r = p.run({"init"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.out, "updated: ./.gitignore");
+    const std::string ignore = read_text(p.dir() / ".gitignore");
+    EXPECT_EQ(ignore, "node_modules\nbackups/\n\n# sqlmig: backups (full copies of the data), the SQLite database, its lock\n"
+                      "/data/app.db\n/data/app.db-journal\n/data/app.db-wal\n/data/app.db-shm\n/data/app.db-sqlmig-lock\n");
+    // What a run writes is ignored: git would see nothing else than the project's files.
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\nINSERT INTO users VALUES (1);\n");
+    p.migration("001_users.down.sql", "DROP TABLE users;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    ASSERT_EQ(p.run({"down"}).code, 0);
+    EXPECT_FALSE(files_in(p.dir() / "backups").empty());
+    // Run again: nothing is duplicated.
+    const Result again = p.run({"init"});
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_CONTAINS(again.out, "exists:  ./.gitignore");
+    EXPECT_EQ(read_text(p.dir() / ".gitignore"), ignore);
+    // A fresh project gets a fresh file.
+    Project q;
+    fs::remove(q.dir() / "config.toml");
+    ASSERT_EQ(q.run({"init"}).code, 0);
+    EXPECT_EQ(read_text(q.dir() / ".gitignore").rfind("# sqlmig: ", 0), 0u);
+    EXPECT_CONTAINS(read_text(q.dir() / ".gitignore"), "/backups/\n");
 }
