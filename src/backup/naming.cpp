@@ -110,6 +110,10 @@ std::vector<BackupName> backups_of(const std::vector<std::string>& files, std::s
     return out;
 }
 
+std::string version_file_name(std::string_view backup_file) {
+    return std::string(backup_file) + ".version";
+}
+
 std::vector<std::string> beyond_retention(std::vector<BackupName> backups, std::string_view kind, int keep) {
     std::vector<std::string> out;
     if (keep <= 0) {

@@ -43,6 +43,12 @@ std::optional<BackupName> parse_backup_name(std::string_view file, std::string_v
 // The backups of one database among the file names, newest first.
 std::vector<BackupName> backups_of(const std::vector<std::string>& files, std::string_view database);
 
+// The file beside a backup that records the version the database was at when it was
+// taken: <backup file>.version, holding that version or "none" and a newline. Its
+// extension is no backup's, so listings never take it for one.
+std::string version_file_name(std::string_view backup_file);
+inline constexpr std::string_view k_no_version = "none";
+
 // Which of the backups (any order) to delete so that the newest `keep` of `kind`
 // remain; keep == 0 keeps all. Backups of other kinds are never chosen.
 std::vector<std::string> beyond_retention(std::vector<BackupName> backups, std::string_view kind, int keep);

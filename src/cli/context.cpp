@@ -329,7 +329,7 @@ std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
     }
     if (size > max) {
         spdlog::info("{}: {}, over [tracking] store_sql_max ({}): its SQL is not stored", script.label,
-                     util::human_size(size), util::human_size(max));
+                     util::human_size(size), max);
         return std::nullopt;
     }
     return read_script(script).text;

@@ -196,3 +196,59 @@ TEST(CliFirstDay, InitIgnoresBackupsTheDatabaseAndItsLockInGitOnce) {
     EXPECT_EQ(read_text(q.dir() / ".gitignore").rfind("# sqlmig: ", 0), 0u);
     EXPECT_CONTAINS(read_text(q.dir() / ".gitignore"), "/backups/\n");
 }
+
+TEST(CliFirstDay, ADevLoopOnADatabaseWithoutDataWritesNoBackups) {
+    Project p;
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n");
+    p.migration("001_users.down.sql", "DROP TABLE users;\n");
+    p.migration("002_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+    p.migration("002_posts.down.sql", "DROP TABLE posts;\n");
+    for (const char* command : {"up", "down", "redo", "up", "down", "up"}) {
+        const Result r = p.run({command});
+        ASSERT_EQ(r.code, 0) << command << ": " << r.err;
+        EXPECT_CONTAINS(r.err, "no backup: the database holds no data yet (no row outside sqlmig_migrations)");
+    }
+    EXPECT_TRUE(files_in(p.dir() / "backups").empty());
+    // One row is data a down could lose: from then on every run backs up first.
+    sqlmig::test::exec_sqlite(p.db_path(), "INSERT INTO posts VALUES (1)");
+    const Result down = p.run({"down"});
+    ASSERT_EQ(down.code, 0) << down.err;
+    const std::string backup = sqlmig::test::logged_backup(down.err);
+    ASSERT_FALSE(backup.empty()) << down.err;
+    EXPECT_EQ(sqlmig::test::query_sqlite(p.dir() / "backups" / backup, "SELECT count(*) FROM posts"), "1");
+}
+
+TEST(CliFirstDay, BackupsListTheVersionEachWasTakenAt) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[backup]\nkeep = 1\n");
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\nINSERT INTO users VALUES (1);\n");
+    p.migration("002_posts.up.sql", "CREATE TABLE posts (id INTEGER);\n");
+    p.migration("003_tags.up.sql", "CREATE TABLE tags (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);  // a fresh database: no backup
+    const Result second = p.run({"up", "2"});
+    ASSERT_EQ(second.code, 0) << second.err;
+    const std::string before_002 = sqlmig::test::logged_backup(second.err);
+    EXPECT_EQ(read_text(p.dir() / "backups" / (before_002 + ".version")), "001\n");
+    ASSERT_EQ(p.run({"backup"}).code, 0);
+    const Result third = p.run({"up"});
+    ASSERT_EQ(third.code, 0) << third.err;
+    // keep = 1: the older before-migrate backup went, with its .version file.
+    EXPECT_FALSE(fs::exists(p.dir() / "backups" / before_002));
+    EXPECT_FALSE(fs::exists(p.dir() / "backups" / (before_002 + ".version")));
+    EXPECT_EQ(files_in(p.dir() / "backups").size(), 4u);  // two backups, two .version files
+
+    const Result listed = p.run({"backups"});
+    ASSERT_EQ(listed.code, 0) << listed.err;
+    EXPECT_CONTAINS(listed.out, "VERSION");
+    const auto line_of = [&](const std::string& kind) {
+        const std::size_t at = listed.out.find("backups/" + kind);
+        return at == std::string::npos ? std::string() : listed.out.substr(at, listed.out.find('\n', at) - at);
+    };
+    EXPECT_CONTAINS(line_of("before-migrate-"), "  002  ");
+    EXPECT_CONTAINS(line_of("manual-"), "  002  ");
+    EXPECT_CONTAINS(p.run({"--json", "backups"}).out, "\"version\": \"002\"");
+    // A backup without its .version file (taken by an older sqlmig) shows "-".
+    fs::remove(p.dir() / "backups" / (sqlmig::test::logged_backup(third.err) + ".version"));
+    EXPECT_CONTAINS(p.run({"backups"}).out, "  -  ");
+    EXPECT_CONTAINS(p.run({"--json", "backups"}).out, "\"version\": null");
+}
