@@ -231,5 +231,4 @@ std::vector<Listed> list_backups(const fs::path& dir, const std::string& databas
     return out;
 }
 
-
 }  // namespace sqlmig::backup

@@ -25,8 +25,8 @@ struct Taken {
 // The backup is written under a hidden partial name and given its name only once
 // complete and synced, so a run killed midway never leaves a truncated backup that
 // looks whole. On failure the partial file is removed and BackupError says what failed.
-Taken take_backup(db::BackupEngine& engine, const std::filesystem::path& dir, std::string_view kind, std::string_view stamp,
-                  const std::string& database_name, int keep, std::string_view version);
+Taken take_backup(db::BackupEngine& engine, const std::filesystem::path& dir, std::string_view kind,
+                  std::string_view stamp, const std::string& database_name, int keep, std::string_view version);
 
 // Takes a backup into exactly `file`, which must not exist yet.
 Taken take_backup_to(db::BackupEngine& engine, const std::filesystem::path& file);

@@ -33,9 +33,9 @@ std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& 
 
 backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,
                                      std::string_view kind, int keep, const std::string& version) {
-    const auto taken = backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
-                                           driver.database_name(), keep,
-                                           version.empty() ? backup::k_no_version : std::string_view(version));
+    const auto taken =
+        backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"), driver.database_name(),
+                            keep, version.empty() ? backup::k_no_version : std::string_view(version));
     spdlog::info("backup: {} ({})", ctx.project_label(taken.file), util::human_size(taken.size_bytes));
     return taken;
 }
@@ -140,10 +140,11 @@ void warn_relations_kept(Context& ctx, const db::Driver::TextRows& before, const
     if (kept.size() > 10) {
         names += " and " + std::to_string(kept.size() - 10) + " more";
     }
-    spdlog::warn("{} relation(s) not in the backup stay in {}: {}. To have the backup's contents alone, restore "
-                 "into a new empty database (createdb NEW; sqlmig --database <NEW's URL> restore FILE --yes), or "
-                 "drop these by hand (docs/backups.md, Recovery after a bad migration)",
-                 kept.size(), ctx.database_label(), names);
+    spdlog::warn(
+        "{} relation(s) not in the backup stay in {}: {}. To have the backup's contents alone, restore "
+        "into a new empty database (createdb NEW; sqlmig --database <NEW's URL> restore FILE --yes), or "
+        "drop these by hand (docs/backups.md, Recovery after a bad migration)",
+        kept.size(), ctx.database_label(), names);
 }
 
 struct RestoreOptions {
@@ -164,8 +165,8 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     const auto before = driver->read_applied();
     const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
     if (!o.yes) {
-        throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) +
-                           " (" + util::human_size(fs::file_size(file)) +
+        throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) + " (" +
+                           util::human_size(fs::file_size(file)) +
                            "); nothing was changed. Run again with --yes to restore");
     }
     auto engine = backup_engine(ctx, *driver);

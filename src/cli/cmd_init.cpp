@@ -60,11 +60,12 @@ std::string starting_config(const fs::path& base, const fs::path& migrations) {
     if (const auto looks = detect_folder_format(migrations)) {
         const std::string name = core::format_name(looks->format);
         std::cout << "found:   " << migrations.string() << "/ looks like a "
-                  << (looks->format == core::Format::sqlmig ? "golang-migrate" : name) << " folder ("
-                  << looks->evidence << ")\n";
+                  << (looks->format == core::Format::sqlmig ? "golang-migrate" : name) << " folder (" << looks->evidence
+                  << ")\n";
         if (looks->format != core::Format::sqlmig) {
-            set_template_line(text, "# format = ", "format = \"" + name + "\"   # found by sqlmig init: " +
-                                                        util::printable(looks->evidence));
+            set_template_line(
+                text, "# format = ",
+                "format = \"" + name + "\"   # found by sqlmig init: " + util::printable(looks->evidence));
         }
     }
     return text;
@@ -76,7 +77,8 @@ std::string starting_config(const fs::path& base, const fs::path& migrations) {
 std::vector<std::string> ignored_paths(Context& ctx, const fs::path& base) {
     std::vector<std::string> lines;
     const auto add = [&](const fs::path& path, const std::string& suffix) {
-        const fs::path relative = fs::absolute(path).lexically_normal().lexically_relative(fs::absolute(base).lexically_normal());
+        const fs::path relative =
+            fs::absolute(path).lexically_normal().lexically_relative(fs::absolute(base).lexically_normal());
         if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
             lines.push_back("/" + relative.generic_string() + suffix);
         }
@@ -128,7 +130,8 @@ void extend_gitignore(const fs::path& file, const std::vector<std::string>& want
     if (!text.empty() && text.back() != '\n') {
         text += '\n';
     }
-    text += (text.empty() ? "" : "\n") + std::string("# sqlmig: backups (full copies of the data), the SQLite database, its lock\n") + added;
+    text += (text.empty() ? "" : "\n") +
+            std::string("# sqlmig: backups (full copies of the data), the SQLite database, its lock\n") + added;
     write_file_atomically(file, text, {0644, true});
     std::string names = std::string(util::trim(added));
     std::replace(names.begin(), names.end(), '\n', ' ');
@@ -160,10 +163,11 @@ void run_init(Context& ctx) {
 }  // namespace
 
 void setup_init(CLI::App& app, Context& ctx) {
-    app.add_subcommand("init", "Create config.toml, migrations/ and .gitignore entries where missing")->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_init(ctx);
-    });
+    app.add_subcommand("init", "Create config.toml, migrations/ and .gitignore entries where missing")
+        ->callback([&ctx] {
+            configure_logging(ctx.options);
+            run_init(ctx);
+        });
 }
 
 }  // namespace sqlmig::cli

@@ -37,8 +37,8 @@ core::Version next_version(const std::vector<core::Migration>& migrations, bool 
     // The newest versioned migration (Flyway's repeatables sort after them).
     auto last = std::find_if(migrations.rbegin(), migrations.rend(),
                              [](const core::Migration& m) { return !m.version.is_repeatable(); });
-    auto next = core::next_new_version(last == migrations.rend() ? nullptr : &last->version,
-                                       utc_now("%Y%m%d%H%M%S"), timestamp);
+    auto next = core::next_new_version(last == migrations.rend() ? nullptr : &last->version, utc_now("%Y%m%d%H%M%S"),
+                                       timestamp);
     if (!next.note.empty()) {
         spdlog::warn("{}", next.note);
     }

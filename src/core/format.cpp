@@ -286,8 +286,8 @@ std::optional<DetectedFormat> vote_of(const FileHead& file) {
     }
     for (const auto& line : util::split(file.text, '\n')) {
         if (const auto format = marker_format(line)) {
-            return DetectedFormat{*format, util::printable(file.name) + " has '" +
-                                               util::printable(util::trim(line)) + "'"};
+            return DetectedFormat{*format,
+                                  util::printable(file.name) + " has '" + util::printable(util::trim(line)) + "'"};
         }
     }
     return std::nullopt;
@@ -302,15 +302,16 @@ std::optional<DetectedFormat> detect_format(const std::vector<FileHead>& files) 
         if (!vote) {
             continue;
         }
-        auto it = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.second.format == vote->format; });
+        auto it =
+            std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.second.format == vote->format; });
         if (it == votes.end()) {
             votes.emplace_back(1, std::move(*vote));
         } else {
             ++it->first;
         }
     }
-    const auto best = std::max_element(votes.begin(), votes.end(),
-                                       [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto best =
+        std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     if (best == votes.end()) {
         return std::nullopt;
     }

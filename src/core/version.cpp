@@ -115,8 +115,8 @@ bool Version::is_timestamp() const {
     const int year = field(0, 4);
     const int month = field(4, 2);
     const int day = field(6, 2);
-    return year >= 1970 && year <= 2999 && month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
-           field(8, 2) <= 23 && field(10, 2) <= 59 && field(12, 2) <= 60;
+    return year >= 1970 && year <= 2999 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && field(8, 2) <= 23 &&
+           field(10, 2) <= 59 && field(12, 2) <= 60;
 }
 
 NewVersion next_new_version(const Version* last, std::string_view now, bool timestamp) {

@@ -215,8 +215,9 @@ TEST(CliBackupPostgres, RestoreNamesTheRelationsTheBackupLacksAndBackupsTheirVer
         const Result restored = p.run({"restore", "backups/" + name, "--yes", "--no-backup"});
         ASSERT_EQ(restored.code, 0) << restored.err;
         EXPECT_CONTAINS(restored.err, "2 relation(s) not in the backup stay in");
-        EXPECT_CONTAINS(restored.err, ": public.tags, public.tags_id_seq. To have the backup's contents alone, "
-                                      "restore into a new empty database");
+        EXPECT_CONTAINS(restored.err,
+                        ": public.tags, public.tags_id_seq. To have the backup's contents alone, "
+                        "restore into a new empty database");
         EXPECT_NOT_CONTAINS(restored.err, "public.items");
         EXPECT_EQ(p.db.query("SELECT count(*) FROM tags"), "0");
         // Restored again, it is still there and still named; once dropped, nothing is said.

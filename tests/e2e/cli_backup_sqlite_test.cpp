@@ -29,7 +29,9 @@ struct BackupProject : Project {
     }
     std::vector<fs::path> backups() const { return sqlmig::test::backup_files_in(dir() / "backups"); }
     // Data before the first run: a database without any is not backed up (docs/backups.md).
-    void seed() const { sqlmig::test::exec_sqlite(db_path(), "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('kept');"); }
+    void seed() const {
+        sqlmig::test::exec_sqlite(db_path(), "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('kept');");
+    }
 };
 
 

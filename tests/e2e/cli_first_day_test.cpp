@@ -1,6 +1,5 @@
 // Issue 22, a newcomer's first day: what surprised people on SQLite, end to end.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <ctime>
@@ -33,7 +32,8 @@ std::string utc_stamp_now() {
 TEST(CliFirstDay, NewInATimestampFolderUsesTheClockNotTheNextNumber) {
     Project p;
     p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\nformat = \"dbmate\"\n");
-    p.migration("20240103120000_create_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\n");
+    p.migration("20240103120000_create_users.sql",
+                "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\n");
     const std::string before = utc_stamp_now();
     const Result r = p.run({"new", "add_tags"});
     ASSERT_EQ(r.code, 0) << r.err;
@@ -75,8 +75,9 @@ TEST(CliFirstDay, AFailedRedoSaysTheMigrationIsNowNotApplied) {
     const Result r = p.run({"redo", "--no-backup"});
     ASSERT_NE(r.code, 0);
     EXPECT_CONTAINS(r.err, "reverted 002_admin");
-    EXPECT_CONTAINS(r.err, "its down had committed, then applying it again failed and was rolled back: 002_admin is "
-                           "now not applied");
+    EXPECT_CONTAINS(r.err,
+                    "its down had committed, then applying it again failed and was rolled back: 002_admin is "
+                    "now not applied");
     EXPECT_CONTAINS(r.err, "Fix migrations/002_admin.up.sql and run 'sqlmig up'");
     EXPECT_NOT_CONTAINS(r.err, "stay applied");
     EXPECT_EQ(p.query("SELECT group_concat(version) FROM sqlmig_migrations"), "1");
@@ -160,8 +161,9 @@ TEST(CliFirstDay, MisnamedFilesOfAnotherToolSuggestItsFormat) {
     const Result r = p.run({"status"});
     ASSERT_NE(r.code, 0);
     EXPECT_CONTAINS(r.err, "does not end in .up.sql or .down.sql");
-    EXPECT_CONTAINS(r.err, "these files look like a dbmate folder (20240103120000_users.sql has '-- migrate:up'): "
-                           "set [migrations] format = \"dbmate\" in the config");
+    EXPECT_CONTAINS(r.err,
+                    "these files look like a dbmate folder (20240103120000_users.sql has '-- migrate:up'): "
+                    "set [migrations] format = \"dbmate\" in the config");
     // Files that are no tool's: no suggestion.
     Project q;
     q.migration("notes.sql", "SELECT 1;\n");
@@ -176,8 +178,9 @@ TEST(CliFirstDay, InitIgnoresBackupsTheDatabaseAndItsLockInGitOnce) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_CONTAINS(r.out, "updated: ./.gitignore");
     const std::string ignore = read_text(p.dir() / ".gitignore");
-    EXPECT_EQ(ignore, "node_modules\nbackups/\n\n# sqlmig: backups (full copies of the data), the SQLite database, its lock\n"
-                      "/data/app.db\n/data/app.db-journal\n/data/app.db-wal\n/data/app.db-shm\n/data/app.db-sqlmig-lock\n");
+    EXPECT_EQ(ignore,
+              "node_modules\nbackups/\n\n# sqlmig: backups (full copies of the data), the SQLite database, its lock\n"
+              "/data/app.db\n/data/app.db-journal\n/data/app.db-wal\n/data/app.db-shm\n/data/app.db-sqlmig-lock\n");
     // What a run writes is ignored: git would see nothing else than the project's files.
     p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\nINSERT INTO users VALUES (1);\n");
     p.migration("001_users.down.sql", "DROP TABLE users;\n");

@@ -101,7 +101,8 @@ TEST(FleetPostgres, WithBackupsTheBoundCountsPgDumpsSessionsToo) {
     EXPECT_CONTAINS(r.err, "6 targets, 2 at a time (--parallel 4 connections");
     EXPECT_LE(peak, 4);
     for (int i = 0; i < 6; ++i) {
-        EXPECT_EQ(sqlmig::test::backup_files_in(f.project.dir() / "backups" / ("db" + std::to_string(i))).size(), 1u) << i;
+        EXPECT_EQ(sqlmig::test::backup_files_in(f.project.dir() / "backups" / ("db" + std::to_string(i))).size(), 1u)
+            << i;
     }
 }
 

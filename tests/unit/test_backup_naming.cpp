@@ -91,6 +91,8 @@ TEST(BackupNaming, MariadbToolReleasesAreReadFromEachVersionLine) {
 
 TEST(BackupNaming, RestrictKeyIsPassedOnlyToAPgDumpThatNamesIt) {
     EXPECT_TRUE(sqlmig::backup::pg_dump_has_restrict_key(
-        "Options controlling the output content:\n  --restrict-key=RESTRICT_KEY  use provided string as psql \\restrict key\n"));
-    EXPECT_FALSE(sqlmig::backup::pg_dump_has_restrict_key("Options controlling the output content:\n  -a, --data-only\n"));
+        "Options controlling the output content:\n  --restrict-key=RESTRICT_KEY  use provided string as psql "
+        "\\restrict key\n"));
+    EXPECT_FALSE(
+        sqlmig::backup::pg_dump_has_restrict_key("Options controlling the output content:\n  -a, --data-only\n"));
 }

@@ -135,9 +135,10 @@ public:
     // pg_restore --clean and a plain dump's DROPs replace only what the backup holds: every
     // relation of it gets a new oid, and one with the oid it had is one the backup lacks.
     std::string relations_query() const override {
-        std::string sql = "SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
-                          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "
-                          "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+        std::string sql =
+            "SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
         if (m_schema) {  // a tenant's backup holds its schema only
             std::string literal;
             for (const char c : *m_schema) {

@@ -38,11 +38,11 @@ void warn_if_absolute_meant(std::string_view url, const fs::path& relative, cons
     if (!warned.insert(used).second) {
         return;
     }
-    spdlog::warn("{} is the file {} (three slashes: relative to {}, which has no {}); for the absolute /{} "
-                 "write sqlite:////{}",
-                 util::printable(util::redact_url(url)), util::printable(used.string()),
-                 util::printable(base_dir.string()), util::printable(first.string()),
-                 util::printable(relative.string()), util::printable(relative.string()));
+    spdlog::warn(
+        "{} is the file {} (three slashes: relative to {}, which has no {}); for the absolute /{} "
+        "write sqlite:////{}",
+        util::printable(util::redact_url(url)), util::printable(used.string()), util::printable(base_dir.string()),
+        util::printable(first.string()), util::printable(relative.string()), util::printable(relative.string()));
 }
 
 class SqliteBackend final : public Backend {

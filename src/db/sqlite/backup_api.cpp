@@ -76,7 +76,8 @@ bool sqlite_holds_rows(const std::filesystem::path& database, const std::vector<
     std::vector<std::string> tables;
     {
         sqlite3_stmt* raw = nullptr;
-        const char* sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+        const char* sql =
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
         const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &raw, nullptr);
         StatementHandle stmt(raw);
         if (prc != SQLITE_OK) {
