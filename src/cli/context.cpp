@@ -91,6 +91,7 @@ const config::Config& Context::config() {
             throw UsageError("--database is empty (an unset variable in --database \"$URL\"?); give a database URL");
         }
         cfg.database_url = *options.database;
+        cfg.database_url_unset.reset();
         cfg.database_url_origin = "--database";
         cfg.database_base_dir = fs::current_path();
     }
@@ -372,6 +373,9 @@ db::ConnectOptions Context::connect_options(bool read_only) {
         throw ConfigError("no database is configured; set [database] url in " + options.config_path +
                           ", DATABASE_URL, or --database (run 'sqlmig init' for a starting config)");
     }
+    if (cfg.database_url_unset) {
+        throw ConfigError(*cfg.database_url_unset);
+    }
     db::ConnectOptions opts;
     try {
         opts.url = db::parse_database_url(cfg.database_url, cfg.database_base_dir);
@@ -467,6 +471,17 @@ std::string Context::project_label(const fs::path& file) {
     const fs::path rel = full.lexically_relative(fs::absolute(config().base_dir).lexically_normal());
     const bool inside = !rel.empty() && *rel.begin() != "..";
     return util::printable((inside ? rel : full).string());
+}
+
+std::optional<std::string> Context::another_folder(const core::Status& status) {
+    const core::HistoryMatch match = core::match_history(status);
+    if (!match.from_another_folder()) {
+        return std::nullopt;
+    }
+    return "the database " + database_label() + " was migrated from another folder or project? " +
+           match.describe(status) + "; this folder is " + project_label(config().migrations_dir) +
+           ". Check the database URL ([database] url, DATABASE_URL, --database) and the folder ([migrations] dir, "
+           "--dir)";
 }
 
 std::string Context::database_label() {

@@ -57,9 +57,7 @@ private:
             const std::string k(key.str());
             const std::string name = "[" + label + "] " + k;
             if (section == "database" && k == "url") {
-                m_cfg.database_url = string_value(node, name);
-                m_cfg.database_url_origin = where(m_cfg.file, node, name);
-                m_cfg.database_base_dir = m_cfg.base_dir;
+                set_database_url(node, name);
             } else if (section == "database" && k == "connect_timeout") {
                 m_cfg.connect_timeout_s = static_cast<int>(duration_value(node, name, true).count() / 1000);
             } else if (section == "migrations" && k == "dir") {
@@ -274,6 +272,23 @@ private:
         return value;
     }
 
+    // Expanded now when it can be; an unset variable is an error only once the URL is used.
+    void set_database_url(const toml::node& node, const std::string& name) {
+        const auto* s = node.as_string();
+        if (!s) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be a string");
+        }
+        m_cfg.database_url_origin = where(m_cfg.file, node, name);
+        m_cfg.database_base_dir = m_cfg.base_dir;
+        try {
+            m_cfg.database_url = interpolate(s->get(), m_env, m_cfg.database_url_origin);
+            m_cfg.database_url_unset.reset();
+        } catch (const UnsetVariableError& e) {
+            m_cfg.database_url = s->get();
+            m_cfg.database_url_unset = e.what();
+        }
+    }
+
     std::string string_value(const toml::node& node, const std::string& name) {
         const auto* s = node.as_string();
         if (!s) {
@@ -389,7 +404,7 @@ std::string interpolate(std::string_view value, const EnvLookup& env, const std:
         } else if (dflt != std::string_view::npos) {
             out += ref.substr(dflt + 2);
         } else {
-            throw ConfigError(where_ + ": environment variable " + name +
+            throw UnsetVariableError(where_ + ": environment variable " + name +
                               " is not set; set it, or give a default with ${" + name + ":-value}");
         }
         i = close;
@@ -428,6 +443,7 @@ Config parse_config(std::string_view text, const fs::path& file, const std::stri
     }
     if (auto url = env("DATABASE_URL")) {
         cfg.database_url = *url;
+        cfg.database_url_unset.reset();
         cfg.database_url_origin = "DATABASE_URL";
         cfg.database_base_dir = fs::current_path();
     }

@@ -94,6 +94,15 @@ std::optional<Version> Version::parse_stored(std::string_view text) {
     return std::nullopt;
 }
 
+std::string Version::display() const {
+    if (m_kind != Kind::numbered || !m_name.empty()) {
+        return m_text;  // sql-migrate's file names and Flyway's repeatables, as written
+    }
+    std::string shown = m_text;
+    std::replace(shown.begin(), shown.end(), '_', '.');
+    return shown;
+}
+
 std::strong_ordering Version::compare_rest(const Version& other) const {
     static const std::string zero = "0";
     const std::size_t n = std::max(m_rest.size(), other.m_rest.size());

@@ -34,6 +34,9 @@ public:
 
     // As written in the file name ("003", "1_2").
     const std::string& text() const { return m_text; }
+    // As people read it, the way its tool shows it: the file's text, Flyway's parts joined
+    // by dots ("1_10" -> "1.10", as Flyway prints it).
+    std::string display() const;
     // What the tracking table stores: digits without leading zeros ("3"), dotted
     // parts without leading zeros or trailing zero parts ("1.2"), or the file name.
     const std::string& canonical() const { return m_canonical; }

@@ -67,9 +67,19 @@ TEST(Config, InterpolatesEnvironmentVariables) {
 }
 
 TEST(Config, NamesFileLineAndKeyOfAnUnsetVariable) {
-    const auto e = error_of("\n[database]\nurl = \"${NOPE}\"\n");
-    EXPECT_NE(e.find("config.toml:3:7: [database] url"), std::string::npos) << e;
+    const auto e = error_of("\n[backup]\ndir = \"${NOPE}\"\n");
+    EXPECT_NE(e.find("config.toml:3:7: [backup] dir"), std::string::npos) << e;
     EXPECT_NE(e.find("NOPE is not set"), std::string::npos) << e;
+}
+
+TEST(Config, AnUnsetVariableInTheDatabaseUrlWaitsUntilTheUrlIsUsed) {
+    const auto c = parse("\n[database]\nurl = \"postgres://app:${NOPE}@db/app\"\n", {});
+    EXPECT_EQ(c.database_url, "postgres://app:${NOPE}@db/app");  // the scheme stays readable
+    ASSERT_TRUE(c.database_url_unset);
+    EXPECT_NE(c.database_url_unset->find("config.toml:3:7: [database] url"), std::string::npos);
+    EXPECT_NE(c.database_url_unset->find("NOPE is not set"), std::string::npos);
+    EXPECT_FALSE(parse("[database]\nurl = \"postgres://app:${NOPE}@db/app\"\n", {{"NOPE", "x"}}).database_url_unset);
+    EXPECT_NE(error_of("[database]\nurl = \"${NOPE\"\n").find("unterminated"), std::string::npos);  // still at once
 }
 
 TEST(Config, RejectsUnknownKeysWrongTypesAndBadToml) {

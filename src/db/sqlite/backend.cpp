@@ -58,28 +58,36 @@ public:
     bool accepts(std::string_view url) const override { return util::starts_with_icase(util::trim(url), "sqlite:"); }
     std::string_view url_forms() const override { return "sqlite:///path.db"; }
 
-    // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:.
+    // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:, and
+    // dbmate's forms: sqlite:relative.db (to base_dir as well) and sqlite:/absolute.db.
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path& base_dir) const override {
         core::DatabaseUrl out{std::string(name()), dialect(), std::string(url), {}};
         const std::string_view trimmed = util::trim(url);
         std::string_view rest = trimmed.substr(7);
-        if (rest.substr(0, 2) != "//") {
-            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
-                              "': write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        const auto invalid = [&](std::string_view why) {
+            return ConfigError("invalid SQLite URL '" + util::printable(trimmed) + "': " + std::string(why) +
+                               "write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        };
+        if (rest.find('\0') != std::string_view::npos) {
+            throw invalid("");
         }
-        rest.remove_prefix(2);
-        if (rest == ":memory:" || rest == "/:memory:") {
-            out.file = ":memory:";
-            return out;
+        const bool slashes = rest.substr(0, 2) == "//";  // sqlite:///..., not dbmate's sqlite:path
+        if (slashes) {
+            rest.remove_prefix(2);
+            if (rest == ":memory:" || rest == "/:memory:") {
+                out.file = ":memory:";
+                return out;
+            }
+            if (rest.empty() || rest[0] != '/' || rest.size() == 1) {
+                throw invalid("no file; ");
+            }
+            rest.remove_prefix(1);  // sqlite:/// + relative, sqlite:/// + /absolute
+        } else if (rest.empty() || rest == "/") {
+            throw invalid("no file; ");
         }
-        if (rest.empty() || rest[0] != '/' || rest.size() == 1 || rest.find('\0') != std::string_view::npos) {
-            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
-                              "': no file; write sqlite:///relative/path.db or sqlite:////absolute/path.db");
-        }
-        rest.remove_prefix(1);  // sqlite:/// + relative, sqlite:/// + /absolute
         const std::filesystem::path p(rest);
         out.file = (p.is_absolute() ? p : base_dir / p).lexically_normal();
-        if (!p.is_absolute()) {
+        if (slashes && !p.is_absolute()) {
             warn_if_absolute_meant(trimmed, p, base_dir, out.file);
         }
         return out;
