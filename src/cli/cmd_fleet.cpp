@@ -83,7 +83,7 @@ private:
         } else if (read) {
             out += " (" + version_text(r.to) + (r.pending > 0 ? ", " + std::to_string(r.pending) + " pending" : "") + ")";
         }
-        out += ", " + std::to_string(r.duration_ms) + " ms";
+        out += ", " + util::human_duration(r.duration_ms);
         if (!r.error.empty()) {
             out += ": " + util::shorten(util::first_line(r.error), 300);
         }
@@ -173,7 +173,7 @@ void print_results(FleetCommand command, const std::vector<TargetResult>& result
         const bool read = was_read(r);
         rows.push_back({r.name, to_string(r.outcome), read ? version_text(migrating ? r.from : r.to) : "",
                         !read ? "" : migrating ? version_text(r.to) : std::to_string(r.pending),
-                        r.outcome == Outcome::not_started ? "" : std::to_string(r.duration_ms) + " ms",
+                        r.outcome == Outcome::not_started ? "" : util::human_duration(r.duration_ms),
                         util::printable(util::shorten(util::first_line(r.error), 100))});
     }
     print_table(rows, 1);

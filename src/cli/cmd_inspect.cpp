@@ -180,9 +180,10 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
     std::vector<std::vector<std::string>> table = {{"VERSION", "NAME", "APPLIED AT", "BY", "DURATION", "CHECKSUM"}};
     for (const auto* e : applied) {
         const std::string sum = verbose ? e->row->checksum : e->row->checksum.substr(0, 19);
-        table.push_back({snap->status.display(*e), util::printable(e->name),
-                         e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
-                         util::printable(e->row->applied_by), std::to_string(e->row->duration_ms) + " ms", sum});
+        table.push_back(
+            {snap->status.display(*e), util::printable(e->name),
+             e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
+             util::printable(e->row->applied_by), util::human_duration(e->row->duration_ms), sum});
     }
     print_table(table, 2);  // APPLIED AT, with "(failed)" when it is not applied
     if (verbose) {

@@ -105,7 +105,8 @@ util::Json plan_json(const std::vector<PreparedStep>& prepared) {
 
 // The backup before the first migration runs, unless switched off. A failure stops
 // the run before anything executes.
-std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Driver& driver, bool no_backup) {
+std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Driver& driver, bool no_backup,
+                                                   const std::string& version) {
     const auto& cfg = ctx.config().backup;
     if (no_backup) {
         spdlog::info("no backup before this run (--no-backup)");
@@ -120,8 +121,15 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         return std::nullopt;
     }
     try {
-        return take_configured_backup(ctx, *backup_engine(ctx, driver), driver, backup::k_kind_before_migrate,
-                                      cfg.keep);
+        const auto engine = backup_engine(ctx, driver);
+        // A fresh database, or one whose tables are all empty, has nothing a backup could bring
+        // back that the migrations cannot make again: no file for each run of a dev loop.
+        if (!engine->holds_data()) {
+            spdlog::info("no backup: the database holds no data yet (no row outside {})",
+                         ctx.connect_options(false).table.display());
+            return std::nullopt;
+        }
+        return take_configured_backup(ctx, *engine, driver, backup::k_kind_before_migrate, cfg.keep, version);
     } catch (const BackupError& e) {
         throw BackupError("backup before migrating failed: " + std::string(e.what()) +
                           "\nnothing was run; fix the cause, or run with --no-backup to skip the backup deliberately");
@@ -157,7 +165,7 @@ public:
             throw HookError(*failed + "; nothing was run");
         }
         try {
-            backup = backup_before_migrate(m_ctx, m_driver, no_backup);
+            backup = backup_before_migrate(m_ctx, m_driver, no_backup, m_hook_env.from_version);
         } catch (const Error& e) {
             on_failure(e.what());
             throw;

@@ -133,7 +133,7 @@ const core::Catalog& Context::catalog() {
         for (const auto& e : cat.errors) {
             msg += "\n  " + e;
         }
-        throw MigrationFileError(msg);
+        throw MigrationFileError(msg + other_format_hint(cfg.migrations_dir, cfg.format));
     }
     for (const auto& w : cat.warnings) {
         spdlog::warn("{}", w);
@@ -329,7 +329,8 @@ std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
         return std::nullopt;
     }
     if (size > max) {
-        spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
+        spdlog::info("{}: {}, over [tracking] store_sql_max ({}): its SQL is not stored", script.label,
+                     util::human_size(size), max);
         return std::nullopt;
     }
     return read_script(script).text;

@@ -159,6 +159,20 @@ void Runner::fail(const PreparedStep& step, const db::StatementError& e, const s
     throw MigrationError(describe_statement_error(step.script.label, e) + "\n" + aftermath);
 }
 
+// The same when steps ran before it. In a redo the step before an up is the down of the
+// same migration: that down committed, so the migration is now not applied at all.
+std::string Runner::rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const {
+    const bool redo = step.step.direction == core::Direction::up && !done.empty() &&
+                      done.back().step->step.direction == core::Direction::down &&
+                      done.back().step->step.migration->version == step.step.migration->version;
+    if (!redo) {
+        return rolled_back(step, !done.empty());
+    }
+    return "its down had committed, then applying it again failed and was rolled back: " + step_title(step) +
+           " is now not applied, and the database is at the version before it. Fix " + step.script.label +
+           " and run 'sqlmig up' to apply it again";
+}
+
 // What a failure that rolled back left: this migration is as it was.
 std::string Runner::rolled_back(const PreparedStep& step, bool earlier_steps_done) const {
     if (step.step.direction == core::Direction::down) {
@@ -358,15 +372,15 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
             m_driver.rollback();
             fail(step, e,
                  single_transaction ? "the whole run was rolled back (--single-transaction); nothing was applied"
-                                    : rolled_back(step, !done.empty()));
+                                    : rolled_back_after(step, done));
         } catch (...) {
             m_driver.rollback();
             throw;
         }
         done.push_back({&step, duration});
         if (!single_transaction) {
-            spdlog::info("{} {} in {} ms", step.step.direction == core::Direction::up ? "applied" : "reverted",
-                         step_title(step), duration);
+            spdlog::info("{} {} in {}", step.step.direction == core::Direction::up ? "applied" : "reverted",
+                         step_title(step), util::human_duration(duration));
         }
     }
     if (single_transaction) {

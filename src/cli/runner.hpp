@@ -71,6 +71,7 @@ private:
     [[noreturn]] void fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
                                      const std::string& error, const std::string& failure_record);
     std::string rolled_back(const PreparedStep& step, bool earlier_steps_done) const;
+    std::string rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const;
     std::optional<std::string> changed_while_running(const PreparedStep& step, const std::string& ran) const;
     [[noreturn]] void fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 
 namespace sqlmig::util {
 
@@ -245,6 +246,32 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
         }
     }
     return best;
+std::string human_size(std::uintmax_t bytes) {
+    static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return buf;
+}
+
+std::string human_duration(std::int64_t milliseconds) {
+    if (milliseconds < 1000) {
+        return std::to_string(milliseconds) + " ms";
+    }
+    char buf[48];
+    if (milliseconds < 600'000) {
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(milliseconds) / 1000.0);
+    } else {
+        const std::int64_t seconds = (milliseconds + 500) / 1000;
+        std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(seconds / 60),
+                      static_cast<long long>(seconds % 60));
+    }
+    return buf;
 }
 
 }  // namespace sqlmig::util

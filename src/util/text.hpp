@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers that know nothing about migrations.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,14 @@ std::string first_line(std::string_view message);
 
 // The end of a tool's stderr for an error message: ":\n" and its last 2,000 bytes, or "".
 std::string stderr_tail(std::string_view err);
+
+// A size for people: "512 B", "19.6 MB" (1 KB = 1024 B, one decimal from KB on).
+// JSON output keeps the number of bytes.
+std::string human_size(std::uintmax_t bytes);
+
+// A duration for people: "850 ms" under a second, "18.1 s" under ten minutes, "12 min 5 s"
+// beyond. JSON output keeps the number of milliseconds.
+std::string human_duration(std::int64_t milliseconds);
 
 // Splits s on sep, keeping empty parts.
 std::vector<std::string> split(std::string_view s, char sep);

@@ -73,4 +73,15 @@ TEST(Nearest, SuggestsTyposAndPrefixesButNotUnrelatedWords) {
     EXPECT_EQ(nearest("directory", {"dir", "table", "ignore", "format"}), "dir");
     EXPECT_EQ(nearest("--databse", {"--config", "--database", "--dir", "--env"}), "--database");
     EXPECT_EQ(nearest("anything", {}), "");
+TEST(UnitsForPeople, DurationsOverASecondInSecondsAndSizesInTheirUnit) {
+    EXPECT_EQ(human_duration(0), "0 ms");
+    EXPECT_EQ(human_duration(999), "999 ms");
+    EXPECT_EQ(human_duration(1000), "1.0 s");
+    EXPECT_EQ(human_duration(18149), "18.1 s");
+    EXPECT_EQ(human_duration(599'000), "599.0 s");
+    EXPECT_EQ(human_duration(725'400), "12 min 5 s");
+    EXPECT_EQ(human_size(512), "512 B");
+    EXPECT_EQ(human_size(2048), "2.0 KB");
+    EXPECT_EQ(human_size(20'552'089), "19.6 MB");
+    EXPECT_EQ(human_size(5ull << 30), "5.0 GB");
 }
