@@ -246,6 +246,8 @@ std::string nearest(std::string_view word, const std::vector<std::string>& candi
         }
     }
     return best;
+}
+
 std::string human_size(std::uintmax_t bytes) {
     static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};
     double value = static_cast<double>(bytes);

@@ -73,6 +73,8 @@ TEST(Nearest, SuggestsTyposAndPrefixesButNotUnrelatedWords) {
     EXPECT_EQ(nearest("directory", {"dir", "table", "ignore", "format"}), "dir");
     EXPECT_EQ(nearest("--databse", {"--config", "--database", "--dir", "--env"}), "--database");
     EXPECT_EQ(nearest("anything", {}), "");
+}
+
 TEST(UnitsForPeople, DurationsOverASecondInSecondsAndSizesInTheirUnit) {
     EXPECT_EQ(human_duration(0), "0 ms");
     EXPECT_EQ(human_duration(999), "999 ms");
