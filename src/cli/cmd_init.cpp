@@ -23,8 +23,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // Where the tools keep their folders by default: sqlmig, golang-migrate and sql-migrate
-// (migrations), dbmate (db/migrations), Flyway (db/migration).
-const char* const k_usual_folders[] = {"migrations", "db/migrations", "db/migration"};
+// (migrations), dbmate (db/migrations), Flyway (db/migration, and Maven's and Gradle's
+// src/main/resources/db/migration).
+const char* const k_usual_folders[] = {"migrations", "db/migrations", "db/migration",
+                                       "src/main/resources/db/migration"};
 
 // The folder init uses: --dir, else the first usual one that exists, else migrations/.
 fs::path migrations_folder(const Context& ctx, const fs::path& base) {

@@ -211,10 +211,9 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
 void run_validate(Context& ctx, bool require_up_to_date) {
     const auto snap = read_snapshot(ctx);
     const auto& status = snap->status;
-    auto problems = core::find_drift(status);
-    if (auto foreign = ctx.another_folder(status)) {
-        problems.insert(problems.begin(), std::move(*foreign));
-    }
+    // From another folder, what differs is everything; the one problem is which database this is.
+    const auto foreign = ctx.another_folder(status);
+    const auto problems = foreign ? std::vector<std::string>{*foreign} : core::find_drift(status);
     const std::size_t pending = status.pending_count();
     const bool ok = problems.empty() && (!require_up_to_date || pending == 0);
     if (ctx.options.json) {

@@ -370,8 +370,13 @@ Script Context::script(const core::Migration& migration, core::Direction directi
 db::ConnectOptions Context::connect_options(bool read_only) {
     const auto& cfg = config();
     if (cfg.database_url.empty()) {
+        const bool no_config_file = cfg.file.empty();
         throw ConfigError("no database is configured; set [database] url in " + options.config_path +
-                          ", DATABASE_URL, or --database (run 'sqlmig init' for a starting config)");
+                          ", DATABASE_URL, or --database" +
+                          (no_config_file ? " (there is no " + options.config_path + " in " +
+                                                util::printable(fs::current_path().string()) +
+                                                ": run sqlmig in the project's folder, or 'sqlmig init' to start one)"
+                                          : std::string(" (run 'sqlmig init' for a starting config)")));
     }
     if (cfg.database_url_unset) {
         throw ConfigError(*cfg.database_url_unset);
@@ -481,7 +486,8 @@ std::optional<std::string> Context::another_folder(const core::Status& status) {
     return "the database " + database_label() + " was migrated from another folder or project? " +
            match.describe(status) + "; this folder is " + project_label(config().migrations_dir) +
            ". Check the database URL ([database] url, DATABASE_URL, --database) and the folder ([migrations] dir, "
-           "--dir)";
+           "--dir); if it is a branch of this project whose files are not here, 'sqlmig down --yes' reverts its "
+           "migrations with the downs stored when they ran";
 }
 
 std::string Context::database_label() {

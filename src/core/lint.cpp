@@ -63,6 +63,8 @@ constexpr LintRule k_rules[] = {
     {"outside-own-transaction", Severity::warning, AtRun::warn,
      "statements before BEGIN or after COMMIT commit on their own"},
     // warnings: any database
+    {"empty-migration", Severity::warning, AtRun::warn,
+     "an up with no statement: applying it records the migration and changes nothing"},
     {"missing-down", Severity::warning, AtRun::warn, "a migration without a down cannot be reverted"},
     {"down-does-not-revert", Severity::warning, AtRun::warn, "the down never mentions an object its up creates"},
     {"names-differ", Severity::warning, AtRun::warn, "the up and down files have different names"},
@@ -300,9 +302,13 @@ void Linter::lint_pragma(FileScope& scope, const Statement& s, const std::vector
     if (scope.pragmas_outside.count(pragma)) {
         return;
     }
+    const std::string fix = scope.mode == TransactionMode::wrapped
+                                ? "run the file without one (its format's no-transaction marker: "
+                                  "'-- sqlmig:no-transaction', dbmate's 'transaction:false', goose's "
+                                  "'+goose NO TRANSACTION') and put the pragma before a BEGIN of its own"
+                                : "put it before the file's BEGIN";
     report(scope, s, name.char_offset, "pragma-in-transaction",
-           "PRAGMA " + util::to_lower(pragma) + " has no effect inside " + where + "; to take effect it goes "
-           "before the file's BEGIN (with COMMIT at the end), or in a '-- sqlmig:no-transaction' file");
+           "PRAGMA " + util::to_lower(pragma) + " has no effect inside " + where + "; to take effect, " + fix);
 }
 
 void Linter::lint_statement(FileScope& scope, const Statement& s) {
@@ -547,6 +553,12 @@ void Linter::lint_file(const LintFile& file, Role role, std::map<std::string, st
                              classify(*analysis.first_transaction_control(), m_options.dialect,
                                       m_options.server_version) == StatementKind::transaction_end;
         scope.inside_own = scope.stepping_out;
+    }
+    if (role == Role::up && scope.statements.empty() && !m_options.disabled.count("empty-migration") &&
+        !scope.file_ignored.count("empty-migration")) {
+        m_findings.push_back({file.label, {1, 1}, Severity::warning, "empty-migration",
+                              "no statement: applying it records the migration as applied and changes nothing "
+                              "(once applied, adding SQL to it needs 'sqlmig repair'); write its SQL first"});
     }
     for (const auto& s : scope.statements) {
         lint_statement(scope, s);

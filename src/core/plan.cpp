@@ -177,18 +177,23 @@ HistoryMatch match_history(const Status& status) {
         ++match.applied;
         if (!e.migration || e.migration->stored) {
             match.unknown.push_back(&e);
-        } else if (!same_name(e.row->name, e.migration->name)) {
+        } else if (!same_name(e.row->name, e.migration->name) && e.state == EntryState::modified) {
             match.renamed.push_back(&e);
         }
     }
+    match.files = static_cast<std::size_t>(std::count_if(status.entries.begin(), status.entries.end(),
+                                                         [](const StatusEntry& e) {
+                                                             return e.migration && !e.migration->stored;
+                                                         }));
     return match;
 }
 
 bool HistoryMatch::from_another_folder() const {
-    // One applied version says too little: a branch whose first migration is not here yet
-    // looks the same, and its stored down is what reverts it.
     const std::size_t known = applied - unknown.size();
-    return applied >= 2 && (2 * unknown.size() > applied || (!renamed.empty() && 2 * renamed.size() > known));
+    const bool nothing_shared = applied > 0 && files > 0 && renamed.size() == known;
+    const bool mostly_unknown = applied >= 2 && 2 * unknown.size() > applied;
+    const bool mostly_renamed = !renamed.empty() && 2 * renamed.size() > known;
+    return nothing_shared || mostly_unknown || mostly_renamed;
 }
 
 std::string HistoryMatch::describe(const Status& status) const {
@@ -225,12 +230,12 @@ std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {
         previous = &e.version;
         const bool gone = !e.migration || e.migration->stored;
         const std::string label = !gone ? util::printable(e.migration->up_file)
-                                        : "version " + e.version.canonical() + " (" + util::printable(e.name) + ")";
+                                        : "version " + status.display(e) + " (" + util::printable(e.name) + ")";
         if (e.state == EntryState::missing && e.migration && e.migration->stored) {
             if (stored == StoredDowns::drift) {
                 problems.push_back(label + " is applied but its files are gone (another branch?); the SQL it ran "
                                    "is stored: revert it with 'sqlmig down " +
-                                   (before ? before->canonical() : std::string("base")) +
+                                   (before ? status.display(*before) : std::string("base")) +
                                    "', which runs its stored down, then run up");
             }
             continue;

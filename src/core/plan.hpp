@@ -65,10 +65,15 @@ bool same_name(std::string_view recorded, std::string_view file);
 // another folder or project from a branch that is merely behind or ahead.
 struct HistoryMatch {
     std::size_t applied = 0;                  // versions the database records as applied
+    std::size_t files = 0;                    // migrations the folder has files for
     std::vector<const StatusEntry*> unknown;  // applied, with no file in the folder
-    std::vector<const StatusEntry*> renamed;  // applied, and the folder's file has another name
-    // Of two or more applied versions, most are unknown to the folder, or most of those it
-    // has are named otherwise: this database was most likely migrated from another folder.
+    // Applied, and the folder's file has another name and other contents: not a renamed
+    // file (its checksum would match) but another migration under the same number.
+    std::vector<const StatusEntry*> renamed;
+    // This database was most likely migrated from another folder: the folder has files and
+    // shares no applied version with it, or most applied versions (of two or more) are
+    // unknown to it, or most of those it has are other migrations under the same numbers.
+    // An empty folder, or one applied version the folder lacks, is a branch as much.
     bool from_another_folder() const;
     // "3 of its 3 applied versions are not in the folder (7 create_widgets, ...)", and the
     // names that differ, for the message that says so.

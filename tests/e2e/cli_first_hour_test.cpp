@@ -140,6 +140,7 @@ TEST(FirstHour, ADatabaseFromAnotherProjectIsCalledOneNotDrift) {
     const Result validate = p.run({database, "validate"});
     EXPECT_EQ(validate.code, 3);
     EXPECT_CONTAINS(validate.out, "migrated from another folder or project?");
+    EXPECT_NOT_CONTAINS(validate.out, "revert it with");
     EXPECT_EQ(sqlmig::test::query_sqlite(other.db_path(), "SELECT count(*) FROM sqlmig_migrations"), "2");
 }
 
@@ -220,4 +221,55 @@ TEST(FirstHour, DbmateSqliteUrlsWorkAsDbmateWritesThem) {
     const Result abs = p.run({"--database", "sqlite:" + absolute.string(), "up"});
     ASSERT_EQ(abs.code, 0) << abs.err;
     EXPECT_EQ(sqlmig::test::query_sqlite(absolute, "SELECT version FROM sqlmig_migrations"), "1");
+}
+
+TEST(FirstHour, ASingleMigrationFromAnotherProjectIsCalledOneToo) {
+    Project other;
+    other.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    other.migration("001_users.down.sql", "DROP TABLE users;\n");
+    ASSERT_EQ(other.run({"up"}).code, 0);
+    Project p;  // a new project: nothing in common with what the database applied
+    p.migration("20240101000000_c1.up.sql", "CREATE TABLE c1 (id INTEGER);\n");
+    const std::string database = "--database=sqlite:///" + other.db_path().string();
+    const Result up = p.run({database, "up", "--dry-run"});
+    EXPECT_EQ(up.code, 3);
+    EXPECT_CONTAINS(up.err, "migrated from another folder or project? 1 of its 1 applied versions");
+    const Result down = p.run({database, "down"});
+    EXPECT_EQ(down.code, 3);
+    EXPECT_CONTAINS(down.err, "--yes");
+    EXPECT_EQ(sqlmig::test::query_sqlite(other.db_path(), "SELECT count(*) FROM sqlite_master WHERE name = 'users'"),
+              "1");
+    const Result validate = p.run({database, "validate"});
+    EXPECT_EQ(validate.code, 3);
+    EXPECT_NOT_CONTAINS(validate.out, "revert it with");  // one cause, said once
+}
+
+TEST(FirstHour, AFileRenamedWithItsContentsKeptIsNotAnotherProject) {
+    Project p;
+    p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    p.migration("002_b.up.sql", "CREATE TABLE b (id INTEGER);\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    fs::rename(p.dir() / "migrations" / "001_a.up.sql", p.dir() / "migrations" / "001_create_a.up.sql");
+    fs::rename(p.dir() / "migrations" / "002_b.up.sql", p.dir() / "migrations" / "002_create_b.up.sql");
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 0) << up.err;
+    EXPECT_CONTAINS(p.run({"status"}).out, "create_a (recorded as a)");
+}
+
+TEST(FirstHour, AnUpWithoutAStatementIsSaidBeforeItIsRecorded) {
+    Project p;
+    ASSERT_EQ(p.run({"new", "create_users"}).code, 0);  // the template: comments only
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 0) << up.err;
+    EXPECT_CONTAINS(up.err, "[empty-migration]");
+    EXPECT_CONTAINS(p.run({"lint"}).out, "001_create_users.up.sql:1:1: warning: no statement");
+}
+
+TEST(FirstHour, OutsideTheProjectFolderTheErrorSaysNoConfigIsHere) {
+    Project p;
+    fs::remove(p.dir() / "config.toml");  // as in a subfolder of the project
+    const Result r = p.run({"status"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_CONTAINS(r.err, "there is no config.toml in ");
+    EXPECT_CONTAINS(r.err, "run sqlmig in the project's folder");
 }

@@ -200,7 +200,7 @@ TEST(CliSqlite, MissingAppliedFileStopsTheRun) {
     const Result r = p.run({"up"});
     EXPECT_EQ(r.code, 3);
     // Its SQL was stored when it was applied, so the message says how to revert it (cli_stored_sql_test.cpp).
-    EXPECT_CONTAINS(r.err, "version 2 (posts) is applied but its files are gone");
+    EXPECT_CONTAINS(r.err, "version 002 (posts) is applied but its files are gone");
     EXPECT_CONTAINS(p.run({"status"}).out, "missing (stored)");
     EXPECT_EQ(tables(p), "posts,users");
 }

@@ -38,8 +38,8 @@ TEST(StoredSql, SwitchingBranchesRevertsWhatTheOtherBranchAppliedWithItsStoredDo
     EXPECT_CONTAINS(r.out, "missing (stored)");
     r = p.run({"up"});
     EXPECT_EQ(r.code, 3);
-    EXPECT_CONTAINS(r.err, "version 2 (b) is applied but its files are gone");
-    EXPECT_CONTAINS(r.err, "revert it with 'sqlmig down 1'");
+    EXPECT_CONTAINS(r.err, "version 002 (b) is applied but its files are gone");
+    EXPECT_CONTAINS(r.err, "revert it with 'sqlmig down 001'");
     EXPECT_EQ(tables(p), "a,b");
     r = p.run({"down", "1"});
     ASSERT_EQ(r.code, 0) << r.err;
