@@ -44,6 +44,7 @@ void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dia
     core::LintOptions options;
     options.dialect = dialect;
     options.server_version = server_version;
+    options.bounded_lock_waits = ctx.config().pg_lock_retries.enabled;
     const auto& disabled = ctx.config().lint.disable;
     options.disabled.insert(disabled.begin(), disabled.end());
     // What is about the folder's history, not the files that run, is lint's alone.

@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
 
 #include "cli/progress.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
+#include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -58,7 +62,78 @@ void log_statement(const PreparedStep& step, const core::Statement& s) {
     }
 }
 
+// "0.8 s", "120 ms".
+std::string human_ms(std::int64_t ms) {
+    if (ms < 1000) {
+        return std::to_string(ms) + " ms";
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000);
+    return buf;
+}
+
+// The pause after a failed attempt: 100 ms doubling to at most 1 s, each drawn at random
+// between half and all of it, so that runs retrying together spread out.
+std::chrono::milliseconds backoff(int attempt) {
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    const std::int64_t base = std::min<std::int64_t>(1000, std::int64_t{100} << std::min(attempt - 1, 10));
+    std::uniform_int_distribution<std::int64_t> pick(base / 2, base);
+    return std::chrono::milliseconds(pick(rng));
+}
+
+// "; blocked by pid 1 (...), pid 2 (...)", or "" when no sample saw a blocker.
+std::string blocked_by(const std::vector<db::LockBlocker>& blockers) {
+    std::string out;
+    for (std::size_t i = 0; i < blockers.size() && i < 5; ++i) {
+        out += (i == 0 ? "; blocked by " : ", ") + describe_blocker(blockers[i]);
+    }
+    if (blockers.size() > 5) {
+        out += " and " + std::to_string(blockers.size() - 5) + " more";
+    }
+    return out;
+}
+
+// What an attempt ran into, for its warning.
+std::string attempt_failure(const LockAttempt& a, const std::string& section) {
+    char harm[32];
+    std::snprintf(harm, sizeof harm, "%.2f", a.seen.harm_backend_s);
+    switch (a.reason) {
+    case LockFailure::timeout:
+        return "lock not granted in " + human_ms(a.lock_timeout_ms) + " (attempt " + std::to_string(a.attempt) + ")";
+    case LockFailure::deadlock:
+        return "chosen as a deadlock victim (attempt " + std::to_string(a.attempt) + ")";
+    case LockFailure::harm:
+        return "stopped waiting for a lock after " + human_ms(a.waited_ms) + " (attempt " + std::to_string(a.attempt) +
+               "): " + std::to_string(a.seen.queued_max) + " session(s) queued behind it, " + harm +
+               " backend-seconds, over " + section + " lock_harm_budget";
+    case LockFailure::none: break;
+    }
+    return "failed (attempt " + std::to_string(a.attempt) + ")";
+}
+
 }  // namespace
+
+std::string describe_blocker(const db::LockBlocker& b) {
+    std::string out = "pid " + std::to_string(b.pid) + " (";
+    out += "app '" + util::printable(b.application) + "'";
+    if (!b.user.empty()) {
+        out += ", user '" + util::printable(b.user) + "'";
+    }
+    if (b.state.empty()) {
+        out += ", details hidden: sqlmig's role needs pg_read_all_stats to see them)";
+        return out;
+    }
+    out += ", " + b.state;
+    if (b.transaction_age_s) {
+        char age[32];
+        std::snprintf(age, sizeof age, "%.1f", *b.transaction_age_s);
+        out += std::string(b.state == "active" ? ", in a transaction of " : " for ") + age + " s";
+    }
+    if (!b.query.empty()) {
+        out += ": " + util::printable(b.query);
+    }
+    return out + ")";
+}
 
 std::string describe_statement_error(const std::string& label, const db::StatementError& e) {
     const core::Position pos = error_position(e);
@@ -80,6 +155,25 @@ std::string describe_statement_error(const std::string& label, const db::Stateme
     out += "\n  statement at " + std::to_string(e.statement.start.line) + ":" +
            std::to_string(e.statement.start.column) + ": " + util::shorten(e.statement.text, 160);
     return out;
+}
+
+Runner::Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {
+    m_progress = progress_enabled(ctx.options.progress, ctx.options.quiet, ctx.options.json);
+    m_section = std::string(db::backend_of(ctx.connect_options(true).url).config_section());
+    m_retries = ctx.config().lock_retries(m_section);
+    m_retries.enabled = m_retries.enabled && driver.bounds_lock_waits();
+    m_session_lock_timeout = ctx.config().session_limits(m_section).lock_timeout;
+    m_section = "[" + m_section + "]";
+}
+
+// The ladder's rung for an attempt (the last rung repeats), never above [postgres] lock_timeout.
+std::chrono::milliseconds Runner::rung(int attempt) const {
+    const auto& ladder = m_retries.ladder;
+    auto timeout = ladder[std::min<std::size_t>(static_cast<std::size_t>(attempt - 1), ladder.size() - 1)];
+    if (m_session_lock_timeout && m_session_lock_timeout->count() > 0) {
+        timeout = std::min(timeout, *m_session_lock_timeout);
+    }
+    return timeout;
 }
 
 std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
@@ -181,10 +275,14 @@ std::optional<std::string> Runner::changed_while_running(const PreparedStep& ste
 
 // The file runs inside sqlmig's transaction (begun here unless the caller holds one
 // for --single-transaction), with its tracking row.
-std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transaction) {
+std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transaction,
+                                 std::optional<Millis> attempt_timeout) {
     const auto start = Clock::now();
     if (!outer_transaction) {
         m_driver.begin();
+    }
+    if (attempt_timeout) {
+        m_driver.begin_attempt(*attempt_timeout);
     }
     Progress progress(m_progress, step.script.label, size_of(step.script.path));
     const std::string ran = for_each_statement(
@@ -196,6 +294,9 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
         },
         [&](std::size_t bytes) { progress.read(bytes); });
     m_driver.flush();
+    if (attempt_timeout) {
+        (void)m_driver.end_attempt();  // before the tracking row and COMMIT: no cancel may reach them
+    }
     if (const auto changed = changed_while_running(step, ran)) {
         m_driver.rollback();
         throw MigrationError(*changed + "\n" +
@@ -333,45 +434,169 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     return duration;
 }
 
+void Runner::announce(const PreparedStep& step) const {
+    const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
+    spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
+    if (step.check.implicit_commit) {
+        spdlog::info("{}:{}: '{}' commits implicitly on this database, so the file runs statement by statement, "
+                     "recorded as running until it ends",
+                     step.script.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
+    } else if (step.check.auto_no_transaction) {
+        spdlog::info("{} holds only statements that cannot run in a transaction; running it without one",
+                     step.script.label);
+    }
+}
+
+// A failed attempt whose statement waited too long for a lock, or lost a deadlock: logged
+// with who blocked it, then a pause before the next attempt; when the pause would spend the
+// budget, throws LockWaitGaveUp instead. The transaction is rolled back already.
+void Runner::after_lock_failure(const PreparedStep& step, const db::StatementError& e, const LockAttempt& attempt,
+                                Clock::time_point first, StepOutcome& outcome, const std::string& aftermath) {
+    outcome.lock_waits.push_back(attempt);
+    outcome.attempts = attempt.attempt;
+    const auto pause = backoff(attempt.attempt);
+    const auto spent = std::chrono::duration_cast<Millis>(Clock::now() - first);
+    if (spent + pause < m_retries.budget) {
+        spdlog::warn("{}: {}{}; retrying in {}", step_title(step), attempt_failure(attempt, m_section),
+                     blocked_by(attempt.seen.blockers), human_ms(pause.count()));
+        std::this_thread::sleep_for(pause);
+        return;
+    }
+    outcome.lock_wait_ms = spent.count();
+    std::vector<db::LockBlocker> blockers;
+    for (auto it = outcome.lock_waits.rbegin(); it != outcome.lock_waits.rend() && blockers.empty(); ++it) {
+        blockers = it->seen.blockers;
+    }
+    std::string next = "try again later";
+    if (!blockers.empty()) {
+        next += ", or end what blocks it first (SELECT pg_terminate_backend(" + std::to_string(blockers.front().pid) +
+                ") ends pid " + std::to_string(blockers.front().pid) + "'s session)";
+    }
+    throw LockWaitGaveUp(step_title(step) + " could not get a lock in time: " + std::to_string(attempt.attempt) +
+                             " attempt(s) over " + human_ms(spent.count()) + " (" + m_section +
+                             " lock_wait_budget)" + blocked_by(blockers) + "\n" +
+                             describe_statement_error(step.script.label, e) + "\n" + aftermath + "\n" + next,
+                         outcome);
+}
+
+// One migration in its own transaction, attempt after attempt while its locks are not granted.
+std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done) {
+    if (!m_retries.enabled) {
+        return run_wrapped(step, false, std::nullopt);
+    }
+    const auto first = Clock::now();
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        try {
+            const std::int64_t duration = run_wrapped(step, false, timeout);
+            outcome.attempts = attempt;
+            outcome.lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
+            return duration;
+        } catch (const db::StatementError& e) {
+            m_driver.rollback();
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            if (e.lock_failure == LockFailure::none) {
+                throw;
+            }
+            after_lock_failure(step, e, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                               first, outcome, rolled_back(step, earlier_steps_done));
+        } catch (...) {
+            m_driver.rollback();
+            (void)m_driver.end_attempt();
+            throw;
+        }
+    }
+}
+
+// --single-transaction: the whole run is one attempt; while nothing has committed, all of it
+// is retried.
+void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done) {
+    const std::string aftermath = "the whole run was rolled back (--single-transaction); nothing was applied";
+    const auto first = Clock::now();
+    std::vector<std::vector<LockAttempt>> waits(steps.size());  // each failed attempt, under the step it stopped at
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        done.clear();
+        try {
+            m_driver.begin();
+            if (m_retries.enabled) {
+                m_driver.begin_attempt(timeout);
+            }
+            for (const auto& step : steps) {
+                load_stored_sql(step);
+                announce(step);
+                StepOutcome outcome;
+                outcome.step = &step;
+                outcome.duration_ms = run_wrapped(step, true, std::nullopt);
+                done.push_back(std::move(outcome));
+            }
+            (void)m_driver.end_attempt();
+            m_driver.commit();
+        } catch (const db::StatementError& e) {
+            m_driver.rollback();
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            const std::size_t at = std::min(done.size(), steps.size() - 1);
+            if (!m_retries.enabled || e.lock_failure == LockFailure::none) {
+                fail(steps[at], e, aftermath);
+            }
+            StepOutcome outcome;
+            outcome.step = &steps[at];
+            outcome.lock_waits = waits[at];
+            after_lock_failure(steps[at], e,
+                               LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen}, first,
+                               outcome, aftermath);
+            waits[at] = outcome.lock_waits;
+            continue;
+        } catch (...) {
+            m_driver.rollback();
+            (void)m_driver.end_attempt();
+            throw;
+        }
+        for (std::size_t i = 0; i < done.size(); ++i) {
+            done[i].attempts = attempt;
+            done[i].lock_waits = waits[i];
+        }
+        if (!done.empty()) {
+            done.front().lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
+        }
+        spdlog::info("committed {} migration(s) in one transaction{}", done.size(),
+                     attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "");
+        return;
+    }
+}
+
 void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done) {
     db::BatchGuard batch(m_driver);
     if (single_transaction) {
-        m_driver.begin();
+        run_single_transaction(steps, done);
+        return;
     }
     for (const auto& step : steps) {
         load_stored_sql(step);
-        const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
-        spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
-        if (step.check.implicit_commit) {
-            spdlog::info("{}:{}: '{}' commits implicitly on this database, so the file runs statement by statement, "
-                         "recorded as running until it ends",
-                         step.script.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
-        } else if (step.check.auto_no_transaction) {
-            spdlog::info("{} holds only statements that cannot run in a transaction; running it without one",
-                         step.script.label);
-        }
-        std::int64_t duration = 0;
+        announce(step);
+        StepOutcome outcome;
+        outcome.step = &step;
         try {
-            duration = step.check.mode == core::TransactionMode::wrapped ? run_wrapped(step, single_transaction)
-                                                                         : run_unwrapped(step);
+            outcome.duration_ms = step.check.mode == core::TransactionMode::wrapped
+                                      ? run_with_retries(step, outcome, !done.empty())
+                                      : run_unwrapped(step);
         } catch (const db::StatementError& e) {
             m_driver.rollback();
-            fail(step, e,
-                 single_transaction ? "the whole run was rolled back (--single-transaction); nothing was applied"
-                                    : rolled_back(step, !done.empty()));
+            fail(step, e, rolled_back(step, !done.empty()));
         } catch (...) {
             m_driver.rollback();
             throw;
         }
-        done.push_back({&step, duration});
-        if (!single_transaction) {
-            spdlog::info("{} {} in {} ms", step.step.direction == core::Direction::up ? "applied" : "reverted",
-                         step_title(step), duration);
+        const char* verb = step.step.direction == core::Direction::up ? "applied" : "reverted";
+        if (outcome.attempts > 1) {
+            spdlog::info("{} {} in {} ms (attempt {}, after {} waiting for locks)", verb, step_title(step),
+                         outcome.duration_ms, outcome.attempts, human_ms(outcome.lock_wait_ms));
+        } else {
+            spdlog::info("{} {} in {} ms", verb, step_title(step), outcome.duration_ms);
         }
-    }
-    if (single_transaction) {
-        m_driver.commit();
-        spdlog::info("committed {} migration(s) in one transaction", done.size());
+        done.push_back(std::move(outcome));
     }
 }
 

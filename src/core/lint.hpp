@@ -59,6 +59,7 @@ struct LintOptions {
     Dialect dialect = Dialect::postgres;
     std::set<std::string> disabled;  // rule ids switched off ([lint] disable)
     int server_version = 0;          // 0: the newest rules
+    bool bounded_lock_waits = false;  // sqlmig bounds each lock wait itself ([postgres] lock_retries)
 };
 
 // Lints migrations in version order: a table created by an earlier migration of the
