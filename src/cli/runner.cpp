@@ -62,6 +62,11 @@ void log_statement(const PreparedStep& step, const core::Statement& s) {
     }
 }
 
+// A statement retried alone did not get its lock within the budget.
+struct StatementGaveUp {
+    db::StatementError error;
+};
+
 // "0.8 s", "120 ms".
 std::string human_ms(std::int64_t ms) {
     if (ms < 1000) {
@@ -114,10 +119,14 @@ std::string attempt_failure(const LockAttempt& a, const std::string& section) {
 }  // namespace
 
 std::string describe_blocker(const db::LockBlocker& b) {
-    std::string out = "pid " + std::to_string(b.pid) + " (";
-    out += "app '" + util::printable(b.application) + "'";
+    std::string out = b.id_label + " " + std::to_string(b.pid) + " (";
+    std::string sep;
+    if (!b.application.empty()) {
+        out += "app '" + util::printable(b.application) + "'";
+        sep = ", ";
+    }
     if (!b.user.empty()) {
-        out += ", user '" + util::printable(b.user) + "'";
+        out += sep + "user '" + util::printable(b.user) + "'";
     }
     if (b.state.empty()) {
         out += ", details hidden: sqlmig's role needs pg_read_all_stats to see them)";
@@ -162,6 +171,7 @@ Runner::Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) 
     m_section = std::string(db::backend_of(ctx.connect_options(true).url).config_section());
     m_retries = ctx.config().lock_retries(m_section);
     m_retries.enabled = m_retries.enabled && driver.bounds_lock_waits();
+    m_statement_retries = m_retries.enabled && driver.bounds_statement_lock_waits();
     m_session_lock_timeout = ctx.config().session_limits(m_section).lock_timeout;
     m_section = "[" + m_section + "]";
 }
@@ -355,11 +365,48 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
                          "then run 'sqlmig repair'");
 }
 
+// One statement that commits on its own (autocommit) and did nothing when it failed for a
+// lock: run with the ladder's bounded wait and retried alone until the migration's budget is
+// spent, then StatementGaveUp.
+void Runner::execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
+                           std::optional<Clock::time_point>& first) {
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        m_driver.begin_attempt(timeout);
+        try {
+            m_driver.execute(statement);  // a copy: it may run again
+            m_driver.flush();
+            (void)m_driver.end_attempt();
+            if (attempt > 1) {
+                outcome.attempts = std::max(outcome.attempts, attempt);
+            }
+            return;
+        } catch (const db::StatementError& e) {
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            if (e.lock_failure == LockFailure::none) {
+                throw;
+            }
+            if (!first) {
+                first = start;
+            }
+            if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    *first, outcome)) {
+                throw StatementGaveUp{e};
+            }
+        } catch (...) {
+            (void)m_driver.end_attempt();
+            throw;
+        }
+    }
+}
+
 // The file manages its own transaction, or runs without one: statements one by
 // one. Work done outside the file's own BEGIN ... COMMIT commits as it runs, so the
 // migration is marked running first and failed when only part of it committed.
-std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
+std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done) {
     const auto start = Clock::now();
+    std::optional<Clock::time_point> first_lock_failure;
     const bool each_alone = step.check.mode == core::TransactionMode::none;
     const bool stepping_out = step.check.mode == core::TransactionMode::stepping_out;
     mark_running(step);
@@ -377,7 +424,14 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
-            m_driver.execute(std::move(s));
+            const bool alone = m_statement_retries && !inside_own &&
+                               (kind == core::StatementKind::ordinary || kind == core::StatementKind::non_transactional ||
+                                kind == core::StatementKind::implicit_commit);
+            if (alone) {
+                execute_alone(step, std::move(s), outcome, first_lock_failure);
+            } else {
+                m_driver.execute(std::move(s));
+            }
             switch (kind) {
             case core::StatementKind::transaction_begin: inside_own = true; return;
             case core::StatementKind::transaction_end:
@@ -405,6 +459,20 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             }
         }, [&](std::size_t bytes) { progress.read(bytes); });
         m_driver.flush();
+    } catch (const StatementGaveUp& g) {
+        const std::string message = gave_up_message(step, g.error, outcome);
+        if (!committed_through) {
+            m_driver.rollback();
+            unmark_running(step);
+            throw LockWaitGaveUp(message + "\n" + rolled_back(step, earlier_steps_done) + "\n" +
+                                     next_step_after_giving_up(outcome),
+                                 outcome);
+        }
+        // Part of it committed: not "nothing applied", so a failure to repair, as any other (exit 1).
+        const core::Position pos = error_position(g.error);
+        fail_unwrapped(step, committed_through, message,
+                       step.script.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+                           std::string(util::trim(g.error.what())));
     } catch (const db::StatementError& e) {
         const core::Position pos = error_position(e);
         fail_unwrapped(step, committed_through, describe_statement_error(step.script.label, e),
@@ -448,35 +516,52 @@ void Runner::announce(const PreparedStep& step) const {
 }
 
 // A failed attempt whose statement waited too long for a lock, or lost a deadlock: logged
-// with who blocked it, then a pause before the next attempt; when the pause would spend the
-// budget, throws LockWaitGaveUp instead. The transaction is rolled back already.
-void Runner::after_lock_failure(const PreparedStep& step, const db::StatementError& e, const LockAttempt& attempt,
-                                Clock::time_point first, StepOutcome& outcome, const std::string& aftermath) {
+// with who blocked it, then a pause before the next attempt. False, without a pause, when the
+// pause would spend the budget: the caller gives up (gave_up_message).
+bool Runner::after_lock_failure(const PreparedStep& step, const LockAttempt& attempt, Clock::time_point first,
+                                StepOutcome& outcome) {
     outcome.lock_waits.push_back(attempt);
     outcome.attempts = attempt.attempt;
     const auto pause = backoff(attempt.attempt);
     const auto spent = std::chrono::duration_cast<Millis>(Clock::now() - first);
-    if (spent + pause < m_retries.budget) {
-        spdlog::warn("{}: {}{}; retrying in {}", step_title(step), attempt_failure(attempt, m_section),
-                     blocked_by(attempt.seen.blockers), human_ms(pause.count()));
-        std::this_thread::sleep_for(pause);
-        return;
-    }
     outcome.lock_wait_ms = spent.count();
-    std::vector<db::LockBlocker> blockers;
-    for (auto it = outcome.lock_waits.rbegin(); it != outcome.lock_waits.rend() && blockers.empty(); ++it) {
-        blockers = it->seen.blockers;
+    if (spent + pause >= m_retries.budget) {
+        return false;
     }
-    std::string next = "try again later";
-    if (!blockers.empty()) {
-        next += ", or end what blocks it first (SELECT pg_terminate_backend(" + std::to_string(blockers.front().pid) +
-                ") ends pid " + std::to_string(blockers.front().pid) + "'s session)";
+    spdlog::warn("{}: {}{}; retrying in {}", step_title(step), attempt_failure(attempt, m_section),
+                 blocked_by(attempt.seen.blockers), human_ms(pause.count()));
+    std::this_thread::sleep_for(pause);
+    return true;
+}
+
+// "X could not get a lock in time: ...; blocked by ..." and the last failure; the caller adds
+// what was left behind, then next_step_after_giving_up().
+std::string Runner::gave_up_message(const PreparedStep& step, const db::StatementError& e,
+                                    const StepOutcome& outcome) const {
+    return step_title(step) + " could not get a lock in time: " + std::to_string(outcome.attempts) +
+           " attempt(s) over " + human_ms(outcome.lock_wait_ms) + " (" + m_section + " lock_wait_budget)" +
+           blocked_by(last_blockers(outcome)) + "\n" + describe_statement_error(step.script.label, e);
+}
+
+std::string Runner::next_step_after_giving_up(const StepOutcome& outcome) const {
+    const auto blockers = last_blockers(outcome);
+    if (blockers.empty()) {
+        return "try again later";
     }
-    throw LockWaitGaveUp(step_title(step) + " could not get a lock in time: " + std::to_string(attempt.attempt) +
-                             " attempt(s) over " + human_ms(spent.count()) + " (" + m_section +
-                             " lock_wait_budget)" + blocked_by(blockers) + "\n" +
-                             describe_statement_error(step.script.label, e) + "\n" + aftermath + "\n" + next,
-                         outcome);
+    const std::string pid = std::to_string(blockers.front().pid);
+    const bool pg = m_driver.dialect() == core::Dialect::postgres;
+    return "try again later, or end what blocks it first (" +
+           (pg ? "SELECT pg_terminate_backend(" + pid + ")" : "KILL " + pid) + " ends " +
+           (pg ? "pid " : "connection ") + pid + "'s session)";
+}
+
+std::vector<db::LockBlocker> Runner::last_blockers(const StepOutcome& outcome) {
+    for (auto it = outcome.lock_waits.rbegin(); it != outcome.lock_waits.rend(); ++it) {
+        if (!it->seen.blockers.empty()) {
+            return it->seen.blockers;
+        }
+    }
+    return {};
 }
 
 // One migration in its own transaction, attempt after attempt while its locks are not granted.
@@ -499,8 +584,12 @@ std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& out
             if (e.lock_failure == LockFailure::none) {
                 throw;
             }
-            after_lock_failure(step, e, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
-                               first, outcome, rolled_back(step, earlier_steps_done));
+            if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    first, outcome)) {
+                throw LockWaitGaveUp(gave_up_message(step, e, outcome) + "\n" + rolled_back(step, earlier_steps_done) +
+                                         "\n" + next_step_after_giving_up(outcome),
+                                     outcome);
+            }
         } catch (...) {
             m_driver.rollback();
             (void)m_driver.end_attempt();
@@ -544,9 +633,12 @@ void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std:
             StepOutcome outcome;
             outcome.step = &steps[at];
             outcome.lock_waits = waits[at];
-            after_lock_failure(steps[at], e,
-                               LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen}, first,
-                               outcome, aftermath);
+            if (!after_lock_failure(steps[at], LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    first, outcome)) {
+                throw LockWaitGaveUp(gave_up_message(steps[at], e, outcome) + "\n" + aftermath + "\n" +
+                                         next_step_after_giving_up(outcome),
+                                     outcome);
+            }
             waits[at] = outcome.lock_waits;
             continue;
         } catch (...) {
@@ -581,7 +673,7 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
         try {
             outcome.duration_ms = step.check.mode == core::TransactionMode::wrapped
                                       ? run_with_retries(step, outcome, !done.empty())
-                                      : run_unwrapped(step);
+                                      : run_unwrapped(step, outcome, !done.empty());
         } catch (const db::StatementError& e) {
             m_driver.rollback();
             fail(step, e, rolled_back(step, !done.empty()));

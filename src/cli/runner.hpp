@@ -86,12 +86,16 @@ private:
     std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction, std::optional<Millis> attempt_timeout);
     void run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done);
     std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
-    void after_lock_failure(const PreparedStep& step, const db::StatementError& e, const LockAttempt& attempt,
-                            std::chrono::steady_clock::time_point first, StepOutcome& outcome,
-                            const std::string& aftermath);
+    bool after_lock_failure(const PreparedStep& step, const LockAttempt& attempt,
+                            std::chrono::steady_clock::time_point first, StepOutcome& outcome);
+    std::string gave_up_message(const PreparedStep& step, const db::StatementError& e, const StepOutcome& outcome) const;
+    std::string next_step_after_giving_up(const StepOutcome& outcome) const;
+    static std::vector<db::LockBlocker> last_blockers(const StepOutcome& outcome);
+    void execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
+                       std::optional<std::chrono::steady_clock::time_point>& first);
     Millis rung(int attempt) const;
     void announce(const PreparedStep& step) const;
-    std::int64_t run_unwrapped(const PreparedStep& step);
+    std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
     void load_stored_sql(const PreparedStep& step);
     std::string stored_down_sql(const core::Migration& migration);
@@ -112,6 +116,7 @@ private:
     core::AppliedRow m_step_sql;  // the stored SQL of the step being run (its up_sql, down_sql, down_checksum)
     bool m_progress = false;  // draw the live line for long migrations
     config::LockRetryConfig m_retries;  // off where the driver cannot bound its lock waits
+    bool m_statement_retries = false;   // a statement that commits on its own is retried alone
     std::optional<Millis> m_session_lock_timeout;  // [postgres] lock_timeout: no rung waits longer
     std::string m_section;                         // "postgres": where the keys are, for messages
 };

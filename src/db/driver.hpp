@@ -72,7 +72,8 @@ struct ConnectOptions {
 
 // A session holding (or queued ahead for) a lock that a migration waited for.
 struct LockBlocker {
-    long pid = 0;
+    long pid = 0;                             // PostgreSQL's pid, MariaDB's connection id
+    std::string id_label = "pid";             // "pid", "connection"
     std::string user;
     std::string application;
     std::string state;                        // "idle in transaction", "active"...; "" when hidden

@@ -13,11 +13,15 @@
 #include <thread>
 #include <vector>
 
+#include <regex>
+
 #include "e2e/cli_test_support.hpp"
 #include "e2e/fleet_json.hpp"
+#include "e2e/mariadb_project.hpp"
 #include "e2e/pg_project.hpp"
 
 using sqlmig::test::json_of;
+using sqlmig::test::MariadbProject;
 using sqlmig::test::PgProject;
 using sqlmig::test::Result;
 
@@ -29,6 +33,12 @@ using Conn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
+
+}  // namespace
+
+#ifdef SQLMIG_E2E_SUITE_pg
+
+namespace {
 
 // A session of the test's own ("an application"), with its application_name.
 Conn session(const std::string& url, const std::string& application) {
@@ -82,7 +92,7 @@ TEST(LockWaitsPostgres, RetriesUntilTheBlockerEndsAndNamesIt) {
         r = p.run({"--json", "up", "--no-backup"});
         finished = Clock::now();
     });
-    ASSERT_TRUE(sqlmig_waits_for_lock(p, 10));
+    EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));  // EXPECT: the run's thread must still be joined
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several attempts
     exec(blocker.get(), "COMMIT");
     const auto released = Clock::now();
@@ -149,6 +159,8 @@ TEST(LockWaitsPostgres, ABlockerThatOutlivesTheBudgetExitsFiveAndAppliesNothingO
     ASSERT_TRUE(doc.contains("gave_up")) << r.out;
     EXPECT_EQ(doc["gave_up"]["version"], "003");
     EXPECT_GE(doc["gave_up"]["attempts"].get<int>(), 3);
+    ASSERT_GE(doc["gave_up"]["lock_waits"].size(), 1u);
+    ASSERT_GE(doc["gave_up"]["lock_waits"][0]["blockers"].size(), 1u);
     EXPECT_EQ(std::to_string(doc["gave_up"]["lock_waits"][0]["blockers"][0]["pid"].get<long>()), blocker_pid);
 }
 
@@ -162,7 +174,7 @@ TEST(LockWaitsPostgres, SingleTransactionRetriesTheWholeRun) {
     exec(blocker.get(), "SELECT count(*) FROM accounts");
     Result r;
     std::thread run([&] { r = p.run({"up", "--no-backup", "--single-transaction"}); });
-    ASSERT_TRUE(sqlmig_waits_for_lock(p, 10));
+    EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));  // EXPECT: the run's thread must still be joined
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     // Nothing committed while it retries.
     EXPECT_EQ(p.versions(), "1");
@@ -217,7 +229,7 @@ TEST(LockWaitsPostgres, HarmBudgetCancelsOwnWaitWhenSessionsQueueButNotWhenNoneD
     exec(blocker.get(), "SELECT count(*) FROM accounts");
     Result r;
     std::thread run([&] { r = p.run({"--json", "up", "--no-backup"}); });
-    ASSERT_TRUE(sqlmig_waits_for_lock(p, 10));
+    EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));  // EXPECT: the run's thread must still be joined
 
     // Four application sessions queue behind sqlmig's waiting ALTER.
     std::vector<Conn> apps;
@@ -226,7 +238,7 @@ TEST(LockWaitsPostgres, HarmBudgetCancelsOwnWaitWhenSessionsQueueButNotWhenNoneD
     }
     const auto queued = Clock::now();
     for (auto& c : apps) {
-        ASSERT_EQ(PQsendQuery(c.get(), "SELECT count(*) FROM accounts"), 1);
+        EXPECT_EQ(PQsendQuery(c.get(), "SELECT count(*) FROM accounts"), 1);
     }
     double slowest = 0;
     for (auto& c : apps) {
@@ -241,7 +253,7 @@ TEST(LockWaitsPostgres, HarmBudgetCancelsOwnWaitWhenSessionsQueueButNotWhenNoneD
 
     // The next attempt waits with nobody queued behind it: not cancelled, it gets the lock
     // when the blocker ends.
-    ASSERT_TRUE(sqlmig_waits_for_lock(p, 3));
+    EXPECT_TRUE(sqlmig_waits_for_lock(p, 3));
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     exec(blocker.get(), "COMMIT");
     run.join();
@@ -296,3 +308,84 @@ TEST(LockWaitsPostgres, InvalidKeysAreConfigErrorsNamingTheKey) {
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
 }
+
+#endif  // SQLMIG_E2E_SUITE_pg
+
+#ifdef SQLMIG_E2E_SUITE_mariadb
+
+namespace {
+
+// Starts the `mariadb` client in the background: it opens a transaction that reads accounts
+// (a metadata lock sqlmig's ALTER TABLE must wait for) and keeps it `seconds`.
+void hold_accounts(const MariadbProject& p, int seconds) {
+    static const std::regex form(R"(^mariadb://([^:@/]*):([^@/]*)@([^:/]+):([0-9]+)/.*$)");
+    std::smatch m;
+    const std::string url = p.db.url();
+    ASSERT_TRUE(std::regex_match(url, m, form)) << url;
+    const std::string cmd = "mariadb -h " + std::string(m[3]) + " -P " + std::string(m[4]) + " -u " + std::string(m[1]) +
+                            " -p" + std::string(m[2]) + " " + p.db.name() +
+                            " -e \"BEGIN; SELECT * FROM accounts WHERE owner = 'alice'; SELECT SLEEP(" +
+                            std::to_string(seconds) + "); COMMIT;\" >/dev/null 2>&1 &";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const auto start = Clock::now();
+    while (p.db.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP%'") != "1" &&
+           seconds_since(start) < 5) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+std::string holder_id(const MariadbProject& p) {
+    return p.db.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP%'");
+}
+
+void with_mariadb_accounts(MariadbProject& p) {
+    p.project.migration("001_accounts.up.sql", "CREATE TABLE accounts (id int PRIMARY KEY, owner text);\n"
+                                               "INSERT INTO accounts VALUES (1, 'alice');\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+}
+
+}  // namespace
+
+TEST(LockWaitsMariadb, AMetadataLockHeldByAnOpenTransactionIsWaitedOutStatementByStatement) {
+    MariadbProject p;
+    with_mariadb_accounts(p);
+    p.project.migration("002_add_note.up.sql",
+                        "CREATE TABLE audit (id int);\nALTER TABLE accounts ADD COLUMN note text;\n");
+    hold_accounts(p, 2);
+    const std::string holder = holder_id(p);
+    const auto start = Clock::now();
+    const Result r = p.run({"--json", "up", "--no-backup"});
+    const double took = seconds_since(start);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_GT(took, 1.0);  // it waited for the holder
+    EXPECT_LT(took, 4.0);  // and went on within a pause of its end
+    EXPECT_EQ(p.rows(), "1 applied,2 applied");
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+                         "COLUMN_NAME = 'note'"),
+              "1");
+    // The statement before it ran once: only the ALTER was retried.
+    EXPECT_CONTAINS(r.err, "002_add_note: lock not granted in 100 ms (attempt 1); blocked by connection " + holder);
+    EXPECT_CONTAINS(r.err, "SELECT SLEEP(2)");
+    const auto doc = json_of(r);
+    EXPECT_GT(doc["steps"][0]["attempts"].get<int>(), 1);
+    EXPECT_EQ(doc["steps"][0]["lock_waits"][0]["reason"], "timeout");
+}
+
+TEST(LockWaitsMariadb, ExhaustedBudgetExitsFiveWithTheMigrationNotApplied) {
+    MariadbProject p("[mariadb]\nlock_wait_budget = \"1s\"\n");
+    with_mariadb_accounts(p);
+    p.project.migration("002_add_note.up.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    hold_accounts(p, 3);
+    const std::string holder = holder_id(p);
+    const Result r = p.run({"up", "--no-backup"});
+    EXPECT_EQ(r.code, 5) << r.err;
+    EXPECT_EQ(p.rows(), "1 applied");  // not recorded: neither running nor failed
+    EXPECT_CONTAINS(r.err, "sqlmig: error: 002_add_note could not get a lock in time: ");
+    EXPECT_CONTAINS(r.err, "([mariadb] lock_wait_budget); blocked by connection " + holder);
+    EXPECT_CONTAINS(r.err, "ERROR 1205: Lock wait timeout exceeded");
+    EXPECT_CONTAINS(r.err, "nothing of 002_add_note was applied");
+    EXPECT_CONTAINS(r.err, "(KILL " + holder + " ends connection " + holder + "'s session)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the holder ends before the database is dropped
+}
+
+#endif  // SQLMIG_E2E_SUITE_mariadb
