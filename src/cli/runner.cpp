@@ -536,11 +536,13 @@ bool Runner::after_lock_failure(const PreparedStep& step, const LockAttempt& att
 
 // "X could not get a lock in time: ...; blocked by ..." and the last failure; the caller adds
 // what was left behind, then next_step_after_giving_up().
-std::string Runner::gave_up_message(const PreparedStep& step, const db::StatementError& e,
-                                    const StepOutcome& outcome) const {
+std::string Runner::gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const {
+    const auto* statement_error = dynamic_cast<const db::StatementError*>(&e);
     return step_title(step) + " could not get a lock in time: " + std::to_string(outcome.attempts) +
            " attempt(s) over " + human_ms(outcome.lock_wait_ms) + " (" + m_section + " lock_wait_budget)" +
-           blocked_by(last_blockers(outcome)) + "\n" + describe_statement_error(step.script.label, e);
+           blocked_by(last_blockers(outcome)) + "\n" +
+           (statement_error ? describe_statement_error(step.script.label, *statement_error)
+                            : std::string(util::trim(e.what())));
 }
 
 std::string Runner::next_step_after_giving_up(const StepOutcome& outcome) const {
@@ -578,7 +580,7 @@ std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& out
             outcome.attempts = attempt;
             outcome.lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
             return duration;
-        } catch (const db::StatementError& e) {
+        } catch (const DbError& e) {  // a statement's, or BEGIN's (SQLite: another writer holds the file)
             m_driver.rollback();
             const db::LockWaitReport seen = m_driver.end_attempt();
             if (e.lock_failure == LockFailure::none) {
@@ -623,12 +625,15 @@ void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std:
             }
             (void)m_driver.end_attempt();
             m_driver.commit();
-        } catch (const db::StatementError& e) {
+        } catch (const DbError& e) {
             m_driver.rollback();
             const db::LockWaitReport seen = m_driver.end_attempt();
             const std::size_t at = std::min(done.size(), steps.size() - 1);
             if (!m_retries.enabled || e.lock_failure == LockFailure::none) {
-                fail(steps[at], e, aftermath);
+                if (const auto* statement_error = dynamic_cast<const db::StatementError*>(&e)) {
+                    fail(steps[at], *statement_error, aftermath);
+                }
+                throw;
             }
             StepOutcome outcome;
             outcome.step = &steps[at];

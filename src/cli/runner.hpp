@@ -88,7 +88,7 @@ private:
     std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
     bool after_lock_failure(const PreparedStep& step, const LockAttempt& attempt,
                             std::chrono::steady_clock::time_point first, StepOutcome& outcome);
-    std::string gave_up_message(const PreparedStep& step, const db::StatementError& e, const StepOutcome& outcome) const;
+    std::string gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const;
     std::string next_step_after_giving_up(const StepOutcome& outcome) const;
     static std::vector<db::LockBlocker> last_blockers(const StepOutcome& outcome);
     void execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,

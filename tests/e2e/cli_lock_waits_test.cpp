@@ -30,7 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Conn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 
-double seconds_since(Clock::time_point t) {
+[[maybe_unused]] double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
