@@ -110,6 +110,10 @@ std::vector<BackupName> backups_of(const std::vector<std::string>& files, std::s
     return out;
 }
 
+std::string version_file_name(std::string_view backup_file) {
+    return std::string(backup_file) + ".version";
+}
+
 std::vector<std::string> beyond_retention(std::vector<BackupName> backups, std::string_view kind, int keep) {
     std::vector<std::string> out;
     if (keep <= 0) {
@@ -158,6 +162,10 @@ std::optional<PgMajor> pg_tool_major(std::string_view version_output) {
         i = end;
     }
     return std::nullopt;
+}
+
+bool pg_dump_has_restrict_key(std::string_view help_output) {
+    return help_output.find("--restrict-key") != std::string_view::npos;
 }
 
 PgMajor pg_server_major(int server_version_num) {

@@ -43,6 +43,12 @@ std::optional<BackupName> parse_backup_name(std::string_view file, std::string_v
 // The backups of one database among the file names, newest first.
 std::vector<BackupName> backups_of(const std::vector<std::string>& files, std::string_view database);
 
+// The file beside a backup that records the version the database was at when it was
+// taken: <backup file>.version, holding that version or "none" and a newline. Its
+// extension is no backup's, so listings never take it for one.
+std::string version_file_name(std::string_view backup_file);
+inline constexpr std::string_view k_no_version = "none";
+
 // Which of the backups (any order) to delete so that the newest `keep` of `kind`
 // remain; keep == 0 keeps all. Backups of other kinds are never chosen.
 std::vector<std::string> beyond_retention(std::vector<BackupName> backups, std::string_view kind, int keep);
@@ -54,6 +60,14 @@ struct PgMajor {
     std::string text;  // "15", "9.6"
 };
 std::optional<PgMajor> pg_tool_major(std::string_view version_output);
+
+// Whether this pg_dump takes --restrict-key, from its `--help` output. pg_dump 18, and
+// 17.6, 16.10, 15.14, 14.19, 13.22 (August 2025), write `\restrict KEY` and `\unrestrict KEY`
+// lines around a plain dump with a random KEY unless one is given.
+bool pg_dump_has_restrict_key(std::string_view help_output);
+
+// The fixed key the schema file is dumped with, so that the same schema gives the same bytes.
+inline constexpr std::string_view k_schema_restrict_key = "sqlmigschema";
 
 // The same from the server's server_version_num (150004 -> 15, 90624 -> 9.6).
 PgMajor pg_server_major(int server_version_num);

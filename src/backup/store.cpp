@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
@@ -141,6 +142,7 @@ void apply_retention(const fs::path& dir, std::string_view kind, const std::stri
     std::error_code ec;
     for (const auto& old : beyond_retention(backups_of(file_names(dir), database), kind, keep)) {
         if (fs::remove(dir / old, ec)) {
+            fs::remove(dir / version_file_name(old), ec);
             spdlog::info("deleted old backup {} (keep = {})", (dir / old).string(), keep);
         } else if (ec) {
             spdlog::warn("cannot delete old backup {}: {}", (dir / old).string(), ec.message());
@@ -148,10 +150,28 @@ void apply_retention(const fs::path& dir, std::string_view kind, const std::stri
     }
 }
 
+// The .version file beside a published backup. Not needed to restore, so a failure
+// to write it is a warning, and the backup stands.
+void record_version(const fs::path& file, std::string_view version) {
+    const fs::path record = file.parent_path() / version_file_name(file.filename().string());
+    util::UniqueFd fd(::open(record.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    const std::string text = std::string(version) + "\n";
+    if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        spdlog::warn("cannot record the version of {} in {}: {}", file.string(), record.string(), std::strerror(errno));
+    }
+}
+
+std::string recorded_version(const fs::path& file) {
+    std::ifstream in(file.parent_path() / version_file_name(file.filename().string()));
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
 }  // namespace
 
 Taken take_backup(db::BackupEngine& engine, const fs::path& dir, std::string_view kind, std::string_view stamp,
-                  const std::string& database_name, int keep) {
+                  const std::string& database_name, int keep, std::string_view version) {
     engine.check();
     ensure_private_dir(dir);
     const std::string database = file_safe_name(database_name);
@@ -179,6 +199,7 @@ Taken take_backup(db::BackupEngine& engine, const fs::path& dir, std::string_vie
             throw;
         }
     }
+    record_version(file, version);
     apply_retention(dir, kind, database, keep);
     return {file, size};
 }
@@ -205,22 +226,9 @@ std::vector<Listed> list_backups(const fs::path& dir, const std::string& databas
     for (auto& name : backups_of(file_names(dir), file_safe_name(database_name))) {
         const fs::path file = dir / name.file;
         const auto size = fs::file_size(file, ec);
-        out.push_back({std::move(name), file, ec ? 0 : size});
+        out.push_back({std::move(name), file, ec ? 0 : size, recorded_version(file)});
     }
     return out;
-}
-
-std::string human_size(std::uintmax_t bytes) {
-    static const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-    double value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    while (value >= 1024 && unit + 1 < std::size(units)) {
-        value /= 1024;
-        ++unit;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-    return buf;
 }
 
 }  // namespace sqlmig::backup

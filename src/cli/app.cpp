@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -95,6 +96,7 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
             "SECONDS", "lock timeout"));
     // A flag with an optional =value: "--wait up" never takes "up" as its duration.
     app.add_flag("--wait{60s}", o.wait_text, "Retry connecting until the database accepts, up to =DURATION (default 60s)")
+        ->option_text("[=DURATION]")
         ->each([&o](const std::string& v) {
             const auto d = config::parse_duration(v);
             if (!d || d->count() > 86400000) {
@@ -103,16 +105,13 @@ void add_global_options(CLI::App& app, GlobalOptions& o) {
             }
             o.wait = *d;
         });
-    app.add_option("--color", o.color, "Colour the tables and log levels: auto (on a terminal, unless NO_COLOR), "
-                                       "always or never")
-        ->type_name("WHEN")
-        ->check(CLI::IsMember({"auto", "always", "never"}));
-    app.add_option("--progress", o.progress,
-                   "A live line for migrations running over a second: auto (on a terminal), always or never")
-        ->type_name("WHEN")
-        ->transform(CLI::CheckedTransformer(std::map<std::string, ProgressMode>{{"auto", ProgressMode::automatic},
-                                                                                {"always", ProgressMode::always},
-                                                                                {"never", ProgressMode::never}}));
+    one_of(app.add_option("--color", o.color, "Colour the tables and log levels: auto (on a terminal, unless "
+                                              "NO_COLOR), always or never"),
+           {"auto", "always", "never"});
+    one_of(app.add_option("--progress", o.progress,
+                          "A live line for migrations running over a second: auto (on a terminal), always or never"),
+           std::vector<std::pair<std::string, ProgressMode>>{
+               {"auto", ProgressMode::automatic}, {"always", ProgressMode::always}, {"never", ProgressMode::never}});
     app.add_flag("--json", o.json, "Print a JSON document on stdout");
     app.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
     app.add_flag("-v,--verbose", o.verbose, "Log each statement as it runs");
@@ -126,27 +125,6 @@ int report(const GlobalOptions& options, const std::string& message, ExitCode co
         print_json(util::Json::object().set("ok", false).set("error", message).set("exit_code", static_cast<int>(code)));
     }
     return static_cast<int>(code);
-}
-
-// CLI11's message, worded like sqlmig's own, with the way to the help.
-std::string usage_message(const CLI::App& app, const CLI::ParseError& e) {
-    std::string message = e.what();
-    if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
-        for (const auto& arg : app.remaining()) {
-            if (!arg.starts_with("-")) {
-                return "unknown command '" + util::printable(arg) + "'; run 'sqlmig --help' for the list";
-            }
-        }
-        return "a command is required (up, down, status, ...); run 'sqlmig --help' for the list";
-    }
-    if (e.get_name() == "ExtrasError") {
-        message = "unexpected argument(s): " + message.substr(message.find(':') + 1) +
-                  " (an unknown command, or an option that belongs after the command: sqlmig up --no-backup)";
-    }
-    if (!message.empty()) {
-        message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
-    }
-    return util::printable(message) + "; run 'sqlmig --help' for usage";
 }
 
 // sqlmig's version and build, then each backend's client library (loading the modules).
@@ -166,6 +144,7 @@ int run(int argc, char** argv) {
                  "was applied"};
     app.name("sqlmig");
     app.set_version_flag("--version", version_text, "Print sqlmig's version, its build and its database libraries");
+    app.formatter(std::make_shared<HelpFormatter>());  // before the commands, which copy it
     app.require_subcommand(1, 1);
     app.fallthrough();  // global options may follow the command: sqlmig up --json
     add_global_options(app, ctx.options);

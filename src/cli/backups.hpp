@@ -17,10 +17,11 @@ namespace sqlmig::cli {
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver);
 
 // A backup by `engine` of the connected database in [backup] dir, named for `kind`, keeping
-// the newest `keep` of that kind (0: all); logs the file and size. Throws BackupError,
-// with nothing left behind.
+// the newest `keep` of that kind (0: all), recording `version` (the version the database
+// is at, as `status` shows it; "" for none) beside it; logs the file and size. Throws
+// BackupError, with nothing left behind.
 backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,
-                                     std::string_view kind, int keep);
+                                     std::string_view kind, int keep, const std::string& version);
 
 // {"file": ..., "size_bytes": ...}, or null without a backup.
 util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken);

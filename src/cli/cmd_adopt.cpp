@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "core/adopt.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -139,8 +140,11 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
 void setup_adopt(CLI::App& app, Context& ctx) {
     static AdoptOptions o;
     auto* adopt = app.add_subcommand("adopt", "Take over another tool's history of this database (docs/formats.md)");
-    adopt->add_option("--from", o.from, "golang-migrate, dbmate, goose, sql-migrate or flyway")->required()
-        ->type_name("TOOL");
+    std::vector<std::string> tools;
+    for (const core::SourceTool t : core::k_source_tools) {
+        tools.push_back(core::source_tool_name(t));
+    }
+    one_of(adopt->add_option("--from", o.from, "The tool whose history table to take over")->required(), tools);
     adopt->add_option("--table", o.table, "Its history table, when renamed (default: the tool's own)")->type_name("NAME");
     adopt->add_flag("--dry-run", o.dry_run, "Print what would be recorded; change nothing");
     adopt->add_flag("--allow-missing", o.allow_missing, "Adopt the rest when applied migrations have no file");

@@ -3,11 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/backups.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/plan.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
 
@@ -30,10 +32,11 @@ std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& 
 }
 
 backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,
-                                     std::string_view kind, int keep) {
-    const auto taken = backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"),
-                                           driver.database_name(), keep);
-    spdlog::info("backup: {} ({})", ctx.project_label(taken.file), backup::human_size(taken.size_bytes));
+                                     std::string_view kind, int keep, const std::string& version) {
+    const auto taken =
+        backup::take_backup(engine, ctx.config().backup.dir, kind, utc_now("%Y%m%d-%H%M%S"), driver.database_name(),
+                            keep, version.empty() ? backup::k_no_version : std::string_view(version));
+    spdlog::info("backup: {} ({})", ctx.project_label(taken.file), util::human_size(taken.size_bytes));
     return taken;
 }
 
@@ -56,18 +59,33 @@ std::string state_summary(const std::vector<core::AppliedRow>& rows) {
     return "at version " + rows.back().version.text() + ", " + std::to_string(rows.size()) + " migration(s) applied";
 }
 
+// The version the database is at as `status` shows it ("003"), "" for none; the stored
+// text ("3") when the folder cannot be read: a backup does not need the folder.
+std::string version_of(Context& ctx, const std::vector<core::AppliedRow>& rows) {
+    if (rows.empty()) {
+        return "";
+    }
+    try {
+        const core::Status status = core::build_status(ctx.catalog().migrations, rows);
+        return status.current ? status.display(*status.current) : "";
+    } catch (const Error&) {
+        return rows.back().version.text();
+    }
+}
+
 void run_backup(Context& ctx, const std::string& out) {
     auto driver = ctx.connect(true);
     auto engine = backup_engine(ctx, *driver);
     engine->check();  // before the lock, which would create files beside a missing SQLite database
     db::LockGuard guard(*driver);
     driver->acquire_lock(ctx.lock_timeout());
-    const auto taken = out.empty() ? take_configured_backup(ctx, *engine, *driver, backup::k_kind_manual, 0)
+    const auto taken = out.empty() ? take_configured_backup(ctx, *engine, *driver, backup::k_kind_manual, 0,
+                                                            version_of(ctx, driver->read_applied()))
                                    : backup::take_backup_to(*engine, fs::absolute(out));
     if (ctx.options.json) {
         print_json(taken_json(ctx, taken));
     } else {
-        std::cout << ctx.project_label(taken.file) << " (" << backup::human_size(taken.size_bytes) << ")\n";
+        std::cout << ctx.project_label(taken.file) << " (" << util::human_size(taken.size_bytes) << ")\n";
     }
 }
 
@@ -82,6 +100,7 @@ void run_backups(Context& ctx) {
                           .set("file", ctx.project_label(b.file))
                           .set("kind", b.name.kind)
                           .set("taken_at", b.name.taken_at())
+                          .set("version", b.version.empty() ? util::Json() : util::Json(b.version))
                           .set("size_bytes", static_cast<std::int64_t>(b.size_bytes)));
         }
         print_json(util::Json::object()
@@ -94,11 +113,38 @@ void run_backups(Context& ctx) {
         std::cout << "no backups of " << ctx.database_label() << " in " << ctx.project_label(dir) << '\n';
         return;
     }
-    std::vector<std::vector<std::string>> table = {{"FILE", "SIZE", "TAKEN AT", "KIND"}};
+    std::vector<std::vector<std::string>> table = {{"FILE", "SIZE", "TAKEN AT", "VERSION", "KIND"}};
     for (const auto& b : listed) {
-        table.push_back({ctx.project_label(b.file), backup::human_size(b.size_bytes), b.name.taken_at(), b.name.kind});
+        table.push_back({ctx.project_label(b.file), util::human_size(b.size_bytes), b.name.taken_at(),
+                         b.version.empty() ? "-" : util::printable(b.version), b.name.kind});
     }
     print_table(table);
+}
+
+// The relations with the same identity before and after a restore: the backup did not
+// hold them, so they stayed. Says which, and how to start from the backup alone.
+void warn_relations_kept(Context& ctx, const db::Driver::TextRows& before, const db::Driver::TextRows& after) {
+    std::vector<std::string> kept;
+    for (const auto& row : after) {
+        if (std::find(before.begin(), before.end(), row) != before.end() && row.size() == 2 && row[1]) {
+            kept.push_back(util::printable(*row[1]));
+        }
+    }
+    if (kept.empty()) {
+        return;
+    }
+    std::string names;
+    for (std::size_t i = 0; i < kept.size() && i < 10; ++i) {
+        names += (i == 0 ? "" : ", ") + kept[i];
+    }
+    if (kept.size() > 10) {
+        names += " and " + std::to_string(kept.size() - 10) + " more";
+    }
+    spdlog::warn(
+        "{} relation(s) not in the backup stay in {}: {}. To have the backup's contents alone, restore "
+        "into a new empty database (createdb NEW; sqlmig --database <NEW's URL> restore FILE --yes), or "
+        "drop these by hand (docs/backups.md, Recovery after a bad migration)",
+        kept.size(), ctx.database_label(), names);
 }
 
 struct RestoreOptions {
@@ -119,8 +165,8 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     const auto before = driver->read_applied();
     const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
     if (!o.yes) {
-        throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) +
-                           " (" + backup::human_size(fs::file_size(file)) +
+        throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(o.file) + " (" +
+                           util::human_size(fs::file_size(file)) +
                            "); nothing was changed. Run again with --yes to restore");
     }
     auto engine = backup_engine(ctx, *driver);
@@ -130,14 +176,19 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     } else {
         try {
             safety = take_configured_backup(ctx, *engine, *driver, backup::k_kind_before_restore,
-                                            ctx.config().backup.keep);
+                                            ctx.config().backup.keep, version_of(ctx, before));
         } catch (const BackupError& e) {
             throw BackupError(std::string(e.what()) + "\nnothing was restored; --no-backup restores without a backup "
                                                       "of the current contents");
         }
     }
     spdlog::info("restoring {} into {}", util::printable(o.file), what);
+    const std::string relations_sql = engine->relations_query();
+    const auto relations_before = relations_sql.empty() ? std::nullopt : driver->query_rows(relations_sql);
     engine->restore(file);
+    if (relations_before) {
+        warn_relations_kept(ctx, *relations_before, driver->query_rows(relations_sql).value_or(db::Driver::TextRows{}));
+    }
     const auto after = driver->read_applied();
     if (ctx.options.json) {
         print_json(util::Json::object()

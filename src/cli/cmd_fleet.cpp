@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -82,7 +83,7 @@ private:
         } else if (read) {
             out += " (" + version_text(r.to) + (r.pending > 0 ? ", " + std::to_string(r.pending) + " pending" : "") + ")";
         }
-        out += ", " + std::to_string(r.duration_ms) + " ms";
+        out += ", " + util::human_duration(r.duration_ms);
         if (!r.error.empty()) {
             out += ": " + util::shorten(util::first_line(r.error), 300);
         }
@@ -172,7 +173,7 @@ void print_results(FleetCommand command, const std::vector<TargetResult>& result
         const bool read = was_read(r);
         rows.push_back({r.name, to_string(r.outcome), read ? version_text(migrating ? r.from : r.to) : "",
                         !read ? "" : migrating ? version_text(r.to) : std::to_string(r.pending),
-                        r.outcome == Outcome::not_started ? "" : std::to_string(r.duration_ms) + " ms",
+                        r.outcome == Outcome::not_started ? "" : util::human_duration(r.duration_ms),
                         util::printable(util::shorten(util::first_line(r.error), 100))});
     }
     print_table(rows, 1);
@@ -396,7 +397,14 @@ void add_fleet_flags(CLI::App* cmd, FleetFlags& f) {
         ->type_name("I/N");
     cmd->add_option("--parallel", f.parallel, "Connections at once (default [fleet] parallel, 4)")
         ->type_name("N")
-        ->check(CLI::Range(1, 256));
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                char* end = nullptr;
+                const long n = std::strtol(text.c_str(), &end, 10);
+                const bool ok = end != text.c_str() && *end == '\0' && n >= 1 && n <= 256;
+                return ok ? std::string() : "must be a whole number from 1 to 256, not '" + util::printable(text) + "'";
+            },
+            ""));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Read-only commands: status, current, history, validate, check. They create
 // nothing: no database file, no tracking table, no lock.
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -35,6 +37,15 @@ std::string state_text(const core::StatusEntry& e) {
     return e.out_of_order ? s + " (out of order)" : s;
 }
 
+// The file's name, and the one the tracking table recorded when they differ.
+std::string name_text(const core::StatusEntry& e) {
+    std::string text = util::printable(e.name);
+    if (e.row && e.migration && !e.migration->stored && !core::same_name(e.row->name, e.migration->name)) {
+        text += " (recorded as " + util::printable(e.row->name) + ")";
+    }
+    return text;
+}
+
 void run_status(Context& ctx) {
     const auto snap = read_snapshot(ctx);
     const auto& status = snap->status;
@@ -42,7 +53,7 @@ void run_status(Context& ctx) {
         util::Json list = util::Json::array();
         for (const auto& e : status.entries) {
             list.push(util::Json::object()
-                          .set("version", display_version(e))
+                          .set("version", core::Status::as_written(e))
                           .set("name", e.name)
                           .set("state", core::to_string(e.state))
                           .set("out_of_order", e.out_of_order)
@@ -59,15 +70,18 @@ void run_status(Context& ctx) {
     std::vector<std::string_view> cells = {"VERSION", "NAME", "STATE", "APPLIED AT"};
     std::vector<std::string> texts;  // cells that are not in the status already; reserved: cells point into it
     cells.reserve(cells.size() + 4 * status.entries.size());
-    texts.reserve(2 * status.entries.size());
+    texts.reserve(3 * status.entries.size());
     for (const auto& e : status.entries) {
-        cells.push_back(display_version(e));
-        cells.push_back(texts.emplace_back(util::printable(e.name)));
+        cells.push_back(texts.emplace_back(status.display(e)));
+        cells.push_back(texts.emplace_back(name_text(e)));
         const bool qualified = e.out_of_order || (e.migration && e.migration->stored);
         cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }
     print_table(cells, 4, 2);  // STATE
+    if (const auto foreign = ctx.another_folder(status)) {
+        spdlog::warn("{}", *foreign);
+    }
     std::cout << "\ndatabase: " << ctx.database_label() << "\ncurrent:  " << current_text(status)
               << "\npending:  " << status.pending_count() << '\n';
 }
@@ -97,7 +111,7 @@ void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
     const auto json_or_null = [](const std::optional<std::string>& s) { return s ? util::Json(*s) : util::Json(); };
     if (ctx.options.json) {
         util::Json item = util::Json::object()
-                              .set("version", display_version(e))
+                              .set("version", core::Status::as_written(e))
                               .set("name", e.name)
                               .set("state", e.row->state)
                               .set("applied_at", e.row->applied_at)
@@ -110,7 +124,7 @@ void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
         print_json(util::Json::object().set("history", util::Json::array().push(item)));
         return;
     }
-    std::cout << "-- " << display_version(e) << " " << util::printable(e.name) << ": up, as applied "
+    std::cout << "-- " << e.version.display() << " " << util::printable(e.name) << ": up, as applied "
               << e.row->applied_at << "\n"
               << (cell(0) ? *cell(0) : std::string("-- (not stored)\n"));
     std::cout << "-- down" << (cell(2) ? " (" + *cell(2) + ")" : std::string()) << ", as it was then\n"
@@ -127,7 +141,7 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
     }
     if (!sql_version.empty()) {
         for (const auto* e : applied) {
-            if (display_version(*e) == sql_version || e->version.canonical() == sql_version ||
+            if (snap->status.display(*e) == sql_version || e->version.canonical() == sql_version ||
                 e->version.text() == sql_version) {
                 print_stored_sql(ctx, *e);
                 return;
@@ -140,7 +154,7 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
         util::Json list = util::Json::array();
         for (const auto* e : applied) {
             util::Json item = util::Json::object()
-                                  .set("version", display_version(*e))
+                                  .set("version", core::Status::as_written(*e))
                                   .set("name", e->name)
                                   .set("state", e->row->state)
                                   .set("applied_at", e->row->applied_at)
@@ -166,14 +180,15 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
     std::vector<std::vector<std::string>> table = {{"VERSION", "NAME", "APPLIED AT", "BY", "DURATION", "CHECKSUM"}};
     for (const auto* e : applied) {
         const std::string sum = verbose ? e->row->checksum : e->row->checksum.substr(0, 19);
-        table.push_back({display_version(*e), util::printable(e->name),
-                         e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
-                         util::printable(e->row->applied_by), std::to_string(e->row->duration_ms) + " ms", sum});
+        table.push_back(
+            {snap->status.display(*e), util::printable(e->name),
+             e->row->applied_at + (e->row->state != core::k_state_applied ? " (" + e->row->state + ")" : ""),
+             util::printable(e->row->applied_by), util::human_duration(e->row->duration_ms), sum});
     }
     print_table(table, 2);  // APPLIED AT, with "(failed)" when it is not applied
     if (verbose) {
         for (const auto* e : applied) {
-            std::cout << "\n" << display_version(*e) << ":\n";
+            std::cout << "\n" << snap->status.display(*e) << ":\n";
             if (e->migration) {
                 std::cout << "  up:      " << ctx.file_label(e->migration->up_file) << '\n';
                 std::cout << "  down:    "
@@ -196,7 +211,10 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
 void run_validate(Context& ctx, bool require_up_to_date) {
     const auto snap = read_snapshot(ctx);
     const auto& status = snap->status;
-    const auto problems = core::find_drift(status);
+    auto problems = core::find_drift(status);
+    if (auto foreign = ctx.another_folder(status)) {
+        problems.insert(problems.begin(), std::move(*foreign));
+    }
     const std::size_t pending = status.pending_count();
     const bool ok = problems.empty() && (!require_up_to_date || pending == 0);
     if (ctx.options.json) {

@@ -1,12 +1,14 @@
 // lint: what will hurt in the migrations, found offline (docs/lint.md). Reads the
 // folder (or the files given) and never connects.
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "cli/lint.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "core/discovery.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -159,8 +161,16 @@ void setup_lint(CLI::App& app, Context& ctx) {
     static LintCommandOptions o;
     auto* lint = app.add_subcommand("lint", "Find what will hurt in the migrations, without connecting (docs/lint.md)");
     lint->add_option("files", o.files, "Only these migration files (default: the whole folder)");
-    lint->add_option("--dialect", o.dialect, "postgres, sqlite or mysql (mariadb) (default: from the config's URL scheme)")
-        ->type_name("NAME");
+    std::vector<std::string> dialects;  // each backend's dialect and name: sqlite, postgres, mysql, mariadb
+    for (const db::Backend* b : db::backends()) {
+        for (const std::string_view name : {core::dialect_name(b->dialect()), b->name()}) {
+            if (std::find(dialects.begin(), dialects.end(), name) == dialects.end()) {
+                dialects.emplace_back(name);
+            }
+        }
+    }
+    one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"),
+           dialects);
     lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
     lint->callback([&ctx] {
         configure_logging(ctx.options);

@@ -99,6 +99,20 @@ util::Json step_json(const StepOutcome& o) {
         .set("lock_waits", lock_waits_json(o.lock_waits));
 }
 
+// In a database migrated from another folder, down may run the stored downs of what that
+// folder applied only with --yes (up and redo are refused before planning).
+void refuse_foreign_downs(const std::string& foreign, const std::vector<core::Step>& steps, const MigrateOptions& o) {
+    const auto stored = std::count_if(steps.begin(), steps.end(), [](const core::Step& s) {
+        return s.migration->stored;
+    });
+    if (stored > 0 && !o.yes) {
+        throw RefusedError(foreign + ".\nThis down would run the stored downs of " + std::to_string(stored) +
+                           " migration(s) this folder never had; nothing was run. If that is what you want, run it "
+                           "again with --yes");
+    }
+    spdlog::warn("{}", foreign);
+}
+
 util::Json steps_json(const std::vector<StepOutcome>& done) {
     util::Json arr = util::Json::array();
     for (const auto& o : done) {
@@ -135,7 +149,8 @@ util::Json plan_json(const std::vector<PreparedStep>& prepared) {
 
 // The backup before the first migration runs, unless switched off. A failure stops
 // the run before anything executes.
-std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Driver& driver, bool no_backup) {
+std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Driver& driver, bool no_backup,
+                                                   const std::string& version) {
     const auto& cfg = ctx.config().backup;
     if (no_backup) {
         spdlog::info("no backup before this run (--no-backup)");
@@ -150,8 +165,15 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         return std::nullopt;
     }
     try {
-        return take_configured_backup(ctx, *backup_engine(ctx, driver), driver, backup::k_kind_before_migrate,
-                                      cfg.keep);
+        const auto engine = backup_engine(ctx, driver);
+        // A fresh database, or one whose tables are all empty, has nothing a backup could bring
+        // back that the migrations cannot make again: no file for each run of a dev loop.
+        if (!engine->holds_data()) {
+            spdlog::info("no backup: the database holds no data yet (no row outside {})",
+                         ctx.connect_options(false).table.display());
+            return std::nullopt;
+        }
+        return take_configured_backup(ctx, *engine, driver, backup::k_kind_before_migrate, cfg.keep, version);
     } catch (const BackupError& e) {
         throw BackupError("backup before migrating failed: " + std::string(e.what()) +
                           "\nnothing was run; fix the cause, or run with --no-backup to skip the backup deliberately");
@@ -178,8 +200,8 @@ public:
               const std::vector<core::Step>& steps)
         : m_ctx(ctx), m_driver(driver) {
         const auto to = core::version_after(status, steps);
-        m_hook_env = {command_name(command), status.current ? status.display(*status.current) : "",
-                      to ? status.display(*to) : "", "", ctx.config().database_url, "", ctx.target};
+        m_hook_env = {command_name(command), status.current ? status.as_written(*status.current) : "",
+                      to ? status.as_written(*to) : "", "", ctx.config().database_url, "", ctx.target};
     }
 
     void before(bool no_backup, Runner& runner) {
@@ -187,7 +209,7 @@ public:
             throw HookError(*failed + "; nothing was run");
         }
         try {
-            backup = backup_before_migrate(m_ctx, m_driver, no_backup);
+            backup = backup_before_migrate(m_ctx, m_driver, no_backup, m_hook_env.from_version);
         } catch (const Error& e) {
             on_failure(e.what());
             throw;
@@ -247,7 +269,7 @@ std::string version_reached(const core::Status& status, const std::vector<StepOu
         steps.push_back(o.step->step);
     }
     const auto v = core::version_after(status, steps);
-    return v ? status.display(*v) : "";
+    return v ? status.as_written(*v) : "";
 }
 
 }  // namespace
@@ -268,17 +290,20 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     const auto rows = ctx.applied_rows(*driver);
     ctx.checksum_applied(rows);
     const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
+    const auto foreign = ctx.another_folder(status);
+    if (foreign && command != Command::down) {
+        throw RefusedError(*foreign + "; nothing was run");
+    }
     refuse_on_drift(status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift);
     const auto steps = plan_for(command, status, o);
-    result.from = status.current ? status.display(*status.current) : "";
+    if (foreign) {
+        refuse_foreign_downs(*foreign, steps, o);
+    }
+    result.from = status.current ? status.as_written(*status.current) : "";
     result.to = result.from;
     Runner runner(ctx, *driver);
     const auto prepared = runner.prepare(steps, o.single_transaction);
-    std::vector<Script> to_run;
-    for (const auto& p : prepared) {
-        to_run.push_back(p.script);
-    }
-    lint_before_run(ctx, to_run, driver->dialect(), driver->server_version());
+    lint_before_run(ctx, prepared, driver->dialect(), driver->server_version());
     if (o.sql) {
         runner.print_sql(prepared, o.single_transaction, std::cout);
         return;
@@ -378,6 +403,8 @@ void setup_migrate(CLI::App& app, Context& ctx) {
     auto* down = app.add_subcommand("down", "Revert migrations: the newest (default), -N, down to a version, or base");
     down->add_option("target", down_opts.target, "-N, a version to keep, or base");
     add_common_flags(down, down_opts);
+    down->add_flag("--yes", down_opts.yes,
+                   "Run the stored downs of migrations this folder never had (a database from another folder)");
     down->callback([&ctx] {
         configure_logging(ctx.options);
         MigrateResult result;

@@ -1,5 +1,7 @@
 // new NAME: the next pair of migration files.
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -30,23 +32,17 @@ std::string checked_name(const std::string& raw) {
     return name;
 }
 
+// A folder of timestamps gets the UTC time (two branches then rarely collide), others last + 1.
 core::Version next_version(const std::vector<core::Migration>& migrations, bool timestamp) {
-    if (timestamp) {
-        const core::Version version = *core::Version::parse(utc_now("%Y%m%d%H%M%S"));
-        if (!migrations.empty() && !(migrations.back().version < version)) {
-            throw UsageError("the timestamp " + version.text() + " is not above the newest version " +
-                             migrations.back().version.text() + "; wait a second, or use sequential numbers");
-        }
-        return version;
-    }
     // The newest versioned migration (Flyway's repeatables sort after them).
     auto last = std::find_if(migrations.rbegin(), migrations.rend(),
                              [](const core::Migration& m) { return !m.version.is_repeatable(); });
-    if (last == migrations.rend()) {
-        return *core::Version::parse("001");
+    auto next = core::next_new_version(last == migrations.rend() ? nullptr : &last->version, utc_now("%Y%m%d%H%M%S"),
+                                       timestamp);
+    if (!next.note.empty()) {
+        spdlog::warn("{}", next.note);
     }
-    return last->version.next(last->version.text().find_first_of("._") == std::string::npos ? last->version.text().size()
-                                                                                             : 1);
+    return next.version;
 }
 
 // A new migration's files in the folder's format, each with what its tool writes in a new file.

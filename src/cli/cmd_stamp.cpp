@@ -65,7 +65,7 @@ void run_stamp(Context& ctx, const std::string& target) {
         driver.execute_internal(core::delete_row_sql(book.table, row->version, driver.dialect()));
         spdlog::info("removed the record of version {} ({}); its schema changes were not reverted",
                      status.display(row->version), util::printable(row->name));
-        removed.push(status.display(row->version));
+        removed.push(status.as_written(row->version));
     }
     driver.commit();
     const auto after = core::build_status(ctx.catalog().migrations, driver.read_applied());
@@ -105,14 +105,14 @@ void run_repair(Context& ctx, bool yes) {
     for (const auto* e : failed) {
         driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
         spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
-                     display_version(*e));
-        cleared.push(display_version(*e));
+                     status.display(*e));
+        cleared.push(core::Status::as_written(*e));
     }
     for (const auto* e : modified) {
         driver.execute_internal(
             core::set_checksum_sql(book.table, e->version, *e->migration->checksum, driver.dialect()));
         spdlog::info("accepted the new checksum of {}", ctx.file_label(e->migration->up_file));
-        accepted.push(display_version(*e));
+        accepted.push(core::Status::as_written(*e));
     }
     driver.commit();
     if (ctx.options.json) {

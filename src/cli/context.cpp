@@ -91,6 +91,7 @@ const config::Config& Context::config() {
             throw UsageError("--database is empty (an unset variable in --database \"$URL\"?); give a database URL");
         }
         cfg.database_url = *options.database;
+        cfg.database_url_unset.reset();
         cfg.database_url_origin = "--database";
         cfg.database_base_dir = fs::current_path();
     }
@@ -132,7 +133,7 @@ const core::Catalog& Context::catalog() {
         for (const auto& e : cat.errors) {
             msg += "\n  " + e;
         }
-        throw MigrationFileError(msg);
+        throw MigrationFileError(msg + other_format_hint(cfg.migrations_dir, cfg.format));
     }
     for (const auto& w : cat.warnings) {
         spdlog::warn("{}", w);
@@ -328,7 +329,8 @@ std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
         return std::nullopt;
     }
     if (size > max) {
-        spdlog::info("{}: {} bytes, over [tracking] store_sql_max ({}): its SQL is not stored", script.label, size, max);
+        spdlog::info("{}: {}, over [tracking] store_sql_max ({}): its SQL is not stored", script.label,
+                     util::human_size(size), max);
         return std::nullopt;
     }
     return read_script(script).text;
@@ -370,6 +372,9 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     if (cfg.database_url.empty()) {
         throw ConfigError("no database is configured; set [database] url in " + options.config_path +
                           ", DATABASE_URL, or --database (run 'sqlmig init' for a starting config)");
+    }
+    if (cfg.database_url_unset) {
+        throw ConfigError(*cfg.database_url_unset);
     }
     db::ConnectOptions opts;
     try {
@@ -470,6 +475,17 @@ std::string Context::project_label(const fs::path& file) {
     const fs::path rel = full.lexically_relative(fs::absolute(config().base_dir).lexically_normal());
     const bool inside = !rel.empty() && *rel.begin() != "..";
     return util::printable((inside ? rel : full).string());
+}
+
+std::optional<std::string> Context::another_folder(const core::Status& status) {
+    const core::HistoryMatch match = core::match_history(status);
+    if (!match.from_another_folder()) {
+        return std::nullopt;
+    }
+    return "the database " + database_label() + " was migrated from another folder or project? " +
+           match.describe(status) + "; this folder is " + project_label(config().migrations_dir) +
+           ". Check the database URL ([database] url, DATABASE_URL, --database) and the folder ([migrations] dir, "
+           "--dir)";
 }
 
 std::string Context::database_label() {

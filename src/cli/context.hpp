@@ -91,6 +91,10 @@ public:
     // to the config file's folder when inside it, else absolute.
     std::string project_label(const std::filesystem::path& file);
 
+    // "the database X was migrated from another folder or project? ..." when the status
+    // says it most likely was (core::HistoryMatch), naming the database and the folder.
+    std::optional<std::string> another_folder(const core::Status& status);
+
     // The configured database URL, with any password hidden.
     std::string database_label();
 

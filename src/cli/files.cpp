@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 
 #include "core/checksum.hpp"
@@ -60,6 +62,43 @@ util::UniqueFd open_to_read(const fs::path& file) {
 }
 
 }  // namespace
+
+std::optional<core::DetectedFormat> detect_folder_format(const fs::path& dir) {
+    constexpr std::size_t k_files = 200;
+    constexpr std::streamsize k_head = 4096;
+    std::vector<std::string> names;
+    try {
+        names = list_folder(dir).files;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+    std::sort(names.begin(), names.end());
+    std::vector<core::FileHead> heads;
+    for (const auto& name : names) {
+        if (heads.size() == k_files) {
+            break;
+        }
+        if (!util::ends_with_icase(name, ".sql")) {
+            continue;
+        }
+        std::ifstream in(dir / name, std::ios::binary);
+        std::string text(static_cast<std::size_t>(k_head), '\0');
+        in.read(text.data(), k_head);
+        text.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+        heads.push_back({name, std::move(text)});
+    }
+    return core::detect_format(heads);
+}
+
+std::string other_format_hint(const fs::path& dir, core::Format configured) {
+    const auto looks = detect_folder_format(dir);
+    if (!looks || looks->format == configured) {
+        return "";
+    }
+    const std::string name = core::format_name(looks->format);
+    return "\nthese files look like a " + std::string(looks->format == core::Format::sqlmig ? "golang-migrate" : name) +
+           " folder (" + looks->evidence + "): set [migrations] format = \"" + name + "\" in the config";
+}
 
 FolderListing list_folder(const fs::path& dir) {
     // readdir, not std::filesystem::directory_iterator: the latter builds a path

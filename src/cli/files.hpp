@@ -33,6 +33,15 @@ FolderListing list_folder(const std::filesystem::path& dir);
 std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore,
                                              core::Format format);
 
+// Which tool's folder dir looks like (core::detect_format), from the names and the first
+// 4 KB of up to 200 of its .sql files in name order; nullopt when none looks like any,
+// or the folder cannot be read.
+std::optional<core::DetectedFormat> detect_folder_format(const std::filesystem::path& dir);
+
+// "\nthese files look like a dbmate folder (...): set [migrations] format = \"dbmate\" ..."
+// when dir looks like another format's folder than `configured`, else "".
+std::string other_format_hint(const std::filesystem::path& dir, core::Format configured);
+
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.
 void read_chunks(const std::filesystem::path& file, const std::function<void(std::string_view)>& sink);

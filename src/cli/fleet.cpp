@@ -94,6 +94,9 @@ std::vector<core::FleetTarget> schema_targets(Context& ctx) {
     lister.options = ctx.options;
     config::Config listing = cfg;
     listing.database_url = url;
+    if (!fleet.url.empty()) {
+        listing.database_url_unset.reset();
+    }
     listing.database_url_origin = fleet.origin;
     lister.use(listing, core::Catalog{});
     const auto options = lister.connect_options(true);
@@ -139,6 +142,7 @@ void check_urls(const std::vector<core::FleetTarget>& targets, const fs::path& b
 config::Config target_config(const config::Config& base, const core::FleetTarget& t) {
     config::Config c = base;
     c.database_url = t.url;
+    c.database_url_unset.reset();
     c.database_url_origin = t.origin;
     c.database_base_dir = base.base_dir;
     c.backup.dir = base.backup.dir / t.name;
@@ -152,7 +156,7 @@ config::Config target_config(const config::Config& base, const core::FleetTarget
 
 // status, check and validate judge the snapshot as the single commands do.
 void judge(const core::Status& status, FleetCommand command, TargetResult& r) {
-    r.from = r.to = status.current ? status.display(*status.current) : "";
+    r.from = r.to = status.current ? status.as_written(*status.current) : "";
     r.pending = status.pending_count();
     const auto drift = core::find_drift(status);
     const bool unfinished = std::any_of(status.entries.begin(), status.entries.end(),

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/files.hpp"
+#include "cli/runner.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::cli {
@@ -40,34 +41,36 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
     return out;
 }
 
-void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dialect dialect, int server_version) {
+void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core::Dialect dialect,
+                     int server_version) {
     core::LintOptions options;
     options.dialect = dialect;
     options.server_version = server_version;
+    options.lock_timeout_configured = ctx.config().pg_lock_timeout.has_value();
     options.bounded_lock_waits = ctx.config().pg_lock_retries.enabled;
     const auto& disabled = ctx.config().lint.disable;
     options.disabled.insert(disabled.begin(), disabled.end());
-    // What is about the folder's history, not the files that run, is lint's alone.
-    options.disabled.insert({"missing-down", "down-does-not-revert", "names-differ"});
     core::Linter linter(options);
-    for (const auto& s : scripts) {
+    for (const auto& step : steps) {
+        const Script& s = step.script;
         std::error_code ec;
         if (s.stored || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec)) {
-            linter.add(core::LintMigration{read_script(s), std::nullopt, "", ""});
+            linter.add_file(read_script(s), step.step.direction == core::Direction::down ? core::Linter::Role::down
+                                                                                        : core::Linter::Role::up);
         }
     }
-    std::string errors;
+    std::string refusals;
     for (const auto& f : linter.findings()) {
-        if (f.severity == core::Severity::error) {
-            errors += "\n  " + core::format_finding(f);
+        if (core::refuses_run(f)) {
+            refusals += "\n  " + core::format_finding(f);
         } else {
             // The log line says "warning" already.
             spdlog::warn("{}:{}:{}: {} [{}]", f.file, f.position.line, f.position.column, f.message, f.rule);
         }
     }
-    if (!errors.empty()) {
+    if (!refusals.empty()) {
         throw RefusedError("the migrations to run have problems that would make them fail or misbehave; nothing was "
-                           "run:" + errors + "\nfix them, or switch a rule off with [lint] disable (docs/lint.md)");
+                           "run:" + refusals + "\nfix them, or switch a rule off with [lint] disable (docs/lint.md)");
     }
 }
 

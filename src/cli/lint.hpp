@@ -19,10 +19,13 @@ core::LintFile read_script(const Script& script);
 // A migration's up and down files, read, for the linter.
 core::LintMigration lint_migration(Context& ctx, const core::Migration& migration);
 
-// Lints the migrations a run is about to run, before anything executes: error-level
-// findings refuse the run (RefusedError, exit 3), warnings are logged once. Files of
+// Lints the files a run is about to run, before anything executes: findings of the rules
+// that refuse a run (core::refuses_run: what would fail) refuse it (RefusedError, exit 3),
+// the others are logged once as warnings. Files of
 // k_lint_before_run_max_bytes or more are left to `sqlmig lint` (a run streams them).
 inline constexpr std::uintmax_t k_lint_before_run_max_bytes = 1 << 20;
-void lint_before_run(Context& ctx, const std::vector<Script>& scripts, core::Dialect dialect, int server_version);
+struct PreparedStep;
+void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core::Dialect dialect,
+                     int server_version);
 
 }  // namespace sqlmig::cli

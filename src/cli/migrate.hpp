@@ -17,6 +17,7 @@ struct MigrateOptions {
     bool single_transaction = false;
     bool allow_out_of_order = false;
     bool no_backup = false;
+    bool yes = false;  // down: revert what another folder applied (stored downs)
 };
 
 // Where a run started and how far it got; filled as it goes, so also when it throws.

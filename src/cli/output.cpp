@@ -108,12 +108,8 @@ bool json_printed() {
     return g_json_printed;
 }
 
-const std::string& display_version(const core::StatusEntry& entry) {
-    return entry.migration ? entry.migration->version.text() : entry.version.canonical();
-}
-
 util::Json current_json(const core::Status& status) {
-    return status.current ? util::Json(status.display(*status.current)) : util::Json(nullptr);
+    return status.current ? util::Json(status.as_written(*status.current)) : util::Json(nullptr);
 }
 
 std::string current_text(const core::Status& status) {

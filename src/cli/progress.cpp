@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <mutex>
 
-#include "backup/store.hpp"
+#include "util/text.hpp"
 
 namespace sqlmig::cli {
 
@@ -72,9 +72,10 @@ Progress::~Progress() {
 void Progress::draw(Clock::duration elapsed) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
     const std::uintmax_t read = std::min(m_bytes.load(std::memory_order_relaxed), m_total);
-    const std::string line = "\r\x1b[K" + m_label + ": " + with_thousands(m_statements.load(std::memory_order_relaxed)) +
-                             " statements sent, " + backup::human_size(read) + " of " + backup::human_size(m_total) +
-                             ", " + std::to_string(seconds) + " s";
+    const std::string line = "\r\x1b[K" + m_label + ": " +
+                             with_thousands(m_statements.load(std::memory_order_relaxed)) + " statements sent, " +
+                             util::human_size(read) + " of " + util::human_size(m_total) + ", " +
+                             std::to_string(seconds) + " s";
     if (line == m_last_line) {
         return;  // nothing moved: no redraw
     }

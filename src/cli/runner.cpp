@@ -67,16 +67,6 @@ struct StatementGaveUp {
     db::StatementError error;
 };
 
-// "0.8 s", "120 ms".
-std::string human_ms(std::int64_t ms) {
-    if (ms < 1000) {
-        return std::to_string(ms) + " ms";
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000);
-    return buf;
-}
-
 // The pause after a failed attempt: 100 ms doubling to at most 1 s, each drawn at random
 // between half and all of it, so that runs retrying together spread out.
 std::chrono::milliseconds backoff(int attempt) {
@@ -104,11 +94,11 @@ std::string attempt_failure(const LockAttempt& a, const std::string& section) {
     std::snprintf(harm, sizeof harm, "%.2f", a.seen.harm_backend_s);
     switch (a.reason) {
     case LockFailure::timeout:
-        return "lock not granted in " + human_ms(a.lock_timeout_ms) + " (attempt " + std::to_string(a.attempt) + ")";
+        return "lock not granted in " + util::human_duration(a.lock_timeout_ms) + " (attempt " + std::to_string(a.attempt) + ")";
     case LockFailure::deadlock:
         return "chosen as a deadlock victim (attempt " + std::to_string(a.attempt) + ")";
     case LockFailure::harm:
-        return "stopped waiting for a lock after " + human_ms(a.waited_ms) + " (attempt " + std::to_string(a.attempt) +
+        return "stopped waiting for a lock after " + util::human_duration(a.waited_ms) + " (attempt " + std::to_string(a.attempt) +
                "): " + std::to_string(a.seen.queued_max) + " session(s) queued behind it, " + harm +
                " backend-seconds, over " + section + " lock_harm_budget";
     case LockFailure::none: break;
@@ -261,6 +251,20 @@ std::string Runner::tracking_sql(const PreparedStep& step, std::int64_t duration
 
 void Runner::fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath) {
     throw MigrationError(describe_statement_error(step.script.label, e) + "\n" + aftermath);
+}
+
+// The same when steps ran before it. In a redo the step before an up is the down of the
+// same migration: that down committed, so the migration is now not applied at all.
+std::string Runner::rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const {
+    const bool redo = step.step.direction == core::Direction::up && !done.empty() &&
+                      done.back().step->step.direction == core::Direction::down &&
+                      done.back().step->step.migration->version == step.step.migration->version;
+    if (!redo) {
+        return rolled_back(step, !done.empty());
+    }
+    return "its down had committed, then applying it again failed and was rolled back: " + step_title(step) +
+           " is now not applied, and the database is at the version before it. Fix " + step.script.label +
+           " and run 'sqlmig up' to apply it again";
 }
 
 // What a failure that rolled back left: this migration is as it was.
@@ -529,7 +533,7 @@ bool Runner::after_lock_failure(const PreparedStep& step, const LockAttempt& att
         return false;
     }
     spdlog::warn("{}: {}{}; retrying in {}", step_title(step), attempt_failure(attempt, m_section),
-                 blocked_by(attempt.seen.blockers), human_ms(pause.count()));
+                 blocked_by(attempt.seen.blockers), util::human_duration(pause.count()));
     std::this_thread::sleep_for(pause);
     return true;
 }
@@ -539,7 +543,7 @@ bool Runner::after_lock_failure(const PreparedStep& step, const LockAttempt& att
 std::string Runner::gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const {
     const auto* statement_error = dynamic_cast<const db::StatementError*>(&e);
     return step_title(step) + " could not get a lock in time: " + std::to_string(outcome.attempts) +
-           " attempt(s) over " + human_ms(outcome.lock_wait_ms) + " (" + m_section + " lock_wait_budget)" +
+           " attempt(s) over " + util::human_duration(outcome.lock_wait_ms) + " (" + m_section + " lock_wait_budget)" +
            blocked_by(last_blockers(outcome)) + "\n" +
            (statement_error ? describe_statement_error(step.script.label, *statement_error)
                             : std::string(util::trim(e.what())));
@@ -567,7 +571,8 @@ std::vector<db::LockBlocker> Runner::last_blockers(const StepOutcome& outcome) {
 }
 
 // One migration in its own transaction, attempt after attempt while its locks are not granted.
-std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done) {
+std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& outcome,
+                                      const std::vector<StepOutcome>& done) {
     if (!m_retries.enabled) {
         return run_wrapped(step, false, std::nullopt);
     }
@@ -588,7 +593,7 @@ std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& out
             }
             if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
                                     first, outcome)) {
-                throw LockWaitGaveUp(gave_up_message(step, e, outcome) + "\n" + rolled_back(step, earlier_steps_done) +
+                throw LockWaitGaveUp(gave_up_message(step, e, outcome) + "\n" + rolled_back_after(step, done) +
                                          "\n" + next_step_after_giving_up(outcome),
                                      outcome);
             }
@@ -677,21 +682,22 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
         outcome.step = &step;
         try {
             outcome.duration_ms = step.check.mode == core::TransactionMode::wrapped
-                                      ? run_with_retries(step, outcome, !done.empty())
+                                      ? run_with_retries(step, outcome, done)
                                       : run_unwrapped(step, outcome, !done.empty());
         } catch (const db::StatementError& e) {
             m_driver.rollback();
-            fail(step, e, rolled_back(step, !done.empty()));
+            fail(step, e, rolled_back_after(step, done));
         } catch (...) {
             m_driver.rollback();
             throw;
         }
         const char* verb = step.step.direction == core::Direction::up ? "applied" : "reverted";
         if (outcome.attempts > 1) {
-            spdlog::info("{} {} in {} ms (attempt {}, after {} waiting for locks)", verb, step_title(step),
-                         outcome.duration_ms, outcome.attempts, human_ms(outcome.lock_wait_ms));
+            spdlog::info("{} {} in {} (attempt {}, after {} waiting for locks)", verb, step_title(step),
+                         util::human_duration(outcome.duration_ms), outcome.attempts,
+                         util::human_duration(outcome.lock_wait_ms));
         } else {
-            spdlog::info("{} {} in {} ms", verb, step_title(step), outcome.duration_ms);
+            spdlog::info("{} {} in {}", verb, step_title(step), util::human_duration(outcome.duration_ms));
         }
         done.push_back(std::move(outcome));
     }

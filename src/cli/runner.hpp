@@ -85,7 +85,7 @@ private:
     using Millis = std::chrono::milliseconds;
     std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction, std::optional<Millis> attempt_timeout);
     void run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done);
-    std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
+    std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, const std::vector<StepOutcome>& done);
     bool after_lock_failure(const PreparedStep& step, const LockAttempt& attempt,
                             std::chrono::steady_clock::time_point first, StepOutcome& outcome);
     std::string gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const;
@@ -106,6 +106,7 @@ private:
     [[noreturn]] void fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
                                      const std::string& error, const std::string& failure_record);
     std::string rolled_back(const PreparedStep& step, bool earlier_steps_done) const;
+    std::string rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const;
     std::optional<std::string> changed_while_running(const PreparedStep& step, const std::string& ran) const;
     [[noreturn]] void fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath);
 

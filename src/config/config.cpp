@@ -2,8 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <set>
 
 #include "core/format.hpp"
 #include "core/lint.hpp"
@@ -27,21 +27,53 @@ std::string where(const fs::path& file, const toml::node& node, const std::strin
     return where(file, node.source(), key);
 }
 
+// The keys a section takes; none for a section that does not exist.
+const std::vector<std::string>& keys_of(const std::string& section) {
+    static const std::vector<std::string> none;
+    for (const auto& s : config_keys()) {
+        if (s.section == section) {
+            return s.keys;
+        }
+    }
+    return none;
+}
+
+// ": unknown key; did you mean 'dir'?" or ": unknown key; [migrations] takes dir, table, ...".
+std::string unknown_key(const std::string& section, const std::string& key) {
+    const auto& keys = keys_of(section);
+    if (const std::string near = util::nearest(key, keys); !near.empty()) {
+        return ": unknown key; did you mean '" + near + "'?";
+    }
+    std::string list;
+    for (const auto& k : keys) {
+        list += (list.empty() ? "" : ", ") + k;
+    }
+    return ": unknown key; [" + section + "] takes " + list;
+}
+
 class Reader {
 public:
     Reader(Config& cfg, const EnvLookup& env) : m_cfg(cfg), m_env(env) {}
 
     void apply_root(const toml::table& root, const std::string& prefix) {
-        static const std::set<std::string> sections = {"database", "migrations", "tracking", "sqlite", "postgres", "mariadb",
-                                                       "backup",   "hooks",      "dump",   "lint",     "fleet"};
+        std::vector<std::string> sections;
+        for (const auto& s : config_keys()) {
+            sections.push_back(s.section);
+        }
         for (auto&& [key, node] : root) {
             const std::string k(key.str());
             if (prefix.empty() && k == "env") {
                 continue;  // overlays are applied separately
             }
-            if (!sections.count(k)) {
-                throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; expected one of " +
-                                  "[database], [migrations], [tracking], [sqlite], [postgres], [mariadb], [backup], [hooks], [dump], [lint], [fleet]" + (prefix.empty() ? ", [env.NAME]" : ""));
+            if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
+                const std::string near = util::nearest(k, sections);
+                std::string list;
+                for (const auto& s : sections) {
+                    list += (list.empty() ? "[" : ", [") + s + "]";
+                }
+                throw ConfigError(where(m_cfg.file, key.source(), prefix + k) + ": unknown section; " +
+                                  (near.empty() ? "" : "did you mean [" + prefix + near + "]? ") + "expected one of " +
+                                  list + (prefix.empty() ? ", [env.NAME]" : ""));
             }
             const toml::table* t = node.as_table();
             if (!t) {
@@ -57,9 +89,7 @@ private:
             const std::string k(key.str());
             const std::string name = "[" + label + "] " + k;
             if (section == "database" && k == "url") {
-                m_cfg.database_url = string_value(node, name);
-                m_cfg.database_url_origin = where(m_cfg.file, node, name);
-                m_cfg.database_base_dir = m_cfg.base_dir;
+                set_database_url(node, name);
             } else if (section == "database" && k == "connect_timeout") {
                 m_cfg.connect_timeout_s = static_cast<int>(duration_value(node, name, true).count() / 1000);
             } else if (section == "migrations" && k == "dir") {
@@ -133,7 +163,7 @@ private:
                 const std::string file = string_value(node, name);
                 m_cfg.schema_file = file.empty() ? fs::path() : m_cfg.base_dir / file;
             } else {
-                throw ConfigError(where(m_cfg.file, key.source(), name) + ": unknown key");
+                throw ConfigError(where(m_cfg.file, key.source(), name) + unknown_key(section, k));
             }
         }
     }
@@ -169,9 +199,7 @@ private:
             }
             *tool = program;
         } else {
-            throw ConfigError(where(m_cfg.file, node, name) +
-                              ": unknown key; [backup] takes enabled, format, keep, dir, pg_dump, pg_restore, psql, "
-                              "mariadb_dump, mariadb");
+            throw ConfigError(where(m_cfg.file, node, name) + unknown_key("backup", k));
         }
     }
 
@@ -245,9 +273,7 @@ private:
             }
             f.parallel = static_cast<int>(v->get());
         } else {
-            throw ConfigError(where(m_cfg.file, node, name) +
-                              ": unknown key; [fleet] takes targets, targets_file, targets_command, schemas, url, "
-                              "parallel");
+            throw ConfigError(where(m_cfg.file, node, name) + unknown_key("fleet", k));
         }
     }
 
@@ -311,6 +337,23 @@ private:
         return value;
     }
 
+    // Expanded now when it can be; an unset variable is an error only once the URL is used.
+    void set_database_url(const toml::node& node, const std::string& name) {
+        const auto* s = node.as_string();
+        if (!s) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be a string");
+        }
+        m_cfg.database_url_origin = where(m_cfg.file, node, name);
+        m_cfg.database_base_dir = m_cfg.base_dir;
+        try {
+            m_cfg.database_url = interpolate(s->get(), m_env, m_cfg.database_url_origin);
+            m_cfg.database_url_unset.reset();
+        } catch (const UnsetVariableError& e) {
+            m_cfg.database_url = s->get();
+            m_cfg.database_url_unset = e.what();
+        }
+    }
+
     std::string string_value(const toml::node& node, const std::string& name) {
         const auto* s = node.as_string();
         if (!s) {
@@ -356,6 +399,23 @@ private:
 };
 
 }  // namespace
+
+const std::vector<SectionKeys>& config_keys() {
+    static const std::vector<SectionKeys> keys = {
+        {"database", {"url", "connect_timeout"}},
+        {"migrations", {"dir", "table", "ignore", "format"}},
+        {"tracking", {"store_sql_max"}},
+        {"sqlite", {"extensions", "busy_timeout", "foreign_keys"}},
+        {"postgres", {"lock_timeout", "statement_timeout"}},
+        {"mariadb", {"lock_timeout", "statement_timeout"}},
+        {"backup", {"enabled", "format", "keep", "dir", "pg_dump", "pg_restore", "psql", "mariadb_dump", "mariadb"}},
+        {"hooks", {"before_migrate", "after_migrate", "on_failure"}},
+        {"dump", {"schema_file"}},
+        {"lint", {"disable", "strict"}},
+        {"fleet", {"targets", "targets_file", "targets_command", "schemas", "url", "parallel"}},
+    };
+    return keys;
+}
 
 Config default_config(const fs::path& base_dir) {
     Config cfg;
@@ -426,7 +486,7 @@ std::string interpolate(std::string_view value, const EnvLookup& env, const std:
         } else if (dflt != std::string_view::npos) {
             out += ref.substr(dflt + 2);
         } else {
-            throw ConfigError(where_ + ": environment variable " + name +
+            throw UnsetVariableError(where_ + ": environment variable " + name +
                               " is not set; set it, or give a default with ${" + name + ":-value}");
         }
         i = close;
@@ -465,6 +525,7 @@ Config parse_config(std::string_view text, const fs::path& file, const std::stri
     }
     if (auto url = env("DATABASE_URL")) {
         cfg.database_url = *url;
+        cfg.database_url_unset.reset();
         cfg.database_url_origin = "DATABASE_URL";
         cfg.database_base_dir = fs::current_path();
     }

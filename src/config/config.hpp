@@ -12,6 +12,7 @@
 
 #include "core/fleet.hpp"
 #include "core/format.hpp"
+#include "util/error.hpp"
 
 namespace sqlmig::config {
 
@@ -78,7 +79,12 @@ struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
 
-    std::string database_url;              // raw, may hold a password
+    // Raw, may hold a password. While database_url_unset is set, it holds the ${VAR} text as
+    // written: its scheme is readable (lint's dialect), but it cannot be used to connect.
+    std::string database_url;
+    // Why the URL cannot be used yet (a variable it names is unset); raised only when the
+    // URL is needed, so `new`, `lint`, `init` and `completion` never need the database's secrets.
+    std::optional<std::string> database_url_unset;
     std::string database_url_origin;       // where it came from, for messages
     std::filesystem::path database_base_dir;  // relative SQLite paths in the URL resolve here
     std::optional<int> connect_timeout_s;
@@ -148,8 +154,24 @@ Config default_config(const std::filesystem::path& base_dir);
 Config parse_config(std::string_view text, const std::filesystem::path& file, const std::string& env_name,
                     const EnvLookup& env);
 
-// Expands ${VAR} and ${VAR:-default}; "$$" is a literal '$'. Throws ConfigError
-// (prefixed with where) for an unset variable without default or a bad reference.
+// One section of the config file and the keys it takes.
+struct SectionKeys {
+    std::string section;            // "migrations"
+    std::vector<std::string> keys;  // "dir", "table", ...
+};
+
+// Every section and its keys, in the order messages list them: an unknown section
+// or key is reported with the nearest known one ("did you mean").
+const std::vector<SectionKeys>& config_keys();
+
+// An unset variable without a default: the ConfigError that interpolate throws for it.
+class UnsetVariableError : public ConfigError {
+public:
+    using ConfigError::ConfigError;
+};
+
+// Expands ${VAR} and ${VAR:-default}; "$$" is a literal '$'. Throws UnsetVariableError for
+// an unset variable without default, ConfigError for a bad reference (both prefixed with where).
 std::string interpolate(std::string_view value, const EnvLookup& env, const std::string& where);
 
 // "5s", "250ms", "2min", "1h" -> milliseconds. nullopt when invalid.

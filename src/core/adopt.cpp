@@ -125,8 +125,7 @@ const char* source_tool_name(SourceTool tool) {
 }
 
 std::optional<SourceTool> parse_source_tool(std::string_view name) {
-    for (const SourceTool t : {SourceTool::golang_migrate, SourceTool::dbmate, SourceTool::goose,
-                               SourceTool::sql_migrate, SourceTool::flyway}) {
+    for (const SourceTool t : k_source_tools) {
         if (name == source_tool_name(t)) {
             return t;
         }

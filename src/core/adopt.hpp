@@ -13,6 +13,9 @@
 namespace sqlmig::core {
 
 enum class SourceTool { golang_migrate, dbmate, goose, sql_migrate, flyway };
+// Every tool, in the order messages, help and completion list them.
+inline constexpr SourceTool k_source_tools[] = {SourceTool::golang_migrate, SourceTool::dbmate, SourceTool::goose,
+                                                SourceTool::sql_migrate, SourceTool::flyway};
 
 // "golang-migrate", "dbmate", "goose", "sql-migrate", "flyway".
 const char* source_tool_name(SourceTool tool);

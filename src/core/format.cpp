@@ -248,6 +248,76 @@ std::optional<ParsedName> parse_name(Format format, std::string_view file_name, 
     return std::nullopt;
 }
 
+namespace {
+
+// The up marker a line holds, as each tool writes it (case-insensitive after "--").
+std::optional<Format> marker_format(std::string_view line) {
+    line = util::trim(line);
+    if (line.substr(0, 2) != "--") {
+        return std::nullopt;
+    }
+    const std::string rest = util::to_lower(util::trim(line.substr(2)));
+    const auto word_is = [&](std::string_view word) {
+        return rest.size() >= word.size() && rest.compare(0, word.size(), word) == 0 &&
+               (rest.size() == word.size() || rest[word.size()] == ' ' || rest[word.size()] == '\t');
+    };
+    if (word_is("migrate:up")) {
+        return Format::dbmate;
+    }
+    if (word_is("+goose up")) {
+        return Format::goose;
+    }
+    if (word_is("+migrate up")) {
+        return Format::sql_migrate;
+    }
+    return std::nullopt;
+}
+
+std::optional<DetectedFormat> vote_of(const FileHead& file) {
+    if (file.name.empty() || file.name.front() == '.' || !util::ends_with_icase(file.name, ".sql")) {
+        return std::nullopt;
+    }
+    if (has_suffix(file.name, ".up.sql") || has_suffix(file.name, ".down.sql")) {
+        return DetectedFormat{Format::sqlmig, util::printable(file.name) + " is named as golang-migrate names files"};
+    }
+    std::string why;
+    if (const auto parsed = flyway_name(file.name, &why, nullptr); parsed && parsed->role != FileRole::repeatable) {
+        return DetectedFormat{Format::flyway, util::printable(file.name) + " is named as Flyway names files"};
+    }
+    for (const auto& line : util::split(file.text, '\n')) {
+        if (const auto format = marker_format(line)) {
+            return DetectedFormat{*format,
+                                  util::printable(file.name) + " has '" + util::printable(util::trim(line)) + "'"};
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<DetectedFormat> detect_format(const std::vector<FileHead>& files) {
+    std::vector<std::pair<int, DetectedFormat>> votes;  // per format: count, first evidence
+    for (const auto& file : files) {
+        auto vote = vote_of(file);
+        if (!vote) {
+            continue;
+        }
+        auto it =
+            std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.second.format == vote->format; });
+        if (it == votes.end()) {
+            votes.emplace_back(1, std::move(*vote));
+        } else {
+            ++it->first;
+        }
+    }
+    const auto best =
+        std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (best == votes.end()) {
+        return std::nullopt;
+    }
+    return best->second;
+}
+
 const char* name_grammar_hint(Format format) {
     switch (format) {
     case Format::sqlmig:

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/version.hpp"
 
@@ -53,5 +54,20 @@ std::optional<ParsedName> parse_name(Format format, std::string_view file_name, 
 
 // The grammar in a few words, for messages.
 const char* name_grammar_hint(Format format);
+
+// Which tool's folder this looks like, for `init` in an existing project and for the
+// error about misnamed files: .up.sql/.down.sql pairs (sqlmig, golang-migrate), Flyway's
+// V<version>__<desc>.sql, or the up marker in a .sql file's text (dbmate's
+// "-- migrate:up", goose's "-- +goose Up", sql-migrate's "-- +migrate Up"). Each file
+// votes once; the most votes win. nullopt when no file looks like any of them.
+struct FileHead {
+    std::string name;
+    std::string text;  // the file's first few KB
+};
+struct DetectedFormat {
+    Format format = Format::sqlmig;
+    std::string evidence;  // "20240103120000_users.sql has '-- migrate:up'"
+};
+std::optional<DetectedFormat> detect_format(const std::vector<FileHead>& files);
 
 }  // namespace sqlmig::core

@@ -22,37 +22,50 @@ std::string quoted_excerpt(std::string_view text, std::size_t max) {
 
 constexpr LintRule k_rules[] = {
     // errors: the migration fails, or does something else than it says
-    {"unterminated", Severity::error, "a string, identifier or comment is never closed"},
-    {"not-utf8-text", Severity::error, "the file is not UTF-8 text (NUL bytes, UTF-16, invalid bytes)"},
-    {"bad-file-name", Severity::error, "a .sql file whose name is not a migration's"},
-    {"duplicate-version", Severity::error, "two files have one version"},
-    {"down-without-up", Severity::error, "a down file whose version has no up"},
-    {"concurrently-in-transaction", Severity::error,
+    {"unterminated", Severity::error, AtRun::refuse, "a string, identifier or comment is never closed"},
+    {"not-utf8-text", Severity::error, AtRun::refuse,
+     "the file is not UTF-8 text (NUL bytes, UTF-16, invalid bytes)"},
+    {"bad-file-name", Severity::error, AtRun::refuse, "a .sql file whose name is not a migration's"},
+    {"duplicate-version", Severity::error, AtRun::refuse, "two files have one version"},
+    {"down-without-up", Severity::error, AtRun::refuse, "a down file whose version has no up"},
+    {"concurrently-in-transaction", Severity::error, AtRun::refuse,
      "a statement PostgreSQL refuses in a transaction block, in a file that runs in one"},
-    {"unbalanced-transaction", Severity::error, "BEGIN/COMMIT that do not pair in a file with its own transaction"},
-    {"psql-meta-command", Severity::error, "a psql command (\\i, \\connect, \\set...) the server rejects"},
-    {"copy-from-stdin", Severity::error, "COPY ... FROM STDIN: sqlmig sends no data"},
-    {"pragma-in-transaction", Severity::error,
+    {"unbalanced-transaction", Severity::error, AtRun::refuse,
+     "BEGIN/COMMIT that do not pair in a file with its own transaction"},
+    {"psql-meta-command", Severity::error, AtRun::refuse, "a psql command (\\i, \\connect, \\set...) the server rejects"},
+    {"copy-from-stdin", Severity::error, AtRun::refuse, "COPY ... FROM STDIN: sqlmig sends no data"},
+    {"wal-in-transaction", Severity::error, AtRun::refuse,
+     "SQLite PRAGMA journal_mode = WAL inside a transaction, which SQLite refuses"},
+    // A typo in a suppression is lint's business; it changes nothing the migration does.
+    {"unknown-lint-rule", Severity::error, AtRun::warn, "a suppression names a rule that does not exist"},
+    // warnings: what SQLite ignores
+    {"pragma-in-transaction", Severity::warning, AtRun::warn,
      "SQLite PRAGMA foreign_keys or journal_mode inside a transaction, where SQLite ignores it"},
-    {"unknown-lint-rule", Severity::error, "a suppression names a rule that does not exist"},
     // warnings: locks and breaks, PostgreSQL, on tables that exist before the run
-    {"index-not-concurrently", Severity::warning, "CREATE INDEX without CONCURRENTLY blocks writes"},
-    {"constraint-not-valid", Severity::warning, "a FOREIGN KEY or CHECK added without NOT VALID scans the table under lock"},
-    {"alter-column-type", Severity::warning, "ALTER COLUMN ... TYPE rewrites the table under an exclusive lock"},
-    {"add-column-not-null", Severity::warning, "ADD COLUMN ... NOT NULL without a default fails on a table with rows"},
-    {"add-column-volatile-default", Severity::warning, "ADD COLUMN with a volatile default rewrites the table"},
-    {"set-not-null", Severity::warning, "SET NOT NULL scans the table under an exclusive lock"},
-    {"add-key-without-index", Severity::warning, "ADD PRIMARY KEY/UNIQUE builds an index under an exclusive lock"},
-    {"rename-or-drop", Severity::warning, "renaming or dropping a table or column breaks the code running now"},
-    {"missing-lock-timeout", Severity::warning, "ALTER TABLE on an existing table with no lock_timeout set"},
-    {"several-exclusive-locks", Severity::warning,
+    {"index-not-concurrently", Severity::warning, AtRun::warn, "CREATE INDEX without CONCURRENTLY blocks writes"},
+    {"constraint-not-valid", Severity::warning, AtRun::warn,
+     "a FOREIGN KEY or CHECK added without NOT VALID scans the table under lock"},
+    {"alter-column-type", Severity::warning, AtRun::warn,
+     "ALTER COLUMN ... TYPE rewrites the table under an exclusive lock"},
+    {"add-column-not-null", Severity::warning, AtRun::warn,
+     "ADD COLUMN ... NOT NULL without a default fails on a table with rows"},
+    {"add-column-volatile-default", Severity::warning, AtRun::warn,
+     "ADD COLUMN with a volatile default rewrites the table"},
+    {"set-not-null", Severity::warning, AtRun::warn, "SET NOT NULL scans the table under an exclusive lock"},
+    {"add-key-without-index", Severity::warning, AtRun::warn,
+     "ADD PRIMARY KEY/UNIQUE builds an index under an exclusive lock"},
+    {"rename-or-drop", Severity::warning, AtRun::warn,
+     "renaming or dropping a table or column breaks the code running now"},
+    {"missing-lock-timeout", Severity::warning, AtRun::warn,
+     "ALTER TABLE on an existing table with no lock_timeout set"},
+    {"several-exclusive-locks", Severity::warning, AtRun::warn,
      "several ALTER TABLEs on existing tables hold their locks for the whole transaction"},
-    {"outside-own-transaction", Severity::warning,
+    {"outside-own-transaction", Severity::warning, AtRun::warn,
      "statements before BEGIN or after COMMIT commit on their own"},
     // warnings: any database
-    {"missing-down", Severity::warning, "a migration without a down cannot be reverted"},
-    {"down-does-not-revert", Severity::warning, "the down never mentions an object its up creates"},
-    {"names-differ", Severity::warning, "the up and down files have different names"},
+    {"missing-down", Severity::warning, AtRun::warn, "a migration without a down cannot be reverted"},
+    {"down-does-not-revert", Severity::warning, AtRun::warn, "the down never mentions an object its up creates"},
+    {"names-differ", Severity::warning, AtRun::warn, "the up and down files have different names"},
 };
 
 constexpr std::string_view k_ignore_marker = "sqlmig:lint-ignore";
@@ -144,6 +157,11 @@ const LintRule* find_lint_rule(std::string_view id) {
     return nullptr;
 }
 
+bool refuses_run(const Finding& f) {
+    const LintRule* rule = find_lint_rule(f.rule);
+    return f.severity == Severity::error && (!rule || rule->at_run == AtRun::refuse);
+}
+
 std::string format_finding(const Finding& f) {
     return f.file + ":" + std::to_string(f.position.line) + ":" + std::to_string(f.position.column) + ": " +
            (f.severity == Severity::error ? "error" : "warning") + ": " + f.message + " [" + f.rule + "]";
@@ -226,6 +244,7 @@ struct Linter::FileScope {
     bool stepping_out = false;  // starts inside its runner's transaction and may end inside one
     bool lock_timeout_set = false;
     int exclusive_alters = 0;
+    std::set<std::string> pragmas_outside;  // set before the file's BEGIN, where they take effect
     std::vector<Statement> statements;
 };
 
@@ -252,6 +271,38 @@ void Linter::report(FileScope& scope, const Statement& s, std::size_t char_offse
     }
     const LintRule* r = find_lint_rule(id);
     m_findings.push_back({scope.file->label, locate_in_statement(s, char_offset), r->severity, id, std::move(message)});
+}
+
+// PRAGMA foreign_keys and journal_mode do nothing inside a transaction. Harmless (the
+// file's own tool ran it so), hence a warning; nothing at all when the file already set
+// the same pragma before its BEGIN, where it did take effect. Switching to WAL is the
+// exception: SQLite refuses it inside a transaction, so the migration would fail.
+void Linter::lint_pragma(FileScope& scope, const Statement& s, const std::vector<SqlToken>& t) {
+    const SqlToken& name = t[1];
+    const std::string& pragma = name.text;
+    if (pragma != "FOREIGN_KEYS" && pragma != "JOURNAL_MODE") {
+        return;
+    }
+    const bool in_transaction = scope.mode == TransactionMode::wrapped || scope.inside_own;
+    if (!in_transaction) {
+        scope.pragmas_outside.insert(pragma);
+        return;
+    }
+    const std::string where = scope.mode == TransactionMode::wrapped
+                                  ? "the transaction sqlmig runs this file in"
+                                  : "the file's own transaction";
+    if (pragma == "JOURNAL_MODE" && find_word(t, "WAL") < t.size()) {
+        report(scope, s, name.char_offset, "wal-in-transaction",
+               "SQLite cannot change into WAL mode inside " + where + ", so this statement fails; put it before "
+               "the file's BEGIN (with COMMIT at the end), or in a '-- sqlmig:no-transaction' file");
+        return;
+    }
+    if (scope.pragmas_outside.count(pragma)) {
+        return;
+    }
+    report(scope, s, name.char_offset, "pragma-in-transaction",
+           "PRAGMA " + util::to_lower(pragma) + " has no effect inside " + where + "; to take effect it goes "
+           "before the file's BEGIN (with COMMIT at the end), or in a '-- sqlmig:no-transaction' file");
 }
 
 void Linter::lint_statement(FileScope& scope, const Statement& s) {
@@ -296,13 +347,7 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
                "COPY ... FROM STDIN reads data that sqlmig does not send; use INSERT, or COPY FROM a server file");
     }
     if (first == "PRAGMA" && dialect == Dialect::sqlite && t.size() > 1) {
-        const std::string pragma = t[1].text;
-        const bool in_transaction = scope.mode == TransactionMode::wrapped || scope.inside_own;
-        if ((pragma == "FOREIGN_KEYS" || pragma == "JOURNAL_MODE") && in_transaction) {
-            report(scope, s, t[1].char_offset, "pragma-in-transaction",
-                   "PRAGMA " + util::to_lower(pragma) + " has no effect inside a transaction; put it before "
-                   "the file's BEGIN (with COMMIT at the end), or in a '-- sqlmig:no-transaction' file");
-        }
+        lint_pragma(scope, s, t);
     }
     // What the file creates, for its down, and for the locking rules of later files.
     if (first == "CREATE" && t.size() > 2) {
@@ -355,7 +400,7 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
         ++scope.exclusive_alters;
         // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
         const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
-        if (!scope.lock_timeout_set && !bounded) {
+        if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
             report(scope, s, 0, "missing-lock-timeout",
                    "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "
                    "queries behind it meanwhile; SET lock_timeout = '5s' earlier in the file");
@@ -443,11 +488,11 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
     }
 }
 
-void Linter::lint_file(const LintFile& file, bool is_down, std::map<std::string, std::string>* created) {
+void Linter::lint_file(const LintFile& file, Role role, std::map<std::string, std::string>* created) {
     FileScope scope;
     scope.file = &file;
     scope.lines = lines_of(file.text);
-    scope.is_down = is_down;
+    scope.is_down = role == Role::down;
     scope.created = created;
     TextCheck text;
     text.feed(file.text);
@@ -535,11 +580,15 @@ void Linter::check_down_reverts(const LintMigration& m, const std::map<std::stri
     }
 }
 
+void Linter::add_file(const LintFile& file, Role role) {
+    lint_file(file, role, nullptr);
+}
+
 void Linter::add(const LintMigration& m) {
     std::map<std::string, std::string> created;
-    lint_file(m.up, false, &created);
+    lint_file(m.up, Role::up, &created);
     if (m.down) {
-        lint_file(*m.down, true, nullptr);
+        lint_file(*m.down, Role::down, nullptr);
         check_down_reverts(m, created);
         if (m.up_name != m.down_name && !m_options.disabled.count("names-differ")) {
             m_findings.push_back({m.down->label, {1, 1}, Severity::warning, "names-differ",

@@ -19,9 +19,15 @@ namespace sqlmig::core {
 
 enum class Severity { error, warning };
 
+// What `up`, `down` and `redo` do with a finding of the rule in a file they are about
+// to run: refuse only where running it would fail or corrupt, never for what the
+// database merely ignores (a folder that its own tool runs must run here too).
+enum class AtRun { refuse, warn };
+
 struct LintRule {
     std::string_view id;
     Severity severity;
+    AtRun at_run;
     std::string_view summary;
 };
 
@@ -59,8 +65,15 @@ struct LintOptions {
     Dialect dialect = Dialect::postgres;
     std::set<std::string> disabled;  // rule ids switched off ([lint] disable)
     int server_version = 0;          // 0: the newest rules
+    // [postgres] lock_timeout sets lock_timeout for every migration's session.
+    bool lock_timeout_configured = false;
     bool bounded_lock_waits = false;  // sqlmig bounds each lock wait itself ([postgres] lock_retries)
 };
+
+// Whether a finding stops `up`/`down`/`redo` before anything runs.
+bool refuses_run(const Finding& finding);
+
+struct SqlToken;
 
 // Lints migrations in version order: a table created by an earlier migration of the
 // same run counts as new (no locking warnings for it). Findings come sorted by file,
@@ -71,6 +84,10 @@ public:
     explicit Linter(LintOptions options) : m_options(std::move(options)) {}
 
     void add(const LintMigration& migration);
+    // One file about to run on its own (the lint before `up`, `down`, `redo`): only the
+    // statement rules, with a down's exemptions for a down.
+    enum class Role { up, down };
+    void add_file(const LintFile& file, Role role);
     // A finding not tied to a statement (a misnamed file, a duplicate version).
     void add_folder_problem(const std::string& file, const std::string& rule, const std::string& message);
 
@@ -78,8 +95,9 @@ public:
 
 private:
     struct FileScope;
-    void lint_file(const LintFile& file, bool is_down, std::map<std::string, std::string>* created_objects);
+    void lint_file(const LintFile& file, Role role, std::map<std::string, std::string>* created_objects);
     void lint_statement(FileScope& scope, const Statement& s);
+    void lint_pragma(FileScope& scope, const Statement& s, const std::vector<SqlToken>& tokens);
     void check_down_reverts(const LintMigration& m, const std::map<std::string, std::string>& created);
     void report(FileScope& scope, const Statement& s, std::size_t char_offset, std::string_view rule,
                 std::string message);

@@ -26,13 +26,36 @@ std::size_t Status::pending_count() const {
                                                   [](const StatusEntry& e) { return e.state == EntryState::pending; }));
 }
 
-std::string Status::display(const Version& version) const {
-    for (const auto& e : entries) {
-        if (e.version == version) {
-            return e.migration ? e.migration->version.text() : e.version.canonical();
-        }
+std::string Status::display(const StatusEntry& entry) const {
+    if (entry.migration && !entry.migration->stored) {
+        return entry.migration->version.display();
     }
-    return version.text();
+    const std::string& digits = entry.version.canonical();
+    const bool plain_number = digits.find_first_not_of("0123456789") == std::string::npos;
+    if (plain_number && digits.size() < padded_width) {
+        return std::string(padded_width - digits.size(), '0') + digits;
+    }
+    return entry.version.display();
+}
+
+const StatusEntry* Status::find(const Version& version) const {
+    const auto it = std::lower_bound(entries.begin(), entries.end(), version,
+                                     [](const StatusEntry& e, const Version& v) { return e.version < v; });
+    return it != entries.end() && it->version == version ? &*it : nullptr;
+}
+
+std::string Status::display(const Version& version) const {
+    const StatusEntry* entry = find(version);
+    return entry ? display(*entry) : version.display();
+}
+
+const std::string& Status::as_written(const StatusEntry& entry) {
+    return entry.migration ? entry.migration->version.text() : entry.version.canonical();
+}
+
+std::string Status::as_written(const Version& version) const {
+    const StatusEntry* entry = find(version);
+    return entry ? as_written(*entry) : version.text();
 }
 
 namespace {
@@ -55,6 +78,21 @@ EntryState state_of(const StatusEntry& e) {
         return e.version.is_repeatable() ? EntryState::pending : EntryState::modified;
     }
     return EntryState::applied;
+}
+
+// The width of the folder's numbered versions when they are zero-padded ("001"), else 0.
+std::size_t padded_width(const std::vector<Migration>& migrations) {
+    std::size_t width = 0;
+    bool padded = false;
+    for (const auto& m : migrations) {
+        const std::string& text = m.version.text();
+        if (m.stored || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        padded = padded || (text.size() > 1 && text.front() == '0');
+        width = std::max(width, text.size());
+    }
+    return padded ? width : 0;
 }
 
 }  // namespace
@@ -97,6 +135,7 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
         e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current &&
                          !e.version.is_repeatable();
     }
+    status.padded_width = padded_width(migrations);
     return status;
 }
 
@@ -118,6 +157,64 @@ std::optional<Version> version_after(const Status& status, const std::vector<Ste
         }
     }
     return applied.empty() ? std::nullopt : std::optional<Version>(*applied.rbegin());
+}
+
+bool same_name(std::string_view recorded, std::string_view file) {
+    const auto normal = [](std::string_view name) {
+        std::string out = util::to_lower(name);
+        std::replace_if(out.begin(), out.end(), [](char c) { return c == '-' || c == ' '; }, '_');
+        return out;
+    };
+    return recorded.empty() || normal(recorded) == normal(file);
+}
+
+HistoryMatch match_history(const Status& status) {
+    HistoryMatch match;
+    for (const auto& e : status.entries) {
+        if (!e.row || e.row->state != k_state_applied || e.version.is_repeatable()) {
+            continue;
+        }
+        ++match.applied;
+        if (!e.migration || e.migration->stored) {
+            match.unknown.push_back(&e);
+        } else if (!same_name(e.row->name, e.migration->name)) {
+            match.renamed.push_back(&e);
+        }
+    }
+    return match;
+}
+
+bool HistoryMatch::from_another_folder() const {
+    // One applied version says too little: a branch whose first migration is not here yet
+    // looks the same, and its stored down is what reverts it.
+    const std::size_t known = applied - unknown.size();
+    return applied >= 2 && (2 * unknown.size() > applied || (!renamed.empty() && 2 * renamed.size() > known));
+}
+
+std::string HistoryMatch::describe(const Status& status) const {
+    constexpr std::size_t k_examples = 3;
+    std::string text;
+    const auto examples = [&](const std::vector<const StatusEntry*>& entries, auto&& describe_one) {
+        std::string list;
+        for (std::size_t i = 0; i < entries.size() && i < k_examples; ++i) {
+            list += (i ? ", " : "") + describe_one(*entries[i]);
+        }
+        return list + (entries.size() > k_examples ? ", ..." : "");
+    };
+    if (!unknown.empty()) {
+        text = std::to_string(unknown.size()) + " of its " + std::to_string(applied) +
+               " applied versions are not in the folder (" + examples(unknown, [&](const StatusEntry& e) {
+                   return status.display(e) + " " + util::printable(e.row->name);
+               }) + ")";
+    }
+    if (!renamed.empty()) {
+        text += std::string(text.empty() ? "" : "; ") + std::to_string(renamed.size()) +
+                " have other names in the folder (" + examples(renamed, [&](const StatusEntry& e) {
+                    return status.display(e) + " is '" + util::printable(e.row->name) + "' in the database, '" +
+                           util::printable(e.migration->name) + "' in the folder";
+                }) + ")";
+    }
+    return text;
 }
 
 std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/discovery.hpp"
@@ -35,13 +36,45 @@ struct StatusEntry {
 struct Status {
     std::vector<StatusEntry> entries;  // in version order
     std::optional<Version> current;    // the newest applied version
+    // The zero-padded width of the folder's plain numbered versions ("001": 3); 0 when unpadded.
+    std::size_t padded_width = 0;
     std::size_t pending_count() const;
-    // Display text of a version: as the file writes it when there is one.
+    // How people see a version, one rule for the whole folder: as its file writes it
+    // (Version::display), and a version with no file (only a tracking row) padded like
+    // the folder's ("3" beside "001" and "002" shows as "003").
     std::string display(const Version& version) const;
+    std::string display(const StatusEntry& entry) const;
+    // For tools (JSON, hooks' environment), as documented: the file's text ("003", "1_10"),
+    // or the tracking table's for a version with no file ("3").
+    std::string as_written(const Version& version) const;
+    static const std::string& as_written(const StatusEntry& entry);
+
+private:
+    const StatusEntry* find(const Version& version) const;
 };
 
 // Merges files and rows. Migrations whose checksum is unknown count as unchanged.
 Status build_status(const std::vector<Migration>& migrations, const std::vector<AppliedRow>& rows);
+
+// Whether a recorded name and a file's name are the same migration's: equal but for case
+// and the separators tools put between words ('_', '-', ' '); an empty recorded name
+// (a tool that keeps none) matches any.
+bool same_name(std::string_view recorded, std::string_view file);
+
+// How the database's history compares with the folder, to tell a database migrated from
+// another folder or project from a branch that is merely behind or ahead.
+struct HistoryMatch {
+    std::size_t applied = 0;                  // versions the database records as applied
+    std::vector<const StatusEntry*> unknown;  // applied, with no file in the folder
+    std::vector<const StatusEntry*> renamed;  // applied, and the folder's file has another name
+    // Of two or more applied versions, most are unknown to the folder, or most of those it
+    // has are named otherwise: this database was most likely migrated from another folder.
+    bool from_another_folder() const;
+    // "3 of its 3 applied versions are not in the folder (7 create_widgets, ...)", and the
+    // names that differ, for the message that says so.
+    std::string describe(const Status& status) const;
+};
+HistoryMatch match_history(const Status& status);
 
 // Whether an applied migration whose files are gone but whose down SQL is stored is drift
 // (up, status) or a migration `down` may revert with that SQL.

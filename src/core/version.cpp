@@ -94,6 +94,15 @@ std::optional<Version> Version::parse_stored(std::string_view text) {
     return std::nullopt;
 }
 
+std::string Version::display() const {
+    if (m_kind != Kind::numbered || !m_name.empty()) {
+        return m_text;  // sql-migrate's file names and Flyway's repeatables, as written
+    }
+    std::string shown = m_text;
+    std::replace(shown.begin(), shown.end(), '_', '.');
+    return shown;
+}
+
 std::strong_ordering Version::compare_rest(const Version& other) const {
     static const std::string zero = "0";
     const std::size_t n = std::max(m_rest.size(), other.m_rest.size());
@@ -105,6 +114,34 @@ std::strong_ordering Version::compare_rest(const Version& other) const {
         }
     }
     return std::strong_ordering::equal;
+}
+
+bool Version::is_timestamp() const {
+    if (m_kind != Kind::numbered || !m_rest.empty() || m_first.size() != 14) {
+        return false;
+    }
+    const auto field = [&](std::size_t at, std::size_t n) { return std::stoi(m_first.substr(at, n)); };
+    const int year = field(0, 4);
+    const int month = field(4, 2);
+    const int day = field(6, 2);
+    return year >= 1970 && year <= 2999 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && field(8, 2) <= 23 &&
+           field(10, 2) <= 59 && field(12, 2) <= 60;
+}
+
+NewVersion next_new_version(const Version* last, std::string_view now, bool timestamp) {
+    if (last == nullptr) {
+        return {*Version::parse(timestamp ? now : "001"), ""};
+    }
+    if (timestamp || last->is_timestamp()) {
+        const Version stamp = *Version::parse(now);
+        if (*last < stamp) {
+            return {stamp, ""};
+        }
+        const Version next = last->next(14);
+        return {next, "the clock (" + std::string(now) + " UTC) is not past the newest version " + last->text() +
+                          "; using " + next.text() + " (check the clock if this is unexpected)"};
+    }
+    return {last->next(last->text().find_first_of("._") == std::string::npos ? last->text().size() : 1), ""};
 }
 
 Version Version::next(std::size_t width) const {

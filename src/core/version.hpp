@@ -34,6 +34,9 @@ public:
 
     // As written in the file name ("003", "1_2").
     const std::string& text() const { return m_text; }
+    // As people read it, the way its tool shows it: the file's text, Flyway's parts joined
+    // by dots ("1_10" -> "1.10", as Flyway prints it).
+    std::string display() const;
     // What the tracking table stores: digits without leading zeros ("3"), dotted
     // parts without leading zeros or trailing zero parts ("1.2"), or the file name.
     const std::string& canonical() const { return m_canonical; }
@@ -44,6 +47,9 @@ public:
     }
     // Whether this names a repeatable migration (Flyway R__).
     bool is_repeatable() const { return m_kind == Kind::repeatable; }
+    // Whether the number is a UTC timestamp as dbmate, goose, sql-migrate and Flyway users
+    // write them: 14 digits YYYYMMDDHHMMSS making a valid date and time (years 1970-2999).
+    bool is_timestamp() const;
 
     // Compares as documented above. Inline: sorting and merging 10,000 versions
     // calls it some 200,000 times, and plain numbers take the first branch.
@@ -90,5 +96,17 @@ private:
     std::vector<std::string> m_rest;  // Flyway's further parts, trailing zero parts dropped
     std::string m_name;               // sql-migrate's file name, Flyway's repeatable description
 };
+
+// The version `new` gives the next migration of a folder whose newest versioned
+// migration is `last` (nullptr: none yet). `now` is the UTC time as YYYYMMDDHHMMSS.
+// When `last` is a timestamp, or `timestamp` asks for one, the version is `now`, so that
+// two branches adding a migration do not both take last + 1; when the clock is not past
+// `last` (skew, or two in one second) it is last + 1 and `note` says why.
+// Otherwise it is last + 1, as wide as last ("009" -> "010"), or "001" for the first.
+struct NewVersion {
+    Version version;
+    std::string note;
+};
+NewVersion next_new_version(const Version* last, std::string_view now, bool timestamp);
 
 }  // namespace sqlmig::core

@@ -49,6 +49,15 @@ public:
     virtual void restore(const std::filesystem::path& file) = 0;
     // The schema without data, as SQL. Throws BackupError.
     virtual std::string schema() = 0;
+    // Whether the database holds a row outside sqlmig's tracking table: a backup of one that
+    // holds none has nothing the migrations cannot make again, and is skipped before a run.
+    // True where it cannot be told cheaply (the server databases). Throws BackupError.
+    virtual bool holds_data() { return true; }
+    // A query listing the relations a restore may leave in place, as rows (identity, name)
+    // where the identity changes when a relation is dropped and made again; "" where a
+    // restore replaces the whole database (SQLite). `restore` runs it before and after:
+    // a row found both times is a relation the backup did not hold, which stays.
+    virtual std::string relations_query() const { return ""; }
 };
 
 

@@ -1,7 +1,9 @@
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <iterator>
 
 namespace sqlmig::util {
 
@@ -190,6 +192,88 @@ std::vector<std::string> split(std::string_view s, char sep) {
         }
         start = pos + 1;
     }
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    const std::string x = to_lower(a);
+    const std::string y = to_lower(b);
+    // Three rows of the optimal-string-alignment table: i-2, i-1 and i.
+    std::vector<std::size_t> before(y.size() + 1), previous(y.size() + 1), row(y.size() + 1);
+    for (std::size_t j = 0; j <= y.size(); ++j) {
+        previous[j] = j;
+    }
+    for (std::size_t i = 1; i <= x.size(); ++i) {
+        row[0] = i;
+        for (std::size_t j = 1; j <= y.size(); ++j) {
+            const std::size_t cost = x[i - 1] == y[j - 1] ? 0 : 1;
+            row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost});
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1]) {
+                row[j] = std::min(row[j], before[j - 2] + 1);
+            }
+        }
+        before.swap(previous);
+        previous.swap(row);
+    }
+    return previous[y.size()];
+}
+
+namespace {
+
+// One starts the other, the shorter having at least 3 characters: "directory" and "dir".
+bool prefix_related(std::string_view word, std::string_view candidate) {
+    const std::string w = to_lower(word);
+    const std::string c = to_lower(candidate);
+    const std::string_view shorter = w.size() < c.size() ? w : c;
+    const std::string_view longer = w.size() < c.size() ? c : w;
+    return shorter.size() >= 3 && longer.starts_with(shorter);
+}
+
+}  // namespace
+
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
+    const std::size_t length = char_count(word);
+    const std::size_t allowed = length <= 2 ? 0 : length <= 4 ? 1 : length <= 8 ? 2 : 3;
+    std::string best;
+    std::size_t best_distance = std::string::npos;
+    for (const auto& candidate : candidates) {
+        const std::size_t d = edit_distance(word, candidate);
+        if (candidate == word || d >= best_distance) {
+            continue;
+        }
+        if (d <= allowed || prefix_related(word, candidate)) {
+            best = candidate;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+std::string human_size(std::uintmax_t bytes) {
+    static const char* const units[] = {"B", "KB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return buf;
+}
+
+std::string human_duration(std::int64_t milliseconds) {
+    if (milliseconds < 1000) {
+        return std::to_string(milliseconds) + " ms";
+    }
+    char buf[48];
+    if (milliseconds < 600'000) {
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(milliseconds) / 1000.0);
+    } else {
+        const std::int64_t seconds = (milliseconds + 500) / 1000;
+        std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(seconds / 60),
+                      static_cast<long long>(seconds % 60));
+    }
+    return buf;
 }
 
 }  // namespace sqlmig::util

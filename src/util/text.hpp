@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers that know nothing about migrations.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,26 @@ std::string first_line(std::string_view message);
 // The end of a tool's stderr for an error message: ":\n" and its last 2,000 bytes, or "".
 std::string stderr_tail(std::string_view err);
 
+// A size for people: "512 B", "19.6 MB" (1 KB = 1024 B, one decimal from KB on).
+// JSON output keeps the number of bytes.
+std::string human_size(std::uintmax_t bytes);
+
+// A duration for people: "850 ms" under a second, "18.1 s" under ten minutes, "12 min 5 s"
+// beyond. JSON output keeps the number of milliseconds.
+std::string human_duration(std::int64_t milliseconds);
+
 // Splits s on sep, keeping empty parts.
 std::vector<std::string> split(std::string_view s, char sep);
+
+// The number of single-character edits (insert, delete, replace, swap two
+// neighbours) that turn a into b, ignoring ASCII case: "stauts" -> "status" is 1.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate a user most likely meant by word, for "did you mean": the nearest by
+// edit_distance when it is close for the word's length (no edit up to 2 characters, so
+// "-x" is not "-h"; 1 up to 4, 2 up to 8, 3 beyond), or one that starts the word or that
+// the word starts (at least 3 characters: "directory" -> "dir"). Ties go to the earlier
+// candidate. "" when none is close; never the word itself ("STATUS" gives "status").
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace sqlmig::util

@@ -101,7 +101,8 @@ TEST(FleetPostgres, WithBackupsTheBoundCountsPgDumpsSessionsToo) {
     EXPECT_CONTAINS(r.err, "6 targets, 2 at a time (--parallel 4 connections");
     EXPECT_LE(peak, 4);
     for (int i = 0; i < 6; ++i) {
-        EXPECT_EQ(sqlmig::test::files_in(f.project.dir() / "backups" / ("db" + std::to_string(i))).size(), 1u) << i;
+        EXPECT_EQ(sqlmig::test::backup_files_in(f.project.dir() / "backups" / ("db" + std::to_string(i))).size(), 1u)
+            << i;
     }
 }
 
@@ -185,7 +186,7 @@ TEST(FleetPostgresSchemas, EachTenantIsMigratedInItsOwnSchemaAndNoOtherIsTouched
     EXPECT_EQ(f.tables("billing"), "invoices");
 
     // Each tenant's backup holds its own schema only.
-    const auto backups = sqlmig::test::files_in(f.project.dir() / "backups" / "tenant_1");
+    const auto backups = sqlmig::test::backup_files_in(f.project.dir() / "backups" / "tenant_1");
     ASSERT_EQ(backups.size(), 1u);
     const std::string listing = [&] {
         const std::string cmd = "pg_restore --list " + sqlmig::test::shell_quote(backups[0].string()) + " 2>&1";

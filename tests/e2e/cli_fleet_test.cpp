@@ -275,17 +275,20 @@ TEST(FleetSqlite, TargetsFromAFileOrACommandAndSelectedByName) {
 
 TEST(FleetSqlite, EachTargetHasItsHooksAndItsBackupFolder) {
     FleetProject f(names(3), "[hooks]\nafter_migrate = 'echo \"$SQLMIG_TARGET $SQLMIG_DATABASE_URL\" >> hooks.log'\n");
+    for (const auto& n : names(3)) {  // data to back up: a database without any is not backed up
+        sqlmig::test::exec_sqlite(f.db(n), "CREATE TABLE seed (x INTEGER); INSERT INTO seed VALUES (1);");
+    }
     ASSERT_EQ(f.run({"fleet", "up"}).code, 0);
     const std::string log = read_text(f.project.dir() / "hooks.log");
     for (const auto& n : names(3)) {
         EXPECT_CONTAINS(log, n + " sqlite:///data/" + n + ".db\n");
-        const auto backups = files_in(f.project.dir() / "backups" / n);
+        const auto backups = sqlmig::test::backup_files_in(f.project.dir() / "backups" / n);
         ASSERT_EQ(backups.size(), 1u) << n;
         EXPECT_CONTAINS(backups[0].filename().string(), "before-migrate-");
     }
     const Result no_backup = f.run({"fleet", "down", "--no-backup"});
     EXPECT_EQ(no_backup.code, 0) << no_backup.err;
     EXPECT_CONTAINS(no_backup.out, "3 targets: 3 reverted");
-    EXPECT_EQ(files_in(f.project.dir() / "backups" / "t1").size(), 1u);
+    EXPECT_EQ(sqlmig::test::backup_files_in(f.project.dir() / "backups" / "t1").size(), 1u);
     EXPECT_EQ(f.versions("t2"), "1");
 }

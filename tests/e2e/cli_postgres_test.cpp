@@ -312,3 +312,36 @@ TEST(CliPostgres, ALongMigrationShowsOneLiveLineOnlyWhereItBelongs) {
     std::system(cmd.c_str());
     EXPECT_CONTAINS(read_text(p.project.dir() / "tty.out"), "migrations/001_slow.up.sql: 2 statements sent");
 }
+
+TEST(CliPostgres, DbmatesSearchPathParameterSetsTheServersSearchPath) {
+    PgDatabase db;
+    db.query("CREATE SCHEMA app");
+    Project p;
+    const std::string url = db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") + "search_path=app";
+    p.write_file("config.toml", "[database]\nurl = \"" + url + "\"\n[backup]\nenabled = false\n");
+    p.migration("001_t.up.sql", "CREATE TABLE t (id int);\n");
+    const Result up = p.run({"up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    EXPECT_EQ(db.query("SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY table_name) FROM "
+                       "information_schema.tables WHERE table_name IN ('t', 'sqlmig_migrations')"),
+              "app.sqlmig_migrations,app.t");
+    p.write_file("config.toml", "[database]\nurl = \"" + url + "&options=-cwork_mem%3D8MB\"\n");
+    const Result both = p.run({"status"});
+    EXPECT_EQ(both.code, 2);
+    EXPECT_CONTAINS(both.err, "sets both search_path and options");
+}
+
+TEST(CliPostgres, TheLintBeforeARunReadsDownsAsDownsAndTheConfiguredLockTimeout) {
+    PgProject p("[postgres]\nlock_timeout = \"5s\"\n[backup]\nenabled = false\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int, note text);\n");
+    p.project.migration("001_a.down.sql", "DROP TABLE a;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    p.project.migration("002_b.up.sql", "ALTER TABLE a ADD COLUMN remark text;\n");
+    p.project.migration("002_b.down.sql", "ALTER TABLE a DROP COLUMN remark;\n");
+    const Result up = p.run({"up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    EXPECT_NOT_CONTAINS(up.err, "missing-lock-timeout");  // [postgres] lock_timeout sets it
+    const Result down = p.run({"down", "base", "--dry-run"});
+    ASSERT_EQ(down.code, 0) << down.err;
+    EXPECT_NOT_CONTAINS(down.err, "rename-or-drop");  // as `sqlmig lint` says of down files
+}

@@ -135,6 +135,12 @@ std::vector<fs::path> files_in(const fs::path& dir) {
     return out;
 }
 
+std::vector<fs::path> backup_files_in(const fs::path& dir) {
+    auto out = files_in(dir);
+    std::erase_if(out, [](const fs::path& p) { return p.extension() == ".version"; });
+    return out;
+}
+
 std::string read_text(const fs::path& file) {
     return slurp(file);
 }

@@ -77,6 +77,8 @@ void use_format(Project& project, const std::string& format);
 
 // The entries of a folder, sorted; empty when it does not exist.
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
+// The backups in a backup folder, sorted: its entries but the .version files beside them.
+std::vector<std::filesystem::path> backup_files_in(const std::filesystem::path& dir);
 
 std::string read_text(const std::filesystem::path& file);
 

@@ -18,7 +18,10 @@ TEST(DatabaseUrl, ResolvesSqlitePathsAgainstTheConfigFolder) {
     EXPECT_EQ(parse_database_url("sqlite://:memory:", "/x").file, ":memory:");
     EXPECT_EQ(parse_database_url("postgres://u@h/db", "/x").backend, "postgres");
     EXPECT_EQ(parse_database_url("host=localhost dbname=app", "/x").backend, "postgres");
-    for (const char* bad : {"", "oracle://u@h/db", "sqlite:app.db", "sqlite:///", "app.db"}) {
+    // dbmate's forms: relative without slashes, absolute with one.
+    EXPECT_EQ(parse_database_url("sqlite:db/dev.sqlite3", "/srv/app").file, "/srv/app/db/dev.sqlite3");
+    EXPECT_EQ(parse_database_url("sqlite:/var/lib/app.sqlite3", "/srv/app").file, "/var/lib/app.sqlite3");
+    for (const char* bad : {"", "oracle://u@h/db", "sqlite:", "sqlite:/", "sqlite:///", "app.db"}) {
         EXPECT_THROW(parse_database_url(bad, "/x"), sqlmig::ConfigError) << bad;
     }
 }

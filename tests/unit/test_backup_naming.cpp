@@ -88,3 +88,11 @@ TEST(BackupNaming, MariadbToolReleasesAreReadFromEachVersionLine) {
     EXPECT_EQ(mysql_server_release(80035).text, "8.0");
     EXPECT_FALSE(mysql_server_release(80035).mariadb);
 }
+
+TEST(BackupNaming, RestrictKeyIsPassedOnlyToAPgDumpThatNamesIt) {
+    EXPECT_TRUE(sqlmig::backup::pg_dump_has_restrict_key(
+        "Options controlling the output content:\n  --restrict-key=RESTRICT_KEY  use provided string as psql "
+        "\\restrict key\n"));
+    EXPECT_FALSE(
+        sqlmig::backup::pg_dump_has_restrict_key("Options controlling the output content:\n  -a, --data-only\n"));
+}

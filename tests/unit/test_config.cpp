@@ -67,9 +67,47 @@ TEST(Config, InterpolatesEnvironmentVariables) {
 }
 
 TEST(Config, NamesFileLineAndKeyOfAnUnsetVariable) {
-    const auto e = error_of("\n[database]\nurl = \"${NOPE}\"\n");
-    EXPECT_NE(e.find("config.toml:3:7: [database] url"), std::string::npos) << e;
+    const auto e = error_of("\n[backup]\ndir = \"${NOPE}\"\n");
+    EXPECT_NE(e.find("config.toml:3:7: [backup] dir"), std::string::npos) << e;
     EXPECT_NE(e.find("NOPE is not set"), std::string::npos) << e;
+}
+
+TEST(Config, AnUnsetVariableInTheDatabaseUrlWaitsUntilTheUrlIsUsed) {
+    const auto c = parse("\n[database]\nurl = \"postgres://app:${NOPE}@db/app\"\n", {});
+    EXPECT_EQ(c.database_url, "postgres://app:${NOPE}@db/app");  // the scheme stays readable
+    ASSERT_TRUE(c.database_url_unset);
+    EXPECT_NE(c.database_url_unset->find("config.toml:3:7: [database] url"), std::string::npos);
+    EXPECT_NE(c.database_url_unset->find("NOPE is not set"), std::string::npos);
+    EXPECT_FALSE(parse("[database]\nurl = \"postgres://app:${NOPE}@db/app\"\n", {{"NOPE", "x"}}).database_url_unset);
+    EXPECT_NE(error_of("[database]\nurl = \"${NOPE\"\n").find("unterminated"), std::string::npos);  // still at once
+}
+
+TEST(Config, UnknownKeysAndSectionsSuggestTheNearestKnownOne) {
+    EXPECT_EQ(error_of("[migrations]\ndirectory = \"db\"\n"),
+              "config.toml:2:1: [migrations] directory: unknown key; did you mean 'dir'?");
+    EXPECT_EQ(error_of("[database]\nulr = \"x\"\n"), "config.toml:2:1: [database] ulr: unknown key; did you mean 'url'?");
+    EXPECT_EQ(error_of("[backup]\nkepp = 3\n"), "config.toml:2:8: [backup] kepp: unknown key; did you mean 'keep'?");
+    EXPECT_EQ(error_of("[fleet]\nparalel = 3\n"), "config.toml:2:11: [fleet] paralel: unknown key; did you mean 'parallel'?");
+    // Nothing near: the keys the section takes.
+    EXPECT_EQ(error_of("[hooks]\nbefore = \"x\"\n"),
+              "config.toml:2:1: [hooks] before: unknown key; did you mean 'before_migrate'?");
+    EXPECT_EQ(error_of("[hooks]\nexec = \"x\"\n"),
+              "config.toml:2:1: [hooks] exec: unknown key; [hooks] takes before_migrate, after_migrate, on_failure");
+    const std::string section = error_of("[databse]\nurl = \"x\"\n");
+    EXPECT_NE(section.find("config.toml:1:2: databse: unknown section; did you mean [database]? expected one of"),
+              std::string::npos) << section;
+    const std::string in_env = error_of("[env.prod.migration]\ndir = \"x\"\n", {}, "prod");
+    EXPECT_NE(in_env.find("did you mean [env.prod.migrations]?"), std::string::npos) << in_env;
+}
+
+TEST(Config, EveryKeyThatMessagesSuggestIsAccepted) {
+    // A key of the list given a value of the wrong type is refused for its value, never as unknown.
+    for (const auto& [section, keys] : config_keys()) {
+        for (const auto& key : keys) {
+            const std::string e = error_of("[" + section + "]\n" + key + " = { nope = 1 }\n");
+            EXPECT_EQ(e.find("unknown"), std::string::npos) << "[" << section << "] " << key << ": " << e;
+        }
+    }
 }
 
 TEST(Config, RejectsUnknownKeysWrongTypesAndBadToml) {

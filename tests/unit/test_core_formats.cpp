@@ -331,3 +331,28 @@ TEST(Sections, AFileWrittenForAWrappingRunnerThatStepsOutRunsSteppingOut) {
     EXPECT_EQ(analysis.decide("f", false, OuterTransaction::expected), TransactionMode::stepping_out);
     EXPECT_THROW((void)analysis.decide("f", false, OuterTransaction::none), std::exception);
 }
+
+TEST(DetectFormat, NamesAndUpMarkersTellWhichToolsFolderItIs) {
+    using sqlmig::core::detect_format;
+    using sqlmig::core::FileHead;
+    using sqlmig::core::Format;
+    const auto format_of = [](std::vector<FileHead> files) {
+        const auto d = detect_format(files);
+        return d ? std::string(sqlmig::core::format_name(d->format)) : std::string("none");
+    };
+    EXPECT_EQ(format_of({{"1_a.up.sql", ""}, {"1_a.down.sql", ""}}), "sqlmig");
+    EXPECT_EQ(format_of({{"V1__a.sql", "CREATE TABLE a (id int);"}, {"R__views.sql", ""}}), "flyway");
+    EXPECT_EQ(format_of({{"20240103120000_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\n"}}),
+              "dbmate");
+    EXPECT_EQ(format_of({{"00001_a.sql", "-- +goose Up\n-- +goose StatementBegin\n"}}), "goose");
+    EXPECT_EQ(format_of({{"00001_a.sql", "--+GOOSE UP\n"}}), "goose");
+    EXPECT_EQ(format_of({{"1_a.sql", "-- comment\n-- +migrate Up notransaction\nSELECT 1;\n"}}), "sql-migrate");
+    EXPECT_EQ(format_of({{"1_a.sql", "SELECT 1; -- migrate:up\n"}, {"README.md", "-- migrate:up\n"}}), "none");
+    EXPECT_EQ(format_of({{"-- migrate:upx.sql", ""}, {"a.sql", "-- migrate:upgrade\n"}}), "none");
+    // The most votes win; the evidence names the first file.
+    const auto mixed =
+        detect_format({{"1_a.sql", "-- +goose Up\n"}, {"2_b.sql", "-- migrate:up\n"}, {"3_c.sql", "-- +goose Up\n"}});
+    ASSERT_TRUE(mixed);
+    EXPECT_EQ(mixed->format, Format::goose);
+    EXPECT_EQ(mixed->evidence, "1_a.sql has '-- +goose Up'");
+}

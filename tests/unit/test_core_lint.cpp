@@ -25,6 +25,8 @@ const std::vector<Case> k_cases = {
     {"copy-from-stdin", Dialect::postgres, "COPY t (x) FROM STDIN;\n", "INSERT INTO t (x) VALUES (1);\n"},
     {"pragma-in-transaction", Dialect::sqlite, "PRAGMA foreign_keys = OFF;\nDROP TABLE t;\n",
      "PRAGMA foreign_keys = OFF;\nBEGIN;\nDROP TABLE t;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n"},
+    {"wal-in-transaction", Dialect::sqlite, "PRAGMA journal_mode = WAL;\nCREATE TABLE t (x int);\n",
+     "PRAGMA journal_mode = WAL;\nBEGIN;\nCREATE TABLE t (x int);\nCOMMIT;\n"},
     {"unterminated", Dialect::postgres, "SELECT $x$ never closed;\n", "SELECT $x$ closed $x$;\n"},
     {"not-utf8-text", Dialect::sqlite, std::string("SELECT 1\0;", 10), "SELECT 1;"},
     {"index-not-concurrently", Dialect::postgres, "CREATE INDEX users_email ON users (email);\n",
@@ -149,4 +151,57 @@ TEST(Lint, FindingsPointAtTheWord) {
     const Finding& f = linter.findings().front();
     EXPECT_EQ(format_finding(f), "001_a.up.sql:3:21: warning: changing a column's type rewrites users under an "
                                  "exclusive lock; add a new column and backfill it instead [alter-column-type]");
+}
+
+TEST(Lint, APragmaIsSaidOnlyWhereItIsIgnoredAndNeverStopsARun) {
+    const std::string set_before_begin = "PRAGMA foreign_keys=OFF;\nBEGIN;\nPRAGMA foreign_keys=OFF;\n"
+                                         "CREATE TABLE t (x int);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n";
+    EXPECT_FALSE(contains(rules_found(Dialect::sqlite, set_before_begin, "SELECT 1;"), "pragma-in-transaction"));
+    const std::string only_inside = "BEGIN;\nPRAGMA foreign_keys=OFF;\nCREATE TABLE t (x int);\nCOMMIT;\n";
+    EXPECT_TRUE(contains(rules_found(Dialect::sqlite, only_inside, "SELECT 1;"), "pragma-in-transaction"));
+
+    Linter linter(LintOptions{Dialect::sqlite, {}, 0});
+    linter.add_file({"001_a.up.sql", "PRAGMA journal_mode = DELETE;\nCREATE TABLE t (x int);\n"}, Linter::Role::up);
+    ASSERT_EQ(linter.findings().size(), 1u);
+    EXPECT_EQ(linter.findings()[0].severity, Severity::warning);
+    EXPECT_FALSE(refuses_run(linter.findings()[0]));
+}
+
+TEST(Lint, OnlyWhatWouldFailRefusesARun) {
+    const auto finding = [](const char* rule) { return Finding{"f.sql", {1, 1}, Severity::error, rule, ""}; };
+    EXPECT_TRUE(refuses_run(finding("unbalanced-transaction")));
+    EXPECT_TRUE(refuses_run(finding("concurrently-in-transaction")));
+    EXPECT_TRUE(refuses_run(finding("psql-meta-command")));
+    EXPECT_FALSE(refuses_run(finding("unknown-lint-rule")));  // a typo in a comment changes nothing that runs
+    for (const auto& rule : lint_rules()) {
+        if (rule.severity == Severity::warning) {
+            EXPECT_EQ(rule.at_run, AtRun::warn) << rule.id;
+        }
+    }
+}
+
+TEST(Lint, ADownRunOnItsOwnKeepsTheExemptionsOfADown) {
+    const std::string down = "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN nickname;\nDROP TABLE legacy;\n";
+    Linter as_down(LintOptions{Dialect::postgres, {}, 0});
+    as_down.add_file({"002_a.down.sql", down}, Linter::Role::down);
+    for (const auto& f : as_down.findings()) {
+        EXPECT_NE(f.rule, "rename-or-drop") << format_finding(f);
+    }
+    Linter as_up(LintOptions{Dialect::postgres, {}, 0});
+    as_up.add_file({"002_a.up.sql", down}, Linter::Role::up);
+    EXPECT_EQ(std::count_if(as_up.findings().begin(), as_up.findings().end(),
+                            [](const Finding& f) { return f.rule == "rename-or-drop"; }),
+              2);
+}
+
+TEST(Lint, ALockTimeoutFromTheConfigCountsAsSet) {
+    LintOptions configured{Dialect::postgres, {}, 0};
+    configured.lock_timeout_configured = true;
+    Linter linter(configured);
+    linter.add_file({"001_a.up.sql", "ALTER TABLE users ADD COLUMN bio text;\n"}, Linter::Role::up);
+    for (const auto& f : linter.findings()) {
+        EXPECT_NE(f.rule, "missing-lock-timeout") << format_finding(f);
+    }
+    EXPECT_TRUE(contains(rules_found(Dialect::postgres, "ALTER TABLE users ADD COLUMN bio text;\n", "SELECT 1;"),
+                         "missing-lock-timeout"));
 }

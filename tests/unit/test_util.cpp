@@ -45,3 +45,45 @@ TEST(TextHelpers, CountCharactersTakeFirstLinesAndTailsOfToolOutput) {
     const std::string long_err(5000, 'e');
     EXPECT_EQ(stderr_tail(long_err).size(), 2u + 3u + 2000u);
 }
+
+TEST(EditDistance, CountsInsertsDeletesReplacementsAndSwapsIgnoringCase) {
+    EXPECT_EQ(edit_distance("status", "status"), 0u);
+    EXPECT_EQ(edit_distance("stauts", "status"), 1u);  // two neighbours swapped
+    EXPECT_EQ(edit_distance("databse", "database"), 1u);
+    EXPECT_EQ(edit_distance("stamp", "status"), 3u);
+    EXPECT_EQ(edit_distance("", "dir"), 3u);
+    EXPECT_EQ(edit_distance("Status", "status"), 0u);
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+TEST(Nearest, SuggestsTyposAndPrefixesButNotUnrelatedWords) {
+    const std::vector<std::string> commands = {"init", "new", "up", "down", "redo", "status", "current", "history",
+                                               "validate", "check", "stamp", "repair", "adopt", "backup", "backups"};
+    EXPECT_EQ(nearest("stauts", commands), "status");
+    EXPECT_EQ(nearest("hisotry", commands), "history");
+    EXPECT_EQ(nearest("validat", commands), "validate");
+    EXPECT_EQ(nearest("STATUS", commands), "status");
+    EXPECT_EQ(nearest("dwn", commands), "down");
+    EXPECT_EQ(nearest("backupz", commands), "backup");  // the earlier of two at the same distance
+    EXPECT_EQ(nearest("frobnicate", commands), "");
+    EXPECT_EQ(nearest("x", commands), "");
+    EXPECT_EQ(nearest("-x", {"-h", "-q", "-v"}), "");  // too short to guess
+    EXPECT_EQ(nearest("-Q", {"-h", "-q", "-v"}), "-q");
+    EXPECT_EQ(nearest("status", commands), "");  // never the word itself
+    EXPECT_EQ(nearest("directory", {"dir", "table", "ignore", "format"}), "dir");
+    EXPECT_EQ(nearest("--databse", {"--config", "--database", "--dir", "--env"}), "--database");
+    EXPECT_EQ(nearest("anything", {}), "");
+}
+
+TEST(UnitsForPeople, DurationsOverASecondInSecondsAndSizesInTheirUnit) {
+    EXPECT_EQ(human_duration(0), "0 ms");
+    EXPECT_EQ(human_duration(999), "999 ms");
+    EXPECT_EQ(human_duration(1000), "1.0 s");
+    EXPECT_EQ(human_duration(18149), "18.1 s");
+    EXPECT_EQ(human_duration(599'000), "599.0 s");
+    EXPECT_EQ(human_duration(725'400), "12 min 5 s");
+    EXPECT_EQ(human_size(512), "512 B");
+    EXPECT_EQ(human_size(2048), "2.0 KB");
+    EXPECT_EQ(human_size(20'552'089), "19.6 MB");
+    EXPECT_EQ(human_size(5ull << 30), "5.0 GB");
+}

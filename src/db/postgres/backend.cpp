@@ -5,11 +5,40 @@
 
 #include "db/postgres/backup.hpp"
 #include "db/postgres/driver.hpp"
+#include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::db {
 
 namespace {
+
+// dbmate's postgres://.../db?search_path=a,b, which libpq refuses as an unknown parameter,
+// becomes the server option it means: options=-csearch_path=a,b (the value stays encoded).
+std::string with_search_path_as_option(std::string_view url) {
+    const std::string text(util::trim(url));
+    const std::size_t query = text.find('?');
+    if (query == std::string::npos || text.find("://") == std::string::npos) {
+        return std::string(url);
+    }
+    std::string kept;
+    std::string search_path;
+    for (const auto& param : util::split(std::string_view(text).substr(query + 1), '&')) {
+        if (param.starts_with("search_path=")) {
+            search_path = std::string(param.substr(12));
+        } else if (!param.empty()) {
+            kept += (kept.empty() ? "" : "&") + std::string(param);
+        }
+    }
+    if (search_path.empty()) {
+        return std::string(url);
+    }
+    if (kept.find("options=") != std::string::npos) {
+        throw ConfigError("the database URL sets both search_path and options; put the search path in options "
+                          "(options=-csearch_path%3D" + util::printable(search_path) + ")");
+    }
+    kept += (kept.empty() ? "" : "&") + std::string("options=-csearch_path%3D") + search_path;
+    return text.substr(0, query + 1) + kept;
+}
 
 class PostgresBackend final : public Backend {
 public:
@@ -38,8 +67,9 @@ public:
         return "postgres://user@host/db or a libpq 'host=... dbname=...' string";
     }
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path&) const override {
-        // Kept as it is: libpq parses it (expand_dbname), so every libpq form and option works.
-        return {std::string(name()), dialect(), std::string(url), {}};
+        // Kept as it is but for dbmate's search_path: libpq parses it (expand_dbname), so
+        // every libpq form and option works.
+        return {std::string(name()), dialect(), with_search_path_as_option(url), {}};
     }
 
     void load() const override { load_postgres_module(); }

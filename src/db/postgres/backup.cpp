@@ -115,14 +115,38 @@ public:
         log_warnings(custom ? "pg_restore" : "psql", result.err);
     }
 
+    // A fixed \restrict key where pg_dump writes one: a random key each run would make the
+    // schema file differ on every run. The file is for review and diffs; loading it into psql
+    // still runs restricted, with a key a hostile server could know (docs/postgresql.md).
     std::string schema() override {
-        const std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password",
-                                               "--dbname=" + m_child.conninfo};
+        std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password"};
+        const auto help = run_tool({{m_tools.pg_dump, "--help"}, {}, {}, -1, true}, "pg_dump");
+        if (help.ok() && backup::pg_dump_has_restrict_key(help.out)) {
+            argv.push_back("--restrict-key=" + std::string(backup::k_schema_restrict_key));
+        }
+        argv.push_back("--dbname=" + m_child.conninfo);
         const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
         if (!result.ok()) {
             throw BackupError("pg_dump --schema-only " + result.describe() + util::stderr_tail(result.err));
         }
         return result.out;
+    }
+
+    // pg_restore --clean and a plain dump's DROPs replace only what the backup holds: every
+    // relation of it gets a new oid, and one with the oid it had is one the backup lacks.
+    std::string relations_query() const override {
+        std::string sql =
+            "SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+        if (m_schema) {  // a tenant's backup holds its schema only
+            std::string literal;
+            for (const char c : *m_schema) {
+                literal += c == '\'' ? std::string("''") : std::string(1, c);
+            }
+            sql += " AND n.nspname = '" + literal + "'";
+        }
+        return sql + " ORDER BY 2";
     }
 
 private:

@@ -2,7 +2,11 @@
 // file beside the database, transactional DDL, and the online backup API.
 #include "db/sqlite/backend.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+
+#include <mutex>
+#include <set>
 
 #include "db/sqlite/backup.hpp"
 #include "db/sqlite/driver.hpp"
@@ -12,6 +16,34 @@
 namespace sqlmig::db {
 
 namespace {
+
+namespace fs = std::filesystem;
+
+// sqlite:///tmp/x.db is tmp/x.db in the config's folder. When that folder has no "tmp"
+// but / has, the absolute /tmp/x.db was probably meant: say which file is used and how
+// to write the other. Once per file and run (a URL is parsed more than once).
+void warn_if_absolute_meant(std::string_view url, const fs::path& relative, const fs::path& base_dir,
+                            const fs::path& used) {
+    const fs::path first = *relative.begin();
+    if (first.empty() || first == "." || first == "..") {
+        return;
+    }
+    std::error_code ec;
+    if (fs::exists(base_dir / first, ec) || !fs::exists(fs::path("/") / first, ec)) {
+        return;
+    }
+    static std::mutex mutex;
+    static std::set<fs::path> warned;
+    const std::lock_guard lock(mutex);
+    if (!warned.insert(used).second) {
+        return;
+    }
+    spdlog::warn(
+        "{} is the file {} (three slashes: relative to {}, which has no {}); for the absolute /{} "
+        "write sqlite:////{}",
+        util::printable(util::redact_url(url)), util::printable(used.string()), util::printable(base_dir.string()),
+        util::printable(first.string()), util::printable(relative.string()), util::printable(relative.string()));
+}
 
 class SqliteBackend final : public Backend {
 public:
@@ -26,27 +58,38 @@ public:
     bool accepts(std::string_view url) const override { return util::starts_with_icase(util::trim(url), "sqlite:"); }
     std::string_view url_forms() const override { return "sqlite:///path.db"; }
 
-    // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:.
+    // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:, and
+    // dbmate's forms: sqlite:relative.db (to base_dir as well) and sqlite:/absolute.db.
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path& base_dir) const override {
         core::DatabaseUrl out{std::string(name()), dialect(), std::string(url), {}};
         const std::string_view trimmed = util::trim(url);
         std::string_view rest = trimmed.substr(7);
-        if (rest.substr(0, 2) != "//") {
-            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
-                              "': write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        const auto invalid = [&](std::string_view why) {
+            return ConfigError("invalid SQLite URL '" + util::printable(trimmed) + "': " + std::string(why) +
+                               "write sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        };
+        if (rest.find('\0') != std::string_view::npos) {
+            throw invalid("");
         }
-        rest.remove_prefix(2);
-        if (rest == ":memory:" || rest == "/:memory:") {
-            out.file = ":memory:";
-            return out;
+        const bool slashes = rest.substr(0, 2) == "//";  // sqlite:///..., not dbmate's sqlite:path
+        if (slashes) {
+            rest.remove_prefix(2);
+            if (rest == ":memory:" || rest == "/:memory:") {
+                out.file = ":memory:";
+                return out;
+            }
+            if (rest.empty() || rest[0] != '/' || rest.size() == 1) {
+                throw invalid("no file; ");
+            }
+            rest.remove_prefix(1);  // sqlite:/// + relative, sqlite:/// + /absolute
+        } else if (rest.empty() || rest == "/") {
+            throw invalid("no file; ");
         }
-        if (rest.empty() || rest[0] != '/' || rest.size() == 1 || rest.find('\0') != std::string_view::npos) {
-            throw ConfigError("invalid SQLite URL '" + util::printable(trimmed) +
-                              "': no file; write sqlite:///relative/path.db or sqlite:////absolute/path.db");
-        }
-        rest.remove_prefix(1);  // sqlite:/// + relative, sqlite:/// + /absolute
         const std::filesystem::path p(rest);
         out.file = (p.is_absolute() ? p : base_dir / p).lexically_normal();
+        if (slashes && !p.is_absolute()) {
+            warn_if_absolute_meant(trimmed, p, base_dir, out.file);
+        }
         return out;
     }
 

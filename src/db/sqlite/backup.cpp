@@ -1,5 +1,6 @@
 #include "db/sqlite/backup.hpp"
 
+#include "core/tracking_sql.hpp"
 #include "db/sqlite/backup_api.hpp"
 #include "util/error.hpp"
 
@@ -35,6 +36,16 @@ public:
             throw BackupError("cannot restore into an in-memory SQLite database");
         }
         copy(file, m_options.url.file);
+    }
+
+    bool holds_data() override {
+        try {
+            return sqlite_holds_rows(m_options.url.file,
+                                     {m_options.table.table, core::layout_table(m_options.table).table},
+                                     m_options.busy_timeout);
+        } catch (const DbError& e) {
+            throw BackupError(e.what());
+        }
     }
 
     std::string schema() override {

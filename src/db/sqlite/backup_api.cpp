@@ -1,11 +1,14 @@
 #include "db/sqlite/backup_api.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "db/sqlite/handles.hpp"
 #include "util/error.hpp"
@@ -64,6 +67,45 @@ void sqlite_copy(const std::filesystem::path& from, const std::filesystem::path&
         throw DbError("cannot copy " + from.string() + " to " + to.string() + ": " +
                       sqlite3_errstr(rc != SQLITE_DONE ? rc : finish_rc));
     }
+}
+
+bool sqlite_holds_rows(const std::filesystem::path& database, const std::vector<std::string>& except_tables,
+                       std::chrono::milliseconds busy_timeout) {
+    SqliteHandle db = open_database(database, SQLITE_OPEN_READONLY);
+    sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
+    std::vector<std::string> tables;
+    {
+        sqlite3_stmt* raw = nullptr;
+        const char* sql =
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+        const int prc = sqlite3_prepare_v2(db.get(), sql, -1, &raw, nullptr);
+        StatementHandle stmt(raw);
+        if (prc != SQLITE_OK) {
+            throw DbError("cannot read the tables of " + database.string() + ": " + sqlite3_errmsg(db.get()));
+        }
+        while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+            tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
+        }
+    }
+    for (const auto& table : tables) {
+        if (std::find(except_tables.begin(), except_tables.end(), table) != except_tables.end()) {
+            continue;
+        }
+        std::string quoted = "\"";
+        for (const char c : table) {
+            quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        }
+        const std::string sql = "SELECT 1 FROM " + quoted + "\" LIMIT 1";
+        sqlite3_stmt* raw = nullptr;
+        const int prc = sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw, nullptr);
+        StatementHandle stmt(raw);
+        if (prc != SQLITE_OK || sqlite3_step(stmt.get()) != SQLITE_DONE) {
+            spdlog::debug("{}: table {} holds a row or cannot be read ({})", database.string(), table,
+                          sqlite3_errmsg(db.get()));
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string sqlite_schema(const std::filesystem::path& database) {

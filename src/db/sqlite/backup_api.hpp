@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace sqlmig::db {
 
@@ -18,6 +19,12 @@ void sqlite_copy(const std::filesystem::path& from, const std::filesystem::path&
 // The CREATE statements of the database's tables, indexes, views and triggers in
 // the order they were created, each ending with ";\n".
 std::string sqlite_schema(const std::filesystem::path& database);
+
+// Whether any table but `except_tables` (sqlmig's tracking table and its layout) holds a row. A table
+// that cannot be read (a virtual table whose module is not loaded) counts as holding rows.
+// Waits up to busy_timeout for other connections' locks. Throws DbError.
+bool sqlite_holds_rows(const std::filesystem::path& database, const std::vector<std::string>& except_tables,
+                       std::chrono::milliseconds busy_timeout);
 
 // True when the file starts with SQLite's header ("SQLite format 3").
 bool is_sqlite_file(const std::filesystem::path& file);
