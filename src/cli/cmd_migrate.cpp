@@ -49,6 +49,56 @@ void refuse_on_drift(const core::Status& status, core::StoredDowns stored) {
     throw RefusedError(msg);
 }
 
+const char* lock_failure_name(LockFailure f) {
+    switch (f) {
+    case LockFailure::timeout: return "timeout";
+    case LockFailure::deadlock: return "deadlock";
+    case LockFailure::harm: return "harm";
+    case LockFailure::none: break;
+    }
+    return "none";
+}
+
+util::Json lock_waits_json(const std::vector<LockAttempt>& waits) {
+    util::Json arr = util::Json::array();
+    for (const auto& w : waits) {
+        util::Json blockers = util::Json::array();
+        for (const auto& b : w.seen.blockers) {
+            blockers.push(util::Json::object()
+                              .set("pid", static_cast<std::int64_t>(b.pid))
+                              .set("user", b.user)
+                              .set("application_name", b.application)
+                              .set("state", b.state)
+                              .set("transaction_age_s", b.transaction_age_s ? util::Json(*b.transaction_age_s)
+                                                                            : util::Json())
+                              .set("wait_event", b.wait_event)
+                              .set("query", b.query));
+        }
+        arr.push(util::Json::object()
+                     .set("attempt", static_cast<std::int64_t>(w.attempt))
+                     .set("lock_timeout_ms", w.lock_timeout_ms)
+                     .set("waited_ms", w.waited_ms)
+                     .set("reason", lock_failure_name(w.reason))
+                     .set("queued_max", static_cast<std::int64_t>(w.seen.queued_max))
+                     .set("harm_backend_s", w.seen.harm_backend_s)
+                     .set("blockers", std::move(blockers)));
+    }
+    return arr;
+}
+
+util::Json step_json(const StepOutcome& o) {
+    const auto& m = *o.step->step.migration;
+    return util::Json::object()
+        .set("direction", o.step->step.direction == core::Direction::up ? "up" : "down")
+        .set("version", m.version.text())
+        .set("name", m.name)
+        .set("file", o.step->script.label)
+        .set("duration_ms", o.duration_ms)
+        .set("attempts", static_cast<std::int64_t>(o.attempts))
+        .set("lock_wait_ms", o.lock_wait_ms)
+        .set("lock_waits", lock_waits_json(o.lock_waits));
+}
+
 // In a database migrated from another folder, down may run the stored downs of what that
 // folder applied only with --yes (up and redo are refused before planning).
 void refuse_foreign_downs(const std::string& foreign, const std::vector<core::Step>& steps, const MigrateOptions& o) {
@@ -66,13 +116,7 @@ void refuse_foreign_downs(const std::string& foreign, const std::vector<core::St
 util::Json steps_json(const std::vector<StepOutcome>& done) {
     util::Json arr = util::Json::array();
     for (const auto& o : done) {
-        const auto& m = *o.step->step.migration;
-        arr.push(util::Json::object()
-                     .set("direction", o.step->step.direction == core::Direction::up ? "up" : "down")
-                     .set("version", m.version.text())
-                     .set("name", m.name)
-                     .set("file", o.step->script.label)
-                     .set("duration_ms", o.duration_ms));
+        arr.push(step_json(o));
     }
     return arr;
 }
@@ -274,6 +318,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     }
     std::vector<StepOutcome> done;
     std::optional<Execution> execution;
+    const StepOutcome* gave_up = nullptr;  // the migration that did not get its locks in time
     auto report = [&](const std::string* error) {
         if (!ctx.options.json) {
             return;
@@ -286,6 +331,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
             .set("backup", taken_json(ctx, execution ? execution->backup : std::nullopt));
         if (error) {
             doc.set("error", *error);
+        }
+        if (gave_up) {
+            doc.set("gave_up", step_json(*gave_up));
         }
         print_json(doc);
     };
@@ -305,6 +353,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         }
     } catch (const Error& e) {
         const std::string message = e.what();
+        if (const auto* lock = dynamic_cast<const LockWaitGaveUp*>(&e)) {
+            gave_up = &lock->outcome;
+        }
         result.to = version_reached(status, done);
         result.steps = done.size();
         try {

@@ -396,9 +396,13 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     opts.sqlite_foreign_keys = cfg.sqlite_foreign_keys;
     opts.read_only = read_only;
     opts.schema = cfg.tenant_schema;
-    const auto limits = cfg.session_limits(db::backend_of(opts.url).config_section());
+    const auto section = db::backend_of(opts.url).config_section();
+    const auto limits = cfg.session_limits(section);
     opts.lock_timeout = limits.lock_timeout;
     opts.statement_timeout = limits.statement_timeout;
+    const auto retries = cfg.lock_retries(section);
+    opts.lock_harm_budget = retries.enabled ? retries.harm_budget : std::chrono::milliseconds(0);
+    opts.lock_watch = target.empty();  // a fleet's --parallel counts every connection
     return opts;
 }
 

@@ -47,6 +47,7 @@ void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core:
     options.dialect = dialect;
     options.server_version = server_version;
     options.lock_timeout_configured = ctx.config().pg_lock_timeout.has_value();
+    options.bounded_lock_waits = ctx.config().pg_lock_retries.enabled;
     const auto& disabled = ctx.config().lint.disable;
     options.disabled.insert(disabled.begin(), disabled.end());
     core::Linter linter(options);

@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
 
 #include "cli/progress.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
+#include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -58,7 +62,77 @@ void log_statement(const PreparedStep& step, const core::Statement& s) {
     }
 }
 
+// A statement retried alone did not get its lock within the budget.
+struct StatementGaveUp {
+    db::StatementError error;
+};
+
+// The pause after a failed attempt: 100 ms doubling to at most 1 s, each drawn at random
+// between half and all of it, so that runs retrying together spread out.
+std::chrono::milliseconds backoff(int attempt) {
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    const std::int64_t base = std::min<std::int64_t>(1000, std::int64_t{100} << std::min(attempt - 1, 10));
+    std::uniform_int_distribution<std::int64_t> pick(base / 2, base);
+    return std::chrono::milliseconds(pick(rng));
+}
+
+// "; blocked by pid 1 (...), pid 2 (...)", or "" when no sample saw a blocker.
+std::string blocked_by(const std::vector<db::LockBlocker>& blockers) {
+    std::string out;
+    for (std::size_t i = 0; i < blockers.size() && i < 5; ++i) {
+        out += (i == 0 ? "; blocked by " : ", ") + describe_blocker(blockers[i]);
+    }
+    if (blockers.size() > 5) {
+        out += " and " + std::to_string(blockers.size() - 5) + " more";
+    }
+    return out;
+}
+
+// What an attempt ran into, for its warning.
+std::string attempt_failure(const LockAttempt& a, const std::string& section) {
+    char harm[32];
+    std::snprintf(harm, sizeof harm, "%.2f", a.seen.harm_backend_s);
+    switch (a.reason) {
+    case LockFailure::timeout:
+        return "lock not granted in " + util::human_duration(a.lock_timeout_ms) + " (attempt " + std::to_string(a.attempt) + ")";
+    case LockFailure::deadlock:
+        return "chosen as a deadlock victim (attempt " + std::to_string(a.attempt) + ")";
+    case LockFailure::harm:
+        return "stopped waiting for a lock after " + util::human_duration(a.waited_ms) + " (attempt " + std::to_string(a.attempt) +
+               "): " + std::to_string(a.seen.queued_max) + " session(s) queued behind it, " + harm +
+               " backend-seconds, over " + section + " lock_harm_budget";
+    case LockFailure::none: break;
+    }
+    return "failed (attempt " + std::to_string(a.attempt) + ")";
+}
+
 }  // namespace
+
+std::string describe_blocker(const db::LockBlocker& b) {
+    std::string out = b.id_label + " " + std::to_string(b.pid) + " (";
+    std::string sep;
+    if (!b.application.empty()) {
+        out += "app '" + util::printable(b.application) + "'";
+        sep = ", ";
+    }
+    if (!b.user.empty()) {
+        out += sep + "user '" + util::printable(b.user) + "'";
+    }
+    if (b.state.empty()) {
+        out += ", details hidden: sqlmig's role needs pg_read_all_stats to see them)";
+        return out;
+    }
+    out += ", " + b.state;
+    if (b.transaction_age_s) {
+        char age[32];
+        std::snprintf(age, sizeof age, "%.1f", *b.transaction_age_s);
+        out += std::string(b.state == "active" ? ", in a transaction of " : " for ") + age + " s";
+    }
+    if (!b.query.empty()) {
+        out += ": " + util::printable(b.query);
+    }
+    return out + ")";
+}
 
 std::string describe_statement_error(const std::string& label, const db::StatementError& e) {
     const core::Position pos = error_position(e);
@@ -80,6 +154,26 @@ std::string describe_statement_error(const std::string& label, const db::Stateme
     out += "\n  statement at " + std::to_string(e.statement.start.line) + ":" +
            std::to_string(e.statement.start.column) + ": " + util::shorten(e.statement.text, 160);
     return out;
+}
+
+Runner::Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {
+    m_progress = progress_enabled(ctx.options.progress, ctx.options.quiet, ctx.options.json);
+    m_section = std::string(db::backend_of(ctx.connect_options(true).url).config_section());
+    m_retries = ctx.config().lock_retries(m_section);
+    m_retries.enabled = m_retries.enabled && driver.bounds_lock_waits();
+    m_statement_retries = m_retries.enabled && driver.bounds_statement_lock_waits();
+    m_session_lock_timeout = ctx.config().session_limits(m_section).lock_timeout;
+    m_section = "[" + m_section + "]";
+}
+
+// The ladder's rung for an attempt (the last rung repeats), never above [postgres] lock_timeout.
+std::chrono::milliseconds Runner::rung(int attempt) const {
+    const auto& ladder = m_retries.ladder;
+    auto timeout = ladder[std::min<std::size_t>(static_cast<std::size_t>(attempt - 1), ladder.size() - 1)];
+    if (m_session_lock_timeout && m_session_lock_timeout->count() > 0) {
+        timeout = std::min(timeout, *m_session_lock_timeout);
+    }
+    return timeout;
 }
 
 std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
@@ -195,10 +289,14 @@ std::optional<std::string> Runner::changed_while_running(const PreparedStep& ste
 
 // The file runs inside sqlmig's transaction (begun here unless the caller holds one
 // for --single-transaction), with its tracking row.
-std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transaction) {
+std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transaction,
+                                 std::optional<Millis> attempt_timeout) {
     const auto start = Clock::now();
     if (!outer_transaction) {
         m_driver.begin();
+    }
+    if (attempt_timeout) {
+        m_driver.begin_attempt(*attempt_timeout);
     }
     Progress progress(m_progress, step.script.label, size_of(step.script.path));
     const std::string ran = for_each_statement(
@@ -210,6 +308,9 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
         },
         [&](std::size_t bytes) { progress.read(bytes); });
     m_driver.flush();
+    if (attempt_timeout) {
+        (void)m_driver.end_attempt();  // before the tracking row and COMMIT: no cancel may reach them
+    }
     if (const auto changed = changed_while_running(step, ran)) {
         m_driver.rollback();
         throw MigrationError(*changed + "\n" +
@@ -268,11 +369,48 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
                          "then run 'sqlmig repair'");
 }
 
+// One statement that commits on its own (autocommit) and did nothing when it failed for a
+// lock: run with the ladder's bounded wait and retried alone until the migration's budget is
+// spent, then StatementGaveUp.
+void Runner::execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
+                           std::optional<Clock::time_point>& first) {
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        m_driver.begin_attempt(timeout);
+        try {
+            m_driver.execute(statement);  // a copy: it may run again
+            m_driver.flush();
+            (void)m_driver.end_attempt();
+            if (attempt > 1) {
+                outcome.attempts = std::max(outcome.attempts, attempt);
+            }
+            return;
+        } catch (const db::StatementError& e) {
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            if (e.lock_failure == LockFailure::none) {
+                throw;
+            }
+            if (!first) {
+                first = start;
+            }
+            if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    *first, outcome)) {
+                throw StatementGaveUp{e};
+            }
+        } catch (...) {
+            (void)m_driver.end_attempt();
+            throw;
+        }
+    }
+}
+
 // The file manages its own transaction, or runs without one: statements one by
 // one. Work done outside the file's own BEGIN ... COMMIT commits as it runs, so the
 // migration is marked running first and failed when only part of it committed.
-std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
+std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done) {
     const auto start = Clock::now();
+    std::optional<Clock::time_point> first_lock_failure;
     const bool each_alone = step.check.mode == core::TransactionMode::none;
     const bool stepping_out = step.check.mode == core::TransactionMode::stepping_out;
     mark_running(step);
@@ -290,7 +428,14 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
-            m_driver.execute(std::move(s));
+            const bool alone = m_statement_retries && !inside_own &&
+                               (kind == core::StatementKind::ordinary || kind == core::StatementKind::non_transactional ||
+                                kind == core::StatementKind::implicit_commit);
+            if (alone) {
+                execute_alone(step, std::move(s), outcome, first_lock_failure);
+            } else {
+                m_driver.execute(std::move(s));
+            }
             switch (kind) {
             case core::StatementKind::transaction_begin: inside_own = true; return;
             case core::StatementKind::transaction_end:
@@ -318,6 +463,20 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
             }
         }, [&](std::size_t bytes) { progress.read(bytes); });
         m_driver.flush();
+    } catch (const StatementGaveUp& g) {
+        const std::string message = gave_up_message(step, g.error, outcome);
+        if (!committed_through) {
+            m_driver.rollback();
+            unmark_running(step);
+            throw LockWaitGaveUp(message + "\n" + rolled_back(step, earlier_steps_done) + "\n" +
+                                     next_step_after_giving_up(outcome),
+                                 outcome);
+        }
+        // Part of it committed: not "nothing applied", so a failure to repair, as any other (exit 1).
+        const core::Position pos = error_position(g.error);
+        fail_unwrapped(step, committed_through, message,
+                       step.script.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
+                           std::string(util::trim(g.error.what())));
     } catch (const db::StatementError& e) {
         const core::Position pos = error_position(e);
         fail_unwrapped(step, committed_through, describe_statement_error(step.script.label, e),
@@ -347,45 +506,200 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step) {
     return duration;
 }
 
+void Runner::announce(const PreparedStep& step) const {
+    const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
+    spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
+    if (step.check.implicit_commit) {
+        spdlog::info("{}:{}: '{}' commits implicitly on this database, so the file runs statement by statement, "
+                     "recorded as running until it ends",
+                     step.script.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
+    } else if (step.check.auto_no_transaction) {
+        spdlog::info("{} holds only statements that cannot run in a transaction; running it without one",
+                     step.script.label);
+    }
+}
+
+// A failed attempt whose statement waited too long for a lock, or lost a deadlock: logged
+// with who blocked it, then a pause before the next attempt. False, without a pause, when the
+// pause would spend the budget: the caller gives up (gave_up_message).
+bool Runner::after_lock_failure(const PreparedStep& step, const LockAttempt& attempt, Clock::time_point first,
+                                StepOutcome& outcome) {
+    outcome.lock_waits.push_back(attempt);
+    outcome.attempts = attempt.attempt;
+    const auto pause = backoff(attempt.attempt);
+    const auto spent = std::chrono::duration_cast<Millis>(Clock::now() - first);
+    outcome.lock_wait_ms = spent.count();
+    if (spent + pause >= m_retries.budget) {
+        return false;
+    }
+    spdlog::warn("{}: {}{}; retrying in {}", step_title(step), attempt_failure(attempt, m_section),
+                 blocked_by(attempt.seen.blockers), util::human_duration(pause.count()));
+    std::this_thread::sleep_for(pause);
+    return true;
+}
+
+// "X could not get a lock in time: ...; blocked by ..." and the last failure; the caller adds
+// what was left behind, then next_step_after_giving_up().
+std::string Runner::gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const {
+    const auto* statement_error = dynamic_cast<const db::StatementError*>(&e);
+    return step_title(step) + " could not get a lock in time: " + std::to_string(outcome.attempts) +
+           " attempt(s) over " + util::human_duration(outcome.lock_wait_ms) + " (" + m_section + " lock_wait_budget)" +
+           blocked_by(last_blockers(outcome)) + "\n" +
+           (statement_error ? describe_statement_error(step.script.label, *statement_error)
+                            : std::string(util::trim(e.what())));
+}
+
+std::string Runner::next_step_after_giving_up(const StepOutcome& outcome) const {
+    const auto blockers = last_blockers(outcome);
+    if (blockers.empty()) {
+        return "try again later";
+    }
+    const std::string pid = std::to_string(blockers.front().pid);
+    const bool pg = m_driver.dialect() == core::Dialect::postgres;
+    return "try again later, or end what blocks it first (" +
+           (pg ? "SELECT pg_terminate_backend(" + pid + ")" : "KILL " + pid) + " ends " +
+           (pg ? "pid " : "connection ") + pid + "'s session)";
+}
+
+std::vector<db::LockBlocker> Runner::last_blockers(const StepOutcome& outcome) {
+    for (auto it = outcome.lock_waits.rbegin(); it != outcome.lock_waits.rend(); ++it) {
+        if (!it->seen.blockers.empty()) {
+            return it->seen.blockers;
+        }
+    }
+    return {};
+}
+
+// One migration in its own transaction, attempt after attempt while its locks are not granted.
+std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& outcome,
+                                      const std::vector<StepOutcome>& done) {
+    if (!m_retries.enabled) {
+        return run_wrapped(step, false, std::nullopt);
+    }
+    const auto first = Clock::now();
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        try {
+            const std::int64_t duration = run_wrapped(step, false, timeout);
+            outcome.attempts = attempt;
+            outcome.lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
+            return duration;
+        } catch (const DbError& e) {  // a statement's, or BEGIN's (SQLite: another writer holds the file)
+            m_driver.rollback();
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            if (e.lock_failure == LockFailure::none) {
+                throw;
+            }
+            if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    first, outcome)) {
+                throw LockWaitGaveUp(gave_up_message(step, e, outcome) + "\n" + rolled_back_after(step, done) +
+                                         "\n" + next_step_after_giving_up(outcome),
+                                     outcome);
+            }
+        } catch (...) {
+            m_driver.rollback();
+            (void)m_driver.end_attempt();
+            throw;
+        }
+    }
+}
+
+// --single-transaction: the whole run is one attempt; while nothing has committed, all of it
+// is retried.
+void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done) {
+    const std::string aftermath = "the whole run was rolled back (--single-transaction); nothing was applied";
+    const auto first = Clock::now();
+    std::vector<std::vector<LockAttempt>> waits(steps.size());  // each failed attempt, under the step it stopped at
+    for (int attempt = 1;; ++attempt) {
+        const auto timeout = rung(attempt);
+        const auto start = Clock::now();
+        done.clear();
+        try {
+            m_driver.begin();
+            if (m_retries.enabled) {
+                m_driver.begin_attempt(timeout);
+            }
+            for (const auto& step : steps) {
+                load_stored_sql(step);
+                announce(step);
+                StepOutcome outcome;
+                outcome.step = &step;
+                outcome.duration_ms = run_wrapped(step, true, std::nullopt);
+                done.push_back(std::move(outcome));
+            }
+            (void)m_driver.end_attempt();
+            m_driver.commit();
+        } catch (const DbError& e) {
+            m_driver.rollback();
+            const db::LockWaitReport seen = m_driver.end_attempt();
+            const std::size_t at = std::min(done.size(), steps.size() - 1);
+            if (!m_retries.enabled || e.lock_failure == LockFailure::none) {
+                if (const auto* statement_error = dynamic_cast<const db::StatementError*>(&e)) {
+                    fail(steps[at], *statement_error, aftermath);
+                }
+                throw;
+            }
+            StepOutcome outcome;
+            outcome.step = &steps[at];
+            outcome.lock_waits = waits[at];
+            if (!after_lock_failure(steps[at], LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
+                                    first, outcome)) {
+                throw LockWaitGaveUp(gave_up_message(steps[at], e, outcome) + "\n" + aftermath + "\n" +
+                                         next_step_after_giving_up(outcome),
+                                     outcome);
+            }
+            waits[at] = outcome.lock_waits;
+            continue;
+        } catch (...) {
+            m_driver.rollback();
+            (void)m_driver.end_attempt();
+            throw;
+        }
+        for (std::size_t i = 0; i < done.size(); ++i) {
+            done[i].attempts = attempt;
+            done[i].lock_waits = waits[i];
+        }
+        if (!done.empty()) {
+            done.front().lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
+        }
+        spdlog::info("committed {} migration(s) in one transaction{}", done.size(),
+                     attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "");
+        return;
+    }
+}
+
 void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done) {
     db::BatchGuard batch(m_driver);
     if (single_transaction) {
-        m_driver.begin();
+        run_single_transaction(steps, done);
+        return;
     }
     for (const auto& step : steps) {
         load_stored_sql(step);
-        const char* verb = step.step.direction == core::Direction::up ? "applying" : "reverting";
-        spdlog::info("{} {} ({})", verb, step.script.label, mode_name(step.check.mode));
-        if (step.check.implicit_commit) {
-            spdlog::info("{}:{}: '{}' commits implicitly on this database, so the file runs statement by statement, "
-                         "recorded as running until it ends",
-                         step.script.label, step.check.implicit_commit->line, step.check.implicit_commit_text);
-        } else if (step.check.auto_no_transaction) {
-            spdlog::info("{} holds only statements that cannot run in a transaction; running it without one",
-                         step.script.label);
-        }
-        std::int64_t duration = 0;
+        announce(step);
+        StepOutcome outcome;
+        outcome.step = &step;
         try {
-            duration = step.check.mode == core::TransactionMode::wrapped ? run_wrapped(step, single_transaction)
-                                                                         : run_unwrapped(step);
+            outcome.duration_ms = step.check.mode == core::TransactionMode::wrapped
+                                      ? run_with_retries(step, outcome, done)
+                                      : run_unwrapped(step, outcome, !done.empty());
         } catch (const db::StatementError& e) {
             m_driver.rollback();
-            fail(step, e,
-                 single_transaction ? "the whole run was rolled back (--single-transaction); nothing was applied"
-                                    : rolled_back_after(step, done));
+            fail(step, e, rolled_back_after(step, done));
         } catch (...) {
             m_driver.rollback();
             throw;
         }
-        done.push_back({&step, duration});
-        if (!single_transaction) {
-            spdlog::info("{} {} in {}", step.step.direction == core::Direction::up ? "applied" : "reverted",
-                         step_title(step), util::human_duration(duration));
+        const char* verb = step.step.direction == core::Direction::up ? "applied" : "reverted";
+        if (outcome.attempts > 1) {
+            spdlog::info("{} {} in {} (attempt {}, after {} waiting for locks)", verb, step_title(step),
+                         util::human_duration(outcome.duration_ms), outcome.attempts,
+                         util::human_duration(outcome.lock_wait_ms));
+        } else {
+            spdlog::info("{} {} in {}", verb, step_title(step), util::human_duration(outcome.duration_ms));
         }
-    }
-    if (single_transaction) {
-        m_driver.commit();
-        spdlog::info("committed {} migration(s) in one transaction", done.size());
+        done.push_back(std::move(outcome));
     }
 }
 

@@ -14,6 +14,7 @@
 #include "cli/context.hpp"
 #include "cli/files.hpp"
 #include "cli/progress.hpp"
+#include "config/config.hpp"
 #include "core/plan.hpp"
 #include "db/driver.hpp"
 
@@ -27,9 +28,21 @@ struct PreparedStep {
     std::string up_checksum;      // recorded for an up step
 };
 
+// One attempt of a migration that did not get its locks (docs/production.md).
+struct LockAttempt {
+    int attempt = 0;
+    std::int64_t lock_timeout_ms = 0;  // the attempt's rung of the ladder
+    std::int64_t waited_ms = 0;        // from the attempt's start to its failure
+    LockFailure reason = LockFailure::timeout;
+    db::LockWaitReport seen;
+};
+
 struct StepOutcome {
     const PreparedStep* step = nullptr;
     std::int64_t duration_ms = 0;
+    int attempts = 1;
+    std::int64_t lock_wait_ms = 0;        // failed attempts and backoffs before the attempt that ran
+    std::vector<LockAttempt> lock_waits;  // the failed attempts
 };
 
 // A migration failed; the message says where, what the database said, and the state left behind.
@@ -38,11 +51,18 @@ public:
     explicit MigrationError(const std::string& message) : Error(ExitCode::failed, message) {}
 };
 
+// A migration did not get its locks within its budget: rolled back and not recorded (exit 5).
+// Carries its attempts for --json.
+class LockWaitGaveUp : public LockWaitError {
+public:
+    LockWaitGaveUp(const std::string& message, StepOutcome gave_up)
+        : LockWaitError(message), outcome(std::move(gave_up)) {}
+    StepOutcome outcome;
+};
+
 class Runner {
 public:
-    Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {
-        m_progress = progress_enabled(ctx.options.progress, ctx.options.quiet, ctx.options.json);
-    }
+    Runner(Context& ctx, db::Driver& driver);
 
     // Reads and checks every step's file. Throws MigrationFileError or RefusedError
     // before anything runs.
@@ -50,6 +70,9 @@ public:
 
     // Runs the steps in order and appends each finished one to done. A failure throws
     // MigrationError after rolling back (or marking the migration failed when it cannot).
+    // A migration whose statements time out waiting for a lock (or are chosen as a deadlock
+    // victim) is rolled back and retried until its lock wait budget is spent, then throws
+    // LockWaitGaveUp (docs/production.md); with --single-transaction the whole run is.
     void run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done);
 
     // The backup taken before this run, recorded in each applied migration's tracking row.
@@ -59,8 +82,20 @@ public:
     void print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out);
 
 private:
-    std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction);
-    std::int64_t run_unwrapped(const PreparedStep& step);
+    using Millis = std::chrono::milliseconds;
+    std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction, std::optional<Millis> attempt_timeout);
+    void run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done);
+    std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, const std::vector<StepOutcome>& done);
+    bool after_lock_failure(const PreparedStep& step, const LockAttempt& attempt,
+                            std::chrono::steady_clock::time_point first, StepOutcome& outcome);
+    std::string gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const;
+    std::string next_step_after_giving_up(const StepOutcome& outcome) const;
+    static std::vector<db::LockBlocker> last_blockers(const StepOutcome& outcome);
+    void execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
+                       std::optional<std::chrono::steady_clock::time_point>& first);
+    Millis rung(int attempt) const;
+    void announce(const PreparedStep& step) const;
+    std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
     void load_stored_sql(const PreparedStep& step);
     std::string stored_down_sql(const core::Migration& migration);
@@ -81,7 +116,14 @@ private:
     std::string m_backup;
     core::AppliedRow m_step_sql;  // the stored SQL of the step being run (its up_sql, down_sql, down_checksum)
     bool m_progress = false;  // draw the live line for long migrations
+    config::LockRetryConfig m_retries;  // off where the driver cannot bound its lock waits
+    bool m_statement_retries = false;   // a statement that commits on its own is retried alone
+    std::optional<Millis> m_session_lock_timeout;  // [postgres] lock_timeout: no rung waits longer
+    std::string m_section;                         // "postgres": where the keys are, for messages
 };
+
+// "pid 4123 (app 'report', user 'app', idle in transaction for 12.4 s: SELECT ...)".
+std::string describe_blocker(const db::LockBlocker& b);
 
 // "file:line:col: message" and the server's detail, hint, SQLSTATE and statement, one per line.
 std::string describe_statement_error(const std::string& label, const db::StatementError& e);

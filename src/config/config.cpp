@@ -131,6 +131,11 @@ private:
                 m_cfg.pg_lock_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k == "statement_timeout") {
                 m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else if (section == "postgres" && k.starts_with("lock_") && apply_lock_retry_key(m_cfg.pg_lock_retries, k, node, name)) {
+                // [postgres] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
+            } else if (section == "mariadb" && k.starts_with("lock_") && k != "lock_harm_budget" &&
+                       apply_lock_retry_key(m_cfg.mariadb_lock_retries, k, node, name)) {
+                // [mariadb] lock_retries, lock_timeout_ladder, lock_wait_budget
             } else if (section == "mariadb" && k == "lock_timeout") {
                 m_cfg.mariadb_lock_timeout = duration_value(node, name, false);
             } else if (section == "mariadb" && k == "statement_timeout") {
@@ -196,6 +201,38 @@ private:
         } else {
             throw ConfigError(where(m_cfg.file, node, name) + unknown_key("backup", k));
         }
+    }
+
+    // The keys of LockRetryConfig; false for another key.
+    bool apply_lock_retry_key(LockRetryConfig& r, const std::string& k, const toml::node& node, const std::string& name) {
+        if (k == "lock_retries") {
+            r.enabled = bool_value(node, name);
+        } else if (k == "lock_timeout_ladder") {
+            const auto* arr = node.as_array();
+            if (!arr || arr->empty()) {
+                throw ConfigError(where(m_cfg.file, node, name) +
+                                  ": must be a non-empty array of durations, such as [\"100ms\", \"200ms\", \"400ms\"]");
+            }
+            r.ladder.clear();
+            for (const auto& item : *arr) {
+                r.ladder.push_back(positive_duration(item, name));
+            }
+        } else if (k == "lock_wait_budget") {
+            r.budget = positive_duration(node, name);
+        } else if (k == "lock_harm_budget") {
+            r.harm_budget = duration_value(node, name, false);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    std::chrono::milliseconds positive_duration(const toml::node& node, const std::string& name) {
+        const auto d = duration_value(node, name, false);
+        if (d.count() <= 0) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be longer than 0");
+        }
+        return d;
     }
 
     void apply_fleet_key(const std::string& k, const toml::node& node, const std::string& name) {

@@ -61,6 +61,20 @@ struct FleetConfig {
     }
 };
 
+// How a migration waits for the locks its statements need (docs/production.md): each attempt
+// waits at most one rung of the ladder, and the migration is retried after a jittered backoff
+// until the budget is spent. [postgres] and [mariadb] lock_retries, lock_timeout_ladder,
+// lock_wait_budget; [postgres] lock_harm_budget.
+struct LockRetryConfig {
+    bool enabled = true;
+    std::vector<std::chrono::milliseconds> ladder{std::chrono::milliseconds(100), std::chrono::milliseconds(200),
+                                                  std::chrono::milliseconds(400)};
+    std::chrono::milliseconds budget = std::chrono::minutes(5);  // per migration: waits and backoffs
+    // Backend-milliseconds (sessions queued behind sqlmig's wait x time) after which sqlmig
+    // cancels its own wait; 0: never (the rung alone bounds the wait).
+    std::chrono::milliseconds harm_budget{300};
+};
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -92,6 +106,21 @@ struct Config {
     std::optional<std::chrono::milliseconds> pg_statement_timeout;
     std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
     std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
+    LockRetryConfig pg_lock_retries;
+    LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
+
+    // The lock retry policy of a backend's section; retries are off for sections without one.
+    LockRetryConfig lock_retries(std::string_view section) const {
+        if (section == "postgres") {
+            return pg_lock_retries;
+        }
+        if (section == "mariadb") {
+            return mariadb_lock_retries;
+        }
+        LockRetryConfig off;
+        off.enabled = false;
+        return off;
+    }
 
     // The lock_timeout and statement_timeout of a server backend's section
     // ([postgres], [mariadb]); none for other sections.

@@ -136,8 +136,18 @@ bool selected(const FleetTarget& target, const Selection& selection) {
 }
 
 int worse_exit_code(int a, int b) {
-    // 1 is the worst, then 2, 3, 4; 0 the least.
-    const auto rank = [](int code) { return code == 0 ? 0 : code >= 1 && code <= 4 ? 5 - code : 5; };
+    // 1 is the worst, then 2, 3, 5 (a migration's locks not granted), 4; 0 the least.
+    const auto rank = [](int code) {
+        switch (code) {
+        case 0: return 0;
+        case 4: return 1;
+        case 5: return 2;
+        case 3: return 3;
+        case 2: return 4;
+        case 1: return 5;
+        default: return 6;
+        }
+    };
     return rank(a) >= rank(b) ? a : b;
 }
 

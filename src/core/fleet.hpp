@@ -57,7 +57,8 @@ struct Selection {
 bool selected(const FleetTarget& target, const Selection& selection);
 
 // The worst of two exit codes: a failure (1) outranks a usage or config error (2), which
-// outranks a refusal (3), which outranks a lock not taken (4); 0 is the least.
+// outranks a refusal (3), which outranks a migration whose table locks were not granted in
+// time (5), which outranks the migration lock not taken (4); 0 is the least.
 int worse_exit_code(int a, int b);
 
 }  // namespace sqlmig::core

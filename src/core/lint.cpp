@@ -404,7 +404,9 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
             return;  // a table this run creates has no readers to block yet; the rest is PostgreSQL's
         }
         ++scope.exclusive_alters;
-        if (!scope.lock_timeout_set && !m_options.lock_timeout_configured) {
+        // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
+        const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
+        if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
             report(scope, s, 0, "missing-lock-timeout",
                    "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "
                    "queries behind it meanwhile; SET lock_timeout = '5s' earlier in the file");

@@ -67,6 +67,7 @@ struct LintOptions {
     int server_version = 0;          // 0: the newest rules
     // [postgres] lock_timeout sets lock_timeout for every migration's session.
     bool lock_timeout_configured = false;
+    bool bounded_lock_waits = false;  // sqlmig bounds each lock wait itself ([postgres] lock_retries)
 };
 
 // Whether a finding stops `up`/`down`/`redo` before anything runs.

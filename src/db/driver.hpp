@@ -57,11 +57,37 @@ struct ConnectOptions {
     // PostgreSQL session settings
     std::optional<std::chrono::milliseconds> lock_timeout;
     std::optional<std::chrono::milliseconds> statement_timeout;
+    // Bounded lock waits (docs/production.md): while an attempt waits for a lock, sqlmig cancels
+    // its own wait once sessions queued behind it x time passes this (0: never).
+    std::chrono::milliseconds lock_harm_budget{0};
+    // Whether a second connection may watch the waits (the census and the harm budget); off in a
+    // fleet, whose --parallel bounds the connections.
+    bool lock_watch = true;
     // Server databases: connect to this database instead of the URL's (a scratch database).
     std::optional<std::string> database_override;
     // PostgreSQL, schema-per-tenant fleets: run in this schema (search_path; an identifier
     // already checked); backups dump only it.
     std::optional<std::string> schema;
+};
+
+// A session holding (or queued ahead for) a lock that a migration waited for.
+struct LockBlocker {
+    long pid = 0;                             // PostgreSQL's pid, MariaDB's connection id
+    std::string id_label = "pid";             // "pid", "connection"
+    std::string user;
+    std::string application;
+    std::string state;                        // "idle in transaction", "active"...; "" when hidden
+    std::optional<double> transaction_age_s;  // since its transaction began
+    std::string wait_event;                   // "Lock:relation", "" when not waiting
+    std::string query;                        // its current or last query, string literals masked, shortened
+};
+
+// What was seen while one attempt of a migration waited for a lock.
+struct LockWaitReport {
+    std::vector<LockBlocker> blockers;  // the latest sample that saw any
+    int queued_max = 0;                 // sessions queued behind sqlmig's wait at once, at most
+    double harm_backend_s = 0;          // sessions queued behind it x seconds
+    bool cancelled = false;             // sqlmig cancelled its own wait (the harm budget was spent)
 };
 
 // Called with each notice the server sends (RAISE NOTICE); may be empty.
@@ -113,6 +139,20 @@ public:
     virtual void commit() = 0;
     virtual void rollback() noexcept = 0;
     virtual bool in_transaction() = 0;
+
+    // Bounded lock waits (docs/production.md). Whether this driver bounds each attempt's lock
+    // waits and marks lock failures (DbError::lock_failure), so that the runner may retry.
+    virtual bool bounds_lock_waits() const { return false; }
+    // Whether begin_attempt() also works outside a transaction, for one statement that commits on
+    // its own (MariaDB's DDL): the runner then retries such a statement alone.
+    virtual bool bounds_statement_lock_waits() const { return false; }
+    // Right after begin() (or before one statement, see above): lock waits in this transaction
+    // last at most `lock_timeout`, and the driver notes who blocks them (cancelling the wait
+    // once it queues too many sessions, where it can).
+    virtual void begin_attempt(std::chrono::milliseconds lock_timeout) { (void)lock_timeout; }
+    // Ends what begin_attempt() started; after it no cancel reaches this session. Returns what
+    // was seen; never throws, and is a no-op when no attempt is open.
+    virtual LockWaitReport end_attempt() noexcept { return {}; }
 
     // Runs (or queues) one statement of a migration file. Taken by value: a driver
     // that queues it keeps it without a copy (a statement may be 50 MB).

@@ -14,6 +14,15 @@ enum class ExitCode : int {
     usage = 2,         // usage, config or migrations-folder error
     refused = 3,       // drift, pending work (check) or an unsafe run refused
     lock_timeout = 4,  // the migration lock was not acquired in time
+    lock_wait = 5,     // a migration could not get its table locks within its retry budget
+};
+
+// Why a statement failed for a lock, when it did: what sqlmig may retry (docs/production.md).
+enum class LockFailure {
+    none,
+    timeout,   // the attempt's lock_timeout passed (PostgreSQL 55P03, MariaDB 1205 or a metadata-lock wait)
+    deadlock,  // the server chose this session as a deadlock victim (40P01, MariaDB 1213)
+    harm,      // sqlmig cancelled its own wait: too many sessions queued behind it
 };
 
 class Error : public std::runtime_error {
@@ -55,6 +64,12 @@ public:
     explicit LockError(const std::string& message) : Error(ExitCode::lock_timeout, message) {}
 };
 
+// A migration did not get its locks within its retry budget; nothing of it was applied.
+class LockWaitError : public Error {
+public:
+    explicit LockWaitError(const std::string& message) : Error(ExitCode::lock_wait, message) {}
+};
+
 // A backup, restore or schema dump failed (pg_dump missing or too old, disk full...).
 class BackupError : public Error {
 public:
@@ -85,6 +100,8 @@ public:
     std::string context;
     // 1-based character position inside the statement, 0 when the server gave none.
     int position = 0;
+    // Set by the driver when the statement failed waiting for a lock (retryable).
+    LockFailure lock_failure = LockFailure::none;
 };
 
 // The server could not be reached or refused the session (down, starting, no such

@@ -21,6 +21,7 @@ public:
     Json(int i) : m_value(static_cast<std::int64_t>(i)) {}
     Json(std::int64_t i) : m_value(i) {}
     Json(std::size_t i) : m_value(static_cast<std::int64_t>(i)) {}
+    Json(double d) : m_value(d) {}
     Json(const char* s) : m_value(std::string(s)) {}
     Json(std::string s) : m_value(std::move(s)) {}
     Json(const Array& a);

@@ -151,11 +151,12 @@ TEST(CliPostgres, LockTimeoutNamesTheHolderAndExitsFour) {
 }
 
 TEST(CliPostgres, SchemaQualifiedTrackingTableAndSessionTimeouts) {
-    PgProject p("[migrations]\ntable = \"ops.schema_log\"\n[postgres]\nlock_timeout = \"300ms\"\n");
+    PgProject p("[migrations]\ntable = \"ops.schema_log\"\n[postgres]\nlock_timeout = \"300ms\"\nlock_retries = false\n");
     p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\nSELECT current_setting('lock_timeout');\n");
     ASSERT_EQ(p.run({"up"}).code, 0);
     EXPECT_EQ(p.db.query("SELECT version FROM ops.schema_log"), "1");
-    // A migration that waits behind a busy table fails cleanly on lock_timeout.
+    // With retries off, a migration that waits behind a busy table fails cleanly on lock_timeout
+    // (with them on it is retried: tests/e2e/cli_lock_waits_test.cpp).
     p.project.migration("002_b.up.sql", "ALTER TABLE a ADD COLUMN b int;\n");
     const std::string hold = "psql " + shell_quote(p.db.url()) +
                              " -qc 'BEGIN; LOCK TABLE a IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;' "

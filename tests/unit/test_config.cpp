@@ -120,6 +120,26 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndBadToml) {
     EXPECT_NE(error_of("[database]\nurl = \"${unterminated\"\n").find("unterminated"), std::string::npos);
 }
 
+TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
+    using std::chrono::milliseconds;
+    const Config d = parse("");
+    EXPECT_TRUE(d.pg_lock_retries.enabled);
+    EXPECT_EQ(d.pg_lock_retries.ladder, (std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400)}));
+    EXPECT_EQ(d.pg_lock_retries.budget, milliseconds(300000));
+    EXPECT_EQ(d.pg_lock_retries.harm_budget, milliseconds(300));
+    EXPECT_FALSE(d.lock_retries("sqlite").enabled);  // not retried yet (docs/production.md)
+    const Config c = parse("[postgres]\nlock_timeout_ladder = [\"50ms\", \"1s\"]\nlock_wait_budget = \"2min\"\n"
+                           "lock_harm_budget = 0\n[mariadb]\nlock_retries = false\nlock_wait_budget = \"30s\"\n");
+    EXPECT_EQ(c.lock_retries("postgres").ladder, (std::vector<milliseconds>{milliseconds(50), milliseconds(1000)}));
+    EXPECT_EQ(c.lock_retries("postgres").budget, milliseconds(120000));
+    EXPECT_EQ(c.lock_retries("postgres").harm_budget, milliseconds(0));
+    EXPECT_FALSE(c.lock_retries("mariadb").enabled);
+    EXPECT_EQ(c.lock_retries("mariadb").budget, milliseconds(30000));
+    // The harm budget needs the watcher, which only PostgreSQL has.
+    EXPECT_NE(error_of("[mariadb]\nlock_harm_budget = \"1s\"\n").find("[mariadb] lock_harm_budget: unknown key"),
+              std::string::npos);
+}
+
 TEST(Config, AppliesTheSelectedEnvironmentOverlay) {
     const std::string text = R"(
 [database]

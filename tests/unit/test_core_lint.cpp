@@ -126,6 +126,23 @@ TEST(Lint, SuppressionsCoverAStatementOrTheWholeFileAndUnknownIdsAreErrors) {
                           "missing-lock-timeout"));
 }
 
+TEST(Lint, MissingLockTimeoutIsNotReportedWhereSqlmigBoundsTheWaits) {
+    const auto found = [](const std::string& up) {
+        LintOptions options{Dialect::postgres, {}, 0};
+        options.bounded_lock_waits = true;  // [postgres] lock_retries on (the default)
+        Linter linter(options);
+        linter.add({{"001_a.up.sql", up}, LintFile{"001_a.down.sql", "SELECT 1"}, "a", "a"});
+        std::vector<std::string> rules;
+        for (const auto& f : linter.findings()) {
+            rules.push_back(f.rule);
+        }
+        return rules;
+    };
+    EXPECT_FALSE(contains(found("ALTER TABLE u ADD COLUMN b text;\n"), "missing-lock-timeout"));
+    // A file outside sqlmig's transaction is not retried: its waits are still the file's to bound.
+    EXPECT_TRUE(contains(found("-- sqlmig:no-transaction\nALTER TABLE u ADD COLUMN b text;\n"), "missing-lock-timeout"));
+}
+
 TEST(Lint, FindingsPointAtTheWord) {
     Linter linter(LintOptions{Dialect::postgres, {}, 0});
     linter.add({{"001_a.up.sql", "SET lock_timeout = '1s';\nALTER TABLE users\n    ALTER COLUMN id TYPE bigint;\n"},

@@ -99,6 +99,25 @@ int named_object_position(unsigned code, const std::string& message, const std::
     return static_cast<int>(util::char_count(std::string_view(statement).substr(0, found))) + 1;
 }
 
+// A query with its string literals ('...' and "...", backslash escapes) written '?', on one line.
+std::string masked_literals(std::string_view query) {
+    std::string out;
+    for (std::size_t i = 0; i < query.size(); ++i) {
+        const char c = query[i];
+        if (c != '\'' && c != '"') {
+            out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+            continue;
+        }
+        std::size_t j = i + 1;
+        while (j < query.size() && query[j] != c) {
+            j += query[j] == '\\' ? 2 : 1;
+        }
+        out += "'?'";
+        i = j;
+    }
+    return std::string(util::trim(out));
+}
+
 // GET_LOCK names are at most 64 characters: long table names are hashed.
 std::string lock_name(const std::string& database, const std::string& table) {
     std::string name = "sqlmig:" + database + "." + table;
@@ -225,6 +244,32 @@ public:
     }
 
     void begin() override { run_internal("START TRANSACTION"); }
+
+    bool bounds_lock_waits() const override { return true; }
+    bool bounds_statement_lock_waits() const override { return true; }
+
+    // lock_wait_timeout (metadata locks) and innodb_lock_wait_timeout (row locks) count whole
+    // seconds on MariaDB 10.11 (a fraction is refused): a rung under 1 s is 0, which does not
+    // wait at all, so nothing ever queues behind the statement (docs/production.md).
+    void begin_attempt(std::chrono::milliseconds lock_timeout) override {
+        const std::string seconds = std::to_string(lock_timeout.count() / 1000);
+        run_internal("SET SESSION lock_wait_timeout = " + seconds + ", innodb_lock_wait_timeout = " + seconds);
+        m_attempt_open = true;
+        m_report = {};
+    }
+
+    LockWaitReport end_attempt() noexcept override {
+        if (!m_attempt_open) {
+            return {};
+        }
+        m_attempt_open = false;
+        try {
+            restore_lock_waits();
+        } catch (const std::exception& e) {
+            spdlog::warn("cannot restore the session's lock wait timeouts: {}", e.what());
+        }
+        return std::move(m_report);
+    }
     void commit() override {
         try {
             run_internal("COMMIT");
@@ -251,12 +296,20 @@ public:
             !drain_results()) {
             DbError e = error_of(m_conn.get());
             e.position = named_object_position(mysql_errno(m_conn.get()), mysql_error(m_conn.get()), statement.text);
-            if (mysql_errno(m_conn.get()) == ER_PARSE_ERROR) {
+            const unsigned code = mysql_errno(m_conn.get());
+            if (code == ER_PARSE_ERROR) {
                 e.position = syntax_error_position(mysql_error(m_conn.get()), statement.text);
                 if (defines_routine(statement)) {
                     e.hint = "if the routine's body was cut at a ';', put DELIMITER lines around it as for the "
                              "mysql client (docs/mariadb.md)";
                 }
+            }
+            // 1205 is also a metadata lock's timeout; 1213 a deadlock victim (its transaction rolled back).
+            e.lock_failure = code == ER_LOCK_WAIT_TIMEOUT ? LockFailure::timeout
+                             : code == ER_LOCK_DEADLOCK   ? LockFailure::deadlock
+                                                          : LockFailure::none;
+            if (e.lock_failure != LockFailure::none && m_attempt_open) {
+                m_report.blockers = census();  // they still hold their locks: read them right away
             }
             throw StatementError(e, std::move(statement));
         }
@@ -447,6 +500,58 @@ private:
 
     std::string literal(const std::string& s) const { return core::sql_literal(s, core::Dialect::mysql); }
 
+    // The session's lock waits as configured ([mariadb] lock_timeout), or the server's defaults.
+    void restore_lock_waits() {
+        if (m_options.lock_timeout) {
+            apply_session_settings();
+            return;
+        }
+        run_internal("SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT");
+    }
+
+    // The sessions that may hold what the statement waited for: with the METADATA_LOCK_INFO
+    // plugin, those holding a metadata lock in this database; without it (the server does not
+    // say who holds a metadata lock), every other session with an open transaction. Never throws.
+    std::vector<LockBlocker> census() {
+        std::vector<LockBlocker> out;
+        try {
+            if (!m_mdl_info) {
+                const auto rows = query_rows("SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = "
+                                             "'METADATA_LOCK_INFO' AND PLUGIN_STATUS = 'ACTIVE'");
+                m_mdl_info = rows && !rows->empty() && rows->front()[0] == std::optional<std::string>("1");
+            }
+            const std::string holders =
+                *m_mdl_info ? "p.ID IN (SELECT THREAD_ID FROM information_schema.METADATA_LOCK_INFO WHERE "
+                              "TABLE_SCHEMA = DATABASE())"
+                            : "p.ID IN (SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX)";
+            const auto rows = query_rows(
+                "SELECT p.ID, p.USER, p.HOST, p.COMMAND, p.STATE, "
+                "(SELECT TIMESTAMPDIFF(MICROSECOND, MIN(t.trx_started), NOW(6)) / 1000000 FROM "
+                "information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = p.ID), LEFT(p.INFO, 400) "
+                "FROM information_schema.PROCESSLIST p WHERE p.ID <> CONNECTION_ID() AND " + holders +
+                " ORDER BY p.ID LIMIT 20");
+            for (const auto& row : rows.value_or(TextRows{})) {
+                LockBlocker b;
+                b.pid = std::atol(row[0].value_or("0").c_str());
+                b.id_label = "connection";
+                b.user = row[1].value_or("") + "@" + row[2].value_or("");
+                const std::string command = row[3].value_or("");
+                b.state = command == "Sleep" ? "idle in transaction" : row[4].value_or(command);
+                if (b.state.empty()) {
+                    b.state = command;
+                }
+                if (row[5]) {
+                    b.transaction_age_s = std::atof(row[5]->c_str());
+                }
+                b.query = util::shorten(masked_literals(row[6].value_or("")), 60);
+                out.push_back(std::move(b));
+            }
+        } catch (const std::exception& e) {
+            spdlog::debug("lock census: {}", e.what());
+        }
+        return out;
+    }
+
     // " (held by connection 12, root@127.0.0.1:5432)" when the server shows it.
     std::string lock_holder() {
         try {
@@ -467,6 +572,9 @@ private:
     Connection m_conn;
     std::string m_lock_name;
     bool m_locked = false;
+    bool m_attempt_open = false;
+    LockWaitReport m_report;          // the census of the attempt in progress
+    std::optional<bool> m_mdl_info;   // whether the METADATA_LOCK_INFO plugin is active
 };
 
 }  // namespace

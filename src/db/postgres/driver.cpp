@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "db/postgres/lock_watch.hpp"
 #include "db/session_lock.hpp"
 #include "util/text.hpp"
 
@@ -212,6 +213,32 @@ public:
 
     void begin() override { queue_internal("BEGIN"); }
 
+    bool bounds_lock_waits() const override { return true; }
+
+    // SET LOCAL, not SET: it ends with the transaction, and works through transaction pooling.
+    void begin_attempt(std::chrono::milliseconds lock_timeout) override {
+        queue_internal("SET LOCAL lock_timeout = '" + std::to_string(std::max<std::int64_t>(1, lock_timeout.count())) +
+                       "ms'");
+        m_attempt_open = true;
+        if (!m_options.lock_watch) {
+            return;
+        }
+        if (!m_watch) {
+            m_watch = std::make_unique<LockWatch>(
+                [this] { return open_watch_connection(); }, m_options.lock_harm_budget);
+        }
+        m_watch->start(m_conn.get());
+    }
+
+    LockWaitReport end_attempt() noexcept override {
+        const bool open = m_attempt_open;
+        m_attempt_open = false;
+        if (!open || !m_watch) {
+            return {};
+        }
+        return m_watch->stop();
+    }
+
     void commit() override {
         queue_internal("COMMIT");
         try {
@@ -378,6 +405,7 @@ private:
             const auto next = std::upper_bound(batch.char_starts.begin(), batch.char_starts.end(), at);
             failed_index = static_cast<std::size_t>(next - batch.char_starts.begin()) - 1;
         }
+        failure->lock_failure = lock_failure_of(*failure);
         const Item& failed = items[failed_index];
         if (failure->position > 0) {
             failure->position -= static_cast<int>(batch.char_starts[failed_index]);
@@ -389,8 +417,48 @@ private:
                       ")");
     }
 
+    // 55P03 lock_not_available, 40P01 deadlock_detected, and 57014 query_canceled when the
+    // watcher cancelled this attempt's wait (a statement_timeout is 57014 too, and is not retried).
+    LockFailure lock_failure_of(const DbError& e) {
+        if (e.sqlstate == "55P03") {
+            return LockFailure::timeout;
+        }
+        if (e.sqlstate == "40P01") {
+            return LockFailure::deadlock;
+        }
+        if (e.sqlstate == "57014" && m_attempt_open && m_watch && m_watch->cancelled()) {
+            return LockFailure::harm;
+        }
+        return LockFailure::none;
+    }
+
+    // The watcher's connection: the same server and options, its own application_name.
+    // nullptr when it cannot connect (the watch then sees nothing).
+    PGconn* open_watch_connection() {
+        try {
+            Connection c = open_connection("sqlmig-lock-watch");
+            return c.release();
+        } catch (const DbError& e) {
+            spdlog::debug("lock watch: {}", e.what());
+            return nullptr;
+        }
+    }
+
     void connect() {
-        const std::string app = "sqlmig";
+        m_conn = open_connection("sqlmig");
+        PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
+        if (m_options.schema) {
+            exec_now("SET search_path TO \"" + *m_options.schema + "\"");
+        }
+        if (m_options.lock_timeout) {
+            exec_now("SET lock_timeout = '" + std::to_string(m_options.lock_timeout->count()) + "ms'");
+        }
+        if (m_options.statement_timeout) {
+            exec_now("SET statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) + "ms'");
+        }
+    }
+
+    Connection open_connection(const std::string& app) const {
         const std::string timeout = m_options.connect_timeout_s ? std::to_string(*m_options.connect_timeout_s) : "";
         std::vector<const char*> keys = {"dbname", "application_name"};
         std::vector<const char*> values = {m_options.url.raw.c_str(), app.c_str()};
@@ -406,24 +474,15 @@ private:
         keys.push_back(nullptr);
         values.push_back(nullptr);
         // expand_dbname=1: the URL or key=value string is parsed by libpq itself.
-        m_conn.reset(PQconnectdbParams(keys.data(), values.data(), 1));
-        if (!m_conn) {
+        Connection conn(PQconnectdbParams(keys.data(), values.data(), 1));
+        if (!conn) {
             throw DbError("cannot connect to " + m_options.url.redacted() + ": out of memory");
         }
-        if (PQstatus(m_conn.get()) != CONNECTION_OK) {
-            const std::string reason(util::trim(PQerrorMessage(m_conn.get())));
+        if (PQstatus(conn.get()) != CONNECTION_OK) {
+            const std::string reason(util::trim(PQerrorMessage(conn.get())));
             throw ConnectionError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
         }
-        PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
-        if (m_options.schema) {
-            exec_now("SET search_path TO \"" + *m_options.schema + "\"");
-        }
-        if (m_options.lock_timeout) {
-            exec_now("SET lock_timeout = '" + std::to_string(m_options.lock_timeout->count()) + "ms'");
-        }
-        if (m_options.statement_timeout) {
-            exec_now("SET statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) + "ms'");
-        }
+        return conn;
     }
 
     // Every user object from the catalogs, one sorted line each. Objects that belong to
@@ -553,6 +612,8 @@ private:
     std::vector<Item> m_queue;
     std::optional<InFlight> m_in_flight;
     std::size_t m_queued_bytes = 0;
+    std::unique_ptr<LockWatch> m_watch;  // made by the first attempt (docs/production.md)
+    bool m_attempt_open = false;
 };
 
 }  // namespace
