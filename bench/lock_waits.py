@@ -108,8 +108,9 @@ def sqlmig_project(work, url, config_extra):
 def run_mode(args, mode, db_url):
     """One window: app from 0 to --window s, blocker from --blocker-start for --blocker-hold s,
     the migration from --migration-start. Returns the measured figures."""
-    psql(db_url, "DROP TABLE IF EXISTS accounts; DROP TABLE IF EXISTS sqlmig_migrations;"
-                 "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);"
+    psql(args.pg_url, "DROP DATABASE IF EXISTS sqlmig_bench_l1 WITH (FORCE)")
+    psql(args.pg_url, "CREATE DATABASE sqlmig_bench_l1")  # a fresh one per mode: no tracking table left over
+    psql(db_url, "CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);"
                  "INSERT INTO accounts SELECT g, 0 FROM generate_series(1, 10000) g; ANALYZE accounts;")
     log_dir = tempfile.mkdtemp(prefix="l1-log-", dir=args.work)
     script = os.path.join(log_dir, "app.sql")
@@ -200,7 +201,7 @@ def main():
     parser.add_argument("--sqlmig", required=True)
     parser.add_argument("--work", required=True, help="a scratch folder")
     parser.add_argument("--modes", default="sqlmig,sqlmig-retries-off,psql")
-    parser.add_argument("--retries-off-config", default='[postgres]\\nlock_retries = "off"',
+    parser.add_argument("--retries-off-config", default='[postgres]\\nlock_retries = false',
                         help="config.toml lines for the sqlmig-retries-off mode")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rate", type=int, default=200, help="application transactions per second")
@@ -214,8 +215,6 @@ def main():
     if args.migration_start < args.blocker_start or args.window < args.blocker_start + args.blocker_hold:
         parser.error("the migration must start after the blocker, and the window must outlast the blocker")
     db_url = with_database(args.pg_url, "sqlmig_bench_l1")
-    psql(args.pg_url, "DROP DATABASE IF EXISTS sqlmig_bench_l1")
-    psql(args.pg_url, "CREATE DATABASE sqlmig_bench_l1")
     results = []
     try:
         for mode in args.modes.split(","):

@@ -67,11 +67,13 @@ struct StatementGaveUp {
     db::StatementError error;
 };
 
-// The pause after a failed attempt: 100 ms doubling to at most 1 s, each drawn at random
-// between half and all of it, so that runs retrying together spread out.
+// The pause after a failed attempt: 100 ms doubling to at most 1.5 s, each drawn at random
+// between half and all of it, so that runs retrying together spread out. Every attempt
+// against a long blocker queues the application behind it for a moment; the cap bounds how
+// many there are, and how long after the blocker's end the migration gets through.
 std::chrono::milliseconds backoff(int attempt) {
     static thread_local std::mt19937 rng{std::random_device{}()};
-    const std::int64_t base = std::min<std::int64_t>(1000, std::int64_t{100} << std::min(attempt - 1, 10));
+    const std::int64_t base = std::min<std::int64_t>(1500, std::int64_t{100} << std::min(attempt - 1, 10));
     std::uniform_int_distribution<std::int64_t> pick(base / 2, base);
     return std::chrono::milliseconds(pick(rng));
 }

@@ -248,7 +248,7 @@ TEST(LockWaitsPostgres, HarmBudgetCancelsOwnWaitWhenSessionsQueueButNotWhenNoneD
         }
         slowest = std::max(slowest, seconds_since(queued));
     }
-    // 4 sessions x 75 ms = 300 backend-ms; sampled every 100 ms: cancelled well before the 5 s rung.
+    // 4 sessions x 75 ms = 300 backend-ms; sampled every 25 ms: cancelled well before the 5 s rung.
     EXPECT_LT(slowest, 0.45);
 
     // The next attempt waits with nobody queued behind it: not cancelled, it gets the lock
@@ -266,7 +266,8 @@ TEST(LockWaitsPostgres, HarmBudgetCancelsOwnWaitWhenSessionsQueueButNotWhenNoneD
     ASSERT_EQ(step["lock_waits"].size(), 1u);
     EXPECT_EQ(step["lock_waits"][0]["reason"], "harm");
     EXPECT_EQ(step["lock_waits"][0]["queued_max"], 4);
-    // Over the budget by at most one sampling interval of the 4 queued sessions (0.4).
+    // Over the budget by one sampling interval of the 4 queued sessions (0.1); up to 0.4 allowed,
+    // as a loaded machine may take a sample late.
     EXPECT_GT(step["lock_waits"][0]["harm_backend_s"].get<double>(), 0.3);
     EXPECT_LE(step["lock_waits"][0]["harm_backend_s"].get<double>(), 0.3 + 0.4 + 0.05);
 }

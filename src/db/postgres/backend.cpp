@@ -26,7 +26,10 @@ std::string with_search_path_as_option(std::string_view url) {
         if (param.starts_with("search_path=")) {
             search_path = std::string(param.substr(12));
         } else if (!param.empty()) {
-            kept += (kept.empty() ? "" : "&") + std::string(param);
+            if (!kept.empty()) {
+                kept += '&';
+            }
+            kept += param;
         }
     }
     if (search_path.empty()) {
@@ -36,7 +39,10 @@ std::string with_search_path_as_option(std::string_view url) {
         throw ConfigError("the database URL sets both search_path and options; put the search path in options "
                           "(options=-csearch_path%3D" + util::printable(search_path) + ")");
     }
-    kept += (kept.empty() ? "" : "&") + std::string("options=-csearch_path%3D") + search_path;
+    if (!kept.empty()) {
+        kept += '&';
+    }
+    kept += "options=-csearch_path%3D" + search_path;
     return text.substr(0, query + 1) + kept;
 }
 

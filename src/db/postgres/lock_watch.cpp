@@ -13,7 +13,7 @@ namespace {
 
 // The first sample comes early enough to see who blocks the shortest rung of the ladder.
 constexpr auto k_first_sample = std::chrono::milliseconds(30);
-constexpr auto k_sample_every = std::chrono::milliseconds(100);
+constexpr auto k_sample_every = std::chrono::milliseconds(25);
 
 // One query per sample: the sessions blocking `pid` ('b'), how many wait behind it ('q'),
 // and what it waits for itself ('w'). pg_blocking_pids is asked only of the sessions
