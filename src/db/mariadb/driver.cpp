@@ -511,7 +511,8 @@ private:
 
     // The sessions that may hold what the statement waited for: with the METADATA_LOCK_INFO
     // plugin, those holding a metadata lock in this database; without it (the server does not
-    // say who holds a metadata lock), every other session with an open transaction. Never throws.
+    // say who holds a metadata lock), every other session with an open transaction, those
+    // connected to this database first. Never throws.
     std::vector<LockBlocker> census() {
         std::vector<LockBlocker> out;
         try {
@@ -529,7 +530,7 @@ private:
                 "(SELECT TIMESTAMPDIFF(MICROSECOND, MIN(t.trx_started), NOW(6)) / 1000000 FROM "
                 "information_schema.INNODB_TRX t WHERE t.trx_mysql_thread_id = p.ID), LEFT(p.INFO, 400) "
                 "FROM information_schema.PROCESSLIST p WHERE p.ID <> CONNECTION_ID() AND " + holders +
-                " ORDER BY p.ID LIMIT 20");
+                " ORDER BY p.DB <=> DATABASE() DESC, p.ID LIMIT 20");
             for (const auto& row : rows.value_or(TextRows{})) {
                 LockBlocker b;
                 b.pid = std::atol(row[0].value_or("0").c_str());
