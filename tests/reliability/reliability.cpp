@@ -616,8 +616,8 @@ private:
             std::error_code none_yet;  // killed before the folder was made
             for (const auto& entry : fs::directory_iterator(dir / "backups", none_yet)) {
                 const std::string name = entry.path().filename().string();
-                if (name.starts_with(".")) {
-                    continue;  // a partial file under its hidden name: allowed, and never listed
+                if (name.starts_with(".") || name.ends_with(".version")) {
+                    continue;  // a partial file under its hidden name (allowed, never listed), or a version sidecar
                 }
                 ++complete;
                 if (!backup_is_complete(db, entry.path())) {
@@ -663,7 +663,8 @@ private:
         std::error_code none_yet;
         for (const auto& entry : fs::directory_iterator(dir / "backups", none_yet)) {
             const std::string name = entry.path().filename().string();
-            if (!name.starts_with(".") && !backup_is_complete(db, entry.path(), false)) {
+            if (!name.starts_with(".") && !name.ends_with(".version") &&
+                !backup_is_complete(db, entry.path(), false)) {
                 problems.push_back("the backup before restoring, " + name + ", is incomplete under its final name");
             }
         }
