@@ -31,6 +31,9 @@ namespace {
 
 std::string state_text(const core::StatusEntry& e) {
     std::string s = core::to_string(e.state);
+    if (e.row && e.row->state == core::k_state_reverting) {
+        s += " (its down)";
+    }
     if (e.migration && e.migration->stored) {
         s += " (stored)";
     }

@@ -103,9 +103,18 @@ void run_repair(Context& ctx, bool yes) {
     util::Json cleared = util::Json::array();
     util::Json accepted = util::Json::array();
     for (const auto* e : failed) {
-        driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
-        spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
-                     status.display(*e));
+        if (e->row->state == core::k_state_reverting) {
+            // It was applied when its down began: applied again, the next down runs that down again.
+            driver.execute_internal(
+                core::set_state_sql(book.table, e->version, core::k_state_applied, "", driver.dialect()));
+            spdlog::info("version {} stopped while its down ran: recorded as applied again, so 'sqlmig down' runs "
+                         "its down again (statements of it that committed before the stop run again too)",
+                         status.display(*e));
+        } else {
+            driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
+            spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
+                         status.display(*e));
+        }
         cleared.push(core::Status::as_written(*e));
     }
     for (const auto* e : modified) {

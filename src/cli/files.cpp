@@ -368,6 +368,9 @@ FileCheck check_file(const Script& script, core::Dialect dialect, int server_ver
                                  foreign ? core::OuterTransaction::expected : core::OuterTransaction::none,
                                  splitter.sections().no_transaction_marker());
     check.auto_no_transaction = check.mode == core::TransactionMode::none && !check.directive;
+    if (check.mode == core::TransactionMode::own) {
+        check.own_recording = analysis.own_recording();
+    }
     if (const auto& first = analysis.first_implicit_commit(); first && !check.directive) {
         check.implicit_commit = first->start;
         check.implicit_commit_text = util::shorten(first->text, 60);

@@ -98,6 +98,7 @@ std::string for_each_statement(const Script& script, core::Dialect dialect,
 // the line and byte offset, for a construct left open at the end, and for bad markers.
 struct FileCheck {
     core::TransactionMode mode = core::TransactionMode::wrapped;
+    core::OwnRecording own_recording = core::OwnRecording::after_the_file;  // for mode own
     std::string checksum;
     std::size_t statements = 0;
     bool directive = false;            // a no-transaction marker (sqlmig's, or the format's)

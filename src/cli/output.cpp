@@ -39,7 +39,7 @@ Tone state_tone(std::string_view text) {
     if (text.starts_with("pending") || text == "behind") {
         return Tone::waiting;
     }
-    for (const std::string_view bad : {"failed", "running", "modified", "missing", "drift", "refused",
+    for (const std::string_view bad : {"failed", "running", "reverting", "modified", "missing", "drift", "refused",
                                    "locked", "unreachable", "error", "not started"}) {
         if (text.starts_with(bad)) {
             return Tone::bad;

@@ -337,7 +337,7 @@ void Runner::record_now(const std::string& sql) {
 void Runner::mark_running(const PreparedStep& step) {
     const core::Migration& m = *step.step.migration;
     if (step.step.direction == core::Direction::down) {
-        record_now(core::set_state_sql(m_table, m.version, core::k_state_running, "", m_driver.dialect()));
+        record_now(core::set_state_sql(m_table, m.version, core::k_state_reverting, "", m_driver.dialect()));
         return;
     }
     core::AppliedRow row = tracking_row(step, 0);
@@ -357,10 +357,12 @@ void Runner::unmark_running(const PreparedStep& step) {
 // then records the migration failed when some of it was committed, or as it was
 // when nothing was, and throws the message that says which.
 void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
-                            const std::string& error, const std::string& failure_record) {
+                            RunningMark mark, const std::string& error, const std::string& failure_record) {
     m_driver.rollback();
     if (!committed_through) {
-        unmark_running(step);
+        if (mark == RunningMark::present) {
+            unmark_running(step);
+        }
         throw MigrationError(error + "\n" + rolled_back(step, false));
     }
     const core::Migration& m = *step.step.migration;
@@ -415,7 +417,18 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
     std::optional<Clock::time_point> first_lock_failure;
     const bool each_alone = step.check.mode == core::TransactionMode::none;
     const bool stepping_out = step.check.mode == core::TransactionMode::stepping_out;
-    mark_running(step);
+    // One BEGIN ... COMMIT: the tracking change goes in just before that COMMIT, so a kill leaves the
+    // migration wholly applied and recorded, or wholly absent. Work before the BEGIN commits on its own
+    // and keeps the running mark.
+    const bool records_with_commit = step.check.mode == core::TransactionMode::own &&
+                                     step.check.own_recording != core::OwnRecording::after_the_file;
+    const RunningMark mark = records_with_commit && step.check.own_recording == core::OwnRecording::with_its_commit
+                                 ? RunningMark::absent
+                                 : RunningMark::present;
+    if (mark == RunningMark::present) {
+        mark_running(step);
+    }
+    bool recorded = false;  // the tracking change was sent inside the file's transaction
     bool inside_own = false;                        // between the file's BEGIN and its COMMIT/ROLLBACK
     std::optional<core::Position> committed_through;  // the last statement whose work is committed
     std::string ran;
@@ -430,6 +443,10 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
+            if (kind == core::StatementKind::transaction_end && records_with_commit && !recorded) {
+                m_driver.execute_internal(tracking_sql(step, ms_since(start)));
+                recorded = true;
+            }
             const bool alone = m_statement_retries && !inside_own &&
                                (kind == core::StatementKind::ordinary || kind == core::StatementKind::non_transactional ||
                                 kind == core::StatementKind::implicit_commit);
@@ -469,26 +486,28 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
         const std::string message = gave_up_message(step, g.error, outcome);
         if (!committed_through) {
             m_driver.rollback();
-            unmark_running(step);
+            if (mark == RunningMark::present) {
+                unmark_running(step);
+            }
             throw LockWaitGaveUp(message + "\n" + rolled_back(step, earlier_steps_done) + "\n" +
                                      next_step_after_giving_up(outcome),
                                  outcome);
         }
         // Part of it committed: not "nothing applied", so a failure to repair, as any other (exit 1).
         const core::Position pos = error_position(g.error);
-        fail_unwrapped(step, committed_through, message,
+        fail_unwrapped(step, committed_through, mark, message,
                        step.script.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
                            std::string(util::trim(g.error.what())));
     } catch (const db::StatementError& e) {
         const core::Position pos = error_position(e);
-        fail_unwrapped(step, committed_through, describe_statement_error(step.script.label, e),
+        fail_unwrapped(step, committed_through, mark, describe_statement_error(step.script.label, e),
                        step.script.label + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
                            std::string(util::trim(e.what())));
     }
     if (stepping_out && m_driver.in_transaction()) {
         // The transaction the file began again last ends with its tracking row, as its tool commits it.
         if (const auto changed = changed_while_running(step, ran)) {
-            fail_unwrapped(step, committed_through, *changed, *changed);
+            fail_unwrapped(step, committed_through, mark, *changed, *changed);
         }
         const std::int64_t duration = ms_since(start);
         m_driver.execute_internal(tracking_sql(step, duration));
@@ -497,11 +516,19 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
     }
     if (m_driver.in_transaction()) {
         const std::string why = step.script.label + ": the file opens a transaction and never commits it; end it with COMMIT;";
-        fail_unwrapped(step, committed_through, why, why);
+        fail_unwrapped(step, committed_through, mark, why, why);
     }
     if (const auto changed = changed_while_running(step, ran)) {
+        if (recorded && step.step.direction == core::Direction::down) {
+            // Its record went with its COMMIT: the version is not applied now, by the changed file.
+            throw MigrationError(*changed + "\n" + step_title(step) + " committed from the changed file; the version "
+                                 "is recorded as not applied. Check the database against the file as it is now");
+        }
         // What committed ran from the changed file: record that, never the checked file as applied.
-        fail_unwrapped(step, committed_through, *changed, *changed);
+        fail_unwrapped(step, committed_through, mark, *changed, *changed);
+    }
+    if (recorded) {
+        return ms_since(start);
     }
     const std::int64_t duration = ms_since(start);
     record_now(tracking_sql(step, duration));

@@ -103,8 +103,10 @@ private:
     void record_now(const std::string& sql);
     void mark_running(const PreparedStep& step);
     void unmark_running(const PreparedStep& step);
+    // Whether the step's tracking row says running while its statements run.
+    enum class RunningMark { absent, present };
     [[noreturn]] void fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
-                                     const std::string& error, const std::string& failure_record);
+                                     RunningMark mark, const std::string& error, const std::string& failure_record);
     std::string rolled_back(const PreparedStep& step, bool earlier_steps_done) const;
     std::string rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const;
     std::optional<std::string> changed_while_running(const PreparedStep& step, const std::string& ran) const;

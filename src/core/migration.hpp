@@ -32,13 +32,15 @@ inline constexpr const char* k_state_failed = "failed";
 // Recorded before the first statement of a migration that cannot run in one
 // transaction: a run killed midway leaves this, never a silent "pending".
 inline constexpr const char* k_state_running = "running";
+// The same for a down: the migration was applied when its down began.
+inline constexpr const char* k_state_reverting = "reverting";
 
 // One row of the tracking table.
 struct AppliedRow {
     Version version;
     std::string name;
     std::string checksum;
-    std::string state = k_state_applied;  // "applied", "failed" or "running"
+    std::string state = k_state_applied;  // "applied", "failed", "running" or "reverting"
     std::string applied_at;               // UTC, ISO 8601
     std::int64_t duration_ms = 0;
     std::string applied_by;               // user@host

@@ -67,7 +67,7 @@ EntryState state_of(const StatusEntry& e) {
     if (e.row->state == k_state_failed) {
         return EntryState::failed;
     }
-    if (e.row->state == k_state_running) {
+    if (e.row->state == k_state_running || e.row->state == k_state_reverting) {
         return EntryState::running;
     }
     if (!e.migration || e.migration->stored) {
@@ -253,6 +253,12 @@ std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {
                                "; fix the database by hand, then run 'sqlmig repair'");
             break;
         case EntryState::running:
+            if (e.row->state == k_state_reverting) {
+                problems.push_back(label + " was being reverted when its run ended (killed, or the connection was "
+                                   "lost) and may be half reverted; check the database, then run 'sqlmig repair', "
+                                   "which records it applied again so that 'sqlmig down' runs its down again");
+                break;
+            }
             problems.push_back(label + " was running when its run ended (killed, or the connection was lost) " +
                                "and may be half applied" + (e.row->failure.empty() ? "" : ": " + e.row->failure) +
                                "; check the database, finish or undo the migration by hand, then run 'sqlmig repair'");

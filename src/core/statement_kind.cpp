@@ -86,6 +86,42 @@ StatementKind classify(const Statement& statement, Dialect dialect, int server_v
     return StatementKind::ordinary;
 }
 
+namespace {
+
+// SQLite's PRAGMAs that set the connection, not the database file.
+bool is_connection_pragma(std::string_view name) {
+    static constexpr std::string_view k_connection_pragmas[] = {
+        "FOREIGN_KEYS",   "DEFER_FOREIGN_KEYS", "LEGACY_ALTER_TABLE", "RECURSIVE_TRIGGERS",
+        "IGNORE_CHECK_CONSTRAINTS", "BUSY_TIMEOUT", "CASE_SENSITIVE_LIKE", "CACHE_SIZE",
+        "TEMP_STORE",     "REVERSE_UNORDERED_SELECTS", "AUTOMATIC_INDEX", "TRUSTED_SCHEMA"};
+    return std::find(std::begin(k_connection_pragmas), std::end(k_connection_pragmas), name) !=
+           std::end(k_connection_pragmas);
+}
+
+}  // namespace
+
+bool is_session_setting(const Statement& statement, Dialect dialect) {
+    const auto& w = statement.words;
+    if (w.empty()) {
+        return false;
+    }
+    switch (dialect) {
+    case Dialect::postgres: return w[0] == "SET" || w[0] == "RESET";
+    case Dialect::mysql:
+        // SET GLOBAL and SET PERSIST outlive the session; SET PASSWORD changes an account.
+        return w[0] == "SET" && !has_word(w, "GLOBAL", 3) && !has_word(w, "PERSIST", 3) &&
+               !has_word(w, "PASSWORD", 2);
+    case Dialect::sqlite:
+        if (w[0] != "PRAGMA" || w.size() < 2) {
+            return false;
+        }
+        // PRAGMA main.foreign_keys: the schema comes first.
+        return is_connection_pragma(w[1]) || (w.size() > 2 && (w[1] == "MAIN" || w[1] == "TEMP") &&
+                                              is_connection_pragma(w[2]));
+    }
+    return false;
+}
+
 bool has_no_transaction_directive(std::string_view file_start) {
     if (file_start.substr(0, 3) == "\xEF\xBB\xBF") {
         file_start.remove_prefix(3);
@@ -97,6 +133,19 @@ bool has_no_transaction_directive(std::string_view file_start) {
 void FileAnalysis::add(const Statement& statement) {
     ++m_count;
     const StatementKind kind = classify(statement, m_dialect, m_server_version);
+    switch (kind) {
+    case StatementKind::transaction_begin: ++m_begins; break;
+    case StatementKind::transaction_end: ++m_ends; break;
+    case StatementKind::transaction_abort: ++m_aborts; break;
+    case StatementKind::ordinary:
+    case StatementKind::non_transactional:
+    case StatementKind::implicit_commit:
+        if (!is_session_setting(statement, m_dialect)) {
+            m_work_before_begin = m_work_before_begin || m_begins == 0;
+            m_work_after_end = m_work_after_end || (m_ends > 0 && m_ends >= m_begins);
+        }
+        break;
+    }
     if (kind == StatementKind::implicit_commit) {
         if (!m_first_implicit) {
             m_first_implicit = statement;
@@ -110,6 +159,15 @@ void FileAnalysis::add(const Statement& statement) {
         m_first_tx = statement;
         m_first_tx_kind = kind;
     }
+}
+
+OwnRecording FileAnalysis::own_recording() const {
+    const bool one_transaction = m_begins == 1 && m_ends == 1 && m_aborts == 0 &&
+                                 m_first_tx_kind == StatementKind::transaction_begin;
+    if (!one_transaction || m_work_after_end) {
+        return OwnRecording::after_the_file;
+    }
+    return m_work_before_begin ? OwnRecording::with_its_commit_after_work : OwnRecording::with_its_commit;
 }
 
 TransactionMode FileAnalysis::decide(const std::string& file_label, bool directive, OuterTransaction outer,

@@ -32,6 +32,19 @@ enum class TransactionMode {
                      // expects and commits the one it leaves open
 };
 
+// Where an own-transaction file's tracking change is written (docs/migrations.md).
+enum class OwnRecording {
+    after_the_file,  // several transactions, or work after its COMMIT: marked running, recorded at the end
+    with_its_commit,  // one BEGIN ... COMMIT with only session settings around it: recorded inside it,
+                      // so a kill leaves the migration wholly applied and recorded, or wholly absent
+    with_its_commit_after_work,  // the same, but work before its BEGIN commits on its own: that part
+                                 // keeps the running mark
+};
+
+// Whether a statement only changes the session (SET, RESET, a connection PRAGMA of SQLite):
+// running it again, or not at all after a crash, leaves nothing behind in the database.
+bool is_session_setting(const Statement& statement, Dialect dialect);
+
 // Whether the file was written for a runner that wraps it in a transaction (goose,
 // dbmate, sql-migrate, Flyway), which decides what a COMMIT before any BEGIN means.
 enum class OuterTransaction { none, expected };
@@ -57,6 +70,8 @@ public:
     std::size_t non_transactional_count() const { return m_non_tx_count; }
     // The first statement that commits implicitly (MySQL/MariaDB DDL): the file cannot be one transaction.
     const std::optional<Statement>& first_implicit_commit() const { return m_first_implicit; }
+    // For a file of mode own: whether its tracking change can be made inside its transaction.
+    OwnRecording own_recording() const;
 
     // Decides how the file runs. Throws MigrationFileError when the file mixes
     // non-transactional statements with others and has no directive. A file with
@@ -74,6 +89,11 @@ private:
     StatementKind m_first_tx_kind = StatementKind::ordinary;
     std::optional<Statement> m_first_non_tx;
     std::optional<Statement> m_first_implicit;
+    int m_begins = 0;
+    int m_ends = 0;
+    int m_aborts = 0;
+    bool m_work_before_begin = false;  // a statement that is not a session setting, before any BEGIN
+    bool m_work_after_end = false;     // the same after a COMMIT closed every BEGIN so far
 };
 
 }  // namespace sqlmig::core

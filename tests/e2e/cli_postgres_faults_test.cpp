@@ -69,6 +69,85 @@ TEST(PostgresFaults, AStatementBeforeTheFilesOwnBeginIsReportedCommitted) {
     EXPECT_EQ(q.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }
 
+namespace {
+
+// Starts sqlmig with ARGS, waits until SQL (run with psql) prints 1, then kills it with SIGKILL
+// and ends its session on the server, as an OOM kill or a node drain would leave it.
+void kill_when(PgProject& p, const std::string& args, const std::string& sql) {
+    const std::string script = "cd " + shell_quote(p.project.dir().string()) + " && " + shell_quote(SQLMIG_BINARY) +
+                               " -q " + args + " & pid=$!; for i in $(seq 1 200); do psql -Atqc " + shell_quote(sql) +
+                               " " + shell_quote(p.db.url()) + " | grep -q 1 && break; sleep 0.05; done; " +
+                               "kill -9 $pid; wait $pid 2>/dev/null; true";
+    ASSERT_EQ(std::system(script.c_str()), 0);
+    p.db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'sqlmig' "
+               "AND datname = current_database()");
+}
+
+const char* const k_sleeping = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sqlmig' AND "
+                               "datname = current_database() AND query LIKE '%pg_sleep%' AND state = 'active'";
+
+// Sleeps 30 s while the table slow_flag exists, so that one file can be killed in its sleep and then
+// run again unchanged (its checksum and stored down stay the same).
+const char* const k_sleep_while_flagged =
+    "SELECT pg_sleep(CASE WHEN to_regclass('slow_flag') IS NULL THEN 0 ELSE 30 END);\n";
+
+}  // namespace
+
+// The file's own BEGIN ... COMMIT carries its tracking change: killed inside it, the migration is
+// wholly absent (up) or wholly applied (down), never "running", and a plain re-run converges.
+TEST(PostgresFaults, AnOwnTransactionFileKilledInsideItLeavesNothingToRepair) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
+    p.project.migration("001_t.down.sql", "DROP TABLE t;\n");
+    p.project.migration("002_own.up.sql", std::string("SET lock_timeout = '10s';\nBEGIN;\nCREATE TABLE t018 (x int);\n") +
+                                              k_sleep_while_flagged + "COMMIT;\n");
+    p.project.migration("002_own.down.sql",
+                        std::string("BEGIN;\nDROP TABLE IF EXISTS t018;\n") + k_sleep_while_flagged + "COMMIT;\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    p.db.query("CREATE TABLE slow_flag ()");
+    kill_when(p, "up --no-backup", k_sleeping);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations WHERE version = '2'"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't018'"), "0");
+    p.db.query("DROP TABLE slow_flag");
+    const Result up = p.run({"up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "applied");
+    // The case: a down killed inside its own transaction stays applied, and down just works.
+    p.db.query("CREATE TABLE slow_flag ()");
+    kill_when(p, "down --no-backup", k_sleeping);
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "applied");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't018'"), "1");
+    p.db.query("DROP TABLE slow_flag");
+    const Result down = p.run({"down", "base"});
+    ASSERT_EQ(down.code, 0) << down.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t', 't018')"), "0");
+}
+
+// A down that cannot be one transaction, killed midway: "reverting", and repair records it applied
+// again so that the next down runs its down again (it used to look un-applied, leaving tables behind).
+TEST(PostgresFaults, RepairAfterAnInterruptedDownLetsTheNextDownFinishIt) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t018 (x int);\nCREATE TABLE t019 (x int);\n");
+    p.project.migration("001_t.down.sql", std::string("-- sqlmig:no-transaction\nDROP TABLE IF EXISTS t019;\n") +
+                                              k_sleep_while_flagged + "DROP TABLE IF EXISTS t018;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    p.db.query("CREATE TABLE slow_flag ()");
+    kill_when(p, "down --no-backup", k_sleeping);
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '1'"), "reverting");
+    const Result refused = p.run({"down"});
+    EXPECT_EQ(refused.code, 3);
+    EXPECT_CONTAINS(refused.err, "001_t.up.sql was being reverted when its run ended");
+    const Result repair = p.run({"repair"});
+    ASSERT_EQ(repair.code, 0) << repair.err;
+    EXPECT_CONTAINS(repair.err, "recorded as applied again, so 'sqlmig down' runs its down again");
+    p.db.query("DROP TABLE slow_flag");
+    const Result down = p.run({"down"});
+    ASSERT_EQ(down.code, 0) << down.err;
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t018', 't019')"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+}
+
 // "./wrapper" is the project's own program, relative to the config's folder, even
 // when the config is found as plain ./config.toml: never whatever PATH holds.
 TEST(PostgresFaults, ToolPathsInTheConfigAreRelativeToItsFolder) {

@@ -111,3 +111,40 @@ TEST(FileAnalysis, MysqlFilesWithDdlRunStatementByStatementAndDataOnlyFilesInOne
     EXPECT_EQ(analyse("START TRANSACTION; INSERT INTO t VALUES (1); COMMIT;", Dialect::mysql).decide("f", false),
               TransactionMode::own);
 }
+
+TEST(FileAnalysis, RecordsWithTheFilesCommitOnlyWhenThatCommitEndsEverything) {
+    EXPECT_EQ(analyse("BEGIN; CREATE TABLE t (a int); COMMIT;").own_recording(), OwnRecording::with_its_commit);
+    // Session settings around it leave nothing behind: still one unit.
+    EXPECT_EQ(analyse("SET lock_timeout = '1s'; BEGIN; CREATE TABLE t (a int); COMMIT; RESET lock_timeout;")
+                  .own_recording(),
+              OwnRecording::with_its_commit);
+    EXPECT_EQ(analyse("PRAGMA foreign_keys = OFF; BEGIN; CREATE TABLE t (a); COMMIT; PRAGMA foreign_keys = ON;",
+                      Dialect::sqlite)
+                  .own_recording(),
+              OwnRecording::with_its_commit);
+    // Work before its BEGIN commits on its own.
+    EXPECT_EQ(analyse("CREATE TABLE a (x int); BEGIN; CREATE TABLE t (a int); COMMIT;").own_recording(),
+              OwnRecording::with_its_commit_after_work);
+    EXPECT_EQ(analyse("PRAGMA journal_mode = WAL; BEGIN; CREATE TABLE t (a); COMMIT;", Dialect::sqlite)
+                  .own_recording(),
+              OwnRecording::with_its_commit_after_work);
+    // Work after its COMMIT, two transactions, or a ROLLBACK: recorded after the file.
+    EXPECT_EQ(analyse("BEGIN; CREATE TABLE t (a int); COMMIT; CREATE TABLE b (x int);").own_recording(),
+              OwnRecording::after_the_file);
+    EXPECT_EQ(analyse("BEGIN; CREATE TABLE t (a int); COMMIT; BEGIN; CREATE TABLE b (x int); COMMIT;").own_recording(),
+              OwnRecording::after_the_file);
+    EXPECT_EQ(analyse("BEGIN; CREATE TABLE t (a int); ROLLBACK;").own_recording(), OwnRecording::after_the_file);
+    EXPECT_EQ(analyse("COMMIT; CREATE INDEX i ON t (a); BEGIN;").own_recording(), OwnRecording::after_the_file);
+}
+
+TEST(StatementKind, SessionSettingsAreThoseThatLeaveNothingBehind) {
+    EXPECT_TRUE(is_session_setting(stmt("SET search_path = app"), Dialect::postgres));
+    EXPECT_TRUE(is_session_setting(stmt("RESET ALL"), Dialect::postgres));
+    EXPECT_FALSE(is_session_setting(stmt("ALTER TABLE t SET (fillfactor = 70)"), Dialect::postgres));
+    EXPECT_TRUE(is_session_setting(stmt("SET NAMES utf8mb4", Dialect::mysql), Dialect::mysql));
+    EXPECT_FALSE(is_session_setting(stmt("SET GLOBAL max_connections = 10", Dialect::mysql), Dialect::mysql));
+    EXPECT_TRUE(is_session_setting(stmt("PRAGMA foreign_keys = OFF", Dialect::sqlite), Dialect::sqlite));
+    EXPECT_TRUE(is_session_setting(stmt("PRAGMA main.defer_foreign_keys=1", Dialect::sqlite), Dialect::sqlite));
+    EXPECT_FALSE(is_session_setting(stmt("PRAGMA user_version = 3", Dialect::sqlite), Dialect::sqlite));
+    EXPECT_FALSE(is_session_setting(stmt("PRAGMA journal_mode = WAL", Dialect::sqlite), Dialect::sqlite));
+}
