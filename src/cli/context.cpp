@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -282,12 +282,16 @@ std::vector<core::AppliedRow> Context::applied_rows(db::Driver& driver) {
         return rows;
     }
     const auto stored = driver.query_rows(core::select_stored_down_versions_sql(table, driver.dialect()));
+    std::vector<core::Version> with_down;
     for (const auto& values : stored ? *stored : core::TextRows{}) {
-        const auto v = values.empty() || !values[0] ? std::nullopt : core::Version::parse_stored(*values[0]);
-        for (auto& r : rows) {
-            if (v && r.version == *v) {
-                r.stored_down = true;
-            }
+        if (auto v = values.empty() || !values[0] ? std::nullopt : core::Version::parse_stored(*values[0])) {
+            with_down.push_back(std::move(*v));
+        }
+    }
+    std::sort(with_down.begin(), with_down.end());
+    for (auto& r : rows) {
+        if (std::binary_search(with_down.begin(), with_down.end(), r.version)) {
+            r.stored_down = true;
         }
     }
     return rows;
