@@ -311,186 +311,265 @@ void Linter::lint_pragma(FileScope& scope, const Statement& s, const std::vector
            "PRAGMA " + util::to_lower(pragma) + " has no effect inside " + where + "; to take effect, " + fix);
 }
 
+// One statement as the rules read it.
+struct Linter::Checked {
+    const Statement& s;
+    const std::vector<SqlToken>& t;
+    StatementKind kind;
+    const std::string& first;  // its first word, upper-cased
+};
+
+// BEGIN/COMMIT/ROLLBACK in a file with its own transaction; nothing else applies to them.
+Linter::Next Linter::transaction_control(FileScope& scope, const Checked& c) {
+    if (c.kind == StatementKind::transaction_begin) {
+        if (scope.inside_own) {
+            report(scope, c.s, 0, "unbalanced-transaction", "BEGIN inside the file's open transaction");
+        }
+        scope.inside_own = true;
+        return Next::stop;
+    }
+    if (c.kind == StatementKind::transaction_end || c.kind == StatementKind::transaction_abort) {
+        if (!scope.inside_own && scope.mode == TransactionMode::own) {
+            report(scope, c.s, 0, "unbalanced-transaction", c.first + " with no transaction open");
+        }
+        scope.inside_own = false;
+        return Next::stop;
+    }
+    return Next::more;
+}
+
+Linter::Next Linter::outside_own_transaction(FileScope& scope, const Checked& c) {
+    if (scope.mode == TransactionMode::own && !scope.inside_own && c.kind != StatementKind::non_transactional) {
+        report(scope, c.s, 0, "outside-own-transaction",
+               "this statement is outside the file's BEGIN ... COMMIT and commits on its own");
+    }
+    return Next::more;
+}
+
+Linter::Next Linter::psql_meta_command(FileScope& scope, const Checked& c) {
+    if (c.t[0].kind != SqlToken::Kind::symbol || c.t[0].text != "\\") {
+        return Next::more;
+    }
+    report(scope, c.s, 0, "psql-meta-command",
+           quoted_excerpt(c.s.text, 30) + " is a psql command, not SQL: the server rejects it");
+    return Next::stop;
+}
+
+Linter::Next Linter::concurrently_in_transaction(FileScope& scope, const Checked& c) {
+    if (c.kind == StatementKind::non_transactional && scope.mode == TransactionMode::wrapped) {
+        report(scope, c.s, 0, "concurrently-in-transaction",
+               quoted_excerpt(c.s.text, 50) + " cannot run inside a transaction, and this file runs in one; "
+               "put it in a migration of its own or start the file with '-- sqlmig:no-transaction'");
+    }
+    return Next::more;
+}
+
+Linter::Next Linter::copy_from_stdin(FileScope& scope, const Checked& c) {
+    if (c.first == "COPY" && has_word(c.t, "FROM") && has_word(c.t, "STDIN")) {
+        report(scope, c.s, c.t[find_word(c.t, "STDIN")].char_offset, "copy-from-stdin",
+               "COPY ... FROM STDIN reads data that sqlmig does not send; use INSERT, or COPY FROM a server file");
+    }
+    return Next::more;
+}
+
+Linter::Next Linter::sqlite_pragma(FileScope& scope, const Checked& c) {
+    if (c.first == "PRAGMA" && m_options.dialect == Dialect::sqlite && c.t.size() > 1) {
+        lint_pragma(scope, c.s, c.t);
+    }
+    return Next::more;
+}
+
+// What the file creates, for its down and for the locking rules of later files; and an index
+// built without CONCURRENTLY on a table that already exists.
+Linter::Next Linter::created_object(FileScope& scope, const Checked& c) {
+    const auto& t = c.t;
+    if (c.first != "CREATE" || t.size() <= 2) {
+        return Next::more;
+    }
+    std::size_t at = 1;
+    while (at < t.size() && (is_word(t[at], "OR") || is_word(t[at], "REPLACE") || is_word(t[at], "UNIQUE") ||
+                             is_word(t[at], "TEMP") || is_word(t[at], "TEMPORARY") ||
+                             is_word(t[at], "MATERIALIZED") || is_word(t[at], "UNLOGGED"))) {
+        ++at;
+    }
+    static const std::set<std::string> kinds = {"TABLE", "INDEX", "TYPE", "FUNCTION", "VIEW", "TRIGGER",
+                                                "PROCEDURE", "SEQUENCE", "DOMAIN"};
+    if (at >= t.size() || !kinds.count(t[at].text)) {
+        return Next::more;
+    }
+    const std::string name = object_name_at(t, at + 1);
+    const std::size_t on = find_word(t, "ON");
+    const std::string on_table = on < t.size() ? object_name_at(t, on + 1) : "";
+    if (!name.empty() && name != "on" && scope.created) {
+        (*scope.created)[name] = on_table;  // an index or trigger goes with its table
+    }
+    if (t[at].text == "TABLE" && !name.empty()) {
+        m_new_tables.insert(name);
+    }
+    if (t[at].text == "INDEX" && m_options.dialect == Dialect::postgres && !has_word(t, "CONCURRENTLY") &&
+        !on_table.empty() && !m_new_tables.count(on_table)) {
+        report(scope, c.s, 0, "index-not-concurrently",
+               "CREATE INDEX on " + on_table + " blocks its writes while the index builds; use CREATE "
+               "INDEX CONCURRENTLY in a '-- sqlmig:no-transaction' migration");
+    }
+    return Next::more;
+}
+
+namespace {
+
+// ADD [COLUMN] x, as opposed to ADD CONSTRAINT / PRIMARY KEY / UNIQUE / FOREIGN KEY / CHECK.
+bool adds_column(const std::vector<SqlToken>& t, std::size_t add) {
+    const SqlToken& next = t[add + 1];
+    return is_word(next, "COLUMN") ||
+           !(is_word(next, "CONSTRAINT") || is_word(next, "PRIMARY") || is_word(next, "UNIQUE") ||
+             is_word(next, "FOREIGN") || is_word(next, "CHECK"));
+}
+
+}  // namespace
+
+// ALTER TABLE: the columns it adds (for the down), then PostgreSQL's locking rules, which do not
+// apply to a table this run creates (it has no readers to block yet).
+Linter::Next Linter::alter_table(FileScope& scope, const Checked& c) {
+    const auto& t = c.t;
+    if (c.first != "ALTER" || t.size() <= 2 || !is_word(t[1], "TABLE")) {
+        return Next::more;
+    }
+    const std::string table = object_name_at(t, 2);
+    for (std::size_t i = 2; i + 1 < t.size() && scope.created; ++i) {
+        if (is_word(t[i], "ADD") && (t[i + 1].kind != SqlToken::Kind::word || adds_column(t, i))) {
+            const std::string column = object_name_at(t, is_word(t[i + 1], "COLUMN") ? i + 2 : i + 1);
+            if (!column.empty()) {
+                (*scope.created)[column] = table;  // a column goes with its table
+            }
+        }
+    }
+    if (m_new_tables.count(table) || m_options.dialect != Dialect::postgres) {
+        return Next::stop;
+    }
+    ++scope.exclusive_alters;
+    alter_table_locks(scope, c, table);
+    for (std::size_t i = 2; i + 1 < t.size(); ++i) {
+        if (is_word(t[i], "ADD")) {
+            alter_table_add(scope, c, table, i);
+        }
+    }
+    if (!scope.is_down && (has_word(t, "RENAME") || (has_word(t, "DROP") && has_word(t, "COLUMN")))) {
+        report(scope, c.s, 0, "rename-or-drop",
+               "renaming or dropping a column of " + table + " breaks the code that runs against it now; "
+               "deploy code that stops using it first");
+    }
+    return Next::stop;
+}
+
+// The rules about how long ALTER TABLE holds its exclusive lock, and on what it waits.
+void Linter::alter_table_locks(FileScope& scope, const Checked& c, const std::string& table) {
+    const auto& t = c.t;
+    // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
+    const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
+    if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
+        report(scope, c.s, 0, "missing-lock-timeout",
+               "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "
+               "queries behind it meanwhile; SET lock_timeout = '5s' earlier in the file");
+    }
+    if (scope.exclusive_alters == 2 && scope.mode == TransactionMode::wrapped) {
+        report(scope, c.s, 0, "several-exclusive-locks",
+               "a second ALTER TABLE on an existing table: both locks are held until the migration commits; "
+               "split it into migrations of their own");
+    }
+    const bool not_valid = has_word(t, "VALID") && find_word(t, "NOT") < find_word(t, "VALID");
+    if ((has_word(t, "FOREIGN") || has_word(t, "REFERENCES") || has_word(t, "CHECK")) && has_word(t, "ADD") &&
+        !not_valid) {
+        report(scope, c.s, 0, "constraint-not-valid",
+               "adding a constraint to " + table + " checks every row under a lock; add it NOT VALID, then "
+               "VALIDATE CONSTRAINT in a later migration");
+    }
+    if (const std::size_t type = find_word(t, "TYPE");
+        type < t.size() && has_word(t, "ALTER") && find_word(t, "COLUMN") < type) {
+        report(scope, c.s, t[type].char_offset, "alter-column-type",
+               "changing a column's type rewrites " + table + " under an exclusive lock; add a new column and "
+               "backfill it instead");
+    }
+    if (has_word(t, "SET") && has_word(t, "NOT") && has_word(t, "NULL") &&
+        find_word(t, "SET") + 1 == find_word(t, "NOT")) {
+        report(scope, c.s, t[find_word(t, "SET")].char_offset, "set-not-null",
+               "SET NOT NULL scans " + table + " under an exclusive lock; add a CHECK (col IS NOT NULL) "
+               "NOT VALID and validate it first");
+    }
+}
+
+// One ADD clause of an ALTER TABLE (up to the next comma): a column or a key.
+void Linter::alter_table_add(FileScope& scope, const Checked& c, const std::string& table, std::size_t add) {
+    const auto& t = c.t;
+    std::size_t end = add + 1;
+    while (end < t.size() && !(t[end].kind == SqlToken::Kind::symbol && t[end].text == ",")) {
+        ++end;
+    }
+    const auto clause_has = [&](std::string_view w) {
+        for (std::size_t k = add; k < end; ++k) {
+            if (is_word(t[k], w)) {
+                return k;
+            }
+        }
+        return t.size();
+    };
+    if (!adds_column(t, add)) {
+        if ((clause_has("PRIMARY") < t.size() || clause_has("UNIQUE") < t.size()) && clause_has("USING") == t.size()) {
+            report(scope, c.s, t[add].char_offset, "add-key-without-index",
+                   "this builds a unique index on " + table + " under an exclusive lock; CREATE UNIQUE INDEX "
+                   "CONCURRENTLY first, then ADD ... USING INDEX");
+        }
+        return;
+    }
+    const std::size_t dflt = clause_has("DEFAULT");
+    const bool not_null = clause_has("NOT") < t.size() && clause_has("NULL") < t.size();
+    if (not_null && dflt == t.size()) {
+        report(scope, c.s, t[add].char_offset, "add-column-not-null",
+               "a NOT NULL column without a DEFAULT cannot be added to a table that has rows; give it a DEFAULT");
+    }
+    if (dflt < t.size() && dflt + 1 < end && k_volatile.count(t[dflt + 1].text)) {
+        report(scope, c.s, t[dflt + 1].char_offset, "add-column-volatile-default",
+               "a volatile DEFAULT (" + util::to_lower(t[dflt + 1].text) + "()) rewrites every row of " + table +
+                   " under an exclusive lock; add the column without it, then backfill");
+    }
+}
+
+Linter::Next Linter::drop_table(FileScope& scope, const Checked& c) {
+    const auto& t = c.t;
+    if (c.first != "DROP" || t.size() <= 2 || !is_word(t[1], "TABLE") || scope.is_down ||
+        m_options.dialect != Dialect::postgres) {
+        return Next::more;
+    }
+    const std::string table = object_name_at(t, 2);
+    if (!m_new_tables.count(table)) {
+        report(scope, c.s, 0, "rename-or-drop",
+               "dropping " + table + " breaks the code that still reads it; deploy code that stops using it first");
+    }
+    return Next::more;
+}
+
+Linter::Next Linter::lock_timeout_setting(FileScope& scope, const Checked& c) {
+    if (c.first == "SET" && has_word(c.t, "LOCK_TIMEOUT")) {
+        scope.lock_timeout_set = true;
+    }
+    return Next::more;
+}
+
 void Linter::lint_statement(FileScope& scope, const Statement& s) {
-    const Dialect dialect = m_options.dialect;
-    const std::vector<SqlToken> t = tokenize_statement(s.text, dialect);
+    const std::vector<SqlToken> t = tokenize_statement(s.text, m_options.dialect);
     if (t.empty()) {
         return;
     }
-    const StatementKind kind = classify(s, dialect, m_options.server_version);
-    const std::string& first = t[0].text;
-    // Transaction control in a file with its own transaction.
-    if (kind == StatementKind::transaction_begin) {
-        if (scope.inside_own) {
-            report(scope, s, 0, "unbalanced-transaction", "BEGIN inside the file's open transaction");
+    // In order; a rule that returns stop ends the statement's turn.
+    static constexpr StatementRule k_statement_rules[] = {
+        &Linter::transaction_control, &Linter::outside_own_transaction, &Linter::psql_meta_command,
+        &Linter::concurrently_in_transaction, &Linter::copy_from_stdin, &Linter::sqlite_pragma,
+        &Linter::created_object, &Linter::alter_table, &Linter::drop_table, &Linter::lock_timeout_setting,
+    };
+    const Checked checked{s, t, classify(s, m_options.dialect, m_options.server_version), t[0].text};
+    for (const StatementRule rule : k_statement_rules) {
+        if ((this->*rule)(scope, checked) == Next::stop) {
+            return;
         }
-        scope.inside_own = true;
-        return;
-    }
-    if (kind == StatementKind::transaction_end || kind == StatementKind::transaction_abort) {
-        if (!scope.inside_own && scope.mode == TransactionMode::own) {
-            report(scope, s, 0, "unbalanced-transaction", first + " with no transaction open");
-        }
-        scope.inside_own = false;
-        return;
-    }
-    if (scope.mode == TransactionMode::own && !scope.inside_own && kind != StatementKind::non_transactional) {
-        report(scope, s, 0, "outside-own-transaction",
-               "this statement is outside the file's BEGIN ... COMMIT and commits on its own");
-    }
-    if (t[0].kind == SqlToken::Kind::symbol && t[0].text == "\\") {
-        report(scope, s, 0, "psql-meta-command",
-               quoted_excerpt(s.text, 30) + " is a psql command, not SQL: the server rejects it");
-        return;
-    }
-    if (kind == StatementKind::non_transactional && scope.mode == TransactionMode::wrapped) {
-        report(scope, s, 0, "concurrently-in-transaction",
-               quoted_excerpt(s.text, 50) + " cannot run inside a transaction, and this file runs in one; "
-               "put it in a migration of its own or start the file with '-- sqlmig:no-transaction'");
-    }
-    if (first == "COPY" && has_word(t, "FROM") && has_word(t, "STDIN")) {
-        report(scope, s, t[find_word(t, "STDIN")].char_offset, "copy-from-stdin",
-               "COPY ... FROM STDIN reads data that sqlmig does not send; use INSERT, or COPY FROM a server file");
-    }
-    if (first == "PRAGMA" && dialect == Dialect::sqlite && t.size() > 1) {
-        lint_pragma(scope, s, t);
-    }
-    // What the file creates, for its down, and for the locking rules of later files.
-    if (first == "CREATE" && t.size() > 2) {
-        std::size_t at = 1;
-        while (at < t.size() && (is_word(t[at], "OR") || is_word(t[at], "REPLACE") || is_word(t[at], "UNIQUE") ||
-                                 is_word(t[at], "TEMP") || is_word(t[at], "TEMPORARY") ||
-                                 is_word(t[at], "MATERIALIZED") || is_word(t[at], "UNLOGGED"))) {
-            ++at;
-        }
-        static const std::set<std::string> kinds = {"TABLE", "INDEX", "TYPE", "FUNCTION", "VIEW", "TRIGGER",
-                                                    "PROCEDURE", "SEQUENCE", "DOMAIN"};
-        if (at < t.size() && kinds.count(t[at].text)) {
-            const std::string name = object_name_at(t, at + 1);
-            const std::size_t on = find_word(t, "ON");
-            const std::string on_table = on < t.size() ? object_name_at(t, on + 1) : "";
-            if (!name.empty() && name != "on" && scope.created) {
-                (*scope.created)[name] = on_table;  // an index or trigger goes with its table
-            }
-            if (t[at].text == "TABLE" && !name.empty()) {
-                m_new_tables.insert(name);
-            }
-            if (t[at].text == "INDEX" && dialect == Dialect::postgres && !has_word(t, "CONCURRENTLY")) {
-                const std::string& table = on_table;
-                if (!table.empty() && !m_new_tables.count(table)) {
-                    report(scope, s, 0, "index-not-concurrently",
-                           "CREATE INDEX on " + table + " blocks its writes while the index builds; use CREATE "
-                           "INDEX CONCURRENTLY in a '-- sqlmig:no-transaction' migration");
-                }
-            }
-        }
-    }
-    if (first == "ALTER" && t.size() > 2 && is_word(t[1], "TABLE")) {
-        const std::string table = object_name_at(t, 2);
-        for (std::size_t i = 2; i + 1 < t.size(); ++i) {
-            if (is_word(t[i], "ADD") && (is_word(t[i + 1], "COLUMN") || t[i + 1].kind != SqlToken::Kind::word ||
-                                         !(is_word(t[i + 1], "CONSTRAINT") || is_word(t[i + 1], "PRIMARY") ||
-                                           is_word(t[i + 1], "UNIQUE") || is_word(t[i + 1], "FOREIGN") ||
-                                           is_word(t[i + 1], "CHECK"))) &&
-                scope.created) {
-                const std::size_t col = is_word(t[i + 1], "COLUMN") ? i + 2 : i + 1;
-                const std::string column = object_name_at(t, col);
-                if (!column.empty()) {
-                    (*scope.created)[column] = table;  // a column goes with its table
-                }
-            }
-        }
-        if (m_new_tables.count(table) || dialect != Dialect::postgres) {
-            return;  // a table this run creates has no readers to block yet; the rest is PostgreSQL's
-        }
-        ++scope.exclusive_alters;
-        // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
-        const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
-        if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
-            report(scope, s, 0, "missing-lock-timeout",
-                   "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "
-                   "queries behind it meanwhile; SET lock_timeout = '5s' earlier in the file");
-        }
-        if (scope.exclusive_alters == 2 && scope.mode == TransactionMode::wrapped) {
-            report(scope, s, 0, "several-exclusive-locks",
-                   "a second ALTER TABLE on an existing table: both locks are held until the migration commits; "
-                   "split it into migrations of their own");
-        }
-        const bool not_valid = has_word(t, "VALID") && find_word(t, "NOT") < find_word(t, "VALID");
-        if ((has_word(t, "FOREIGN") || has_word(t, "REFERENCES") || has_word(t, "CHECK")) && has_word(t, "ADD") &&
-            !not_valid) {
-            report(scope, s, 0, "constraint-not-valid",
-                   "adding a constraint to " + table + " checks every row under a lock; add it NOT VALID, then "
-                   "VALIDATE CONSTRAINT in a later migration");
-        }
-        if (const std::size_t type = find_word(t, "TYPE"); type < t.size() && has_word(t, "ALTER") &&
-                                                             find_word(t, "COLUMN") < type) {
-            report(scope, s, t[type].char_offset, "alter-column-type",
-                   "changing a column's type rewrites " + table + " under an exclusive lock; add a new column and "
-                   "backfill it instead");
-        }
-        if (has_word(t, "SET") && has_word(t, "NOT") && has_word(t, "NULL") &&
-            find_word(t, "SET") + 1 == find_word(t, "NOT")) {
-            report(scope, s, t[find_word(t, "SET")].char_offset, "set-not-null",
-                   "SET NOT NULL scans " + table + " under an exclusive lock; add a CHECK (col IS NOT NULL) "
-                   "NOT VALID and validate it first");
-        }
-        for (std::size_t i = 2; i + 1 < t.size(); ++i) {
-            if (!is_word(t[i], "ADD")) {
-                continue;
-            }
-            const bool column = is_word(t[i + 1], "COLUMN") ||
-                                !(is_word(t[i + 1], "CONSTRAINT") || is_word(t[i + 1], "PRIMARY") ||
-                                  is_word(t[i + 1], "UNIQUE") || is_word(t[i + 1], "FOREIGN") ||
-                                  is_word(t[i + 1], "CHECK"));
-            std::size_t end = i + 1;
-            while (end < t.size() && !(t[end].kind == SqlToken::Kind::symbol && t[end].text == ",")) {
-                ++end;
-            }
-            const auto clause_has = [&](std::string_view w) {
-                for (std::size_t k = i; k < end; ++k) {
-                    if (is_word(t[k], w)) {
-                        return k;
-                    }
-                }
-                return t.size();
-            };
-            if (column) {
-                const std::size_t dflt = clause_has("DEFAULT");
-                const bool not_null = clause_has("NOT") < t.size() && clause_has("NULL") < t.size();
-                if (not_null && dflt == t.size()) {
-                    report(scope, s, t[i].char_offset, "add-column-not-null",
-                           "a NOT NULL column without a DEFAULT cannot be added to a table that has rows; give it "
-                           "a DEFAULT");
-                }
-                if (dflt < t.size() && dflt + 1 < end && k_volatile.count(t[dflt + 1].text)) {
-                    report(scope, s, t[dflt + 1].char_offset, "add-column-volatile-default",
-                           "a volatile DEFAULT (" + util::to_lower(t[dflt + 1].text) + "()) rewrites every row of " +
-                               table + " under an exclusive lock; add the column without it, then backfill");
-                }
-            } else if ((clause_has("PRIMARY") < t.size() || clause_has("UNIQUE") < t.size()) &&
-                       clause_has("USING") == t.size()) {
-                report(scope, s, t[i].char_offset, "add-key-without-index",
-                       "this builds a unique index on " + table + " under an exclusive lock; CREATE UNIQUE INDEX "
-                       "CONCURRENTLY first, then ADD ... USING INDEX");
-            }
-        }
-        if (!scope.is_down && (has_word(t, "RENAME") || (has_word(t, "DROP") && has_word(t, "COLUMN")))) {
-            report(scope, s, 0, "rename-or-drop",
-                   "renaming or dropping a column of " + table + " breaks the code that runs against it now; "
-                   "deploy code that stops using it first");
-        }
-        return;
-    }
-    if (first == "DROP" && t.size() > 2 && is_word(t[1], "TABLE") && !scope.is_down && dialect == Dialect::postgres) {
-        const std::string table = object_name_at(t, 2);
-        if (!m_new_tables.count(table)) {
-            report(scope, s, 0, "rename-or-drop",
-                   "dropping " + table + " breaks the code that still reads it; deploy code that stops using it first");
-        }
-    }
-    if (first == "SET" && has_word(t, "LOCK_TIMEOUT")) {
-        scope.lock_timeout_set = true;
     }
 }
 

@@ -97,6 +97,22 @@ private:
     struct FileScope;
     void lint_file(const LintFile& file, Role role, std::map<std::string, std::string>* created_objects);
     void lint_statement(FileScope& scope, const Statement& s);
+    // The statement rules: each looks at one statement and says whether later rules still apply.
+    struct Checked;
+    enum class Next { more, stop };
+    using StatementRule = Next (Linter::*)(FileScope&, const Checked&);
+    Next transaction_control(FileScope& scope, const Checked& c);
+    Next outside_own_transaction(FileScope& scope, const Checked& c);
+    Next psql_meta_command(FileScope& scope, const Checked& c);
+    Next concurrently_in_transaction(FileScope& scope, const Checked& c);
+    Next copy_from_stdin(FileScope& scope, const Checked& c);
+    Next sqlite_pragma(FileScope& scope, const Checked& c);
+    Next created_object(FileScope& scope, const Checked& c);
+    Next alter_table(FileScope& scope, const Checked& c);
+    void alter_table_locks(FileScope& scope, const Checked& c, const std::string& table);
+    void alter_table_add(FileScope& scope, const Checked& c, const std::string& table, std::size_t add);
+    Next drop_table(FileScope& scope, const Checked& c);
+    Next lock_timeout_setting(FileScope& scope, const Checked& c);
     void lint_pragma(FileScope& scope, const Statement& s, const std::vector<SqlToken>& tokens);
     void check_down_reverts(const LintMigration& m, const std::map<std::string, std::string>& created);
     void report(FileScope& scope, const Statement& s, std::size_t char_offset, std::string_view rule,
