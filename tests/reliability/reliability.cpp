@@ -59,8 +59,9 @@ struct MigrationSpec {
 // ---- the folder under test ----------------------------------------------------------
 
 // Five migrations: wrapped ones (one slow enough to be caught mid-statement), one
-// with its own BEGIN/COMMIT, one without a transaction. Ups that do not run in one
-// transaction are idempotent, as docs/migrations.md asks, so that repair + up converge.
+// with its own BEGIN/COMMIT, one without a transaction. Ups and downs that do not run in one
+// transaction are idempotent, as docs/migrations.md asks, so that repair + the interrupted
+// command again converge.
 const std::vector<MigrationSpec> k_specs = {
     {"1", "users", Kind::wrapped},   {"2", "fill", Kind::wrapped}, {"3", "own_t", Kind::unwrapped},
     {"4", "notx_t", Kind::unwrapped}, {"5", "late", Kind::wrapped},
@@ -84,7 +85,7 @@ void write_mariadb_folder(const fs::path& m) {
     write(m / "001_users.down.sql", "DROP TABLE IF EXISTS users;\n");
     write(m / "002_fill.up.sql", "CREATE TABLE IF NOT EXISTS fill (x INT);\nDELETE FROM fill;\nDO SLEEP(0.15);\n"
                                  "INSERT INTO fill SELECT seq FROM seq_1_to_" + std::to_string(k_fill_rows) + ";\n");
-    write(m / "002_fill.down.sql", "DELETE FROM fill;\nDO SLEEP(0.1);\nDROP TABLE IF EXISTS fill;\n");
+    write(m / "002_fill.down.sql", "DO SLEEP(0.1);\nDROP TABLE IF EXISTS fill;\n");
     write(m / "003_own.up.sql", "CREATE TABLE IF NOT EXISTS own_pre (x INT);\nSTART TRANSACTION;\n"
                                 "DELETE FROM own_pre;\nINSERT INTO own_pre VALUES (1);\nCOMMIT;\n"
                                 "CREATE TABLE IF NOT EXISTS own_t (x INT);\n");
@@ -122,7 +123,7 @@ void write_folder(const fs::path& dir, const std::string& db) {
              : "PRAGMA foreign_keys = OFF;\nBEGIN;\nCREATE TABLE IF NOT EXISTS own_t (x integer);\n"
                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000)\n"
                "INSERT INTO own_t SELECT x FROM c;\nCOMMIT;\nPRAGMA foreign_keys = ON;\n");
-    write(m / "003_own.down.sql", pg ? "BEGIN;\nDELETE FROM own_t;\nSELECT pg_sleep(0.1);\nDROP TABLE own_t;\nCOMMIT;\n"
+    write(m / "003_own.down.sql", pg ? "BEGIN;\nDROP TABLE IF EXISTS own_t;\nSELECT pg_sleep(0.1);\nCOMMIT;\n"
                                                       "DROP TABLE IF EXISTS own_pre;\n"
                                      : "BEGIN;\nDELETE FROM own_t;\nDROP TABLE own_t;\nCOMMIT;\n");
     write(m / "004_notx.up.sql",
@@ -326,9 +327,10 @@ std::vector<std::string> check_after_interrupt(Database& db, const std::string& 
             problems.push_back(where + ": work without its record");
         } else if (state.empty() && present && m.kind == Kind::unwrapped) {
             problems.push_back(where + ": committed work silently pending");
-        } else if ((state == "running" || state == "failed") && m.kind == Kind::wrapped) {
+        } else if ((state == "running" || state == "reverting" || state == "failed") && m.kind == Kind::wrapped) {
             problems.push_back(where + ": a transactional migration marked " + state);
-        } else if (!state.empty() && state != "applied" && state != "running" && state != "failed") {
+        } else if (!state.empty() && state != "applied" && state != "running" && state != "reverting" &&
+                   state != "failed") {
             problems.push_back(where + ": unknown state");
         }
     }
@@ -365,6 +367,8 @@ struct Tally {
     int trials = 0;
     int inconsistent = 0;
     std::map<std::string, int> kill_points;  // what the interrupted run had reached
+    int interrupted = 0;      // trials of a scenario that interrupts a run
+    int without_repair = 0;   // ... after which a plain re-run converged, no repair needed
     std::vector<std::string> examples;
 };
 
@@ -388,15 +392,17 @@ public:
 
     int report() const {
         int bad = 0;
-        std::printf("\n| scenario | database | trials | inconsistencies | interrupted at (tracking rows applied: trials) |\n");
-        std::printf("|---|---|---:|---:|---|\n");
+        std::printf("\n| scenario | database | trials | inconsistencies | converged without repair | interrupted at "
+                    "(tracking rows applied: trials) |\n");
+        std::printf("|---|---|---:|---:|---:|---|\n");
         for (const auto& [key, t] : m_tallies) {
             std::string points;
             for (const auto& [point, n] : t.kill_points) {
                 points += (points.empty() ? "" : ", ") + point + ": " + std::to_string(n);
             }
-            std::printf("| %s | %s | %d | %d | %s |\n", key.first.c_str(), key.second.c_str(), t.trials,
-                        t.inconsistent, points.c_str());
+            const std::string plain = t.interrupted == 0 ? "" : std::to_string(t.without_repair * 100 / t.interrupted) + "%";
+            std::printf("| %s | %s | %d | %d | %s | %s |\n", key.first.c_str(), key.second.c_str(), t.trials,
+                        t.inconsistent, plain.c_str(), points.c_str());
             bad += t.inconsistent;
             for (const auto& e : t.examples) {
                 std::fprintf(stderr, "  %s/%s: %s\n", key.first.c_str(), key.second.c_str(), e.c_str());
@@ -548,6 +554,8 @@ private:
             : "0";
         ++tally.kill_points[applied + (unfinished != "0" ? "+unfinished" : "") +
                             (exit.code == 0 ? " (finished)" : "")];
+        ++tally.interrupted;
+        tally.without_repair += unfinished == "0" ? 1 : 0;
         for (auto& p : check_after_interrupt(*database, db)) {
             problems.push_back(std::move(p));
         }
@@ -566,6 +574,14 @@ private:
             const Exit repaired = run_sqlmig(m_o, dir, {"repair"});
             if (repaired.code != 0) {
                 problems.push_back("repair exited " + std::to_string(repaired.code) + ": " + repaired.err);
+            }
+        }
+        // An interrupted down is recorded applied again by repair: the same command finishes it.
+        if (args.front() != "up") {
+            const Exit again = run_sqlmig(m_o, dir, args);
+            if (again.code != 0) {
+                problems.push_back("the interrupted " + args.front() + " run again exited " + std::to_string(again.code) +
+                                   ": " + again.err);
             }
         }
         const Exit up = run_sqlmig(m_o, dir, {"up"});
