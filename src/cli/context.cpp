@@ -177,13 +177,15 @@ std::string Context::up_checksum(const core::Migration& migration) {
 namespace {
 
 // The layout <table>_layout records, from the rows of select_layout_sql; nullopt when there
-// is no such table (layout 1, or no tracking table).
+// is no such table (layout 1, or no tracking table), or when it has no row: on MariaDB/MySQL its
+// CREATE commits by itself, so a run killed right after it leaves it empty, and the next run that
+// writes fills it in (prepare_tracking).
 std::optional<int> layout_of(const std::optional<core::TextRows>& rows, const core::TableName& table) {
-    if (!rows) {
+    if (!rows || rows->empty()) {
         return std::nullopt;
     }
     int layout = 0;
-    if (!rows->empty() && !rows->front().empty() && rows->front().front()) {
+    if (!rows->front().empty() && rows->front().front()) {
         const std::string& text = *rows->front().front();
         std::from_chars(text.data(), text.data() + text.size(), layout);
     }
