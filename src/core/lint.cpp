@@ -404,8 +404,10 @@ void Linter::lint_statement(FileScope& scope, const Statement& s) {
             return;  // a table this run creates has no readers to block yet; the rest is PostgreSQL's
         }
         ++scope.exclusive_alters;
-        // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
-        const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
+        // sqlmig bounds and retries the waits of a migration in its own transaction, and of each
+        // statement of a no-transaction file (docs/production.md); not inside a file's own BEGIN.
+        const bool bounded = m_options.bounded_lock_waits &&
+                             (scope.mode == TransactionMode::wrapped || scope.mode == TransactionMode::none);
         if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
             report(scope, s, 0, "missing-lock-timeout",
                    "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "
