@@ -418,8 +418,10 @@ private:
         if (failed.origin == Origin::file) {
             throw StatementError(*failure, failed.statement);
         }
-        throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) +
-                      ")");
+        DbError own(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) + ")");
+        own.sqlstate = failure->sqlstate;
+        own.lock_failure = failure->lock_failure;  // sqlmig's DROP of an INVALID index waits for locks too
+        throw own;
     }
 
     // Whether a transaction is open or begun in the queue: begin() only queues its BEGIN.
