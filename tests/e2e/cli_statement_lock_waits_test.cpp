@@ -4,12 +4,12 @@
 // retrying while another connection holds a write transaction.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -67,10 +67,11 @@ bool sqlmig_waits_for_lock(const PgProject& p, double timeout_s) {
 }
 
 void with_accounts(PgProject& p) {
-    p.project.migration("001_accounts.up.sql", "CREATE TABLE accounts (id int PRIMARY KEY, owner text);\n"
-                                               "INSERT INTO accounts VALUES (1, 'alice');\n"
-                                               "CREATE TABLE items (id int, v int);\n"
-                                               "INSERT INTO items SELECT g, g % 10 FROM generate_series(1, 100) g;\n");
+    p.project.migration("001_accounts.up.sql",
+                        "CREATE TABLE accounts (id int PRIMARY KEY, owner text);\n"
+                        "INSERT INTO accounts VALUES (1, 'alice');\n"
+                        "CREATE TABLE items (id int, v int);\n"
+                        "INSERT INTO items SELECT g, g % 10 FROM generate_series(1, 100) g;\n");
     ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
 }
 
@@ -91,10 +92,11 @@ std::string state_of(const PgProject& p, const std::string& version) {
 TEST(StatementLockWaitsPostgres, ANoTransactionStatementIsRetriedAloneUntilTheHolderEnds) {
     PgProject p;
     with_accounts(p);
-    p.project.migration("002_note.up.sql", "-- sqlmig:no-transaction\nCREATE TABLE audit (id int);\n"
-                                           "ALTER TABLE accounts ADD COLUMN note text;\n"
-                                           "SET lock_timeout = '7s';\n"
-                                           "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS v;\n");
+    p.project.migration("002_note.up.sql",
+                        "-- sqlmig:no-transaction\nCREATE TABLE audit (id int);\n"
+                        "ALTER TABLE accounts ADD COLUMN note text;\n"
+                        "SET lock_timeout = '7s';\n"
+                        "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS v;\n");
     Conn holder = session(p.db.url(), "report");
     exec(holder.get(), "BEGIN");
     exec(holder.get(), "SELECT * FROM accounts WHERE owner = 'alice'");
@@ -102,7 +104,7 @@ TEST(StatementLockWaitsPostgres, ANoTransactionStatementIsRetriedAloneUntilTheHo
 
     Result r;
     std::thread run([&] { r = p.run({"--json", "up", "--no-backup"}); });
-    EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));  // EXPECT: the run's thread must still be joined
+    EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));                     // EXPECT: the run's thread must still be joined
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // several attempts
     EXPECT_EQ(state_of(p, "2"), "running");  // the statement before it committed: running, truthfully
     EXPECT_EQ(p.db.query("SELECT count(*) FROM audit"), "0");
@@ -117,8 +119,8 @@ TEST(StatementLockWaitsPostgres, ANoTransactionStatementIsRetriedAloneUntilTheHo
     EXPECT_EQ(p.db.query("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'"), "1");
     // A file's own SET lock_timeout is kept for the statements after it, as in a transaction.
     EXPECT_EQ(p.db.query("SELECT v FROM seen"), "7s");
-    EXPECT_CONTAINS(r.err, "002_note: lock not granted in 100 ms (attempt 1); blocked by pid " + holder_pid +
-                               " (app 'report'");
+    EXPECT_CONTAINS(
+        r.err, "002_note: lock not granted in 100 ms (attempt 1); blocked by pid " + holder_pid + " (app 'report'");
     EXPECT_CONTAINS(r.err, "SELECT * FROM accounts WHERE owner = '?')");
     const auto doc = json_of(r);
     const auto& step = doc["steps"][0];
@@ -133,8 +135,9 @@ TEST(StatementLockWaitsPostgres, ANoTransactionStatementIsRetriedAloneUntilTheHo
 TEST(StatementLockWaitsPostgres, ExhaustedAfterAStatementCommittedMarksTheMigrationFailedAtTheBlockedOne) {
     PgProject p("[postgres]\nlock_wait_budget = \"1s\"\n");
     with_accounts(p);
-    p.project.migration("002_note.up.sql", "-- sqlmig:no-transaction\nCREATE TABLE audit (id int);\n"
-                                           "ALTER TABLE accounts ADD COLUMN note text;\n");
+    p.project.migration("002_note.up.sql",
+                        "-- sqlmig:no-transaction\nCREATE TABLE audit (id int);\n"
+                        "ALTER TABLE accounts ADD COLUMN note text;\n");
     Conn holder = session(p.db.url(), "report");
     exec(holder.get(), "BEGIN");
     exec(holder.get(), "SELECT count(*) FROM accounts");
@@ -172,7 +175,8 @@ TEST(StatementLockWaitsPostgres, ConcurrentIndexLeftInvalidByALockTimeoutIsDropp
     with_accounts(p);
     invalid_index(p, "\"Items_V\"");  // another index, named alike but for its case: never touched
     const std::string other = p.db.query("SELECT '\"Items_V\"'::regclass::oid");
-    p.project.migration("002_index.up.sql", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY Items_V ON items (v);\n");
+    p.project.migration("002_index.up.sql",
+                        "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY Items_V ON items (v);\n");
     // A writer's open transaction: CREATE INDEX CONCURRENTLY creates its index, then waits for it.
     Conn holder = session(p.db.url(), "writer");
     exec(holder.get(), "BEGIN");
@@ -184,8 +188,9 @@ TEST(StatementLockWaitsPostgres, ConcurrentIndexLeftInvalidByALockTimeoutIsDropp
     EXPECT_TRUE(sqlmig_waits_for_lock(p, 10));  // EXPECT: the run's thread must still be joined
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     // Meanwhile the index is there, INVALID.
-    EXPECT_EQ(p.db.query("SELECT string_agg(indisvalid::text, ',') FROM pg_index WHERE indexrelid = 'items_v'::regclass"),
-              "false");
+    EXPECT_EQ(
+        p.db.query("SELECT string_agg(indisvalid::text, ',') FROM pg_index WHERE indexrelid = 'items_v'::regclass"),
+        "false");
     exec(holder.get(), "COMMIT");
     run.join();
 

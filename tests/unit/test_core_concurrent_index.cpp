@@ -31,5 +31,6 @@ TEST(ConcurrentIndex, OtherStatementsAreNotOne) {
 }
 
 TEST(ConcurrentIndex, DropQuotesBothNames) {
-    EXPECT_EQ(drop_index_concurrently_sql("public", "Odd \"Name"), "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"Odd \"\"Name\"");
+    EXPECT_EQ(drop_index_concurrently_sql("public", "Odd \"Name"),
+              "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"Odd \"\"Name\"");
 }

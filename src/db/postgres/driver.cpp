@@ -418,7 +418,8 @@ private:
         if (failed.origin == Origin::file) {
             throw StatementError(*failure, failed.statement);
         }
-        DbError own(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) + ")");
+        DbError own(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) +
+                    ")");
         own.sqlstate = failure->sqlstate;
         own.lock_failure = failure->lock_failure;  // sqlmig's DROP of an INVALID index waits for locks too
         throw own;
@@ -462,10 +463,11 @@ private:
             if (m_in_flight || !m_queue.empty() || PQstatus(m_conn.get()) != CONNECTION_OK) {
                 return;  // a failed flush leaves nothing here; a lost connection takes the setting with it
             }
-            Result r(PQexec(m_conn.get(), ("SELECT set_config('lock_timeout', " + core::sql_literal(bound.before, core::Dialect::postgres) +
-                                           ", false) WHERE current_setting('lock_timeout') = " +
-                                           core::sql_literal(bound.set, core::Dialect::postgres))
-                                              .c_str()));
+            const std::string sql = "SELECT set_config('lock_timeout', " +
+                                    core::sql_literal(bound.before, core::Dialect::postgres) +
+                                    ", false) WHERE current_setting('lock_timeout') = " +
+                                    core::sql_literal(bound.set, core::Dialect::postgres);
+            Result r(PQexec(m_conn.get(), sql.c_str()));
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
                 spdlog::warn("cannot restore the session's lock_timeout: {}", error_from(r.get(), m_conn.get()).what());
             }
