@@ -254,12 +254,13 @@ TEST(StatementLockWaitsPostgres, AnUnnamedConcurrentIndexLeftInvalidIsNotRetried
 
 namespace {
 
-// Another connection holding a write transaction on the file (BEGIN IMMEDIATE and a row) for
-// `hold`, then committing, on a thread of the test: started() returns once it holds the file.
+// Another connection holding a transaction on the file for `hold`, then committing, on a thread of
+// the test: a writer (BEGIN IMMEDIATE and a row) by default. The constructor returns once it holds it.
 class SqliteWriter {
 public:
-    SqliteWriter(const std::filesystem::path& file, std::chrono::milliseconds hold)
-        : m_thread([this, file, hold] { run(file, hold); }) {
+    SqliteWriter(const std::filesystem::path& file, std::chrono::milliseconds hold,
+                 std::string sql = "BEGIN IMMEDIATE; INSERT INTO accounts VALUES (2, 'bob');")
+        : m_thread([this, file, hold, sql] { run(file, hold, sql); }) {
         const auto start = Clock::now();
         while (!m_holding && seconds_since(start) < 5) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -277,12 +278,11 @@ public:
     }
 
 private:
-    void run(const std::filesystem::path& file, std::chrono::milliseconds hold) {
+    void run(const std::filesystem::path& file, std::chrono::milliseconds hold, const std::string& sql) {
         sqlite3* db = nullptr;
         sqlite3_open(file.c_str(), &db);
         sqlite3_busy_timeout(db, 5000);  // its COMMIT may wait for sqlmig's reads to end
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE; INSERT INTO accounts VALUES (2, 'bob');", nullptr, nullptr, nullptr) ==
-            SQLITE_OK) {
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK) {
             m_holding = true;
             std::this_thread::sleep_for(hold);
             m_commit = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
@@ -325,6 +325,19 @@ TEST(LockWaitsSqlite, AWriterHoldingTheFileIsWaitedForThenTheMigrationIsRetriedA
     EXPECT_GT(doc["steps"][0]["attempts"].get<int>(), 1);
     EXPECT_EQ(doc["steps"][0]["lock_waits"][0]["reason"], "timeout");
     EXPECT_EQ(doc["steps"][0]["lock_waits"][0]["lock_timeout_ms"], 200);
+}
+
+TEST(LockWaitsSqlite, AReaderKeepingTheFileFromCommitIsWaitedForToo) {
+    Project p;
+    with_sqlite_accounts(p, "busy_timeout = \"200ms\"\n");
+    p.migration("002_note.up.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    // A read transaction: sqlmig's BEGIN IMMEDIATE gets the file, its COMMIT waits for the reader.
+    SqliteWriter reader(p.db_path(), std::chrono::milliseconds(1000), "BEGIN; SELECT count(*) FROM accounts;");
+    const Result r = p.run({"up", "--no-backup"});
+    EXPECT_EQ(reader.commit_result(), SQLITE_OK);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.query("SELECT version FROM sqlmig_migrations ORDER BY version"), "1,2");
+    EXPECT_CONTAINS(r.err, "002_note: lock not granted in 200 ms (attempt 1)");
 }
 
 TEST(LockWaitsSqlite, AWriterThatOutlivesTheBudgetExitsFiveWithNothingApplied) {
