@@ -7,7 +7,9 @@
 #include <random>
 #include <thread>
 
+#include "cli/index_leftover.hpp"
 #include "cli/progress.hpp"
+#include "core/concurrent_index.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
@@ -62,9 +64,10 @@ void log_statement(const PreparedStep& step, const core::Statement& s) {
     }
 }
 
-// A statement retried alone did not get its lock within the budget.
+// A statement retried alone did not get its lock within the budget, or may not be retried.
 struct StatementGaveUp {
     db::StatementError error;
+    std::string left_behind;  // what the statement left in the database ("" when nothing)
 };
 
 // The pause after a failed attempt: 100 ms doubling to at most 1.5 s, each drawn at random
@@ -378,11 +381,20 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
 // spent, then StatementGaveUp.
 void Runner::execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
                            std::optional<Clock::time_point>& first) {
+    std::optional<IndexLeftover> leftover;  // CREATE INDEX CONCURRENTLY: the INVALID index a failed attempt left
+    if (m_driver.dialect() == core::Dialect::postgres) {
+        if (auto index = core::concurrent_index(statement.text)) {
+            leftover.emplace(m_driver, std::move(*index));
+        }
+    }
     for (int attempt = 1;; ++attempt) {
         const auto timeout = rung(attempt);
         const auto start = Clock::now();
         m_driver.begin_attempt(timeout);
         try {
+            if (leftover) {
+                leftover->drop_before_attempt(step_title(step));
+            }
             m_driver.execute(statement);  // a copy: it may run again
             m_driver.flush();
             (void)m_driver.end_attempt();
@@ -390,17 +402,28 @@ void Runner::execute_alone(const PreparedStep& step, core::Statement statement, 
                 outcome.attempts = std::max(outcome.attempts, attempt);
             }
             return;
-        } catch (const db::StatementError& e) {
+        } catch (const DbError& failure) {
             const db::LockWaitReport seen = m_driver.end_attempt();
-            if (e.lock_failure == LockFailure::none) {
+            const auto* statement_error = dynamic_cast<const db::StatementError*>(&failure);
+            if (failure.lock_failure == LockFailure::none) {
                 throw;
             }
+            // The DROP of what an earlier attempt left waited too long: this statement's attempt.
+            const db::StatementError e = statement_error ? *statement_error : db::StatementError(failure, statement);
             if (!first) {
                 first = start;
             }
-            if (!after_lock_failure(step, LockAttempt{attempt, timeout.count(), ms_since(start), e.lock_failure, seen},
-                                    *first, outcome)) {
-                throw StatementGaveUp{e};
+            const LockAttempt failed{attempt, timeout.count(), ms_since(start), e.lock_failure, seen};
+            if (leftover) {
+                if (auto refused = leftover->after_failure()) {
+                    outcome.lock_waits.push_back(failed);
+                    outcome.attempts = attempt;
+                    outcome.lock_wait_ms = ms_since(*first);
+                    throw StatementGaveUp{e, *refused};
+                }
+            }
+            if (!after_lock_failure(step, failed, *first, outcome)) {
+                throw StatementGaveUp{e, leftover ? leftover->left_behind() : ""};
             }
         } catch (...) {
             (void)m_driver.end_attempt();
@@ -483,7 +506,12 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
         }, [&](std::size_t bytes) { progress.read(bytes); });
         m_driver.flush();
     } catch (const StatementGaveUp& g) {
-        const std::string message = gave_up_message(step, g.error, outcome);
+        std::string message = gave_up_message(step, g.error, outcome);
+        if (!g.left_behind.empty()) {
+            // Not "nothing applied": the failed statement left an index.
+            message += "\n" + g.left_behind;
+            committed_through = g.error.statement.start;
+        }
         if (!committed_through) {
             m_driver.rollback();
             if (mark == RunningMark::present) {

@@ -125,6 +125,8 @@ private:
                 }
             } else if (section == "sqlite" && k == "busy_timeout") {
                 m_cfg.busy_timeout = duration_value(node, name, false);
+            } else if (section == "sqlite" && (k == "lock_retries" || k == "lock_wait_budget")) {
+                apply_lock_retry_key(m_cfg.sqlite_lock_retries, k, node, name);
             } else if (section == "sqlite" && k == "foreign_keys") {
                 m_cfg.sqlite_foreign_keys = bool_value(node, name);
             } else if (section == "postgres" && k == "lock_timeout") {

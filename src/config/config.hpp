@@ -64,7 +64,7 @@ struct FleetConfig {
 // How a migration waits for the locks its statements need (docs/production.md): each attempt
 // waits at most one rung of the ladder, and the migration is retried after a jittered backoff
 // until the budget is spent. [postgres] and [mariadb] lock_retries, lock_timeout_ladder,
-// lock_wait_budget; [postgres] lock_harm_budget.
+// lock_wait_budget; [postgres] lock_harm_budget; [sqlite] lock_retries and lock_wait_budget.
 struct LockRetryConfig {
     bool enabled = true;
     std::vector<std::chrono::milliseconds> ladder{std::chrono::milliseconds(100), std::chrono::milliseconds(200),
@@ -108,6 +108,7 @@ struct Config {
     std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
     LockRetryConfig pg_lock_retries;
     LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
+    LockRetryConfig sqlite_lock_retries;   // lock_retries and lock_wait_budget; each attempt waits busy_timeout
 
     // The lock retry policy of a backend's section; retries are off for sections without one.
     LockRetryConfig lock_retries(std::string_view section) const {
@@ -116,6 +117,11 @@ struct Config {
         }
         if (section == "mariadb") {
             return mariadb_lock_retries;
+        }
+        if (section == "sqlite") {
+            LockRetryConfig sqlite = sqlite_lock_retries;
+            sqlite.ladder = {busy_timeout};
+            return sqlite;
         }
         LockRetryConfig off;
         off.enabled = false;

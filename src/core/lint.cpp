@@ -464,8 +464,10 @@ Linter::Next Linter::alter_table(FileScope& scope, const Checked& c) {
 // The rules about how long ALTER TABLE holds its exclusive lock, and on what it waits.
 void Linter::alter_table_locks(FileScope& scope, const Checked& c, const std::string& table) {
     const auto& t = c.t;
-    // sqlmig bounds and retries the waits of a migration in its own transaction (docs/production.md).
-    const bool bounded = m_options.bounded_lock_waits && scope.mode == TransactionMode::wrapped;
+    // sqlmig bounds and retries the waits of a migration in its own transaction, and of each
+    // statement of a no-transaction file (docs/production.md); not inside a file's own BEGIN.
+    const bool bounded = m_options.bounded_lock_waits &&
+                         (scope.mode == TransactionMode::wrapped || scope.mode == TransactionMode::none);
     if (!scope.lock_timeout_set && !m_options.lock_timeout_configured && !bounded) {
         report(scope, c.s, 0, "missing-lock-timeout",
                "ALTER TABLE " + table + " waits for its lock behind every query on it, and blocks all "

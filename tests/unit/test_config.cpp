@@ -127,7 +127,10 @@ TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
     EXPECT_EQ(d.pg_lock_retries.ladder, (std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400)}));
     EXPECT_EQ(d.pg_lock_retries.budget, milliseconds(300000));
     EXPECT_EQ(d.pg_lock_retries.harm_budget, milliseconds(300));
-    EXPECT_FALSE(d.lock_retries("sqlite").enabled);  // not retried yet (docs/production.md)
+    EXPECT_TRUE(d.lock_retries("sqlite").enabled);
+    EXPECT_EQ(d.lock_retries("sqlite").ladder, (std::vector<milliseconds>{milliseconds(5000)}));  // busy_timeout
+    EXPECT_EQ(d.lock_retries("sqlite").budget, milliseconds(300000));
+    EXPECT_FALSE(d.lock_retries("other").enabled);
     const Config c = parse("[postgres]\nlock_timeout_ladder = [\"50ms\", \"1s\"]\nlock_wait_budget = \"2min\"\n"
                            "lock_harm_budget = 0\n[mariadb]\nlock_retries = false\nlock_wait_budget = \"30s\"\n");
     EXPECT_EQ(c.lock_retries("postgres").ladder, (std::vector<milliseconds>{milliseconds(50), milliseconds(1000)}));
@@ -135,6 +138,13 @@ TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
     EXPECT_EQ(c.lock_retries("postgres").harm_budget, milliseconds(0));
     EXPECT_FALSE(c.lock_retries("mariadb").enabled);
     EXPECT_EQ(c.lock_retries("mariadb").budget, milliseconds(30000));
+    const Config l = parse("[sqlite]\nbusy_timeout = \"250ms\"\nlock_wait_budget = \"3s\"\n");
+    EXPECT_EQ(l.lock_retries("sqlite").ladder, (std::vector<milliseconds>{milliseconds(250)}));
+    EXPECT_EQ(l.lock_retries("sqlite").budget, milliseconds(3000));
+    EXPECT_FALSE(parse("[sqlite]\nlock_retries = false\n").lock_retries("sqlite").enabled);
+    // Each attempt waits busy_timeout: there is no ladder on SQLite.
+    EXPECT_NE(error_of("[sqlite]\nlock_timeout_ladder = [\"1s\"]\n").find("[sqlite] lock_timeout_ladder: unknown key"),
+              std::string::npos);
     // The harm budget needs the watcher, which only PostgreSQL has.
     EXPECT_NE(error_of("[mariadb]\nlock_harm_budget = \"1s\"\n").find("[mariadb] lock_harm_budget: unknown key"),
               std::string::npos);

@@ -139,8 +139,10 @@ TEST(Lint, MissingLockTimeoutIsNotReportedWhereSqlmigBoundsTheWaits) {
         return rules;
     };
     EXPECT_FALSE(contains(found("ALTER TABLE u ADD COLUMN b text;\n"), "missing-lock-timeout"));
-    // A file outside sqlmig's transaction is not retried: its waits are still the file's to bound.
-    EXPECT_TRUE(contains(found("-- sqlmig:no-transaction\nALTER TABLE u ADD COLUMN b text;\n"), "missing-lock-timeout"));
+    // Each statement of a no-transaction file is bounded and retried alone too.
+    EXPECT_FALSE(contains(found("-- sqlmig:no-transaction\nALTER TABLE u ADD COLUMN b text;\n"), "missing-lock-timeout"));
+    // Inside a file's own transaction the waits are still the file's to bound.
+    EXPECT_TRUE(contains(found("BEGIN;\nALTER TABLE u ADD COLUMN b text;\nCOMMIT;\n"), "missing-lock-timeout"));
 }
 
 TEST(Lint, FindingsPointAtTheWord) {

@@ -214,11 +214,17 @@ public:
     void begin() override { queue_internal("BEGIN"); }
 
     bool bounds_lock_waits() const override { return true; }
+    bool bounds_statement_lock_waits() const override { return true; }
 
-    // SET LOCAL, not SET: it ends with the transaction, and works through transaction pooling.
+    // In a transaction SET LOCAL, not SET: it ends with the transaction, and works through
+    // transaction pooling. Outside one (a statement of a no-transaction file) the session's.
     void begin_attempt(std::chrono::milliseconds lock_timeout) override {
-        queue_internal("SET LOCAL lock_timeout = '" + std::to_string(std::max<std::int64_t>(1, lock_timeout.count())) +
-                       "ms'");
+        const std::string value = std::to_string(std::max<std::int64_t>(1, lock_timeout.count())) + "ms";
+        if (transaction_begun()) {
+            queue_internal("SET LOCAL lock_timeout = '" + value + "'");
+        } else {
+            bound_session(value);
+        }
         m_attempt_open = true;
         if (!m_options.lock_watch) {
             return;
@@ -233,10 +239,9 @@ public:
     LockWaitReport end_attempt() noexcept override {
         const bool open = m_attempt_open;
         m_attempt_open = false;
-        if (!open || !m_watch) {
-            return {};
-        }
-        return m_watch->stop();
+        LockWaitReport seen = open && m_watch ? m_watch->stop() : LockWaitReport{};
+        unbound_session();  // after the watch stopped: no cancel can reach it
+        return seen;
     }
 
     void commit() override {
@@ -413,8 +418,62 @@ private:
         if (failed.origin == Origin::file) {
             throw StatementError(*failure, failed.statement);
         }
-        throw DbError(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) +
-                      ")");
+        DbError own(std::string(failure->what()) + " (while running: " + util::shorten(failed.statement.text, 80) +
+                    ")");
+        own.sqlstate = failure->sqlstate;
+        own.lock_failure = failure->lock_failure;  // sqlmig's DROP of an INVALID index waits for locks too
+        throw own;
+    }
+
+    // Whether a transaction is open or begun in the queue: begin() only queues its BEGIN.
+    bool transaction_begun() const {
+        const auto begins = [](const std::vector<Item>& items) {
+            return std::any_of(items.begin(), items.end(),
+                               [](const Item& i) { return i.origin == Origin::sqlmig && i.statement.text == "BEGIN"; });
+        };
+        return PQtransactionStatus(m_conn.get()) != PQTRANS_IDLE || begins(m_queue) ||
+               (m_in_flight && begins(m_in_flight->items));
+    }
+
+    // The session's lock_timeout for one statement that commits on its own, sent before it (one
+    // message of several statements would be an implicit transaction, which CREATE INDEX
+    // CONCURRENTLY refuses). A value a migration file SET itself is kept, as in a transaction it
+    // overrides the rung; unbound_session() puts back what was there before.
+    void bound_session(const std::string& value) {
+        flush();
+        const std::string before = scalar("SELECT current_setting('lock_timeout')");
+        if (!m_session_lock_timeout) {
+            m_session_lock_timeout = before;  // sqlmig's own: the first statement bounded comes before any file's SET
+        }
+        if (before != *m_session_lock_timeout) {
+            return;
+        }
+        const std::string set = scalar("SELECT set_config('lock_timeout', '" + value + "', false)");
+        m_session_bound = SessionBound{before, set};
+    }
+
+    // Unless the statement changed it (a file's SET lock_timeout, kept).
+    void unbound_session() noexcept {
+        if (!m_session_bound) {
+            return;
+        }
+        const SessionBound bound = *m_session_bound;
+        m_session_bound.reset();
+        try {
+            if (m_in_flight || !m_queue.empty() || PQstatus(m_conn.get()) != CONNECTION_OK) {
+                return;  // a failed flush leaves nothing here; a lost connection takes the setting with it
+            }
+            const std::string sql = "SELECT set_config('lock_timeout', " +
+                                    core::sql_literal(bound.before, core::Dialect::postgres) +
+                                    ", false) WHERE current_setting('lock_timeout') = " +
+                                    core::sql_literal(bound.set, core::Dialect::postgres);
+            Result r(PQexec(m_conn.get(), sql.c_str()));
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+                spdlog::warn("cannot restore the session's lock_timeout: {}", error_from(r.get(), m_conn.get()).what());
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("cannot restore the session's lock_timeout: {}", e.what());
+        }
     }
 
     // 55P03 lock_not_available, 40P01 deadlock_detected, and 57014 query_canceled when the
@@ -614,6 +673,14 @@ private:
     std::size_t m_queued_bytes = 0;
     std::unique_ptr<LockWatch> m_watch;  // made by the first attempt (docs/production.md)
     bool m_attempt_open = false;
+    // A statement's bounded wait outside a transaction: the session's lock_timeout before it, and
+    // as sqlmig set it (the server's spelling, e.g. "2s").
+    struct SessionBound {
+        std::string before;
+        std::string set;
+    };
+    std::optional<SessionBound> m_session_bound;
+    std::optional<std::string> m_session_lock_timeout;  // sqlmig's own, seen before any statement bounded
 };
 
 }  // namespace

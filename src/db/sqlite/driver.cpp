@@ -153,13 +153,29 @@ public:
         return rows;
     }
 
-    void begin() override { exec("BEGIN IMMEDIATE"); }
+    // BEGIN IMMEDIATE waits busy_timeout for another writer, then fails as a lock failure, which
+    // the runner retries (docs/production.md). During a batch the file is held from the first
+    // transaction that got it (begin_batch): not before, so that a failed BEGIN holds nothing.
+    void begin() override {
+        exec("BEGIN IMMEDIATE");
+        if (m_hold_wanted && !m_holding) {
+            // In the transaction: the locks it took are kept from its end on.
+            m_holding = query_text("PRAGMA main.locking_mode = EXCLUSIVE") == "exclusive";
+        }
+    }
     void commit() override { exec("COMMIT"); }
+    // Lets go of a held file too: after a failure, another connection may need it (a writer sqlmig
+    // waited for cannot commit while sqlmig keeps its shared lock); the next begin() takes it again.
     void rollback() noexcept override {
         if (m_db && !sqlite3_get_autocommit(m_db.get())) {
             sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
         }
+        if (m_holding) {
+            m_holding = false;
+            let_go();
+        }
     }
+    bool bounds_lock_waits() const override { return true; }
     bool in_transaction() override { return !sqlite3_get_autocommit(m_db.get()); }
 
     void execute(core::Statement statement) override {
@@ -193,36 +209,23 @@ public:
     // folder: one fdatasync and a dozen system calls per migration. During a batch
     // sqlmig keeps both (locking_mode EXCLUSIVE; the journal's header is zeroed at
     // each commit instead of the file being deleted, equally durable). Other
-    // connections therefore wait from the batch's first commit to its end. WAL
-    // databases are left alone: their commits reopen nothing.
+    // connections therefore wait from the batch's first transaction to its end, except
+    // while sqlmig backs off after a lock failure (rollback). WAL databases are left
+    // alone: their commits reopen nothing.
     void begin_batch() override {
         if (m_memory || m_holding || query_text("PRAGMA main.journal_mode") == "wal") {
             return;
         }
-        m_holding = query_text("PRAGMA main.locking_mode = EXCLUSIVE") == "exclusive";
+        m_hold_wanted = true;  // from the first transaction on (begin)
     }
 
     void end_batch() noexcept override {
+        m_hold_wanted = false;
         if (!m_holding) {
             return;
         }
         m_holding = false;
-        try {
-            query_text("PRAGMA main.locking_mode = NORMAL");
-            query_text("PRAGMA main.schema_version");  // the lock goes at the next access
-            if (query_text("PRAGMA main.locking_mode") == "normal") {
-                return;
-            }
-        } catch (const std::exception&) {
-            // reopened below
-        }
-        // A migration switched the database to WAL while it was held: SQLite keeps
-        // such a connection exclusive until it closes. A new connection lets it go.
-        try {
-            m_db = open_handle();  // the old handle closes once the new one is open
-        } catch (const std::exception&) {
-            // still held until sqlmig exits; the hooks may find the database busy
-        }
+        let_go();
     }
 
     void execute_internal(const std::string& sql) override { exec(sql); }
@@ -268,6 +271,26 @@ public:
     }
 
 private:
+    // Back to locking_mode NORMAL, and the file's locks given back.
+    void let_go() noexcept {
+        try {
+            query_text("PRAGMA main.locking_mode = NORMAL");
+            query_text("PRAGMA main.schema_version");  // the lock goes at the next access
+            if (query_text("PRAGMA main.locking_mode") == "normal") {
+                return;
+            }
+        } catch (const std::exception&) {
+            // reopened below
+        }
+        // A migration switched the database to WAL while it was held: SQLite keeps
+        // such a connection exclusive until it closes. A new connection lets it go.
+        try {
+            m_db = open_handle();  // the old handle closes once the new one is open
+        } catch (const std::exception&) {
+            // still held until sqlmig exits; the hooks may find the database busy
+        }
+    }
+
     // The first column of the first row of a statement, "" when it returns none.
     std::string query_text(const std::string& sql) {
         StatementHandle stmt = prepare(sql);
@@ -403,6 +426,9 @@ private:
         const int code = sqlite3_extended_errcode(m_db.get());
         e.code_label = "SQLite";
         e.sqlstate = "code " + std::to_string(code) + " (" + sqlite3_errstr(code) + ")";
+        if ((code & 0xff) == SQLITE_BUSY) {
+            e.lock_failure = LockFailure::timeout;  // another connection holds the file past busy_timeout
+        }
     }
 
     StatementError statement_error(const core::Statement& statement, int tail_offset) const {
@@ -419,7 +445,8 @@ private:
     SqliteHandle m_db;
     fs::path m_path;
     bool m_memory = false;
-    bool m_holding = false;  // locking_mode EXCLUSIVE during a batch
+    bool m_hold_wanted = false;  // in a batch: hold the file from its first transaction on
+    bool m_holding = false;      // locking_mode EXCLUSIVE, taken by a transaction of the batch
     util::UniqueFd m_lock_fd;
 };
 
