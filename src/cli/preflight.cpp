@@ -88,10 +88,12 @@ std::vector<OldTransaction> old_transactions(db::Driver& driver, const std::set<
         " CASE WHEN a.wait_event_type IS NULL THEN '' ELSE a.wait_event_type || ':' || a.wait_event END,"
         " left(a.query, 400), string_agg(DISTINCT c.relname::text, ',')"
         " FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " WHERE l.locktype = 'relation'"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " AND a.pid <> pg_backend_pid() AND a.xact_start < now() - " + milliseconds_sql(age) +
         " AND c.relname IN (" + names + ")"
-        " GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start, a.wait_event_type, a.wait_event, a.query"
+        " GROUP BY a.pid, a.usename, a.application_name, a.state, a.xact_start, a.wait_event_type, a.wait_event,"
+        " a.query"
         " ORDER BY a.xact_start";
     std::vector<OldTransaction> found;
     for (const auto& row : driver.query_rows(sql).value_or(core::TextRows{})) {
@@ -126,8 +128,8 @@ std::vector<LaggingReplica> lagging_replicas(db::Driver& driver, std::chrono::mi
 }
 
 void look(const config::PreflightConfig& config, db::Driver& driver, PreflightResult& result) {
-    result.old_transactions =
-        result.tables.empty() ? std::vector<OldTransaction>{} : old_transactions(driver, result.tables, config.transaction_age);
+    result.old_transactions = result.tables.empty() ? std::vector<OldTransaction>{}
+                                                    : old_transactions(driver, result.tables, config.transaction_age);
     result.lagging_replicas =
         config.replica_lag.count() > 0 ? lagging_replicas(driver, config.replica_lag) : std::vector<LaggingReplica>{};
 }
@@ -190,7 +192,8 @@ void wait_for_clear(db::Driver& driver, std::chrono::milliseconds budget, Prefli
         result.waited_ms = waited.count();
         if (waited + k_look_every > budget) {
             result.outcome = PreflightResult::Outcome::refused;
-            refuse(result, "waited " + util::human_duration(waited.count()) + " ([postgres] lock_wait_budget), and still");
+            refuse(result,
+                   "waited " + util::human_duration(waited.count()) + " ([postgres] lock_wait_budget), and still");
         }
         std::this_thread::sleep_for(k_look_every);
         look(result.config, driver, result);
@@ -251,7 +254,8 @@ util::Json preflight_json(const PreflightResult& r) {
                               .set("user", b.user)
                               .set("application_name", b.application)
                               .set("state", b.state)
-                              .set("transaction_age_s", b.transaction_age_s ? util::Json(*b.transaction_age_s) : util::Json())
+                              .set("transaction_age_s",
+                                   b.transaction_age_s ? util::Json(*b.transaction_age_s) : util::Json())
                               .set("wait_event", b.wait_event)
                               .set("query", b.query)
                               .set("tables", on));

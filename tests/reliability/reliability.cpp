@@ -796,7 +796,8 @@ private:
             if (!std::regex_search(u, m, url)) {
                 throw std::runtime_error("cannot read the MariaDB URL for the blocker");
             }
-            argv = {"mariadb", "--protocol=TCP", "-h", m[3], "-P", m[4].matched ? std::string(m[4]) : "3306", "-u", m[1], m[5],
+            argv = {"mariadb", "--protocol=TCP", "-h", m[3], "-P", m[4].matched ? std::string(m[4]) : "3306",
+                    "-u", m[1], m[5],
                     "-e", "START TRANSACTION; SELECT COUNT(*) FROM users; DO SLEEP(600);"};
             env = {{"MYSQL_PWD", m[2]}};
         }
@@ -833,7 +834,8 @@ private:
             return database.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'reliability-blocker' "
                                   "AND query LIKE '%pg_sleep(600)%' AND datname = current_database()");
         }
-        return database.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'DO SLEEP(600)%'");
+        return database.query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'DO SLEEP(600)%'");
     }
 
     // Ends the blocker's session from the server's side (its sleep would not notice its client die).
@@ -870,7 +872,8 @@ private:
         database->settle();
         std::vector<std::string> problems;
         std::size_t retries = 0;
-        for (std::size_t at = exit.err.find("retrying in"); at != std::string::npos; at = exit.err.find("retrying in", at + 1)) {
+        for (std::size_t at = exit.err.find("retrying in"); at != std::string::npos;
+             at = exit.err.find("retrying in", at + 1)) {
             ++retries;
         }
         const std::string state = state_of(*database, "6");
@@ -879,10 +882,12 @@ private:
               "AND table_catalog = current_database()"
             : "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
               "TABLE_NAME = 'users' AND COLUMN_NAME = 'note'") == "1";
-        ++tally.kill_points[(retries == 0 ? std::string("before a retry") : retries < 4 ? "after 1-3 retries" : "after 4+ retries") +
-                            (state.empty() ? "" : ", 006 " + state) + (exit.code >= 0 ? " (exited " + std::to_string(exit.code) + ")" : "")];
+        const std::string reached = retries == 0 ? "before a retry" : retries < 4 ? "after 1-3 retries" : "after 4+ retries";
+        ++tally.kill_points[reached + (state.empty() ? "" : ", 006 " + state) +
+                            (exit.code >= 0 ? " (exited " + std::to_string(exit.code) + ")" : "")];
         if (exit.code >= 0) {
-            problems.push_back("sqlmig exited " + std::to_string(exit.code) + " while the blocker held its lock: " + exit.err);
+            problems.push_back("sqlmig exited " + std::to_string(exit.code) + " while the blocker held its lock: " +
+                               exit.err);
         }
         for (auto& p : check_after_interrupt(*database, db)) {
             problems.push_back(std::move(p));
