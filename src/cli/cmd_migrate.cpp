@@ -11,6 +11,7 @@
 #include "cli/lint.hpp"
 #include "cli/migrate.hpp"
 #include "cli/output.hpp"
+#include "cli/preflight.hpp"
 #include "cli/runner.hpp"
 #include "db/backend.hpp"
 #include "core/plan.hpp"
@@ -319,6 +320,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     std::vector<StepOutcome> done;
     std::optional<Execution> execution;
     const StepOutcome* gave_up = nullptr;  // the migration that did not get its locks in time
+    PreflightResult preflight;
     auto report = [&](const std::string* error) {
         if (!ctx.options.json) {
             return;
@@ -335,6 +337,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         if (gave_up) {
             doc.set("gave_up", step_json(*gave_up));
         }
+        if (preflight.outcome != PreflightResult::Outcome::not_checked) {
+            doc.set("preflight", preflight_json(preflight));
+        }
         print_json(doc);
     };
     if (prepared.empty()) {
@@ -343,6 +348,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         return;
     }
     try {
+        // Before any lock of the migrations, and before the backup and hooks: a refusal leaves nothing to undo.
+        run_preflight(ctx.config().pg_preflight, ctx.config().pg_lock_retries.budget, prepared, *driver, preflight);
         execution.emplace(ctx, *driver, command, status, steps);
         execution->before(o.no_backup, runner);
         try {

@@ -133,6 +133,8 @@ private:
                 m_cfg.pg_lock_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k == "statement_timeout") {
                 m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else if (section == "postgres" && k.starts_with("preflight") && apply_preflight_key(k, node, name)) {
+                // [postgres] preflight, preflight_transaction_age, preflight_replica_lag
             } else if (section == "postgres" && k.starts_with("lock_") && apply_lock_retry_key(m_cfg.pg_lock_retries, k, node, name)) {
                 // [postgres] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
             } else if (section == "mariadb" && k.starts_with("lock_") && k != "lock_harm_budget" &&
@@ -223,6 +225,33 @@ private:
             r.budget = positive_duration(node, name);
         } else if (k == "lock_harm_budget") {
             r.harm_budget = duration_value(node, name, false);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    // The keys of PreflightConfig; false for another key.
+    bool apply_preflight_key(const std::string& k, const toml::node& node, const std::string& name) {
+        auto& p = m_cfg.pg_preflight;
+        if (k == "preflight") {
+            const std::string mode = string_value(node, name);
+            if (mode == "off") {
+                p.mode = PreflightMode::off;
+            } else if (mode == "warn") {
+                p.mode = PreflightMode::warn;
+            } else if (mode == "wait") {
+                p.mode = PreflightMode::wait;
+            } else if (mode == "refuse") {
+                p.mode = PreflightMode::refuse;
+            } else {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\", \"wait\" or \"refuse\", not '" +
+                                  util::printable(mode) + "'");
+            }
+        } else if (k == "preflight_transaction_age") {
+            p.transaction_age = positive_duration(node, name);
+        } else if (k == "preflight_replica_lag") {
+            p.replica_lag = duration_value(node, name, false);
         } else {
             return false;
         }
@@ -408,7 +437,8 @@ const std::vector<SectionKeys>& config_keys() {
         {"migrations", {"dir", "table", "ignore", "format"}},
         {"tracking", {"store_sql_max"}},
         {"sqlite", {"extensions", "busy_timeout", "foreign_keys"}},
-        {"postgres", {"lock_timeout", "statement_timeout"}},
+        {"postgres", {"lock_timeout", "statement_timeout", "preflight", "preflight_transaction_age",
+                      "preflight_replica_lag"}},
         {"mariadb", {"lock_timeout", "statement_timeout"}},
         {"backup", {"enabled", "format", "keep", "dir", "pg_dump", "pg_restore", "psql", "mariadb_dump", "mariadb"}},
         {"hooks", {"before_migrate", "after_migrate", "on_failure"}},

@@ -75,6 +75,16 @@ struct LockRetryConfig {
     std::chrono::milliseconds harm_budget{300};
 };
 
+// The pre-flight before a run on PostgreSQL (docs/production.md): transactions older than
+// transaction_age holding locks on the tables the migrations lock, and replicas replaying more
+// than replica_lag behind. [postgres] preflight, preflight_transaction_age, preflight_replica_lag.
+enum class PreflightMode { off, warn, wait, refuse };
+struct PreflightConfig {
+    PreflightMode mode = PreflightMode::warn;
+    std::chrono::milliseconds transaction_age = std::chrono::minutes(1);
+    std::chrono::milliseconds replica_lag = std::chrono::seconds(10);  // 0: replicas are not checked
+};
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -109,6 +119,7 @@ struct Config {
     LockRetryConfig pg_lock_retries;
     LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
     LockRetryConfig sqlite_lock_retries;   // lock_retries and lock_wait_budget; each attempt waits busy_timeout
+    PreflightConfig pg_preflight;
 
     // The lock retry policy of a backend's section; retries are off for sections without one.
     LockRetryConfig lock_retries(std::string_view section) const {

@@ -694,4 +694,48 @@ void Linter::add(const LintMigration& m) {
     }
 }
 
+namespace {
+
+// The table one statement locks (see tables_locked), or "".
+std::string table_locked_by(const std::vector<SqlToken>& t) {
+    if (t.size() < 2 || t[0].kind != SqlToken::Kind::word) {
+        return "";
+    }
+    const std::string& first = t[0].text;
+    if ((first == "ALTER" || first == "DROP") && is_word(t[1], "TABLE")) {
+        return object_name_at(t, 2);
+    }
+    if (first == "LOCK" || first == "TRUNCATE") {
+        return object_name_at(t, is_word(t[1], "TABLE") ? 2 : 1);
+    }
+    if (first != "CREATE") {
+        return "";
+    }
+    std::size_t at = 1;
+    while (at < t.size() && (is_word(t[at], "OR") || is_word(t[at], "REPLACE") || is_word(t[at], "UNIQUE") ||
+                             is_word(t[at], "CONSTRAINT"))) {
+        ++at;
+    }
+    if (at < t.size() && (is_word(t[at], "INDEX") || is_word(t[at], "TRIGGER"))) {
+        const std::size_t on = find_word(t, "ON", at);
+        return on < t.size() ? object_name_at(t, on + 1) : "";
+    }
+    return "";
+}
+
+}  // namespace
+
+std::set<std::string> tables_locked(std::string_view file_text, Dialect dialect) {
+    std::set<std::string> tables;
+    SqlSplitter splitter(dialect);
+    splitter.feed(file_text);
+    splitter.finish();
+    while (auto st = splitter.next()) {
+        if (std::string table = table_locked_by(tokenize_statement(st->text, dialect)); !table.empty()) {
+            tables.insert(std::move(table));
+        }
+    }
+    return tables;
+}
+
 }  // namespace sqlmig::core

@@ -123,6 +123,12 @@ private:
     std::vector<Finding> m_findings;
 };
 
+// The tables a file's statements lock against the sessions that use them, named as lint's
+// rules name them (lower-cased unless quoted, without their schema): ALTER TABLE, DROP TABLE,
+// TRUNCATE, LOCK TABLE, and the table of CREATE INDEX and CREATE TRIGGER ... ON. The pre-flight
+// before `up` (docs/production.md) looks for old transactions holding locks on them.
+std::set<std::string> tables_locked(std::string_view file_text, Dialect dialect);
+
 // Lexical tokens of one statement outside strings and comments, for the rules.
 struct SqlToken {
     enum class Kind { word, quoted_identifier, string, number, symbol };

@@ -87,6 +87,32 @@ std::string shorten(std::string_view s, std::size_t max_chars) {
     return out;
 }
 
+std::string masked_query(std::string_view query, std::size_t max_chars) {
+    std::string out;
+    for (std::size_t i = 0; i < query.size(); ++i) {
+        const char c = query[i];
+        if (c != '\'') {
+            out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+            continue;
+        }
+        // A string literal ('' inside it is a quote): written '?'. An unterminated one (the
+        // query was cut) is masked to the end.
+        std::size_t j = i + 1;
+        while (j < query.size()) {
+            if (query[j] == '\'' && j + 1 < query.size() && query[j + 1] == '\'') {
+                j += 2;
+            } else if (query[j] == '\'') {
+                break;
+            } else {
+                ++j;
+            }
+        }
+        out += "'?'";
+        i = j;
+    }
+    return util::shorten(util::trim(out), max_chars);
+}
+
 namespace {
 
 std::string redact_uri(std::string_view url, std::size_t scheme_end) {

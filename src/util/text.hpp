@@ -26,6 +26,10 @@ std::string printable(std::string_view s);
 // and folds runs of white space into one space.
 std::string shorten(std::string_view s, std::size_t max_chars);
 
+// The first characters of a query, on one line, with its string literals written '?' (they
+// may hold personal data); an unterminated literal (the query was cut) is masked to the end.
+std::string masked_query(std::string_view query, std::size_t max_chars);
+
 // Replaces the password in a database URL or libpq key=value string with ***.
 // Works on URLs that do not parse too: anything between "://user:" and the last "@"
 // of the authority, and any password=... pair, is hidden.

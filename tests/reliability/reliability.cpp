@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -43,7 +44,7 @@ struct Options {
     std::vector<std::string> databases = {"sqlite", "postgres", "mariadb"};
     std::vector<std::string> scenarios = {"kill-up", "kill-down", "kill-redo", "restart-up", "concurrent",
                                           "kill-holder", "kill-stamp", "kill-backup", "kill-restore",
-                                          "kill-schema-file"};
+                                          "kill-schema-file", "kill-lock-wait"};
     fs::path work = fs::temp_directory_path() / ("sqlmig-reliability-" + std::to_string(::getpid()));
 };
 
@@ -382,6 +383,9 @@ public:
                 if (scenario == "restart-up" && db != "postgres") {
                     continue;  // a server restart is PostgreSQL's; SQLite has no server
                 }
+                if (scenario == "kill-lock-wait" && db == "sqlite") {
+                    continue;  // SQLite's waits are not retried (docs/production.md)
+                }
                 std::fprintf(stderr, "%s on %s: %d trials\n", scenario.c_str(), db.c_str(), m_o.trials);
                 for (int i = 0; i < m_o.trials; ++i) {
                     trial(scenario, db, i);
@@ -501,6 +505,8 @@ private:
                 problems = concurrent(db, index);
             } else if (scenario == "kill-holder") {
                 problems = kill_holder(db, index, tally);
+            } else if (scenario == "kill-lock-wait") {
+                problems = kill_lock_wait(db, index, tally);
             } else if (scenario == "kill-stamp" || scenario == "kill-backup" || scenario == "kill-restore" ||
                        scenario == "kill-schema-file") {
                 problems = interrupted_bookkeeping(scenario, db, index, tally);
@@ -789,6 +795,161 @@ private:
         return problems;
     }
 
+    // A session of another client holding a lock on `users` (ACCESS SHARE; MariaDB: a metadata
+    // lock) in a transaction that sleeps: psql or the mariadb client, so that the trial program
+    // keeps no connection of its own. Returns once the lock is held.
+    pid_t start_blocker(Database& database, const std::string& db, const fs::path& log) {
+        std::vector<std::string> argv;
+        std::vector<std::pair<std::string, std::string>> env;
+        if (db == "postgres") {
+            argv = {"psql", "-X", "-q", "-d", database.url(), "-c",
+                    "BEGIN; SELECT count(*) FROM users; SELECT pg_sleep(600);"};
+            env = {{"PGAPPNAME", "reliability-blocker"}};
+        } else {
+            static const std::regex url(R"(^[a-z]+://([^:@/]+)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/([^?]+))");
+            std::smatch m;
+            const std::string u = database.url();
+            if (!std::regex_search(u, m, url)) {
+                throw std::runtime_error("cannot read the MariaDB URL for the blocker");
+            }
+            argv = {"mariadb", "--protocol=TCP", "-h", m[3], "-P", m[4].matched ? std::string(m[4]) : "3306",
+                    "-u", m[1], m[5],
+                    "-e", "START TRANSACTION; SELECT COUNT(*) FROM users; DO SLEEP(600);"};
+            env = {{"MYSQL_PWD", m[2]}};
+        }
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            for (const auto& [k, v] : env) {
+                ::setenv(k.c_str(), v.c_str(), 1);
+            }
+            std::vector<char*> raw;
+            for (auto& a : argv) {
+                raw.push_back(a.data());
+            }
+            raw.push_back(nullptr);
+            ::execvp(raw[0], raw.data());
+            ::_exit(127);
+        }
+        for (int i = 0; i < 500; ++i) {
+            if (blocker_session(database, db) != "") {
+                return pid;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        throw std::runtime_error("the blocker never held its lock: " + slurp(log));
+    }
+
+    // The blocker's session id once it holds its lock (it sleeps after its SELECT), or "".
+    static std::string blocker_session(Database& database, const std::string& db) {
+        if (db == "postgres") {
+            return database.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'reliability-blocker' "
+                                  "AND query LIKE '%pg_sleep(600)%' AND datname = current_database()");
+        }
+        return database.query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'DO SLEEP(600)%'");
+    }
+
+    // Ends the blocker's session from the server's side (its sleep would not notice its client die).
+    static void end_blocker(Database& database, const std::string& db, pid_t pid) {
+        const std::string id = blocker_session(database, db);
+        if (!id.empty()) {
+            database.query(db == "postgres" ? "SELECT pg_terminate_backend(" + id + ")" : "KILL " + id);
+        }
+        ::waitpid(pid, nullptr, 0);
+    }
+
+    // `up` of 006, which alters `users` while another session holds a lock on it: sqlmig
+    // waits, backs off and retries, and is killed at a random moment of that. Then the blocker
+    // ends and a plain `up` applies 006 once (after `repair` where the kill left the
+    // statement-by-statement migration marked running, as on MariaDB).
+    std::vector<std::string> kill_lock_wait(const std::string& db, int index, Tally& tally) {
+        const fs::path dir = m_o.work / ("lockwait-" + db + "-" + std::to_string(index));
+        auto database = prepare("kill-lock-wait", db, dir);
+        if (const Exit e = run_sqlmig(m_o, dir, {"up"}); e.code != 0) {
+            throw std::runtime_error("setting up kill-lock-wait failed:\n" + e.err);
+        }
+        write(dir / "migrations" / "006_note.up.sql",
+              db == "postgres" ? "ALTER TABLE users ADD COLUMN note text;\nUPDATE users SET note = 'n';\n"
+                               : "ALTER TABLE users ADD COLUMN IF NOT EXISTS note VARCHAR(10);\n"
+                                 "UPDATE users SET note = 'n';\n");
+        const pid_t blocker = start_blocker(*database, db, dir / "blocker.log");
+        std::uniform_real_distribution<double> when(0, 3000);
+        const fs::path log = dir / "interrupted.log";
+        const pid_t pid = spawn(m_o.sqlmig, dir, {"up"}, log);
+        std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(when(m_rng) * 1000)));
+        ::kill(pid, SIGKILL);
+        const Exit exit = wait_for(pid, log);
+        end_blocker(*database, db, blocker);
+        database->settle();
+        std::vector<std::string> problems;
+        std::size_t retries = 0;
+        for (std::size_t at = exit.err.find("retrying in"); at != std::string::npos;
+             at = exit.err.find("retrying in", at + 1)) {
+            ++retries;
+        }
+        const std::string state = state_of(*database, "6");
+        const bool column = database->query(db == "postgres"
+            ? "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'note' "
+              "AND table_catalog = current_database()"
+            : "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+              "TABLE_NAME = 'users' AND COLUMN_NAME = 'note'") == "1";
+        const std::string reached = retries == 0 ? "before a retry" : retries < 4 ? "after 1-3 retries" : "after 4+ retries";
+        ++tally.kill_points[reached + (state.empty() ? "" : ", 006 " + state) +
+                            (exit.code >= 0 ? " (exited " + std::to_string(exit.code) + ")" : "")];
+        if (exit.code >= 0) {
+            problems.push_back("sqlmig exited " + std::to_string(exit.code) + " while the blocker held its lock: " +
+                               exit.err);
+        }
+        for (auto& p : check_after_interrupt(*database, db)) {
+            problems.push_back(std::move(p));
+        }
+        if (state == "applied" || column) {
+            problems.push_back("006 is '" + state + "' with the column " + (column ? "present" : "absent") +
+                               " although its lock was never granted");
+        }
+        if (db == "postgres" && !state.empty()) {
+            problems.push_back("006 runs in one transaction, yet the kill left it '" + state + "'");
+        }
+        if (!state.empty() && state != "running") {
+            problems.push_back("006 is '" + state + "' after the kill");
+        }
+        const Exit status = run_sqlmig(m_o, dir, {"status"});
+        if (status.code != 0) {
+            problems.push_back("status exited " + std::to_string(status.code) + ": " + status.err);
+        }
+        if (state == "running") {
+            if (const Exit refused = run_sqlmig(m_o, dir, {"up"}); refused.code != 3) {
+                problems.push_back("up over the running mark exited " + std::to_string(refused.code));
+            }
+            if (const Exit repaired = run_sqlmig(m_o, dir, {"repair"}); repaired.code != 0) {
+                problems.push_back("repair exited " + std::to_string(repaired.code) + ": " + repaired.err);
+            }
+        }
+        const Exit up = run_sqlmig(m_o, dir, {"up"});
+        if (up.code != 0) {
+            problems.push_back("the up after the blocker's end exited " + std::to_string(up.code) + ": " + up.err);
+        }
+        if (const std::string rows = database->query("SELECT count(*) FROM sqlmig_migrations"); rows != "6") {
+            problems.push_back("after the up the tracking table has " + rows + " rows");
+        }
+        if (const std::string left = database->query("SELECT count(*) FROM sqlmig_migrations WHERE state <> 'applied'");
+            left != "0") {
+            problems.push_back(left + " migration(s) left not applied");
+        }
+        if (const std::string noted = database->query("SELECT count(*) FROM users WHERE note = 'n'"); noted != "2") {
+            problems.push_back("users has " + noted + " rows with the note, not 2");
+        }
+        if (problems.empty()) {
+            fs::remove_all(dir);
+        }
+        return problems;
+    }
+
     void restart_server() const {
         const std::string cmd = m_o.pg_server + " restart >/dev/null 2>&1";
         if (std::system(cmd.c_str()) != 0) {
@@ -813,7 +974,8 @@ int main(int argc, char** argv) {
     app.add_option("--seed", o.seed, "Random seed (default: random)");
     app.add_option("--databases", o.databases, "Subset of sqlite postgres mariadb")->delimiter(',');
     app.add_option("--scenarios", o.scenarios,
-                   "Subset of kill-up kill-down kill-redo restart-up concurrent kill-holder kill-stamp kill-backup")
+                   "Subset of kill-up kill-down kill-redo restart-up concurrent kill-holder kill-stamp kill-backup "
+                   "kill-restore kill-schema-file kill-lock-wait")
         ->delimiter(',');
     app.add_option("--work", o.work, "Scratch folder");
     CLI11_PARSE(app, argc, argv);

@@ -120,6 +120,30 @@ TEST(Config, RejectsUnknownKeysWrongTypesAndBadToml) {
     EXPECT_NE(error_of("[database]\nurl = \"${unterminated\"\n").find("unterminated"), std::string::npos);
 }
 
+TEST(Config, PreflightWarnsByDefaultAndNamesTheKeyOfABadValue) {
+    using std::chrono::milliseconds;
+    const Config d = parse("");
+    EXPECT_EQ(d.pg_preflight.mode, PreflightMode::warn);
+    EXPECT_EQ(d.pg_preflight.transaction_age, milliseconds(60000));
+    EXPECT_EQ(d.pg_preflight.replica_lag, milliseconds(10000));
+    const Config c = parse("[postgres]\npreflight = \"refuse\"\npreflight_transaction_age = \"30s\"\n"
+                           "preflight_replica_lag = 0\n");
+    EXPECT_EQ(c.pg_preflight.mode, PreflightMode::refuse);
+    EXPECT_EQ(c.pg_preflight.transaction_age, milliseconds(30000));
+    EXPECT_EQ(c.pg_preflight.replica_lag, milliseconds(0));
+    EXPECT_NE(error_of("[postgres]\npreflight = \"sometimes\"\n")
+                  .find("config.toml:2:13: [postgres] preflight: must be \"off\", \"warn\", \"wait\" or \"refuse\", "
+                        "not 'sometimes'"),
+              std::string::npos)
+        << error_of("[postgres]\npreflight = \"sometimes\"\n");
+    EXPECT_NE(error_of("[postgres]\npreflight_transaction_age = \"0s\"\n")
+                  .find("[postgres] preflight_transaction_age: must be longer than 0"),
+              std::string::npos);
+    EXPECT_NE(error_of("[postgres]\npreflight_replica_lag = \"soon\"\n")
+                  .find("[postgres] preflight_replica_lag: invalid duration 'soon'"),
+              std::string::npos);
+}
+
 TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
     using std::chrono::milliseconds;
     const Config d = parse("");

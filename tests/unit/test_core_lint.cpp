@@ -207,3 +207,17 @@ TEST(Lint, ALockTimeoutFromTheConfigCountsAsSet) {
     EXPECT_TRUE(contains(rules_found(Dialect::postgres, "ALTER TABLE users ADD COLUMN bio text;\n", "SELECT 1;"),
                          "missing-lock-timeout"));
 }
+
+TEST(Lint, TablesLockedAreTheTablesTheStatementsAlterOrLock) {
+    const std::string up = "-- the pre-flight's tables\n"
+                           "ALTER TABLE public.accounts ADD COLUMN note text;\n"
+                           "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY \"Orders\" (id);\n"
+                           "CREATE TRIGGER t BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION f();\n"
+                           "TRUNCATE staging;\nLOCK TABLE ledger IN SHARE MODE;\nDROP TABLE IF EXISTS old_things;\n"
+                           "UPDATE untouched SET x = 1;\nSELECT * FROM read_only;\n"
+                           "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN ALTER TABLE hidden ADD x int; END $$ "
+                           "LANGUAGE plpgsql;\n";
+    EXPECT_EQ(tables_locked(up, Dialect::postgres),
+              (std::set<std::string>{"accounts", "Orders", "audit", "staging", "ledger", "old_things"}));
+    EXPECT_TRUE(tables_locked("INSERT INTO a VALUES (1);\n", Dialect::postgres).empty());
+}

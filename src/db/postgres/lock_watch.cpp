@@ -38,32 +38,6 @@ std::string value(PGresult* r, int row, int col) {
 
 }  // namespace
 
-std::string masked_query(std::string_view query, std::size_t max_chars) {
-    std::string out;
-    for (std::size_t i = 0; i < query.size(); ++i) {
-        const char c = query[i];
-        if (c != '\'') {
-            out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-            continue;
-        }
-        // A string literal ('' inside it is a quote): written '?'. An unterminated one (the
-        // query was cut) is masked to the end.
-        std::size_t j = i + 1;
-        while (j < query.size()) {
-            if (query[j] == '\'' && j + 1 < query.size() && query[j + 1] == '\'') {
-                j += 2;
-            } else if (query[j] == '\'') {
-                break;
-            } else {
-                ++j;
-            }
-        }
-        out += "'?'";
-        i = j;
-    }
-    return util::shorten(util::trim(out), max_chars);
-}
-
 LockWatch::LockWatch(std::function<PGconn*()> open_connection, std::chrono::milliseconds harm_budget)
     : m_open(std::move(open_connection)), m_harm_budget(harm_budget) {
     m_thread = std::thread([this] { loop(); });
@@ -174,7 +148,7 @@ void LockWatch::sample(std::unique_lock<std::mutex>& lock) {
                 b.transaction_age_s = std::atof(value(r.get(), i, 5).c_str());
             }
             b.wait_event = value(r.get(), i, 6);
-            b.query = masked_query(value(r.get(), i, 7), 60);
+            b.query = util::masked_query(value(r.get(), i, 7), 60);
             blockers.push_back(std::move(b));
         }
     }

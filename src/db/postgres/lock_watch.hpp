@@ -55,7 +55,4 @@ private:
     std::thread m_thread;
 };
 
-// The first characters of a query with its string literals written '?'.
-std::string masked_query(std::string_view query, std::size_t max_chars);
-
 }  // namespace sqlmig::db
