@@ -75,6 +75,11 @@ struct LockRetryConfig {
     std::chrono::milliseconds harm_budget{300};
 };
 
+// The run-wide migration lock on PostgreSQL ([postgres] lock): a session advisory lock, or a
+// lease row renewed while the run lasts, which works through a transaction pooler
+// (docs/production.md, "Through a pooler").
+enum class PgRunLock { advisory, lease };
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -107,6 +112,8 @@ struct Config {
     std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
     std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
     LockRetryConfig pg_lock_retries;
+    PgRunLock pg_lock = PgRunLock::advisory;
+    std::chrono::milliseconds pg_lease_duration = std::chrono::seconds(30);  // renewed every sixth of it
     LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
 
     // The lock retry policy of a backend's section; retries are off for sections without one.
