@@ -175,6 +175,19 @@ TEST(CliPooler, RunnersStartedAtOnceApplyEachMigrationOnce) {
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations_lock"), "0");
 }
 
+TEST(CliPooler, AFailedRunReleasesItsLeaseBesideASchemaQualifiedTable) {
+    SQLMIG_REQUIRE_PGBOUNCER(pooler);
+    PoolerProject p(pooler, "[migrations]\ntable = \"ops.history\"\n[postgres]\nlock = \"lease\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.project.migration("002_bad.up.sql", "CREATE TABLE b (id int);\nSELEC 1;\n");
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 1) << up.err;
+    EXPECT_CONTAINS(up.err, "002_bad.up.sql:2:1");
+    EXPECT_EQ(p.db.query("SELECT string_agg(version, ',') FROM ops.history"), "1");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM ops.history_lock"), "0");  // released on the way out
+    EXPECT_EQ(p.db.query("SELECT to_regclass('b') IS NULL"), "t");
+}
+
 TEST(CliPooler, AnExpiredLeaseIsTakenOverNamingItsOwner) {
     SQLMIG_REQUIRE_PGBOUNCER(pooler);
     PoolerProject p(pooler, "[postgres]\nlock = \"lease\"\n");
