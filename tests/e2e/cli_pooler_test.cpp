@@ -260,6 +260,31 @@ TEST(CliPooler, ALiveLeaseIsRenewedAndMakesAnotherRunnerExitFour) {
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations_lock"), "0");
 }
 
+TEST(CliPooler, ALostLeaseStopsTheRunBeforeItsNextMigration) {
+    SQLMIG_REQUIRE_PGBOUNCER(pooler);
+    PoolerProject p(pooler, "[postgres]\nlock = \"lease\"\nlease_duration = \"2s\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.project.migration("002_slow.up.sql", "SELECT pg_sleep(2);\n");
+    p.project.migration("003_c.up.sql", "CREATE TABLE c (id int);\n");
+    const std::string dir = shell_quote(p.project.dir().string());
+    const std::string bin = shell_quote(SQLMIG_BINARY);
+    ASSERT_EQ(std::system(("cd " + dir + " && (" + bin + " up >/dev/null 2>run.err; echo $? > run.rc) &").c_str()), 0);
+    ASSERT_TRUE(lease_taken(p.db, 10));
+    // As if the lease had expired during a pause and another runner had taken it.
+    p.db.query("UPDATE sqlmig_migrations_lock SET owner = 'other-host pid 7', token = 'other' RETURNING 1");
+    Result r;
+    for (int i = 0; i < 200 && r.code < 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        r = p.project.outcome("run");
+    }
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_CONTAINS(r.err, "the migration lease of sqlmig_migrations");
+    EXPECT_CONTAINS(r.err, "expired and another runner took it");
+    EXPECT_EQ(p.db.query("SELECT to_regclass('c') IS NULL"), "t");
+    // The other runner's lease is left alone.
+    EXPECT_EQ(p.db.query("SELECT owner FROM sqlmig_migrations_lock"), "other-host pid 7");
+}
+
 TEST(CliPooler, BadLockSettingsAreConfigErrorsNamingTheKey) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"lock = \"table\"", "[postgres] lock: must be \"advisory\" or \"lease\", not 'table'"},
