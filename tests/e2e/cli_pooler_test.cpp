@@ -285,6 +285,33 @@ TEST(CliPooler, ALostLeaseStopsTheRunBeforeItsNextMigration) {
     EXPECT_EQ(p.db.query("SELECT owner FROM sqlmig_migrations_lock"), "other-host pid 7");
 }
 
+// The census through the pooler: libpq's backend pid there is the pooler's own number, so the
+// watcher asks the server which backend the migration's transaction runs on.
+TEST(CliPooler, TheCensusNamesTheBlockerThroughThePooler) {
+    SQLMIG_REQUIRE_PGBOUNCER(pooler);
+    PoolerProject p(pooler, "[postgres]\nlock = \"lease\"\n");
+    p.project.migration("001_accounts.up.sql", "CREATE TABLE accounts (id int, owner text);\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    p.project.migration("002_add_note.up.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    const char* keys[] = {"dbname", "application_name", nullptr};
+    const std::string direct = p.db.url();
+    const char* values[] = {direct.c_str(), "report", nullptr};
+    const Conn blocker(PQconnectdbParams(keys, values, 1), &PQfinish);
+    ASSERT_EQ(PQstatus(blocker.get()), CONNECTION_OK);
+    scalar(blocker.get(), "BEGIN; SELECT count(*) FROM accounts");
+    const std::string blocker_pid = std::to_string(PQbackendPID(blocker.get()));
+
+    Result r;
+    std::thread run([&] { r = p.run({"up", "--no-backup"}); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several attempts
+    scalar(blocker.get(), "COMMIT; SELECT 1");
+    run.join();
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.versions(), "1,2");
+    EXPECT_CONTAINS(r.err, "002_add_note: lock not granted in 100 ms (attempt 1); blocked by pid " + blocker_pid +
+                               " (app 'report'");
+}
+
 TEST(CliPooler, BadLockSettingsAreConfigErrorsNamingTheKey) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"lock = \"table\"", "[postgres] lock: must be \"advisory\" or \"lease\", not 'table'"},
