@@ -51,7 +51,8 @@ struct PoolerProject {
     std::string url;
     PoolerProject(const std::string& pooler, const std::string& config)
         : url(through_pooler(pooler, db.name())) {
-        project.write_file("config.toml", "[database]\nurl = \"" + url + "\"\n" + config);
+        // pg_dump through a transaction pooler is refused (AnyBackupThroughThePoolerIsRefused).
+        project.write_file("config.toml", "[database]\nurl = \"" + url + "\"\n[backup]\nenabled = false\n" + config);
     }
     Result run(const std::vector<std::string>& args) const { return project.run(args); }
     std::string versions() const {
@@ -310,6 +311,27 @@ TEST(CliPooler, TheCensusNamesTheBlockerThroughThePooler) {
     EXPECT_EQ(p.versions(), "1,2");
     EXPECT_CONTAINS(r.err, "002_add_note: lock not granted in 100 ms (attempt 1); blocked by pid " + blocker_pid +
                                " (app 'report'");
+}
+
+// pg_dump sets search_path = '' for its session; through a transaction pooler that setting stays on
+// a server connection that the next client gets (a runner's CREATE TABLE then failed with "no schema
+// has been selected to create in"). With the lease sqlmig refuses to run the tools there.
+TEST(CliPooler, AnyBackupThroughThePoolerIsRefused) {
+    SQLMIG_REQUIRE_PGBOUNCER(pooler);
+    PoolerProject p(pooler, "[postgres]\nlock = \"lease\"\n");
+    p.project.write_file("config.toml", "[database]\nurl = \"" + p.url + "\"\n[postgres]\nlock = \"lease\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    p.project.migration("002_b.up.sql", "CREATE TABLE b (id int);\n");
+    const Result up = p.run({"up"});
+    EXPECT_NE(up.code, 0);
+    EXPECT_CONTAINS(up.err, "sqlmig: error: backup before migrating failed: [postgres] lock = \"lease\" says this URL");
+    EXPECT_CONTAINS(up.err, "nothing was run");
+    EXPECT_EQ(p.versions(), "1");
+    const Result backup = p.run({"backup"});
+    EXPECT_NE(backup.code, 0);
+    EXPECT_CONTAINS(backup.err, "search_path = ''");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations_lock"), "0");
 }
 
 TEST(CliPooler, BadLockSettingsAreConfigErrorsNamingTheKey) {

@@ -89,23 +89,26 @@ void LeaseLock::release() noexcept {
     }
 }
 
-// The table is created outside any transaction of the run, before the tracking table: two
-// runners creating it at once collide on the catalog, and the loser finds it made.
+// The table is created outside any transaction of the run, before the tracking table. Runners
+// that find it missing at once create it one after the other, under a transaction-level advisory
+// lock (which, unlike a session one, holds through a transaction pooler): two CREATE TABLEs of the
+// same name racing fail on the catalog's unique index instead.
 void LeaseLock::ensure_table() {
-    const std::string exists =
-        "SELECT to_regclass(" + lit(m_table.quoted(k_dialect)) + ") IS NOT NULL";
+    const std::string exists = "SELECT to_regclass(" + lit(m_table.quoted(k_dialect)) + ") IS NOT NULL";
     if (exec_or_throw(exists) == "t") {
         return;
     }
+    std::string sql = "BEGIN; SELECT pg_advisory_xact_lock(hashtext(" + lit("sqlmig-lease:" + m_table.display()) + "));";
     if (const std::string schema = core::create_schema_sql(m_table, k_dialect); !schema.empty()) {
-        exec_or_throw(schema);
+        sql += " " + schema + ";";
     }
+    sql += " CREATE TABLE IF NOT EXISTS " + m_table.quoted(k_dialect) +
+           " (name text PRIMARY KEY, owner text NOT NULL, token text NOT NULL,"
+           " acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL); COMMIT";
     std::string error;
-    const auto r = exec("CREATE TABLE " + m_table.quoted(k_dialect) +
-                            " (name text PRIMARY KEY, owner text NOT NULL, token text NOT NULL,"
-                            " acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)",
-                        error);
-    if (!r && exec_or_throw(exists) != "t") {
+    if (!exec(sql, error)) {
+        std::string ignored;
+        exec("ROLLBACK", ignored);  // a failed statement of the message leaves its transaction open
         throw DbError("cannot create the lease table " + m_table.display() + ": " + error);
     }
 }
