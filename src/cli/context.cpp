@@ -406,6 +406,10 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     const auto limits = cfg.session_limits(section);
     opts.lock_timeout = limits.lock_timeout;
     opts.statement_timeout = limits.statement_timeout;
+    if (section == "postgres") {
+        opts.run_lock = cfg.pg_lock == config::PgRunLock::lease ? db::RunLock::lease : db::RunLock::advisory;
+        opts.lease_duration = cfg.pg_lease_duration;
+    }
     const auto retries = cfg.lock_retries(section);
     opts.lock_harm_budget = retries.enabled ? retries.harm_budget : std::chrono::milliseconds(0);
     opts.lock_watch = target.empty();  // a fleet's --parallel counts every connection

@@ -135,6 +135,10 @@ private:
                 m_cfg.pg_statement_timeout = duration_value(node, name, false);
             } else if (section == "postgres" && k.starts_with("preflight") && apply_preflight_key(k, node, name)) {
                 // [postgres] preflight, preflight_transaction_age, preflight_replica_lag
+            } else if (section == "postgres" && k == "lock") {
+                m_cfg.pg_lock = run_lock_value(node, name);
+            } else if (section == "postgres" && k == "lease_duration") {
+                m_cfg.pg_lease_duration = lease_duration_value(node, name);
             } else if (section == "postgres" && k.starts_with("lock_") && apply_lock_retry_key(m_cfg.pg_lock_retries, k, node, name)) {
                 // [postgres] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
             } else if (section == "mariadb" && k.starts_with("lock_") && k != "lock_harm_budget" &&
@@ -256,6 +260,28 @@ private:
             return false;
         }
         return true;
+    }
+
+    PgRunLock run_lock_value(const toml::node& node, const std::string& name) {
+        const std::string value = string_value(node, name);
+        if (value == "advisory") {
+            return PgRunLock::advisory;
+        }
+        if (value == "lease") {
+            return PgRunLock::lease;
+        }
+        throw ConfigError(where(m_cfg.file, node, name) + ": must be \"advisory\" or \"lease\", not '" +
+                          util::printable(value) + "'");
+    }
+
+    // At least a second: it is renewed every sixth of it, and a renewal is a round trip that a
+    // busy server must be able to answer in time.
+    std::chrono::milliseconds lease_duration_value(const toml::node& node, const std::string& name) {
+        const auto d = duration_value(node, name, false);
+        if (d < std::chrono::seconds(1) || d > std::chrono::hours(24)) {
+            throw ConfigError(where(m_cfg.file, node, name) + ": must be from 1s to 24h");
+        }
+        return d;
     }
 
     std::chrono::milliseconds positive_duration(const toml::node& node, const std::string& name) {
@@ -438,7 +464,7 @@ const std::vector<SectionKeys>& config_keys() {
         {"tracking", {"store_sql_max"}},
         {"sqlite", {"extensions", "busy_timeout", "foreign_keys"}},
         {"postgres", {"lock_timeout", "statement_timeout", "preflight", "preflight_transaction_age",
-                      "preflight_replica_lag"}},
+                      "preflight_replica_lag", "lock", "lease_duration"}},
         {"mariadb", {"lock_timeout", "statement_timeout"}},
         {"backup", {"enabled", "format", "keep", "dir", "pg_dump", "pg_restore", "psql", "mariadb_dump", "mariadb"}},
         {"hooks", {"before_migrate", "after_migrate", "on_failure"}},

@@ -85,6 +85,11 @@ struct PreflightConfig {
     std::chrono::milliseconds replica_lag = std::chrono::seconds(10);  // 0: replicas are not checked
 };
 
+// The run-wide migration lock on PostgreSQL ([postgres] lock): a session advisory lock, or a
+// lease row renewed while the run lasts, which works through a transaction pooler
+// (docs/production.md, "Through a pooler").
+enum class PgRunLock { advisory, lease };
+
 struct Config {
     std::filesystem::path file;      // the config file read, empty when none
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
@@ -117,6 +122,8 @@ struct Config {
     std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
     std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
     LockRetryConfig pg_lock_retries;
+    PgRunLock pg_lock = PgRunLock::advisory;
+    std::chrono::milliseconds pg_lease_duration = std::chrono::seconds(30);  // renewed every sixth of it
     LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
     LockRetryConfig sqlite_lock_retries;   // lock_retries and lock_wait_budget; each attempt waits busy_timeout
     PreflightConfig pg_preflight;

@@ -45,6 +45,12 @@ public:
     core::Statement statement;
 };
 
+// PostgreSQL's run-wide lock (docs/production.md, "Through a pooler"): a session advisory lock,
+// or a lease row in <table>_lock renewed from a connection of its own. With the lease the
+// driver also assumes a transaction pooler: it sets nothing per session, only SET LOCAL
+// inside each transaction.
+enum class RunLock { advisory, lease };
+
 struct ConnectOptions {
     core::DatabaseUrl url;
     core::TableName table;
@@ -57,6 +63,8 @@ struct ConnectOptions {
     // PostgreSQL session settings
     std::optional<std::chrono::milliseconds> lock_timeout;
     std::optional<std::chrono::milliseconds> statement_timeout;
+    RunLock run_lock = RunLock::advisory;
+    std::chrono::milliseconds lease_duration{30000};  // a lease not renewed for this long is free
     // Bounded lock waits (docs/production.md): while an attempt waits for a lock, sqlmig cancels
     // its own wait once sessions queued behind it x time passes this (0: never).
     std::chrono::milliseconds lock_harm_budget{0};

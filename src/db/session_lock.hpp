@@ -1,7 +1,8 @@
 #pragma once
-// The run-wide lock of a server database: a session lock polled every 100 ms
-// (never a blocking wait, which would hold up CREATE INDEX CONCURRENTLY on
-// PostgreSQL) until the timeout, then LockError naming the holder.
+// The run-wide lock of a server database: a session lock (or PostgreSQL's lease
+// row, postgres/lease_lock.hpp) polled every 100 ms (never a blocking wait, which
+// would hold up CREATE INDEX CONCURRENTLY on PostgreSQL) until the timeout, then
+// LockError naming the holder.
 
 #include <chrono>
 #include <string>

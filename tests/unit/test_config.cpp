@@ -174,6 +174,19 @@ TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
               std::string::npos);
 }
 
+TEST(Config, PostgresLockIsAdvisoryByDefaultAndLeaseWhenSet) {
+    const Config d = parse("");
+    EXPECT_EQ(d.pg_lock, PgRunLock::advisory);
+    EXPECT_EQ(d.pg_lease_duration, std::chrono::seconds(30));
+    const Config c = parse("[postgres]\nlock = \"lease\"\nlease_duration = \"2s\"\n");
+    EXPECT_EQ(c.pg_lock, PgRunLock::lease);
+    EXPECT_EQ(c.pg_lease_duration, std::chrono::seconds(2));
+    EXPECT_NE(error_of("[postgres]\nlock = \"Lease\"\n").find("[postgres] lock: must be \"advisory\" or \"lease\""),
+              std::string::npos);
+    EXPECT_NE(error_of("[postgres]\nlease_duration = \"999ms\"\n").find("[postgres] lease_duration: must be from 1s"),
+              std::string::npos);
+}
+
 TEST(Config, AppliesTheSelectedEnvironmentOverlay) {
     const std::string text = R"(
 [database]

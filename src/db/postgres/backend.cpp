@@ -84,6 +84,15 @@ public:
     }
     std::unique_ptr<BackupEngine> backup_engine(const ConnectOptions& options, int server_version,
                                                 const BackupTools& tools) const override {
+        if (options.run_lock == RunLock::lease) {
+            // Seen in tests/e2e/cli_pooler_test.cpp: pg_dump's session search_path = '' stayed on a
+            // server connection of PgBouncer's pool, and the next runner's CREATE TABLE failed there.
+            throw BackupError(
+                "[postgres] lock = \"lease\" says this URL may go through a transaction pooler, where pg_dump, "
+                "pg_restore and psql leave their session settings (search_path = '') on the pooler's server "
+                "connections for other clients; take backups through a direct URL (sqlmig backup), and here "
+                "run with --no-backup or set [backup] enabled = false");
+        }
         return make_postgres_backup_engine(options, server_version, tools);
     }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "db/postgres/lease_lock.hpp"
 #include "db/postgres/lock_watch.hpp"
 #include "db/session_lock.hpp"
 #include "util/text.hpp"
@@ -104,6 +105,14 @@ public:
         if (m_locked) {
             return;
         }
+        if (m_options.run_lock == RunLock::lease) {
+            m_lease = std::make_unique<LeaseLock>(
+                [this] { return open_connection("sqlmig-lease").release(); }, m_options.table,
+                m_options.lease_duration, m_options.table.display() + " on " + m_options.url.redacted());
+            m_lease->acquire(timeout);
+            m_locked = true;
+            return;
+        }
         const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(m_lock_key) + ")";
         poll_session_lock(
             timeout, m_options.table.display() + " on " + m_options.url.redacted(),
@@ -112,6 +121,11 @@ public:
     }
 
     void release_lock() noexcept override {
+        if (m_lease) {
+            m_lease.reset();  // releases it
+            m_locked = false;
+            return;
+        }
         if (m_locked && m_conn && PQstatus(m_conn.get()) == CONNECTION_OK) {
             Result r(PQexec(m_conn.get(), ("SELECT pg_advisory_unlock(" + std::to_string(m_lock_key) + ")").c_str()));
         }
@@ -211,7 +225,17 @@ public:
         return rows;
     }
 
-    void begin() override { queue_internal("BEGIN"); }
+    void begin() override {
+        if (m_lease && m_lease->lost()) {
+            throw DbError("the migration lease of " + m_options.table.display() + " on " + m_options.url.redacted() +
+                          " expired and another runner took it; stopped before the next migration. Raise "
+                          "[postgres] lease_duration if the server or the pooler pauses longer than it");
+        }
+        queue_internal("BEGIN");
+        if (pooled()) {
+            queue_transaction_settings();
+        }
+    }
 
     bool bounds_lock_waits() const override { return true; }
     bool bounds_statement_lock_waits() const override { return true; }
@@ -233,7 +257,7 @@ public:
             m_watch = std::make_unique<LockWatch>(
                 [this] { return open_watch_connection(); }, m_options.lock_harm_budget);
         }
-        m_watch->start(m_conn.get());
+        m_watch->start(m_conn.get(), backend_pid());
     }
 
     LockWaitReport end_attempt() noexcept override {
@@ -503,9 +527,45 @@ private:
         }
     }
 
+    // Through a transaction pooler (the lease lock's setting) each transaction may run on another
+    // server connection, and a session SET would stay behind on the one it ran on, for other clients.
+    bool pooled() const { return m_options.run_lock == RunLock::lease; }
+
+    // What connect() sets for the session, as SET LOCAL for the transaction just begun: with a
+    // pooler, settings reach sqlmig's statements only this way (docs/production.md).
+    void queue_transaction_settings() {
+        if (m_options.schema) {
+            queue_internal("SET LOCAL search_path TO \"" + *m_options.schema + "\"");
+        }
+        if (m_options.lock_timeout) {
+            queue_internal("SET LOCAL lock_timeout = '" + std::to_string(m_options.lock_timeout->count()) + "ms'");
+        }
+        if (m_options.statement_timeout) {
+            queue_internal("SET LOCAL statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) +
+                           "ms'");
+        }
+    }
+
+    // The backend the attempt runs on, for the watcher. Through a pooler PQbackendPID is the
+    // pooler's own number, so the server is asked, inside the transaction (the backend is
+    // sqlmig's until it ends).
+    int backend_pid() {
+        if (!pooled()) {
+            return PQbackendPID(m_conn.get());
+        }
+        try {
+            return std::atoi(scalar("SELECT pg_backend_pid()").c_str());
+        } catch (const DbError&) {
+            return 0;  // the attempt's own statements report the failure
+        }
+    }
+
     void connect() {
         m_conn = open_connection("sqlmig");
         PQsetNoticeReceiver(m_conn.get(), &log_notice, nullptr);
+        if (pooled()) {
+            return;  // begin() sets them per transaction
+        }
         if (m_options.schema) {
             exec_now("SET search_path TO \"" + *m_options.schema + "\"");
         }
@@ -671,6 +731,7 @@ private:
     std::vector<Item> m_queue;
     std::optional<InFlight> m_in_flight;
     std::size_t m_queued_bytes = 0;
+    std::unique_ptr<LeaseLock> m_lease;  // the lease lock, while held
     std::unique_ptr<LockWatch> m_watch;  // made by the first attempt (docs/production.md)
     bool m_attempt_open = false;
     // A statement's bounded wait outside a transaction: the session's lock_timeout before it, and

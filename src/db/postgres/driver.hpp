@@ -9,7 +9,9 @@
 //    the server's error position is mapped back into that statement.
 //  - The run-wide lock is a session-level advisory lock, taken by polling
 //    pg_try_advisory_lock outside any transaction, so CREATE INDEX CONCURRENTLY
-//    never waits on it.
+//    never waits on it; or, with [postgres] lock = "lease", a lease row renewed
+//    from a connection of its own (lease_lock.hpp), which works through a
+//    transaction pooler, and settings SET LOCAL in each transaction instead.
 
 #include <memory>
 

@@ -59,7 +59,7 @@ LockWatch::~LockWatch() {
     }
 }
 
-void LockWatch::start(PGconn* conn) {
+void LockWatch::start(PGconn* conn, int backend_pid) {
     PGcancel* cancel = PQgetCancel(conn);
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -67,7 +67,7 @@ void LockWatch::start(PGconn* conn) {
             PQfreeCancel(m_cancel);
         }
         m_cancel = cancel;
-        m_pid = PQbackendPID(conn);
+        m_pid = backend_pid;
         m_report = {};
         m_started = Clock::now();
         m_last_sample = m_started;

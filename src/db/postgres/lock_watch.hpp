@@ -27,8 +27,9 @@ public:
     LockWatch(const LockWatch&) = delete;
     LockWatch& operator=(const LockWatch&) = delete;
 
-    // Starts watching the backend `pid` of `conn` (sqlmig's migration connection).
-    void start(PGconn* conn);
+    // Starts watching backend_pid, the server backend of `conn` (sqlmig's migration connection;
+    // its cancel request goes through `conn`, and so through a pooler to that backend).
+    void start(PGconn* conn, int backend_pid);
     // Stops watching; when it returns, no cancel is in flight or will be sent. Never throws.
     LockWaitReport stop() noexcept;
     // Whether the watch of the attempt in progress (or the last one) cancelled it.
