@@ -238,7 +238,9 @@ public:
     }
 
     bool bounds_lock_waits() const override { return true; }
-    bool bounds_statement_lock_waits() const override { return true; }
+    // Outside a transaction the bound is a session SET, which a transaction pooler would hand on to
+    // another client with the server connection: not through one.
+    bool bounds_statement_lock_waits() const override { return !pooled(); }
 
     // In a transaction SET LOCAL, not SET: it ends with the transaction, and works through
     // transaction pooling. Outside one (a statement of a no-transaction file) the session's.
