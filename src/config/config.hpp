@@ -64,7 +64,8 @@ struct FleetConfig {
 // How a migration waits for the locks its statements need (docs/production.md): each attempt
 // waits at most one rung of the ladder, and the migration is retried after a jittered backoff
 // until the budget is spent. [postgres] and [mariadb] lock_retries, lock_timeout_ladder,
-// lock_wait_budget; [postgres] lock_harm_budget.
+// lock_wait_budget, lock_harm_budget (on MariaDB only rungs of 1 s or more wait, so only they
+// are watched).
 struct LockRetryConfig {
     bool enabled = true;
     std::vector<std::chrono::milliseconds> ladder{std::chrono::milliseconds(100), std::chrono::milliseconds(200),
@@ -107,7 +108,7 @@ struct Config {
     std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
     std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
     LockRetryConfig pg_lock_retries;
-    LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
+    LockRetryConfig mariadb_lock_retries;
 
     // The lock retry policy of a backend's section; retries are off for sections without one.
     LockRetryConfig lock_retries(std::string_view section) const {
