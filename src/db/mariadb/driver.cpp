@@ -268,7 +268,8 @@ public:
             return {};
         }
         m_attempt_open = false;
-        if (m_watch) {
+        if (m_watching) {
+            m_watching = false;
             LockWaitReport seen = m_watch->stop();
             seen.blockers = std::move(m_report.blockers);
             m_report = std::move(seen);
@@ -431,6 +432,7 @@ private:
                                                          m_options.lock_harm_budget);
         }
         m_watch->start(mysql_thread_id(m_conn.get()));
+        m_watching = true;
     }
 
     // nullptr when it cannot connect (the watch then sees nothing and kills nothing).
@@ -444,7 +446,7 @@ private:
     }
 
     // Error 1317 (query interrupted) is the watcher's KILL only when it sent one in this attempt.
-    bool watch_interrupted() { return m_attempt_open && m_watch && m_watch->cancelled(); }
+    bool watch_interrupted() { return m_attempt_open && m_watching && m_watch->cancelled(); }
 
     void set_tls(MYSQL* m) {
         if (!m_url.ssl_ca.empty() || !m_url.ssl_cert.empty() || !m_url.ssl_key.empty()) {
@@ -620,6 +622,7 @@ private:
     LockWaitReport m_report;          // the census of the attempt in progress
     std::optional<bool> m_mdl_info;   // whether the METADATA_LOCK_INFO plugin is active
     std::unique_ptr<MariadbLockWatch> m_watch;  // made by the first attempt that may wait
+    bool m_watching = false;                    // the attempt in progress is watched (its rung waits)
 };
 
 }  // namespace
