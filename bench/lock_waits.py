@@ -282,7 +282,7 @@ def attempts_of(stdout, applied):
     return len(waits) + (1 if applied else 0)
 
 
-def run_mode(args, server, mode):
+def run_mode(args, server, mode, configs):
     """One window: app from 0 to --window s, blocker from --blocker-start for --blocker-hold s,
     the migration from --migration-start. Returns the measured figures."""
     server.fresh_database()
@@ -303,7 +303,7 @@ def run_mode(args, server, mode):
         command, env = server.plain_migration()
         cwd = None
     else:
-        config = args.mode_config.get(mode, "")
+        config = configs.get(mode, "")
         cwd = sqlmig_project(args.work, server.url, config)
         command = [args.sqlmig, "up", "--json"]
     migration_started = time.monotonic() - start
@@ -353,13 +353,13 @@ def print_table(results):
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
 
 
-def run_workload(args, server, modes):
+def run_workload(args, server, modes, configs):
     load_before = os.getloadavg()
     results = []
     try:
         for mode in modes:
             print("%s: %s ..." % (server.workload, mode), file=sys.stderr)
-            results.append(run_mode(args, server, mode))
+            results.append(run_mode(args, server, mode, configs))
     finally:
         server.drop_database()
     load_after = os.getloadavg()
@@ -423,8 +423,7 @@ def main():
         plans.append((server, modes, configs))
     documents = []
     for server, modes, configs in plans:
-        args.mode_config = configs
-        documents.append(run_workload(args, server, modes))
+        documents.append(run_workload(args, server, modes, configs))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"workloads": documents}, f, indent=2)
