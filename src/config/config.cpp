@@ -141,9 +141,9 @@ private:
                 m_cfg.pg_lease_duration = lease_duration_value(node, name);
             } else if (section == "postgres" && k.starts_with("lock_") && apply_lock_retry_key(m_cfg.pg_lock_retries, k, node, name)) {
                 // [postgres] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
-            } else if (section == "mariadb" && k.starts_with("lock_") && k != "lock_harm_budget" &&
+            } else if (section == "mariadb" && k.starts_with("lock_") &&
                        apply_lock_retry_key(m_cfg.mariadb_lock_retries, k, node, name)) {
-                // [mariadb] lock_retries, lock_timeout_ladder, lock_wait_budget
+                // [mariadb] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
             } else if (section == "mariadb" && k == "lock_timeout") {
                 m_cfg.mariadb_lock_timeout = duration_value(node, name, false);
             } else if (section == "mariadb" && k == "statement_timeout") {

@@ -64,7 +64,8 @@ struct FleetConfig {
 // How a migration waits for the locks its statements need (docs/production.md): each attempt
 // waits at most one rung of the ladder, and the migration is retried after a jittered backoff
 // until the budget is spent. [postgres] and [mariadb] lock_retries, lock_timeout_ladder,
-// lock_wait_budget; [postgres] lock_harm_budget; [sqlite] lock_retries and lock_wait_budget.
+// lock_wait_budget, lock_harm_budget (on MariaDB only rungs of 1 s or more wait, so only they
+// are watched); [sqlite] lock_retries and lock_wait_budget.
 struct LockRetryConfig {
     bool enabled = true;
     std::vector<std::chrono::milliseconds> ladder{std::chrono::milliseconds(100), std::chrono::milliseconds(200),
@@ -124,7 +125,7 @@ struct Config {
     LockRetryConfig pg_lock_retries;
     PgRunLock pg_lock = PgRunLock::advisory;
     std::chrono::milliseconds pg_lease_duration = std::chrono::seconds(30);  // renewed every sixth of it
-    LockRetryConfig mariadb_lock_retries;  // lock_harm_budget is PostgreSQL's only
+    LockRetryConfig mariadb_lock_retries;
     LockRetryConfig sqlite_lock_retries;   // lock_retries and lock_wait_budget; each attempt waits busy_timeout
     PreflightConfig pg_preflight;
 

@@ -342,6 +342,37 @@ std::string holder_id(const MariadbProject& p) {
                       "DB = DATABASE()");
 }
 
+// Waits until sqlmig's ALTER waits for a metadata lock in the test's database.
+bool sqlmig_waits_for_metadata_lock(const MariadbProject& p, double timeout_s) {
+    const auto start = Clock::now();
+    while (seconds_since(start) < timeout_s) {
+        if (p.db.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND "
+                       "STATE = 'Waiting for table metadata lock' AND INFO LIKE 'ALTER TABLE accounts%'") == "1") {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+// Four application sessions read accounts at once (they queue behind a waiting ALTER); returns
+// how long the slowest took.
+double four_sessions_read_accounts(const MariadbProject& p) {
+    const auto queued = Clock::now();
+    std::vector<double> took(4, 0);
+    std::vector<std::thread> apps;
+    for (std::size_t i = 0; i < took.size(); ++i) {
+        apps.emplace_back([&, i] {
+            sqlmig::test::mariadb_query(p.db.url(), "SELECT COUNT(*) FROM accounts");
+            took[i] = seconds_since(queued);
+        });
+    }
+    for (auto& t : apps) {
+        t.join();
+    }
+    return *std::max_element(took.begin(), took.end());
+}
+
 void with_mariadb_accounts(MariadbProject& p) {
     p.project.migration("001_accounts.up.sql", "CREATE TABLE accounts (id int PRIMARY KEY, owner text);\n"
                                                "INSERT INTO accounts VALUES (1, 'alice');\n");
@@ -390,6 +421,67 @@ TEST(LockWaitsMariadb, ExhaustedBudgetExitsFiveWithTheMigrationNotApplied) {
     EXPECT_CONTAINS(r.err, "nothing of 002_add_note was applied");
     EXPECT_CONTAINS(r.err, "(KILL " + holder + " ends connection " + holder + "'s session)");
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the holder ends before the database is dropped
+}
+
+TEST(LockWaitsMariadb, HarmBudgetInterruptsOwnWaitWhenSessionsQueueButNotWhenNoneDo) {
+    // One long rung (MariaDB waits only for whole seconds): only the harm budget can end a wait early.
+    MariadbProject p("[mariadb]\nlock_timeout_ladder = [\"5s\"]\nlock_harm_budget = \"300ms\"\n");
+    with_mariadb_accounts(p);
+    p.project.migration("002_add_note.up.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    hold_accounts(p, 3);
+    const auto held = Clock::now();
+    Result r;
+    std::thread run([&] { r = p.run({"--json", "up", "--no-backup"}); });
+    EXPECT_TRUE(sqlmig_waits_for_metadata_lock(p, 3));  // EXPECT: the run's thread must still be joined
+
+    // Four application sessions queue behind sqlmig's waiting ALTER: 4 x 75 ms = 300 backend-ms,
+    // sampled every 25 ms: interrupted well before the 5 s rung.
+    EXPECT_LT(four_sessions_read_accounts(p), 0.6);
+
+    // The next attempt waits with nobody queued behind it: not interrupted, it gets the lock when
+    // the holder ends (which nothing killed: the ALTER could not get through before).
+    run.join();
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_GT(seconds_since(held), 2.5);
+    EXPECT_CONTAINS(r.err, "002_add_note: stopped waiting for a lock after ");
+    EXPECT_CONTAINS(r.err, "(attempt 1): 4 session(s) queued behind it");
+    EXPECT_CONTAINS(r.err, "over [mariadb] lock_harm_budget");
+    const auto doc = json_of(r);
+    const auto& step = doc["steps"][0];
+    EXPECT_EQ(step["attempts"], 2);
+    ASSERT_EQ(step["lock_waits"].size(), 1u);
+    EXPECT_EQ(step["lock_waits"][0]["reason"], "harm");
+    EXPECT_EQ(step["lock_waits"][0]["queued_max"], 4);
+    EXPECT_GT(step["lock_waits"][0]["harm_backend_s"].get<double>(), 0.3);
+    EXPECT_LE(step["lock_waits"][0]["harm_backend_s"].get<double>(), 0.3 + 0.4 + 0.05);
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+                         "COLUMN_NAME = 'note'"),
+              "1");
+}
+
+TEST(LockWaitsMariadb, AttemptsThatDoNotWaitAreNotWatchedAfterOneThatWas) {
+    // The first rung waits (watched), the next ones are under 1 s, so they do not wait at all.
+    MariadbProject p("[mariadb]\nlock_timeout_ladder = [\"5s\", \"100ms\"]\nlock_harm_budget = \"300ms\"\n");
+    with_mariadb_accounts(p);
+    p.project.migration("002_add_note.up.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
+    hold_accounts(p, 2);
+    Result r;
+    std::thread run([&] { r = p.run({"--json", "up", "--no-backup"}); });
+    EXPECT_TRUE(sqlmig_waits_for_metadata_lock(p, 3));
+    EXPECT_LT(four_sessions_read_accounts(p), 0.6);
+    run.join();
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto doc = json_of(r);
+    const auto& waits = doc["steps"][0]["lock_waits"];
+    ASSERT_GE(waits.size(), 2u);
+    EXPECT_EQ(waits[0]["reason"], "harm");
+    EXPECT_EQ(waits[0]["queued_max"], 4);
+    // The try-locks after it report their own waits, not the watched one's.
+    for (std::size_t i = 1; i < waits.size(); ++i) {
+        EXPECT_EQ(waits[i]["reason"], "timeout") << i;
+        EXPECT_EQ(waits[i]["queued_max"], 0) << i;
+        EXPECT_EQ(waits[i]["harm_backend_s"].get<double>(), 0.0) << i;
+    }
 }
 
 #endif  // SQLMIG_E2E_SUITE_mariadb

@@ -169,9 +169,8 @@ TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
     // Each attempt waits busy_timeout: there is no ladder on SQLite.
     EXPECT_NE(error_of("[sqlite]\nlock_timeout_ladder = [\"1s\"]\n").find("[sqlite] lock_timeout_ladder: unknown key"),
               std::string::npos);
-    // The harm budget needs the watcher, which only PostgreSQL has.
-    EXPECT_NE(error_of("[mariadb]\nlock_harm_budget = \"1s\"\n").find("[mariadb] lock_harm_budget: unknown key"),
-              std::string::npos);
+    EXPECT_EQ(c.lock_retries("mariadb").harm_budget, milliseconds(300));
+    EXPECT_EQ(parse("[mariadb]\nlock_harm_budget = \"1s\"\n").lock_retries("mariadb").harm_budget, milliseconds(1000));
 }
 
 TEST(Config, PostgresLockIsAdvisoryByDefaultAndLeaseWhenSet) {

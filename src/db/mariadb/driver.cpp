@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/checksum.hpp"
+#include "db/mariadb/lock_watch.hpp"
 #include "db/mariadb/url.hpp"
 #include "db/session_lock.hpp"
 #include "util/text.hpp"
@@ -252,10 +253,14 @@ public:
     // seconds on MariaDB 10.11 (a fraction is refused): a rung under 1 s is 0, which does not
     // wait at all, so nothing ever queues behind the statement (docs/production.md).
     void begin_attempt(std::chrono::milliseconds lock_timeout) override {
-        const std::string seconds = std::to_string(lock_timeout.count() / 1000);
-        run_internal("SET SESSION lock_wait_timeout = " + seconds + ", innodb_lock_wait_timeout = " + seconds);
+        const long long seconds = lock_timeout.count() / 1000;
+        run_internal("SET SESSION lock_wait_timeout = " + std::to_string(seconds) +
+                     ", innodb_lock_wait_timeout = " + std::to_string(seconds));
         m_attempt_open = true;
         m_report = {};
+        if (seconds >= 1) {
+            start_watch();
+        }
     }
 
     LockWaitReport end_attempt() noexcept override {
@@ -263,6 +268,12 @@ public:
             return {};
         }
         m_attempt_open = false;
+        if (m_watching) {
+            m_watching = false;
+            LockWaitReport seen = m_watch->stop();
+            seen.blockers = std::move(m_report.blockers);
+            m_report = std::move(seen);
+        }
         try {
             restore_lock_waits();
         } catch (const std::exception& e) {
@@ -307,6 +318,7 @@ public:
             // 1205 is also a metadata lock's timeout; 1213 a deadlock victim (its transaction rolled back).
             e.lock_failure = code == ER_LOCK_WAIT_TIMEOUT ? LockFailure::timeout
                              : code == ER_LOCK_DEADLOCK   ? LockFailure::deadlock
+                             : code == ER_QUERY_INTERRUPTED && watch_interrupted() ? LockFailure::harm
                                                           : LockFailure::none;
             if (e.lock_failure != LockFailure::none && m_attempt_open) {
                 m_report.blockers = census();  // they still hold their locks: read them right away
@@ -370,13 +382,19 @@ public:
 
 private:
     void connect() {
-        m_conn.reset(mysql_init(nullptr));
-        if (!m_conn) {
+        m_conn = open_connection("sqlmig");
+        apply_session_settings();
+    }
+
+    // A new session with the URL's settings; program_name tells sqlmig's sessions apart.
+    Connection open_connection(const char* program_name) {
+        Connection conn(mysql_init(nullptr));
+        if (!conn) {
             throw DbError("cannot connect to " + m_options.url.redacted() + ": out of memory");
         }
-        MYSQL* m = m_conn.get();
+        MYSQL* m = conn.get();
         mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-        mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "sqlmig");
+        mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", program_name);
         // LOAD DATA LOCAL would let a server read this machine's files.
         const unsigned int no_local_infile = 0;
         mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &no_local_infile);
@@ -400,8 +418,35 @@ private:
         if (fd >= 0) {
             ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
         }
-        apply_session_settings();
+        return conn;
     }
+
+    // The harm budget's watcher (lock_watch.hpp), for an attempt that may wait. MariaDB only:
+    // MySQL has no KILL QUERY ID, and a KILL QUERY by connection could end a later statement.
+    void start_watch() {
+        if (!m_options.lock_watch || m_options.lock_harm_budget.count() <= 0 || !is_mariadb()) {
+            return;
+        }
+        if (!m_watch) {
+            m_watch = std::make_unique<MariadbLockWatch>([this] { return open_watch_connection(); },
+                                                         m_options.lock_harm_budget);
+        }
+        m_watch->start(mysql_thread_id(m_conn.get()));
+        m_watching = true;
+    }
+
+    // nullptr when it cannot connect (the watch then sees nothing and kills nothing).
+    MYSQL* open_watch_connection() {
+        try {
+            return open_connection("sqlmig-lock-watch").release();
+        } catch (const DbError& e) {
+            spdlog::debug("lock watch: {}", e.what());
+            return nullptr;
+        }
+    }
+
+    // Error 1317 (query interrupted) is the watcher's KILL only when it sent one in this attempt.
+    bool watch_interrupted() { return m_attempt_open && m_watching && m_watch->cancelled(); }
 
     void set_tls(MYSQL* m) {
         if (!m_url.ssl_ca.empty() || !m_url.ssl_cert.empty() || !m_url.ssl_key.empty()) {
@@ -576,6 +621,8 @@ private:
     bool m_attempt_open = false;
     LockWaitReport m_report;          // the census of the attempt in progress
     std::optional<bool> m_mdl_info;   // whether the METADATA_LOCK_INFO plugin is active
+    std::unique_ptr<MariadbLockWatch> m_watch;  // made by the first attempt that may wait
+    bool m_watching = false;                    // the attempt in progress is watched (its rung waits)
 };
 
 }  // namespace
