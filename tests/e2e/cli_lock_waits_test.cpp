@@ -194,7 +194,7 @@ TEST(LockWaitsPostgres, ADeadlockVictimIsRetriedAndAppliedOnce) {
                                         "INSERT INTO a VALUES (1, 0), (2, 0);\nCREATE TABLE runs (n int);\n");
     ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
     p.project.migration("002_both.up.sql", "INSERT INTO runs VALUES (1);\nUPDATE a SET v = v + 1 WHERE id = 1;\n"
-                                           "SELECT pg_sleep(0.5);\nUPDATE a SET v = v + 1 WHERE id = 2;\n");
+                                           "SELECT pg_sleep(2);\nUPDATE a SET v = v + 1 WHERE id = 2;\n");
     Conn other = session(p.db.url(), "app");
     exec(other.get(), "SET deadlock_timeout = '10s'");
     exec(other.get(), "BEGIN");
@@ -202,7 +202,9 @@ TEST(LockWaitsPostgres, ADeadlockVictimIsRetriedAndAppliedOnce) {
     Result r;
     std::thread run([&] { r = p.run({"up", "--no-backup"}); });
     // Once sqlmig holds row 1 (it sleeps), the test's session waits for it: a cycle when
-    // sqlmig then asks for row 2.
+    // sqlmig then asks for row 2. The sleep is long enough for a loaded machine to see it: PostgreSQL
+    // looks for a deadlock once per wait, so the test's session must be waiting before sqlmig's
+    // deadlock_timeout passes.
     const auto start = Clock::now();
     while (p.db.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sqlmig' AND "
                       "wait_event = 'PgSleep'") != "1" &&
