@@ -77,7 +77,8 @@ void run_status(Context& ctx) {
     for (const auto& e : status.entries) {
         cells.push_back(texts.emplace_back(status.display(e)));
         cells.push_back(texts.emplace_back(name_text(e)));
-        const bool qualified = e.out_of_order || (e.migration && e.migration->stored);
+        const bool qualified = e.out_of_order || (e.migration && e.migration->stored) ||
+                               (e.row && e.row->state == core::k_state_reverting);
         cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }

@@ -101,6 +101,7 @@ void run_repair(Context& ctx, bool yes) {
     }
     driver.begin();
     util::Json cleared = util::Json::array();
+    util::Json reapplied = util::Json::array();  // interrupted downs, recorded applied again
     util::Json accepted = util::Json::array();
     for (const auto* e : failed) {
         if (e->row->state == core::k_state_reverting) {
@@ -110,11 +111,12 @@ void run_repair(Context& ctx, bool yes) {
             spdlog::info("version {} stopped while its down ran: recorded as applied again, so 'sqlmig down' runs "
                          "its down again (statements of it that committed before the stop run again too)",
                          status.display(*e));
-        } else {
-            driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
-            spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
-                         status.display(*e));
+            reapplied.push(core::Status::as_written(*e));
+            continue;
         }
+        driver.execute_internal(core::delete_row_sql(book.table, e->version, driver.dialect()));
+        spdlog::info("cleared the {} mark of version {}; 'sqlmig up' will run it again", core::to_string(e->state),
+                     status.display(*e));
         cleared.push(core::Status::as_written(*e));
     }
     for (const auto* e : modified) {
@@ -125,7 +127,10 @@ void run_repair(Context& ctx, bool yes) {
     }
     driver.commit();
     if (ctx.options.json) {
-        print_json(util::Json::object().set("cleared_failed", cleared).set("accepted_checksums", accepted));
+        print_json(util::Json::object()
+                       .set("cleared_failed", cleared)
+                       .set("recorded_applied_again", reapplied)
+                       .set("accepted_checksums", accepted));
     } else if (failed.empty() && modified.empty()) {
         spdlog::info("nothing to repair");
     }

@@ -181,8 +181,25 @@ std::chrono::milliseconds Runner::rung(int attempt) const {
     return timeout;
 }
 
+// On PostgreSQL the schema the tracking table was found in: the tracking change of an own-transaction
+// file is sent inside that transaction, after the file's own SET search_path or SET ROLE.
+core::TableName Runner::tracking_table() {
+    core::TableName table = core::parse_table_name(m_ctx.config().table);
+    if (table.schema || m_driver.dialect() != core::Dialect::postgres) {
+        return table;
+    }
+    const auto rows = m_driver.query_rows(
+        "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass(" + core::sql_literal(table.quoted(core::Dialect::postgres), core::Dialect::postgres) +
+        ")");
+    if (rows && !rows->empty() && !rows->front().empty() && rows->front().front()) {
+        table.schema = *rows->front().front();
+    }
+    return table;
+}
+
 std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
-    m_table = core::parse_table_name(m_ctx.config().table);
+    m_table = tracking_table();
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
         PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}};
@@ -466,6 +483,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             log_statement(step, s);
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
+            const bool session_setting = core::is_session_setting(s, m_driver.dialect());
             if (kind == core::StatementKind::transaction_end && records_with_commit && !recorded) {
                 m_driver.execute_internal(tracking_sql(step, ms_since(start)));
                 recorded = true;
@@ -499,7 +517,9 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             case core::StatementKind::non_transactional:
                 if (each_alone || !inside_own) {
                     m_driver.flush();  // in autocommit: its work is committed once it returns
-                    committed_through = statement_start;
+                    if (!session_setting) {
+                        committed_through = statement_start;  // a SET or connection PRAGMA commits nothing
+                    }
                 }
                 return;
             }
@@ -733,6 +753,7 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
         return;
     }
     for (const auto& step : steps) {
+        m_driver.check_lock_held();
         load_stored_sql(step);
         announce(step);
         StepOutcome outcome;

@@ -97,6 +97,7 @@ private:
     void announce(const PreparedStep& step) const;
     std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
+    core::TableName tracking_table();
     void load_stored_sql(const PreparedStep& step);
     std::string stored_down_sql(const core::Migration& migration);
     std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const;

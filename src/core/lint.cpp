@@ -339,7 +339,8 @@ Linter::Next Linter::transaction_control(FileScope& scope, const Checked& c) {
 }
 
 Linter::Next Linter::outside_own_transaction(FileScope& scope, const Checked& c) {
-    if (scope.mode == TransactionMode::own && !scope.inside_own && c.kind != StatementKind::non_transactional) {
+    if (scope.mode == TransactionMode::own && !scope.inside_own && c.kind != StatementKind::non_transactional &&
+        !is_session_setting(c.s, m_options.dialect)) {
         report(scope, c.s, 0, "outside-own-transaction",
                "this statement is outside the file's BEGIN ... COMMIT and commits on its own");
     }

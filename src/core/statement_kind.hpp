@@ -25,7 +25,7 @@ StatementKind classify(const Statement& statement, Dialect dialect, int server_v
 // How a migration file runs.
 enum class TransactionMode {
     wrapped,         // sqlmig wraps the file and its tracking row in one transaction (the default)
-    own,             // the file has its own BEGIN/COMMIT; sqlmig records right after its commit
+    own,             // the file has its own BEGIN/COMMIT; sqlmig records inside it or after it (OwnRecording)
     none,            // no transaction: statements one by one (directive, or only non-transactional statements)
     stepping_out,    // written for a runner that wraps it, it COMMITs that transaction and BEGINs again
                      // (for CREATE INDEX CONCURRENTLY between): sqlmig opens the transaction the file

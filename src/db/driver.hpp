@@ -117,6 +117,9 @@ public:
     // The run-wide migration lock. Throws LockError (exit 4) when not acquired in time.
     virtual void acquire_lock(std::chrono::milliseconds timeout) = 0;
     virtual void release_lock() noexcept = 0;
+    // Throws DbError when the run-wide lock is no longer this run's (a lease another runner took
+    // after it expired): checked before each migration.
+    virtual void check_lock_held() {}
 
     // Creates the tracking table (and schema) when missing; whether it did. Inside a
     // transaction where DDL is transactional, so that the table and what the caller adds

@@ -138,14 +138,43 @@ TEST(PostgresFaults, RepairAfterAnInterruptedDownLetsTheNextDownFinishIt) {
     const Result refused = p.run({"down"});
     EXPECT_EQ(refused.code, 3);
     EXPECT_CONTAINS(refused.err, "001_t.up.sql was being reverted when its run ended");
-    const Result repair = p.run({"repair"});
+    EXPECT_CONTAINS(p.run({"status"}).out, "running (its down)");
+    const Result repair = p.run({"--json", "repair"});
     ASSERT_EQ(repair.code, 0) << repair.err;
     EXPECT_CONTAINS(repair.err, "recorded as applied again, so 'sqlmig down' runs its down again");
+    EXPECT_CONTAINS(repair.out, "\"cleared_failed\": []");
+    EXPECT_CONTAINS(repair.out, "\"recorded_applied_again\": [\n    \"001\"\n  ]");
     p.db.query("DROP TABLE slow_flag");
     const Result down = p.run({"down"});
     ASSERT_EQ(down.code, 0) << down.err;
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t018', 't019')"), "0");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+}
+
+// A session setting before the file's BEGIN commits nothing: a failure inside the transaction leaves
+// nothing, recorded as nothing (it was reported "ran partway ... marked failed" with no row to mark).
+TEST(PostgresFaults, ASettingBeforeTheFilesOwnBeginIsNotCommittedWork) {
+    PgProject p;
+    p.project.migration("001_f.up.sql", "SET statement_timeout = '10s';\nBEGIN;\nCREATE TABLE f (id int);\n"
+                                        "SELEC 1;\nCOMMIT;\n");
+    const Result r = p.run({"up"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_CONTAINS(r.err, "nothing of 001_f was applied (rolled back)");
+    EXPECT_NOT_CONTAINS(r.err, "ran partway");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'f'"), "0");
+}
+
+// The tracking change sent inside the file's transaction names the tracking table's schema: the
+// file's own SET LOCAL search_path does not send it elsewhere.
+TEST(PostgresFaults, AnOwnTransactionFileThatSetsItsSearchPathIsRecordedWhereTheTableIs) {
+    PgProject p;
+    p.project.migration("001_app.up.sql", "BEGIN;\nCREATE SCHEMA app;\nSET LOCAL search_path = app;\n"
+                                          "CREATE TABLE things (id int);\nCOMMIT;\n");
+    const Result r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(p.db.query("SELECT state FROM public.sqlmig_migrations WHERE version = '1'"), "applied");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND tablename = 'things'"), "1");
 }
 
 // "./wrapper" is the project's own program, relative to the config's folder, even

@@ -87,6 +87,9 @@ TEST(Config, UnknownKeysAndSectionsSuggestTheNearestKnownOne) {
               "config.toml:2:1: [migrations] directory: unknown key; did you mean 'dir'?");
     EXPECT_EQ(error_of("[database]\nulr = \"x\"\n"), "config.toml:2:1: [database] ulr: unknown key; did you mean 'url'?");
     EXPECT_EQ(error_of("[backup]\nkepp = 3\n"), "config.toml:2:8: [backup] kepp: unknown key; did you mean 'keep'?");
+    // The lock-wait keys are known to the suggestions too.
+    EXPECT_NE(error_of("[mariadb]\nlock_harm_budgt = \"1s\"\n").find("did you mean 'lock_harm_budget'?"), std::string::npos);
+    EXPECT_NE(error_of("[postgres]\nlock_retires = true\n").find("did you mean 'lock_retries'?"), std::string::npos);
     EXPECT_EQ(error_of("[fleet]\nparalel = 3\n"), "config.toml:2:11: [fleet] paralel: unknown key; did you mean 'parallel'?");
     // Nothing near: the keys the section takes.
     EXPECT_EQ(error_of("[hooks]\nbefore = \"x\"\n"),

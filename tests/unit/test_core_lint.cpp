@@ -55,6 +55,11 @@ const std::vector<Case> k_cases = {
      "SET lock_timeout = '5s';\nALTER TABLE a ADD COLUMN x int, ADD COLUMN y int;\n"},
     {"outside-own-transaction", Dialect::postgres, "CREATE TABLE a (x int);\nBEGIN;\nCREATE TABLE b (x int);\nCOMMIT;\n",
      "BEGIN;\nCREATE TABLE a (x int);\nCREATE TABLE b (x int);\nCOMMIT;\n"},
+    // Session settings around the transaction commit nothing.
+    {"outside-own-transaction", Dialect::postgres, "BEGIN;\nCREATE TABLE b (x int);\nCOMMIT;\nCREATE TABLE c (x int);\n",
+     "SET statement_timeout = '1min';\nBEGIN;\nCREATE TABLE b (x int);\nCOMMIT;\nRESET statement_timeout;\n"},
+    {"outside-own-transaction", Dialect::sqlite, "CREATE TABLE a (x);\nBEGIN;\nCREATE TABLE b (x);\nCOMMIT;\n",
+     "PRAGMA foreign_keys=OFF;\nBEGIN;\nCREATE TABLE b (x);\nCOMMIT;\nPRAGMA foreign_keys=ON;\n"},
 };
 
 std::vector<std::string> rules_found(Dialect dialect, const std::string& up, const std::optional<std::string>& down,

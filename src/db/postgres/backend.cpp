@@ -85,8 +85,8 @@ public:
     std::unique_ptr<BackupEngine> backup_engine(const ConnectOptions& options, int server_version,
                                                 const BackupTools& tools) const override {
         if (options.run_lock == RunLock::lease) {
-            // Seen in tests/e2e/cli_pooler_test.cpp: pg_dump's session search_path = '' stayed on a
-            // server connection of PgBouncer's pool, and the next runner's CREATE TABLE failed there.
+            // pg_dump's session search_path = '' would stay on a server connection of the pooler, where
+            // the next client's unqualified CREATE TABLE fails (tests/e2e/cli_pooler_test.cpp).
             throw BackupError(
                 "[postgres] lock = \"lease\" says this URL may go through a transaction pooler, where pg_dump, "
                 "pg_restore and psql leave their session settings (search_path = '') on the pooler's server "

@@ -225,12 +225,16 @@ public:
         return rows;
     }
 
-    void begin() override {
+    void check_lock_held() override {
         if (m_lease && m_lease->lost()) {
             throw DbError("the migration lease of " + m_options.table.display() + " on " + m_options.url.redacted() +
                           " expired and another runner took it; stopped before the next migration. Raise "
                           "[postgres] lease_duration if the server or the pooler pauses longer than it");
         }
+    }
+
+    void begin() override {
+        check_lock_held();
         queue_internal("BEGIN");
         if (pooled()) {
             queue_transaction_settings();
