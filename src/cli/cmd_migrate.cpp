@@ -65,15 +65,7 @@ util::Json lock_waits_json(const std::vector<LockAttempt>& waits) {
     for (const auto& w : waits) {
         util::Json blockers = util::Json::array();
         for (const auto& b : w.seen.blockers) {
-            blockers.push(util::Json::object()
-                              .set("pid", static_cast<std::int64_t>(b.pid))
-                              .set("user", b.user)
-                              .set("application_name", b.application)
-                              .set("state", b.state)
-                              .set("transaction_age_s", b.transaction_age_s ? util::Json(*b.transaction_age_s)
-                                                                            : util::Json())
-                              .set("wait_event", b.wait_event)
-                              .set("query", b.query));
+            blockers.push(blocker_json(b));
         }
         arr.push(util::Json::object()
                      .set("attempt", static_cast<std::int64_t>(w.attempt))

@@ -10,6 +10,7 @@
 
 #include "cli/lint.hpp"
 #include "cli/runner.hpp"
+#include "core/tracking_sql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -45,15 +46,6 @@ const char* outcome_name(PreflightResult::Outcome outcome) {
     return "";
 }
 
-// A PostgreSQL string literal (standard_conforming_strings, the default since 9.1).
-std::string literal(const std::string& text) {
-    std::string out = "'";
-    for (const char c : text) {
-        out += c == '\'' ? std::string("''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
 std::string milliseconds_sql(std::chrono::milliseconds d) {
     return "(" + std::to_string(d.count()) + " * interval '1 millisecond')";
 }
@@ -80,7 +72,7 @@ std::vector<OldTransaction> old_transactions(db::Driver& driver, const std::set<
                                              std::chrono::milliseconds age) {
     std::string names;
     for (const auto& t : tables) {
-        names += (names.empty() ? "" : ", ") + literal(t);
+        names += (names.empty() ? "" : ", ") + core::sql_literal(t, core::Dialect::postgres);
     }
     const std::string sql =
         "SELECT a.pid::text, a.usename::text, a.application_name, a.state,"
@@ -248,17 +240,9 @@ util::Json preflight_json(const PreflightResult& r) {
         for (const auto& table : t.tables) {
             on.push(table);
         }
-        const auto& b = t.session;
-        transactions.push(util::Json::object()
-                              .set("pid", static_cast<std::int64_t>(b.pid))
-                              .set("user", b.user)
-                              .set("application_name", b.application)
-                              .set("state", b.state)
-                              .set("transaction_age_s",
-                                   b.transaction_age_s ? util::Json(*b.transaction_age_s) : util::Json())
-                              .set("wait_event", b.wait_event)
-                              .set("query", b.query)
-                              .set("tables", on));
+        util::Json transaction = blocker_json(t.session);
+        transaction.set("tables", std::move(on));
+        transactions.push(std::move(transaction));
     }
     util::Json replicas = util::Json::array();
     for (const auto& replica : r.lagging_replicas) {

@@ -113,6 +113,17 @@ std::string attempt_failure(const LockAttempt& a, const std::string& section) {
 
 }  // namespace
 
+util::Json blocker_json(const db::LockBlocker& b) {
+    return util::Json::object()
+        .set("pid", static_cast<std::int64_t>(b.pid))
+        .set("user", b.user)
+        .set("application_name", b.application)
+        .set("state", b.state)
+        .set("transaction_age_s", b.transaction_age_s ? util::Json(*b.transaction_age_s) : util::Json())
+        .set("wait_event", b.wait_event)
+        .set("query", b.query);
+}
+
 std::string describe_blocker(const db::LockBlocker& b) {
     std::string out = b.id_label + " " + std::to_string(b.pid) + " (";
     std::string sep;

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "core/plan.hpp"
 #include "db/driver.hpp"
+#include "util/json.hpp"
 
 namespace sqlmig::cli {
 
@@ -127,6 +128,8 @@ private:
 
 // "pid 4123 (app 'report', user 'app', idle in transaction for 12.4 s: SELECT ...)".
 std::string describe_blocker(const db::LockBlocker& b);
+// The same as a JSON object (the census's fields in docs/json/migrate.schema.json).
+util::Json blocker_json(const db::LockBlocker& b);
 
 // "file:line:col: message" and the server's detail, hint, SQLSTATE and statement, one per line.
 std::string describe_statement_error(const std::string& label, const db::StatementError& e);
