@@ -10,6 +10,7 @@
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
+#include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -29,10 +30,38 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver) {
 
 namespace {
 
-std::string state_text(const core::StatusEntry& e) {
+// An interrupted migration's statement journal: how many of its file's statements committed, of how
+// many (the file read again; nullopt when it cannot be).
+struct Progress {
+    std::int64_t done = 0;
+    std::optional<std::int64_t> total;
+};
+
+std::optional<Progress> progress_of(Context& ctx, const core::StatusEntry& e) {
+    if (!e.row || !e.row->statements_done || !e.migration || e.migration->stored) {
+        return std::nullopt;
+    }
+    Progress p{*e.row->statements_done, std::nullopt};
+    try {
+        const auto direction = e.row->state == core::k_state_reverting ? core::Direction::down : core::Direction::up;
+        std::int64_t total = 0;
+        (void)for_each_statement(ctx.script(*e.migration, direction),
+                                 db::backend_of(ctx.connect_options(true).url).dialect(), [&](core::Statement&&) { ++total; });
+        p.total = total;
+    } catch (const Error&) {
+        // The file is unreadable now: status still shows what the journal says.
+    }
+    return p;
+}
+
+std::string state_text(Context& ctx, const core::StatusEntry& e) {
     std::string s = core::to_string(e.state);
     if (e.row && e.row->state == core::k_state_reverting) {
         s += " (its down)";
+    }
+    if (const auto p = progress_of(ctx, e)) {
+        s += ", " + std::to_string(p->done) + (p->total ? " of " + std::to_string(*p->total) : std::string()) +
+             " statements done";
     }
     if (e.migration && e.migration->stored) {
         s += " (stored)";
@@ -55,10 +84,17 @@ void run_status(Context& ctx) {
     if (ctx.options.json) {
         util::Json list = util::Json::array();
         for (const auto& e : status.entries) {
+            util::Json progress;
+            if (const auto p = progress_of(ctx, e)) {
+                progress = util::Json::object()
+                               .set("statements_done", p->done)
+                               .set("statements", p->total ? util::Json(*p->total) : util::Json());
+            }
             list.push(util::Json::object()
                           .set("version", core::Status::as_written(e))
                           .set("name", e.name)
                           .set("state", core::to_string(e.state))
+                          .set("progress", std::move(progress))
                           .set("out_of_order", e.out_of_order)
                           .set("applied_at", e.row ? util::Json(e.row->applied_at) : util::Json())
                           .set("file", e.migration ? util::Json(ctx.file_label(e.migration->up_file)) : util::Json()));
@@ -78,8 +114,8 @@ void run_status(Context& ctx) {
         cells.push_back(texts.emplace_back(status.display(e)));
         cells.push_back(texts.emplace_back(name_text(e)));
         const bool qualified = e.out_of_order || (e.migration && e.migration->stored) ||
-                               (e.row && e.row->state == core::k_state_reverting);
-        cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
+                               (e.row && (e.row->state == core::k_state_reverting || e.row->statements_done));
+        cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(ctx, e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());
     }
     print_table(cells, 4, 2);  // STATE

@@ -38,8 +38,10 @@ std::vector<core::Step> plan_for(Command command, const core::Status& status, co
     return {};
 }
 
-void refuse_on_drift(const core::Status& status, core::StoredDowns stored) {
-    const auto drift = core::find_drift(status, stored);
+void refuse_on_drift(const core::Status& status, Command command) {
+    const auto drift = core::find_drift(
+        status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift,
+        command == Command::up ? core::Resuming::ups : command == Command::down ? core::Resuming::downs : core::Resuming::none);
     if (drift.empty()) {
         return;
     }
@@ -287,7 +289,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     if (foreign && command != Command::down) {
         throw RefusedError(*foreign + "; nothing was run");
     }
-    refuse_on_drift(status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift);
+    refuse_on_drift(status, command);
     const auto steps = plan_for(command, status, o);
     if (foreign) {
         refuse_foreign_downs(*foreign, steps, o);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/files.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -76,6 +77,32 @@ void run_stamp(Context& ctx, const std::string& target) {
     }
 }
 
+// The checksum of the migration's down file as it is now ("" when it has none or it cannot be read).
+std::string down_checksum(Context& ctx, db::Driver& driver, const core::StatusEntry& e) {
+    if (!e.migration || e.migration->stored || !e.migration->down_file) {
+        return "";
+    }
+    try {
+        return check_file(ctx.script(*e.migration, core::Direction::down), driver.dialect(), driver.server_version())
+            .checksum;
+    } catch (const Error&) {
+        return "";
+    }
+}
+
+// An interrupted migration whose journal counts its file as it is now: the next up (or down)
+// resumes it, and repair must not make it run from its first statement again.
+bool resumes_by_itself(Context& ctx, db::Driver& driver, const core::StatusEntry& e) {
+    const auto direction = core::resumable(e);
+    if (!direction) {
+        return false;
+    }
+    if (*direction == core::Direction::up) {
+        return e.migration->checksum && *e.migration->checksum == e.row->journal_checksum;
+    }
+    return down_checksum(ctx, driver, e) == e.row->journal_checksum;
+}
+
 // Clears failed marks and, with --yes, accepts the checksums of edited applied files.
 void run_repair(Context& ctx, bool yes) {
     Bookkeeping book(ctx);
@@ -103,7 +130,31 @@ void run_repair(Context& ctx, bool yes) {
     util::Json cleared = util::Json::array();
     util::Json reapplied = util::Json::array();  // interrupted downs, recorded applied again
     util::Json accepted = util::Json::array();
+    util::Json resumed = util::Json::array();  // failed at a statement: run from that statement
+    util::Json left = util::Json::array();     // interrupted, and resumed by the next up or down
     for (const auto* e : failed) {
+        if (resumes_by_itself(ctx, driver, *e)) {
+            const bool up = core::resumable(*e) == core::Direction::up;
+            spdlog::info("version {} was interrupted after {} statement(s) and resumes by itself: run 'sqlmig {}'; "
+                         "its record was left as it is",
+                         status.display(*e), *e->row->statements_done, up ? "up" : "down");
+            left.push(core::Status::as_written(*e));
+            continue;
+        }
+        const bool failed_down = e->state == core::EntryState::failed && e->row->statements_done && e->migration &&
+                                 !core::resumable_after_repair(*e) &&
+                                 down_checksum(ctx, driver, *e) == e->row->journal_checksum;
+        if (core::resumable_after_repair(*e) || failed_down) {
+            driver.execute_internal(core::set_state_sql(book.table, e->version,
+                                                        failed_down ? core::k_state_reverting : core::k_state_running,
+                                                        core::k_checked_by_repair, driver.dialect()));
+            spdlog::info("version {} stopped at its statement {}: recorded that its first {} statement(s) committed "
+                         "and that one was checked, so 'sqlmig {}' runs it from that statement",
+                         status.display(*e), *e->row->statements_done + 1, *e->row->statements_done,
+                         failed_down ? "down" : "up");
+            resumed.push(core::Status::as_written(*e));
+            continue;
+        }
         if (e->row->state == core::k_state_reverting) {
             // It was applied when its down began: applied again, the next down runs that down again.
             driver.execute_internal(
@@ -130,6 +181,8 @@ void run_repair(Context& ctx, bool yes) {
         print_json(util::Json::object()
                        .set("cleared_failed", cleared)
                        .set("recorded_applied_again", reapplied)
+                       .set("resumes_at_its_statement", resumed)
+                       .set("left_to_resume", left)
                        .set("accepted_checksums", accepted));
     } else if (failed.empty() && modified.empty()) {
         spdlog::info("nothing to repair");

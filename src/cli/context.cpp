@@ -220,17 +220,46 @@ bool has_column(db::Driver& driver, const core::TableName& table, std::string_vi
     }
 }
 
+// The statement journals of interrupted migrations; one query, and only when a row is unfinished.
+void read_journals(db::Driver& driver, const core::TableName& table, std::vector<core::AppliedRow>& rows) {
+    const bool unfinished = std::any_of(rows.begin(), rows.end(), [](const core::AppliedRow& r) {
+        return r.state != core::k_state_applied;
+    });
+    if (!unfinished) {
+        return;
+    }
+    const auto journals = driver.query_rows(core::select_journals_sql(table, driver.dialect()));
+    for (const auto& values : journals ? *journals : core::TextRows{}) {
+        if (values.size() < 3 || !values[0] || !values[1] || !values[2]) {
+            continue;
+        }
+        const auto version = core::Version::parse_stored(*values[0]);
+        std::int64_t done = -1;
+        std::from_chars(values[1]->data(), values[1]->data() + values[1]->size(), done);
+        const auto row = std::find_if(rows.begin(), rows.end(), [&](const core::AppliedRow& r) {
+            return version && r.version == *version;
+        });
+        if (row != rows.end() && done >= 0) {
+            row->statements_done = done;
+            row->journal_checksum = *values[2];
+        }
+    }
+}
+
 }  // namespace
 
 void Context::prepare_tracking(db::Driver& driver) {
     const core::TableName table = core::parse_table_name(config().table);
-    if (const auto layout = recorded_layout(driver, table)) {
+    const auto layout = recorded_layout(driver, table);
+    if (layout) {
         refuse_newer_layout(*layout, table);
-        return;
+        if (*layout == core::k_tracking_layout) {
+            return;
+        }
     }
     // A new table and its layout record commit together: one commit (one fsync) on a
     // fresh database, which a fleet of a thousand pays a thousand times.
-    {
+    if (!layout) {
         db::TransactionGuard transaction(driver);
         const bool created = driver.ensure_tracking_table();
         if (created) {
@@ -244,7 +273,7 @@ void Context::prepare_tracking(db::Driver& driver) {
         }
     }
     std::vector<std::string> statements;
-    for (const char* column : core::k_layout_2_columns) {
+    for (const char* column : core::k_added_columns) {
         if (!has_column(driver, table, column)) {
             statements.push_back(core::add_column_sql(table, column, driver.dialect()));
         }
@@ -259,8 +288,8 @@ void Context::prepare_tracking(db::Driver& driver) {
     }
     transaction.commit();
     if (upgrade) {
-        spdlog::info("upgraded the tracking table {} to layout {}: it now keeps the SQL each migration ran "
-                     "(docs/migrations.md)",
+        spdlog::info("upgraded the tracking table {} to layout {}: it now keeps the SQL each migration ran and "
+                     "the progress of one that is not one transaction (docs/migrations.md)",
                      table.display(), core::k_tracking_layout);
     }
 }
@@ -275,6 +304,9 @@ std::vector<core::AppliedRow> Context::applied_rows(db::Driver& driver) {
     const auto layout = layout_of(layout_rows, table);
     if (layout) {
         refuse_newer_layout(*layout, table);
+        if (*layout >= 3) {
+            read_journals(driver, table, rows);
+        }
     }
     const auto& migrations = catalog().migrations;
     const bool files_missing = std::any_of(rows.begin(), rows.end(), [&](const core::AppliedRow& r) {

@@ -64,6 +64,13 @@ void log_statement(const PreparedStep& step, const core::Statement& s) {
     }
 }
 
+// Whether a file that is not one transaction records each committed statement (its journal), so
+// that a run killed midway resumes where it stopped. A file that commits the transaction sqlmig
+// opened for it (stepping out) is not resumed: what it committed is not one statement's.
+bool journals_progress(core::TransactionMode mode) {
+    return mode == core::TransactionMode::none || mode == core::TransactionMode::own;
+}
+
 // A statement retried alone did not get its lock within the budget, or may not be retried.
 struct StatementGaveUp {
     db::StatementError error;
@@ -209,11 +216,32 @@ core::TableName Runner::tracking_table() {
     return table;
 }
 
+namespace {
+
+// Where a resumed run starts: after the statements its journal records, when the file is the one
+// that journal counted.
+std::int64_t resume_point(const PreparedStep& p, const core::AppliedRow& row) {
+    const std::string done = std::to_string(*row.statements_done) + " statement(s)";
+    if (row.journal_checksum != p.check.checksum) {
+        throw RefusedError(p.script.label + " was interrupted after " + done + ", and the file changed since (" +
+                           row.journal_checksum + " then, " + p.check.checksum + " now), so sqlmig cannot resume it; "
+                           "restore the file as it was, or check the database by hand and run 'sqlmig repair'");
+    }
+    if (!journals_progress(p.check.mode)) {
+        throw RefusedError(p.script.label + " was interrupted after " + done + ", but it now runs in one "
+                           "transaction (the server changed?), so sqlmig cannot resume it; check the database by "
+                           "hand and run 'sqlmig repair'");
+    }
+    return *row.statements_done;
+}
+
+}  // namespace
+
 std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
     m_table = tracking_table();
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
-        PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}};
+        PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}, std::nullopt, false};
         if (step.migration->stored) {
             p.script.stored = stored_down_sql(*step.migration);
             spdlog::warn("{}_{} has no files here; reverting it with the down SQL stored when it was applied",
@@ -227,6 +255,10 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
         p.up_checksum = step.direction == core::Direction::up
             ? p.check.checksum
             : m_ctx.up_checksum(*step.migration);
+        if (step.resumes) {
+            p.resume_at = resume_point(p, *step.resumes);
+            p.resume_checked = step.resumes->failure == core::k_checked_by_repair;
+        }
         if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
             const char* how = p.check.mode == core::TransactionMode::own            ? "in the file's own transaction"
                               : p.check.mode == core::TransactionMode::stepping_out ? "partly outside a transaction"
@@ -368,12 +400,22 @@ void Runner::record_now(const std::string& sql) {
 void Runner::mark_running(const PreparedStep& step) {
     const core::Migration& m = *step.step.migration;
     if (step.step.direction == core::Direction::down) {
-        record_now(core::set_state_sql(m_table, m.version, core::k_state_reverting, "", m_driver.dialect()));
-        return;
+        m_driver.execute_internal(
+            core::set_state_sql(m_table, m.version, core::k_state_reverting, "", m_driver.dialect()));
+    } else {
+        core::AppliedRow row = tracking_row(step, 0);
+        row.state = core::k_state_running;
+        m_driver.execute_internal(core::upsert_row_sql(m_table, row, m_driver.dialect()));
     }
-    core::AppliedRow row = tracking_row(step, 0);
-    row.state = core::k_state_running;
-    record_now(core::upsert_row_sql(m_table, row, m_driver.dialect()));
+    // A journal from an earlier run of this version is replaced (or cleared where none is kept).
+    record_now(journals_progress(step.check.mode)
+                   ? journal_sql(step, 0)
+                   : core::set_journal_sql(m_table, m.version, std::nullopt, "", m_driver.dialect()));
+}
+
+std::string Runner::journal_sql(const PreparedStep& step, std::int64_t done) const {
+    return core::set_journal_sql(m_table, step.step.migration->version, done, step.check.checksum,
+                                 m_driver.dialect());
 }
 
 // Nothing of the file was committed: the migration is as it was before the run.
@@ -404,11 +446,108 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
                          "then run 'sqlmig repair'");
 }
 
+// The statement at the journal's position may have committed before the interrupted run died:
+// run it again when that is safe or the database shows it did not, skip it when the database
+// shows it did, and otherwise stop with the migration failed at that one statement.
+Runner::InFlightOutcome Runner::resolve_in_flight(const PreparedStep& step, const core::Statement& s,
+                                                  core::StatementKind kind) {
+    spdlog::info("resuming {} at its statement {} (line {}), after the {} that committed before its run ended",
+                 step_title(step), *step.resume_at + 1, s.start.line, *step.resume_at);
+    if (kind == core::StatementKind::transaction_begin || core::is_session_setting(s, m_driver.dialect())) {
+        return InFlightOutcome::run_it;  // a transaction's journal entry commits with it: it did not
+    }
+    const core::InFlight in_flight = core::in_flight(s.text, m_driver.dialect());
+    switch (in_flight.check) {
+    case core::InFlightCheck::run_again: return InFlightOutcome::run_it;
+    case core::InFlightCheck::index: return resolve_index(step, in_flight);
+    case core::InFlightCheck::catalog: return resolve_by_catalog(step, in_flight);
+    case core::InFlightCheck::unknown: break;
+    }
+    const std::string at = step.script.label + ":" + std::to_string(s.start.line) + ":" + std::to_string(s.start.column);
+    record_now(core::set_state_sql(m_table, step.step.migration->version, core::k_state_failed,
+                                   at + ": interrupted while this statement ran; whether it committed is unknown",
+                                   m_driver.dialect()));
+    throw MigrationError(
+        step_title(step) + " was interrupted while running the statement at " + at + " (" +
+        util::shorten(s.text, 120) + "), whose effect sqlmig cannot read back from the database.\n"
+        "The " + std::to_string(*step.resume_at) + " statement(s) before it committed; it is marked failed at that "
+        "statement. Check whether that statement took effect and undo it if it did, then run 'sqlmig repair': the "
+        "next 'sqlmig " + (step.step.direction == core::Direction::up ? "up" : "down") + "' runs it and the rest");
+}
+
+std::optional<core::TextRows> Runner::probe(const core::CatalogObject& object) {
+    const auto sql = core::object_exists_sql(object, m_driver.dialect());
+    if (!sql) {
+        return std::nullopt;
+    }
+    auto rows = m_driver.query_rows(*sql);
+    return rows ? std::move(*rows) : core::TextRows{};
+}
+
+// CREATE INDEX: a valid index of its name means it committed; an INVALID one (a CONCURRENTLY build
+// cut short) is dropped, and the statement runs again.
+Runner::InFlightOutcome Runner::resolve_index(const PreparedStep& step, const core::InFlight& in_flight) {
+    const core::CatalogObject& index = in_flight.appears.front();
+    const auto rows = probe(index);
+    if (!rows || rows->empty() || rows->front().size() < 2) {
+        spdlog::info("{}: {} does not exist: the statement did not commit; running it", step_title(step),
+                     index.describe());
+        return InFlightOutcome::run_it;
+    }
+    if (rows->front()[1].value_or("") == "t") {
+        spdlog::info("{}: {} exists and is valid: the statement committed", step_title(step), index.describe());
+        return InFlightOutcome::it_committed;
+    }
+    const std::string schema = rows->front()[0].value_or("public");
+    spdlog::warn("{}: {} was left INVALID by the interrupted build; dropping it and building it again",
+                 step_title(step), index.describe());
+    m_driver.execute_internal(core::drop_invalid_index_sql(schema, index.name, in_flight.concurrently));
+    m_driver.flush();
+    return InFlightOutcome::run_it;
+}
+
+// DDL whose effect the catalog shows: all of it there means it committed, none of it means it did
+// not; anything else (or a database that cannot tell) is left to a person.
+Runner::InFlightOutcome Runner::resolve_by_catalog(const PreparedStep& step, const core::InFlight& in_flight) {
+    bool after = true;   // the catalog looks as it does once the statement ran
+    bool before = true;  // ... as it did before
+    std::string seen;
+    const auto look = [&](const core::CatalogObject& o, bool made_by_it) {
+        const auto rows = probe(o);
+        if (!rows) {
+            after = before = false;
+            return;
+        }
+        const bool present = !rows->empty();
+        after = after && present == made_by_it;
+        before = before && present != made_by_it;
+        seen += (seen.empty() ? "" : ", ") + o.describe() + (present ? " exists" : " does not exist");
+    };
+    for (const auto& o : in_flight.appears) {
+        look(o, true);
+    }
+    for (const auto& o : in_flight.disappears) {
+        look(o, false);
+    }
+    if (after != before) {
+        spdlog::info("{}: {}: the statement {}", step_title(step), seen, after ? "committed" : "did not commit; running it");
+        return after ? InFlightOutcome::it_committed : InFlightOutcome::run_it;
+    }
+    const std::string at = step.script.label;
+    record_now(core::set_state_sql(m_table, step.step.migration->version, core::k_state_failed,
+                                   at + ": interrupted; the catalog shows part of its statement's effect (" + seen + ")",
+                                   m_driver.dialect()));
+    throw MigrationError(step_title(step) + " was interrupted at its statement " + std::to_string(*step.resume_at + 1) +
+                         ", and the catalog shows neither all nor none of its effect (" + seen +
+                         "); it is marked failed at that statement. Make the database match the file up to that "
+                         "statement by hand, then run 'sqlmig repair'");
+}
+
 // One statement that commits on its own (autocommit) and did nothing when it failed for a
 // lock: run with the ladder's bounded wait and retried alone until the migration's budget is
 // spent, then StatementGaveUp.
 void Runner::execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
-                           std::optional<Clock::time_point>& first) {
+                           std::optional<Clock::time_point>& first, const std::optional<std::string>& journal) {
     std::optional<IndexLeftover> leftover;  // CREATE INDEX CONCURRENTLY: the INVALID index a failed attempt left
     if (m_driver.dialect() == core::Dialect::postgres) {
         if (auto index = core::concurrent_index(statement.text)) {
@@ -418,19 +557,30 @@ void Runner::execute_alone(const PreparedStep& step, core::Statement statement, 
     for (int attempt = 1;; ++attempt) {
         const auto timeout = rung(attempt);
         const auto start = Clock::now();
+        // Bounded before the transaction, as a statement alone is: a file's own SET lock_timeout is kept.
         m_driver.begin_attempt(timeout);
         try {
+            if (journal) {
+                m_driver.begin();
+            }
             if (leftover) {
                 leftover->drop_before_attempt(step_title(step));
             }
             m_driver.execute(statement);  // a copy: it may run again
             m_driver.flush();
-            (void)m_driver.end_attempt();
+            (void)m_driver.end_attempt();  // before the journal entry and COMMIT: no cancel may reach them
+            if (journal) {
+                m_driver.execute_internal(*journal);
+                m_driver.commit();
+            }
             if (attempt > 1) {
                 outcome.attempts = std::max(outcome.attempts, attempt);
             }
             return;
         } catch (const DbError& failure) {
+            if (journal) {
+                m_driver.rollback();
+            }
             const db::LockWaitReport seen = m_driver.end_attempt();
             const auto* statement_error = dynamic_cast<const db::StatementError*>(&failure);
             if (failure.lock_failure == LockFailure::none) {
@@ -454,6 +604,9 @@ void Runner::execute_alone(const PreparedStep& step, core::Statement statement, 
                 throw StatementGaveUp{e, leftover ? leftover->left_behind() : ""};
             }
         } catch (...) {
+            if (journal) {
+                m_driver.rollback();
+            }
             (void)m_driver.end_attempt();
             throw;
         }
@@ -476,9 +629,13 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
     const RunningMark mark = records_with_commit && step.check.own_recording == core::OwnRecording::with_its_commit
                                  ? RunningMark::absent
                                  : RunningMark::present;
-    if (mark == RunningMark::present) {
+    if (mark == RunningMark::present && !step.resume_at) {
         mark_running(step);
     }
+    const bool journaled = mark == RunningMark::present && journals_progress(step.check.mode);
+    const std::int64_t resume_at = step.resume_at.value_or(0);
+    std::int64_t index = -1;  // of the statement at hand, from the file's first
+    bool skipped_inside = false;  // between a BEGIN and its COMMIT among the statements a resumed run skips
     bool recorded = false;  // the tracking change was sent inside the file's transaction
     bool inside_own = false;                        // between the file's BEGIN and its COMMIT/ROLLBACK
     std::optional<core::Position> committed_through;  // the last statement whose work is committed
@@ -495,15 +652,48 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             const auto kind = core::classify(s, m_driver.dialect(), m_driver.server_version());
             const core::Position statement_start = s.start;
             const bool session_setting = core::is_session_setting(s, m_driver.dialect());
+            ++index;
+            if (index < resume_at) {
+                // Committed by the interrupted run: only its session settings are needed again.
+                if (kind == core::StatementKind::transaction_begin || kind == core::StatementKind::transaction_end ||
+                    kind == core::StatementKind::transaction_abort) {
+                    skipped_inside = kind == core::StatementKind::transaction_begin;
+                } else if (session_setting && !skipped_inside) {
+                    m_driver.execute(std::move(s));
+                    m_driver.flush();
+                } else if (!session_setting) {
+                    committed_through = statement_start;
+                }
+                return;
+            }
+            if (index == resume_at && step.resume_at && !step.resume_checked &&
+                resolve_in_flight(step, s, kind) == InFlightOutcome::it_committed) {
+                record_now(journal_sql(step, index + 1));
+                committed_through = statement_start;
+                return;
+            }
             if (kind == core::StatementKind::transaction_end && records_with_commit && !recorded) {
                 m_driver.execute_internal(tracking_sql(step, ms_since(start)));
                 recorded = true;
+            } else if (kind == core::StatementKind::transaction_end && journaled && inside_own) {
+                m_driver.execute_internal(journal_sql(step, index + 1));  // commits with the file's transaction
             }
             const bool alone = m_statement_retries && !inside_own &&
                                (kind == core::StatementKind::ordinary || kind == core::StatementKind::non_transactional ||
                                 kind == core::StatementKind::implicit_commit);
+            // In autocommit, a statement and its journal entry commit together where they can.
+            std::optional<std::string> journal;
+            if (journaled && !inside_own && !session_setting &&
+                core::runs_with_its_journal(s, m_driver.dialect(), m_driver.server_version())) {
+                journal = journal_sql(step, index + 1);
+            }
             if (alone) {
-                execute_alone(step, std::move(s), outcome, first_lock_failure);
+                execute_alone(step, std::move(s), outcome, first_lock_failure, journal);
+            } else if (journal) {
+                db::TransactionGuard transaction(m_driver);
+                m_driver.execute(std::move(s));
+                m_driver.execute_internal(*journal);
+                transaction.commit();
             } else {
                 m_driver.execute(std::move(s));
             }
@@ -523,6 +713,9 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
                 m_driver.flush();
                 inside_own = false;
                 committed_through = statement_start;
+                if (journaled) {
+                    record_now(journal_sql(step, index + 1));
+                }
                 return;
             case core::StatementKind::ordinary:
             case core::StatementKind::non_transactional:
@@ -530,6 +723,9 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
                     m_driver.flush();  // in autocommit: its work is committed once it returns
                     if (!session_setting) {
                         committed_through = statement_start;  // a SET or connection PRAGMA commits nothing
+                        if (journaled && !journal) {
+                            record_now(journal_sql(step, index + 1));
+                        }
                     }
                 }
                 return;

@@ -15,7 +15,9 @@
 #include "cli/files.hpp"
 #include "cli/progress.hpp"
 #include "config/config.hpp"
+#include "core/in_flight.hpp"
 #include "core/plan.hpp"
+#include "core/statement_kind.hpp"
 #include "db/driver.hpp"
 #include "util/json.hpp"
 
@@ -27,6 +29,9 @@ struct PreparedStep {
     Script script;                // the up or down file (or section)
     FileCheck check;              // transaction mode and checksum of that file
     std::string up_checksum;      // recorded for an up step
+    // An interrupted run of this file committed its first `resume_at` statements (its journal).
+    std::optional<std::int64_t> resume_at;
+    bool resume_checked = false;  // `repair` recorded that a person checked the statement at resume_at
 };
 
 // One attempt of a migration that did not get its locks (docs/production.md).
@@ -92,8 +97,10 @@ private:
     std::string gave_up_message(const PreparedStep& step, const DbError& e, const StepOutcome& outcome) const;
     std::string next_step_after_giving_up(const StepOutcome& outcome) const;
     static std::vector<db::LockBlocker> last_blockers(const StepOutcome& outcome);
+    // With a journal entry, each attempt runs the statement and that entry in one transaction.
     void execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
-                       std::optional<std::chrono::steady_clock::time_point>& first);
+                       std::optional<std::chrono::steady_clock::time_point>& first,
+                       const std::optional<std::string>& journal);
     Millis rung(int attempt) const;
     void announce(const PreparedStep& step) const;
     std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
@@ -104,6 +111,14 @@ private:
     std::string tracking_sql(const PreparedStep& step, std::int64_t duration_ms) const;
     void record_now(const std::string& sql);
     void mark_running(const PreparedStep& step);
+    std::string journal_sql(const PreparedStep& step, std::int64_t done) const;
+    // Resuming: what became of the statement that ran when the interrupted run died.
+    enum class InFlightOutcome { run_it, it_committed };
+    InFlightOutcome resolve_in_flight(const PreparedStep& step, const core::Statement& s, core::StatementKind kind);
+    InFlightOutcome resolve_index(const PreparedStep& step, const core::InFlight& in_flight);
+    InFlightOutcome resolve_by_catalog(const PreparedStep& step, const core::InFlight& in_flight);
+    // The probe's rows: nullopt when this database has no such object to look for.
+    std::optional<core::TextRows> probe(const core::CatalogObject& object);
     void unmark_running(const PreparedStep& step);
     // Whether the step's tracking row says running while its statements run.
     enum class RunningMark { absent, present };

@@ -34,6 +34,9 @@ inline constexpr const char* k_state_failed = "failed";
 inline constexpr const char* k_state_running = "running";
 // The same for a down: the migration was applied when its down began.
 inline constexpr const char* k_state_reverting = "reverting";
+// The failure text of a running row that `repair` put back after a statement sqlmig could not
+// resolve: a person checked that statement, and the resumed run runs it again without asking.
+inline constexpr const char* k_checked_by_repair = "its interrupted statement was checked (sqlmig repair)";
 
 // One row of the tracking table.
 struct AppliedRow {
@@ -52,6 +55,10 @@ struct AppliedRow {
     std::optional<std::string> down_checksum;
     // Read: the tracking table holds a down for this version (core/tracking_sql.hpp).
     bool stored_down = false;
+    // Read for a running, reverting or failed row (layout 3): how many of its file's statements
+    // committed, and that file's checksum. Without it, an interrupted migration needs a person (repair).
+    std::optional<std::int64_t> statements_done;
+    std::string journal_checksum;
 };
 
 // Rows of a query as text, NULL as nullopt (another tool's history table, for `adopt`).

@@ -222,7 +222,19 @@ std::string HistoryMatch::describe(const Status& status) const {
     return text;
 }
 
-std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {
+std::optional<Direction> resumable(const StatusEntry& e) {
+    if (e.state != EntryState::running || !e.migration || e.migration->stored || !e.row->statements_done) {
+        return std::nullopt;
+    }
+    return e.row->state == k_state_reverting ? Direction::down : Direction::up;
+}
+
+bool resumable_after_repair(const StatusEntry& e) {
+    return e.state == EntryState::failed && e.migration && !e.migration->stored && e.row->statements_done &&
+           e.migration->checksum && *e.migration->checksum == e.row->journal_checksum;
+}
+
+std::vector<std::string> find_drift(const Status& status, StoredDowns stored, Resuming resuming) {
     std::vector<std::string> problems;
     const Version* previous = nullptr;  // the entry before, for the down that reverts a stored migration
     for (const auto& e : status.entries) {
@@ -249,10 +261,27 @@ std::vector<std::string> find_drift(const Status& status, StoredDowns stored) {
             problems.push_back(label + " is applied but its file is missing; restore the file from version control");
             break;
         case EntryState::failed:
+            if (resumable_after_repair(e)) {
+                problems.push_back(label + " stopped at its statement " + std::to_string(*e.row->statements_done + 1) +
+                                   " after the " + std::to_string(*e.row->statements_done) +
+                                   " before it committed: " + e.row->failure +
+                                   "; fix the cause (undo that statement if it took effect), then run 'sqlmig "
+                                   "repair', and 'sqlmig up' runs the migration from that statement");
+                break;
+            }
             problems.push_back(label + " failed partway and may be half applied: " + e.row->failure +
                                "; fix the database by hand, then run 'sqlmig repair'");
             break;
         case EntryState::running:
+            if (const auto direction = resumable(e)) {
+                const bool up = *direction == Direction::up;
+                if (resuming != (up ? Resuming::ups : Resuming::downs)) {
+                    problems.push_back(label + " was " + (up ? "being applied" : "being reverted") +
+                                       " when its run ended, after " + std::to_string(*e.row->statements_done) +
+                                       " statement(s); run 'sqlmig " + (up ? "up" : "down") + "' to finish it first");
+                }
+                break;
+            }
             if (e.row->state == k_state_reverting) {
                 problems.push_back(label + " was being reverted when its run ended (killed, or the connection was "
                                    "lost) and may be half reverted; check the database, then run 'sqlmig repair', "
@@ -329,7 +358,14 @@ std::vector<Step> plan_up(const Status& status, const std::string& target, bool 
     std::vector<std::string> out_of_order;
     std::vector<Step> steps;
     for (const auto& e : status.entries) {
-        if (e.state != EntryState::pending || (upto && *upto < e.version)) {
+        if (upto && *upto < e.version) {
+            continue;
+        }
+        if (resumable(e) == Direction::up && steps.size() < limit) {
+            steps.push_back({Direction::up, e.migration, e.row});
+            continue;
+        }
+        if (e.state != EntryState::pending) {
             continue;
         }
         if (e.out_of_order) {
@@ -377,7 +413,8 @@ std::vector<Step> plan_down(const Status& status, const std::string& target) {
                                (it->migration->format == Format::flyway ? "U (undo) file" : ".down.sql file") +
                                ", so it is irreversible; nothing was reverted");
         }
-        steps.push_back({Direction::down, it->migration});
+        const bool finishes = resumable(*it) == Direction::down;
+        steps.push_back({Direction::down, it->migration, finishes ? it->row : nullptr});
     }
     return steps;
 }

@@ -85,13 +85,29 @@ HistoryMatch match_history(const Status& status);
 // (up, status) or a migration `down` may revert with that SQL.
 enum class StoredDowns { drift, revertible };
 
-// Everything that makes up/down unsafe: edited or missing applied files, failed migrations.
-std::vector<std::string> find_drift(const Status& status, StoredDowns stored = StoredDowns::drift);
+// Which interrupted migrations a command finishes from their statement journal (docs/migrations.md,
+// "After a crash"): up resumes an interrupted up, down an interrupted down.
+enum class Resuming { none, ups, downs };
+
+// The direction of an interrupted migration whose row has a statement journal, so that a plain
+// `up` (Direction::up) or `down` resumes it; nullopt for any other entry.
+std::optional<Direction> resumable(const StatusEntry& entry);
+
+// A failed up whose journal counts the up file as it is now: `repair` records that a person checked
+// the statement it stopped at, and `up` runs the migration on from there.
+bool resumable_after_repair(const StatusEntry& entry);
+
+// Everything that makes up/down unsafe: edited or missing applied files, failed migrations,
+// interrupted ones that this command does not resume.
+std::vector<std::string> find_drift(const Status& status, StoredDowns stored = StoredDowns::drift,
+                                    Resuming resuming = Resuming::none);
 
 // A step of a run.
 struct Step {
     Direction direction;
     const Migration* migration;
+    // The row of the interrupted run this step finishes, with its statement journal.
+    const AppliedRow* resumes = nullptr;
 };
 
 // up [TARGET]: "head", a version, or "+N". Throws UsageError for a bad target,

@@ -122,6 +122,19 @@ bool is_session_setting(const Statement& statement, Dialect dialect) {
     return false;
 }
 
+bool runs_with_its_journal(const Statement& statement, Dialect dialect, int server_version) {
+    static constexpr std::string_view k_first_words[] = {"INSERT", "UPDATE", "DELETE", "MERGE",   "WITH",
+                                                         "CREATE", "ALTER",  "DROP",   "COMMENT", "TRUNCATE",
+                                                         "GRANT",  "REVOKE", "REPLACE"};
+    const auto& w = statement.words;
+    if (w.empty() || classify(statement, dialect, server_version) != StatementKind::ordinary ||
+        std::find(std::begin(k_first_words), std::end(k_first_words), w[0]) == std::end(k_first_words)) {
+        return false;
+    }
+    // A subscription makes its replication slot outside any transaction.
+    return !(w.size() > 1 && w[1] == "SUBSCRIPTION");
+}
+
 bool has_no_transaction_directive(std::string_view file_start) {
     if (file_start.substr(0, 3) == "\xEF\xBB\xBF") {
         file_start.remove_prefix(3);

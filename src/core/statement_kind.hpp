@@ -41,6 +41,12 @@ enum class OwnRecording {
                                  // keeps the running mark
 };
 
+// Whether a statement of a file that runs without a transaction may still run inside a short one
+// of sqlmig's with its statement journal entry, so that both commit together (docs/migrations.md,
+// "After a crash"): data changes and the DDL that PostgreSQL, SQLite and MariaDB run the same in a
+// transaction as alone. An allow-list: anything else runs alone, as written.
+bool runs_with_its_journal(const Statement& statement, Dialect dialect, int server_version);
+
 // Whether a statement only changes the session (SET, RESET, a connection PRAGMA of SQLite):
 // running it again, or not at all after a crash, leaves nothing behind in the database.
 bool is_session_setting(const Statement& statement, Dialect dialect);

@@ -156,7 +156,9 @@ std::string create_table_sql(const TableName& table, Dialect dialect) {
            "    backup      " + text + ",\n"
            "    up_sql      " + d.sql_type + ",\n"
            "    down_sql    " + d.sql_type + ",\n"
-           "    down_checksum " + text + "\n"
+           "    down_checksum " + text + ",\n"
+           "    statements_done BIGINT,\n"
+           "    journal_checksum " + text + "\n"
            ")" + d.table_options;
 }
 
@@ -178,8 +180,25 @@ std::vector<std::string> create_layout_sql(const TableName& table, Dialect diale
 
 std::string add_column_sql(const TableName& table, std::string_view column, Dialect dialect) {
     const TrackingDialect d = tracking_dialect(dialect);
-    return "ALTER TABLE " + table.quoted(dialect) + " ADD COLUMN " + std::string(column) + " " +
-           (column == "down_checksum" ? d.text_type : d.sql_type);
+    const char* type = column == "up_sql" || column == "down_sql" ? d.sql_type
+                       : column == "statements_done"                ? "BIGINT"
+                                                                    : d.text_type;
+    return "ALTER TABLE " + table.quoted(dialect) + " ADD COLUMN " + std::string(column) + " " + type;
+}
+
+std::string set_journal_sql(const TableName& table, const Version& version, std::optional<std::int64_t> done,
+                            std::string_view checksum, Dialect dialect) {
+    return "UPDATE " + table.quoted(dialect) + " SET statements_done = " +
+           (done ? std::to_string(*done) : std::string("NULL")) +
+           ", journal_checksum = " + (done ? sql_literal(checksum, dialect) : std::string("NULL")) +
+           " WHERE version = " + sql_literal(version.canonical(), dialect);
+}
+
+std::string select_journals_sql(const TableName& table, Dialect dialect) {
+    return "SELECT version, statements_done, journal_checksum FROM " + table.quoted(dialect) +
+           " WHERE state IN (" +
+           sql_literal(k_state_running, dialect) + ", " + sql_literal(k_state_reverting, dialect) + ", " +
+           sql_literal(k_state_failed, dialect) + ") AND statements_done IS NOT NULL";
 }
 
 std::string select_stored_sql(const TableName& table, const Version& version, Dialect dialect) {

@@ -3,6 +3,7 @@
 // `up --sql` prints it, so what is printed is what would run.
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,18 +57,29 @@ std::string select_rows_sql(const TableName& table, Dialect dialect);
 // The tracking table's layout, recorded in <table>_layout (one row, one column):
 //   1: the nine columns above (sqlmig 0.1; no <table>_layout table)
 //   2: also up_sql, down_sql and down_checksum, the SQL a migration ran and its down then
+//   3: also statements_done and journal_checksum, the statement journal of a migration that is not
+//      one transaction (docs/migrations.md, "After a crash")
 // A newer sqlmig upgrades an older layout under the lock; an older sqlmig refuses a newer one.
-inline constexpr int k_tracking_layout = 2;
+inline constexpr int k_tracking_layout = 3;
 TableName layout_table(const TableName& table);
 // Reads the layout: one row, or none when the tracking table is older than layouts.
 std::string select_layout_sql(const TableName& table, Dialect dialect);
 // Creates <table>_layout holding the current layout (a new tracking table).
 std::vector<std::string> create_layout_sql(const TableName& table, Dialect dialect);
-// The columns layout 2 adds to a layout-1 table, and the statement that adds one.
-inline constexpr const char* k_layout_2_columns[] = {"up_sql", "down_sql", "down_checksum"};
+// The columns layouts 2 and 3 add to an older table, and the statement that adds one.
+inline constexpr const char* k_added_columns[] = {"up_sql", "down_sql", "down_checksum", "statements_done",
+                                                  "journal_checksum"};
 std::string add_column_sql(const TableName& table, std::string_view column, Dialect dialect);
 // The stored up_sql, down_sql and down_checksum of one version.
 std::string select_stored_sql(const TableName& table, const Version& version, Dialect dialect);
+// The statement journal of a migration that is not one transaction: `done` of its file's statements
+// have committed, counted from the file's first; `checksum` is that file's (the up file for an up,
+// the down file for a down). Cleared (NULLs) with `done` = nullopt.
+std::string set_journal_sql(const TableName& table, const Version& version, std::optional<std::int64_t> done,
+                            std::string_view checksum, Dialect dialect);
+// version, statements_done and journal_checksum of the running, reverting and failed rows that have
+// a journal.
+std::string select_journals_sql(const TableName& table, Dialect dialect);
 // The versions that have a stored down.
 std::string select_stored_down_versions_sql(const TableName& table, Dialect dialect);
 

@@ -110,7 +110,7 @@ TEST(StoredSqlPostgres, ATableOfThePreviousLayoutUpgradesAndABranchSwitchReverts
     p.project.migration("001_a.down.sql", "DROP TABLE a;\n");
     Result r = p.run({"up"});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 2");
+    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 3");
     EXPECT_EQ(p.db.query("SELECT up_sql FROM sqlmig_migrations"),
               "CREATE TABLE a (id int, note text DEFAULT E'back\\\\slash ''quoted''');\n");
     // Another branch: 001 is gone.

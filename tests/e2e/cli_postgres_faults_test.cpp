@@ -16,40 +16,6 @@ using sqlmig::test::shell_quote;
 
 namespace fs = std::filesystem;
 
-// Killed between two autocommitted statements: the first stays, so the migration
-// must read "running", never "pending", and nothing runs again until repair.
-TEST(PostgresFaults, ANoTransactionFileKilledMidwayIsRecordedRunning) {
-    PgProject p;
-    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
-    p.project.migration("002_idx.up.sql", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n"
-                                          "SELECT pg_sleep(30);\nCREATE INDEX CONCURRENTLY t_x2 ON t (x);\n");
-    ASSERT_EQ(p.run({"up", "1"}).code, 0);
-    const std::string script = "cd " + shell_quote(p.project.dir().string()) + " && " + shell_quote(SQLMIG_BINARY) +
-                               " -q up --no-backup & pid=$!; for i in $(seq 1 200); do psql -Atqc " +
-                               "\"SELECT 1 FROM pg_class WHERE relname = 't_x'\" " + shell_quote(p.db.url()) +
-                               " | grep -q 1 && break; sleep 0.05; done; kill -9 $pid; wait $pid 2>/dev/null; true";
-    ASSERT_EQ(std::system(script.c_str()), 0);
-    // The killed client's session may still be sleeping on the server: end it.
-    p.db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'sqlmig' "
-               "AND datname = current_database()");
-    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "running");
-    const Result status = p.run({"status"});
-    EXPECT_EQ(status.code, 0) << status.err;
-    EXPECT_CONTAINS(status.out, "idx   running");
-    const Result up = p.run({"up"});
-    EXPECT_EQ(up.code, 3);
-    EXPECT_CONTAINS(up.err, "002_idx.up.sql was running when its run ended");
-    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't_x2'"), "0");
-    // Finish by hand, clear the mark, and the folder converges.
-    p.project.migration("002_idx.up.sql", "-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_x ON t (x);\n"
-                                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_x2 ON t (x);\n");
-    ASSERT_EQ(p.run({"repair", "--yes"}).code, 0);
-    const Result again = p.run({"up"});
-    ASSERT_EQ(again.code, 0) << again.err;
-    EXPECT_EQ(p.db.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM sqlmig_migrations"),
-              "1:applied,2:applied");
-}
-
 TEST(PostgresFaults, AStatementBeforeTheFilesOwnBeginIsReportedCommitted) {
     PgProject p;
     p.project.migration("001_c.up.sql", "CREATE TABLE c0 (x int);\nBEGIN;\nCREATE TABLE c2 (x int);\n"
@@ -124,29 +90,96 @@ TEST(PostgresFaults, AnOwnTransactionFileKilledInsideItLeavesNothingToRepair) {
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t', 't018')"), "0");
 }
 
-// A down that cannot be one transaction, killed midway: "reverting", and repair records it applied
-// again so that the next down runs its down again (it used to look un-applied, leaving tables behind).
+// A down that cannot be one transaction, killed in a statement sqlmig cannot resolve: the next down
+// stops at that statement, and repair makes the down after it run on from there, never from its start
+// (repair used to make the migration look un-applied, leaving tables behind).
 TEST(PostgresFaults, RepairAfterAnInterruptedDownLetsTheNextDownFinishIt) {
     PgProject p;
     p.project.migration("001_t.up.sql", "CREATE TABLE t018 (x int);\nCREATE TABLE t019 (x int);\n");
-    p.project.migration("001_t.down.sql", std::string("-- sqlmig:no-transaction\nDROP TABLE IF EXISTS t019;\n") +
-                                              k_sleep_while_flagged + "DROP TABLE IF EXISTS t018;\n");
+    p.project.migration("001_t.down.sql", std::string("-- sqlmig:no-transaction\nDROP TABLE t019;\n") +
+                                              k_sleep_while_flagged + "DROP TABLE t018;\n");
     ASSERT_EQ(p.run({"up"}).code, 0);
     p.db.query("CREATE TABLE slow_flag ()");
     kill_when(p, "down --no-backup", k_sleeping);
     EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '1'"), "reverting");
-    const Result refused = p.run({"down"});
+    EXPECT_CONTAINS(p.run({"status"}).out, "running (its down), 1 of 3 statements done");
+    const Result refused = p.run({"up"});
     EXPECT_EQ(refused.code, 3);
-    EXPECT_CONTAINS(refused.err, "001_t.up.sql was being reverted when its run ended");
-    EXPECT_CONTAINS(p.run({"status"}).out, "running (its down)");
+    EXPECT_CONTAINS(refused.err, "001_t.up.sql was being reverted when its run ended, after 1 statement(s); run "
+                                 "'sqlmig down' to finish it first");
+    const Result stopped = p.run({"down"});
+    EXPECT_EQ(stopped.code, 1);
+    EXPECT_CONTAINS(stopped.err, "migrations/001_t.down.sql:3:1");
+    p.db.query("DROP TABLE slow_flag");
     const Result repair = p.run({"--json", "repair"});
     ASSERT_EQ(repair.code, 0) << repair.err;
-    EXPECT_CONTAINS(repair.err, "recorded as applied again, so 'sqlmig down' runs its down again");
+    EXPECT_CONTAINS(repair.err, "so 'sqlmig down' runs it from that statement");
     EXPECT_CONTAINS(repair.out, "\"cleared_failed\": []");
-    EXPECT_CONTAINS(repair.out, "\"recorded_applied_again\": [\n    \"001\"\n  ]");
+    const Result down = p.run({"down"});
+    ASSERT_EQ(down.code, 0) << down.err;  // DROP TABLE t019 is not run again: it would fail
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t018', 't019')"), "0");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
+}
+
+// Killed in a statement whose effect cannot be read back (here a SELECT): the statement journal says
+// the one before it committed, so up stops with the migration failed at that one statement; once a
+// person has checked it, repair lets up run the file on from there (not from its start).
+TEST(PostgresFaults, ANoTransactionFileKilledInAnUnreadableStatementStopsThereThenResumesAfterRepair) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
+    p.project.migration("002_idx.up.sql", std::string("-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n") +
+                                              k_sleep_while_flagged + "CREATE INDEX CONCURRENTLY t_x2 ON t (x);\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    p.db.query("CREATE TABLE slow_flag ()");
+    kill_when(p, "up --no-backup", k_sleeping);
+    EXPECT_EQ(p.db.query("SELECT state || ':' || statements_done FROM sqlmig_migrations WHERE version = '2'"),
+              "running:1");
+    const Result status = p.run({"status"});
+    EXPECT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(status.out, "running, 1 of 3 statements done");
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 1);
+    EXPECT_CONTAINS(up.err, "interrupted while running the statement at migrations/002_idx.up.sql:3:1 (SELECT pg_sleep");
+    EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "failed");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't_x2'"), "0");
+    EXPECT_EQ(p.run({"up"}).code, 3);  // failed: a person checks first
     p.db.query("DROP TABLE slow_flag");
+    const Result repair = p.run({"--json", "repair"});
+    ASSERT_EQ(repair.code, 0) << repair.err;
+    EXPECT_CONTAINS(repair.out, "\"resumes_at_its_statement\": [\n    \"002\"\n  ]");
+    const Result again = p.run({"up"});
+    ASSERT_EQ(again.code, 0) << again.err;  // CREATE INDEX t_x is not run again: it would fail on its name
+    EXPECT_EQ(p.db.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM sqlmig_migrations"),
+              "1:applied,2:applied");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_index WHERE indisvalid AND indexrelid::regclass::text IN ('t_x', 't_x2')"),
+              "2");
+}
+
+// Killed while its statement waited for a lock held by another session: the statement is idempotent by
+// its own words, so a plain down (no repair) runs it again and finishes the down.
+TEST(PostgresFaults, ANoTransactionDownKilledInALockWaitIsFinishedByAPlainDown) {
+    PgProject p;
+    p.project.migration("001_t.up.sql", "CREATE TABLE t018 (x int);\nCREATE TABLE t019 (x int);\n");
+    p.project.migration("001_t.down.sql", "-- sqlmig:no-transaction\nDROP TABLE IF EXISTS t019;\n"
+                                          "DROP TABLE IF EXISTS t018;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    const std::string holder =
+        "psql -Atqc " + shell_quote("BEGIN; LOCK TABLE t018; SELECT pg_sleep(60)") + " " + shell_quote(p.db.url()) +
+        " >/dev/null 2>&1 & for i in $(seq 1 200); do psql -Atqc " +
+        shell_quote("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't018' "
+                    "AND l.granted AND l.mode = 'AccessExclusiveLock'") +
+        " " + shell_quote(p.db.url()) + " | grep -q '^1$' && break; sleep 0.05; done";
+    ASSERT_EQ(std::system(holder.c_str()), 0);
+    kill_when(p, "down --no-backup", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sqlmig' AND "
+                                     "datname = current_database() AND wait_event_type = 'Lock'");
+    p.db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%LOCK TABLE t018%' "
+               "AND pid <> pg_backend_pid()");
+    EXPECT_EQ(p.db.query("SELECT state || ':' || statements_done FROM sqlmig_migrations WHERE version = '1'"),
+              "reverting:1");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t018', 't019')"), "1");
     const Result down = p.run({"down"});
     ASSERT_EQ(down.code, 0) << down.err;
+    EXPECT_CONTAINS(down.err, "resuming 001_t at its statement 2");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('t018', 't019')"), "0");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }

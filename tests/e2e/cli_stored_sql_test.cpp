@@ -103,8 +103,8 @@ TEST(StoredSql, ATableOfThePreviousLayoutUpgradesItselfUnderTheLock) {
     p.migration("001_a.up.sql", "CREATE TABLE a (id INTEGER);\n");
     r = p.run({"repair", "--yes"});  // the old row's checksum is not this file's: accept it
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 2");
-    EXPECT_EQ(p.query("SELECT layout FROM sqlmig_migrations_layout"), "2");
+    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 3");
+    EXPECT_EQ(p.query("SELECT layout FROM sqlmig_migrations_layout"), "3");
     EXPECT_EQ(p.query("SELECT applied_at FROM sqlmig_migrations WHERE version = '1'"), "2025-01-01T00:00:00Z");
     r = p.run({"up"});
     ASSERT_EQ(r.code, 0) << r.err;
@@ -113,16 +113,33 @@ TEST(StoredSql, ATableOfThePreviousLayoutUpgradesItselfUnderTheLock) {
     EXPECT_EQ(p.query("SELECT count(*) FROM sqlmig_migrations WHERE version = '1' AND up_sql IS NULL"), "1");
 }
 
+// Layout 2 (sqlmig before the statement journal) gains the journal's two columns on the next write.
+TEST(StoredSql, ATableOfLayoutTwoGainsTheStatementJournal) {
+    Project p;
+    two_migrations(p);
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    sqlmig::test::exec_sqlite(p.db_path(), "ALTER TABLE sqlmig_migrations DROP COLUMN statements_done;"
+                                           "ALTER TABLE sqlmig_migrations DROP COLUMN journal_checksum;"
+                                           "UPDATE sqlmig_migrations_layout SET layout = 2");
+    Result r = p.run({"status"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = p.run({"up"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.err, "upgraded the tracking table sqlmig_migrations to layout 3");
+    EXPECT_EQ(p.query("SELECT layout FROM sqlmig_migrations_layout"), "3");
+    EXPECT_EQ(p.query("SELECT count(*) FROM sqlmig_migrations WHERE statements_done IS NULL"), "2");
+}
+
 TEST(StoredSql, ATableOfANewerLayoutIsRefusedNotMisread) {
     Project p;
     two_migrations(p);
     ASSERT_EQ(p.run({"up"}).code, 0);
-    sqlmig::test::exec_sqlite(p.db_path(), "UPDATE sqlmig_migrations_layout SET layout = 3");
+    sqlmig::test::exec_sqlite(p.db_path(), "UPDATE sqlmig_migrations_layout SET layout = 4");
     for (const char* command : {"status", "up", "down"}) {
         SCOPED_TRACE(command);
         const Result r = p.run({command});
         EXPECT_EQ(r.code, 3);
-        EXPECT_CONTAINS(r.err, "has layout 3, written by a newer sqlmig");
+        EXPECT_CONTAINS(r.err, "has layout 4, written by a newer sqlmig");
     }
     EXPECT_EQ(tables(p), "a,b");
 }
@@ -138,7 +155,7 @@ TEST(StoredSql, ALayoutTableLeftWithoutItsRowIsFilledInNotRefused) {
     ASSERT_EQ(r.code, 0) << r.err;
     r = p.run({"up"});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(p.query("SELECT layout FROM sqlmig_migrations_layout"), "2");
+    EXPECT_EQ(p.query("SELECT layout FROM sqlmig_migrations_layout"), "3");
     EXPECT_EQ(p.query("SELECT down_sql FROM sqlmig_migrations WHERE version = '2'"), "DROP TABLE b;\n");
     // A row that says nothing readable is still refused.
     sqlmig::test::exec_sqlite(p.db_path(), "UPDATE sqlmig_migrations_layout SET layout = 'x'");
