@@ -463,6 +463,9 @@ Runner::InFlightOutcome Runner::resolve_in_flight(const PreparedStep& step, cons
     case core::InFlightCheck::catalog: return resolve_by_catalog(step, in_flight);
     case core::InFlightCheck::unknown: break;
     }
+    if (step.resume_checked) {
+        return InFlightOutcome::run_it;  // a person checked it did not take effect (repair)
+    }
     const std::string at = step.script.label + ":" + std::to_string(s.start.line) + ":" + std::to_string(s.start.column);
     record_now(core::set_state_sql(m_table, step.step.migration->version, core::k_state_failed,
                                    at + ": interrupted while this statement ran; whether it committed is unknown",
@@ -532,6 +535,9 @@ Runner::InFlightOutcome Runner::resolve_by_catalog(const PreparedStep& step, con
     if (after != before) {
         spdlog::info("{}: {}: the statement {}", step_title(step), seen, after ? "committed" : "did not commit; running it");
         return after ? InFlightOutcome::it_committed : InFlightOutcome::run_it;
+    }
+    if (step.resume_checked) {
+        return InFlightOutcome::run_it;  // a person checked it (repair)
     }
     const std::string at = step.script.label;
     record_now(core::set_state_sql(m_table, step.step.migration->version, core::k_state_failed,
@@ -666,7 +672,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
                 }
                 return;
             }
-            if (index == resume_at && step.resume_at && !step.resume_checked &&
+            if (index == resume_at && step.resume_at &&
                 resolve_in_flight(step, s, kind) == InFlightOutcome::it_committed) {
                 record_now(journal_sql(step, index + 1));
                 committed_through = statement_start;

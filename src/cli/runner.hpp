@@ -31,7 +31,9 @@ struct PreparedStep {
     std::string up_checksum;      // recorded for an up step
     // An interrupted run of this file committed its first `resume_at` statements (its journal).
     std::optional<std::int64_t> resume_at;
-    bool resume_checked = false;  // `repair` recorded that a person checked the statement at resume_at
+    // `repair` recorded that a person checked the statement at resume_at: it runs even where the
+    // database cannot tell whether it committed.
+    bool resume_checked = false;
 };
 
 // One attempt of a migration that did not get its locks (docs/production.md).
