@@ -27,13 +27,7 @@ std::vector<core::Step> plan_for(Command command, const core::Status& status, co
     switch (command) {
     case Command::up: return core::plan_up(status, o.target, o.allow_out_of_order);
     case Command::down: return core::plan_down(status, o.target);
-    case Command::redo: {
-        auto steps = core::plan_down(status, "");
-        if (!steps.empty()) {
-            steps.push_back({core::Direction::up, steps.front().migration});
-        }
-        return steps;
-    }
+    case Command::redo: return core::plan_redo(status);
     }
     return {};
 }
@@ -41,7 +35,7 @@ std::vector<core::Step> plan_for(Command command, const core::Status& status, co
 void refuse_on_drift(const core::Status& status, Command command) {
     const auto drift = core::find_drift(
         status, command == Command::down ? core::StoredDowns::revertible : core::StoredDowns::drift,
-        command == Command::up ? core::Resuming::ups : command == Command::down ? core::Resuming::downs : core::Resuming::none);
+        command == Command::up ? core::Resuming::ups : command == Command::down ? core::Resuming::downs : core::Resuming::both);
     if (drift.empty()) {
         return;
     }

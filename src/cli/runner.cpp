@@ -399,6 +399,7 @@ void Runner::record_now(const std::string& sql) {
 // dies midway leaves "running", which status shows and up refuses until repair.
 void Runner::mark_running(const PreparedStep& step) {
     const core::Migration& m = *step.step.migration;
+    db::TransactionGuard transaction(m_driver);  // the mark and its journal: never one without the other
     if (step.step.direction == core::Direction::down) {
         m_driver.execute_internal(
             core::set_state_sql(m_table, m.version, core::k_state_reverting, "", m_driver.dialect()));
@@ -408,9 +409,10 @@ void Runner::mark_running(const PreparedStep& step) {
         m_driver.execute_internal(core::upsert_row_sql(m_table, row, m_driver.dialect()));
     }
     // A journal from an earlier run of this version is replaced (or cleared where none is kept).
-    record_now(journals_progress(step.check.mode)
-                   ? journal_sql(step, 0)
-                   : core::set_journal_sql(m_table, m.version, std::nullopt, "", m_driver.dialect()));
+    m_driver.execute_internal(journals_progress(step.check.mode)
+                                  ? journal_sql(step, 0)
+                                  : core::set_journal_sql(m_table, m.version, std::nullopt, "", m_driver.dialect()));
+    transaction.commit();
 }
 
 std::string Runner::journal_sql(const PreparedStep& step, std::int64_t done) const {

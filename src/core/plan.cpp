@@ -275,7 +275,7 @@ std::vector<std::string> find_drift(const Status& status, StoredDowns stored, Re
         case EntryState::running:
             if (const auto direction = resumable(e)) {
                 const bool up = *direction == Direction::up;
-                if (resuming != (up ? Resuming::ups : Resuming::downs)) {
+                if (resuming != Resuming::both && resuming != (up ? Resuming::ups : Resuming::downs)) {
                     problems.push_back(label + " was " + (up ? "being applied" : "being reverted") +
                                        " when its run ended, after " + std::to_string(*e.row->statements_done) +
                                        " statement(s); run 'sqlmig " + (up ? "up" : "down") + "' to finish it first");
@@ -415,6 +415,23 @@ std::vector<Step> plan_down(const Status& status, const std::string& target) {
         }
         const bool finishes = resumable(*it) == Direction::down;
         steps.push_back({Direction::down, it->migration, finishes ? it->row : nullptr});
+    }
+    return steps;
+}
+
+std::vector<Step> plan_redo(const Status& status) {
+    for (auto it = status.entries.rbegin(); it != status.entries.rend(); ++it) {
+        if (!it->row || it->version.is_repeatable()) {
+            continue;
+        }
+        if (resumable(*it) == Direction::up) {
+            return {{Direction::up, it->migration, it->row}};
+        }
+        break;
+    }
+    auto steps = plan_down(status, "");
+    if (!steps.empty()) {
+        steps.push_back({Direction::up, steps.front().migration});
     }
     return steps;
 }

@@ -87,7 +87,7 @@ enum class StoredDowns { drift, revertible };
 
 // Which interrupted migrations a command finishes from their statement journal (docs/migrations.md,
 // "After a crash"): up resumes an interrupted up, down an interrupted down.
-enum class Resuming { none, ups, downs };
+enum class Resuming { none, ups, downs, both };
 
 // The direction of an interrupted migration whose row has a statement journal, so that a plain
 // `up` (Direction::up) or `down` resumes it; nullopt for any other entry.
@@ -117,6 +117,10 @@ std::vector<Step> plan_up(const Status& status, const std::string& target, bool 
 // down [TARGET]: "" (the newest), "-N", a version (everything above it), "base".
 // Throws UsageError for a bad target, RefusedError when a step has no down file.
 std::vector<Step> plan_down(const Status& status, const std::string& target);
+
+// redo: the newest migration's down, then its up. An interrupted redo is finished: a down resumed
+// from its journal is followed by the up, and an interrupted up is resumed alone.
+std::vector<Step> plan_redo(const Status& status);
 
 // The current version once the steps have run (nullopt: none applied), for hooks and messages.
 std::optional<Version> version_after(const Status& status, const std::vector<Step>& steps);

@@ -123,12 +123,16 @@ bool is_session_setting(const Statement& statement, Dialect dialect) {
 }
 
 bool runs_with_its_journal(const Statement& statement, Dialect dialect, int server_version) {
-    static constexpr std::string_view k_first_words[] = {"INSERT", "UPDATE", "DELETE", "MERGE",   "WITH",
-                                                         "CREATE", "ALTER",  "DROP",   "COMMENT", "TRUNCATE",
-                                                         "GRANT",  "REVOKE", "REPLACE"};
+    static constexpr std::string_view k_first_words[] = {"INSERT",   "UPDATE", "DELETE", "MERGE",  "WITH",
+                                                         "SELECT",   "CREATE", "ALTER",  "DROP",   "COMMENT",
+                                                         "TRUNCATE", "GRANT",  "REVOKE", "REPLACE"};
     const auto& w = statement.words;
-    if (w.empty() || classify(statement, dialect, server_version) != StatementKind::ordinary ||
-        std::find(std::begin(k_first_words), std::end(k_first_words), w[0]) == std::end(k_first_words)) {
+    if (w.empty() || classify(statement, dialect, server_version) != StatementKind::ordinary) {
+        return false;
+    }
+    // MySQL's DO only evaluates expressions; PostgreSQL's DO block may COMMIT, which a transaction forbids.
+    const bool listed = std::find(std::begin(k_first_words), std::end(k_first_words), w[0]) != std::end(k_first_words);
+    if (!listed && !(dialect == Dialect::mysql && w[0] == "DO")) {
         return false;
     }
     // A subscription makes its replication slot outside any transaction.
