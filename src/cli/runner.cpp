@@ -465,6 +465,9 @@ Runner::InFlightOutcome Runner::resolve_in_flight(const PreparedStep& step, cons
     case core::InFlightCheck::catalog: return resolve_by_catalog(step, in_flight);
     case core::InFlightCheck::unknown: break;
     }
+    if (core::runs_with_its_journal(s, m_driver.dialect(), m_driver.server_version())) {
+        return InFlightOutcome::run_it;  // its journal entry would have committed with it: it did not
+    }
     if (step.resume_checked) {
         return InFlightOutcome::run_it;  // a person checked it did not take effect (repair)
     }

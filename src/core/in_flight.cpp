@@ -235,7 +235,7 @@ InFlight create_index(const Tokens& t, Dialect dialect) {
     return out;
 }
 
-std::optional<ObjectKind> created_kind(const Tokens& t, std::size_t& i) {
+std::optional<ObjectKind> created_kind(const Tokens& t, std::size_t& i, Dialect dialect) {
     static constexpr std::string_view k_modifiers[] = {"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
                                                        "MATERIALIZED", "RECURSIVE"};
     while (std::any_of(std::begin(k_modifiers), std::end(k_modifiers),
@@ -247,6 +247,9 @@ std::optional<ObjectKind> created_kind(const Tokens& t, std::size_t& i) {
         {"FUNCTION", ObjectKind::function},  {"PROCEDURE", ObjectKind::function}, {"TYPE", ObjectKind::type},
         {"SCHEMA", ObjectKind::schema},      {"DATABASE", ObjectKind::schema}};
     for (const auto& [word, kind] : k_kinds) {
+        if (word == "DATABASE" && dialect != Dialect::mysql) {
+            continue;  // a database of PostgreSQL is not a schema
+        }
         if (is_keyword(t, i, word)) {
             ++i;
             return kind;
@@ -259,7 +262,7 @@ std::optional<ObjectKind> created_kind(const Tokens& t, std::size_t& i) {
 InFlight create_or_drop(const Tokens& t, Dialect dialect) {
     const bool create = is_keyword(t, 0, "CREATE");
     std::size_t i = 1;
-    const auto kind = created_kind(t, i);
+    const auto kind = created_kind(t, i, dialect);
     if (!kind || (*kind == ObjectKind::schema && is_keyword(t, i, "AUTHORIZATION"))) {
         return {};
     }

@@ -57,6 +57,10 @@ const char* const k_sleeping = "SELECT count(*) FROM pg_stat_activity WHERE appl
 const char* const k_sleep_while_flagged =
     "SELECT pg_sleep(CASE WHEN to_regclass('slow_flag') IS NULL THEN 0 ELSE 30 END);\n";
 
+// The same in a DO block, which runs alone (it may COMMIT) and whose effect sqlmig cannot read back.
+const char* const k_unreadable_sleep_while_flagged =
+    "DO $$ BEGIN PERFORM pg_sleep(CASE WHEN to_regclass('slow_flag') IS NULL THEN 0 ELSE 30 END); END $$;\n";
+
 }  // namespace
 
 // The file's own BEGIN ... COMMIT carries its tracking change: killed inside it, the migration is
@@ -97,7 +101,7 @@ TEST(PostgresFaults, RepairAfterAnInterruptedDownLetsTheNextDownFinishIt) {
     PgProject p;
     p.project.migration("001_t.up.sql", "CREATE TABLE t018 (x int);\nCREATE TABLE t019 (x int);\n");
     p.project.migration("001_t.down.sql", std::string("-- sqlmig:no-transaction\nDROP TABLE t019;\n") +
-                                              k_sleep_while_flagged + "DROP TABLE t018;\n");
+                                              k_unreadable_sleep_while_flagged + "DROP TABLE t018;\n");
     ASSERT_EQ(p.run({"up"}).code, 0);
     p.db.query("CREATE TABLE slow_flag ()");
     kill_when(p, "down --no-backup", k_sleeping);
@@ -121,14 +125,15 @@ TEST(PostgresFaults, RepairAfterAnInterruptedDownLetsTheNextDownFinishIt) {
     EXPECT_EQ(p.db.query("SELECT count(*) FROM sqlmig_migrations"), "0");
 }
 
-// Killed in a statement whose effect cannot be read back (here a SELECT): the statement journal says
+// Killed in a statement whose effect cannot be read back (here a DO block): the statement journal says
 // the one before it committed, so up stops with the migration failed at that one statement; once a
 // person has checked it, repair lets up run the file on from there (not from its start).
 TEST(PostgresFaults, ANoTransactionFileKilledInAnUnreadableStatementStopsThereThenResumesAfterRepair) {
     PgProject p;
     p.project.migration("001_t.up.sql", "CREATE TABLE t (x int);\n");
     p.project.migration("002_idx.up.sql", std::string("-- sqlmig:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n") +
-                                              k_sleep_while_flagged + "CREATE INDEX CONCURRENTLY t_x2 ON t (x);\n");
+                                              k_unreadable_sleep_while_flagged +
+                                              "CREATE INDEX CONCURRENTLY t_x2 ON t (x);\n");
     ASSERT_EQ(p.run({"up", "1"}).code, 0);
     p.db.query("CREATE TABLE slow_flag ()");
     kill_when(p, "up --no-backup", k_sleeping);
@@ -139,7 +144,7 @@ TEST(PostgresFaults, ANoTransactionFileKilledInAnUnreadableStatementStopsThereTh
     EXPECT_CONTAINS(status.out, "running, 1 of 3 statements done");
     const Result up = p.run({"up"});
     EXPECT_EQ(up.code, 1);
-    EXPECT_CONTAINS(up.err, "interrupted while running the statement at migrations/002_idx.up.sql:3:1 (SELECT pg_sleep");
+    EXPECT_CONTAINS(up.err, "interrupted while running the statement at migrations/002_idx.up.sql:3:1 (DO $$");
     EXPECT_EQ(p.db.query("SELECT state FROM sqlmig_migrations WHERE version = '2'"), "failed");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 't_x2'"), "0");
     EXPECT_EQ(p.run({"up"}).code, 3);  // failed: a person checks first

@@ -89,7 +89,10 @@ const Case k_postgres[] = {
      "SELECT count(*) FROM pg_index WHERE indisvalid AND indexrelid = 'k_i'::regclass", Expect::resumes},
     {"CREATE TABLE IF NOT EXISTS k2 (x int);", "DROP TABLE k2", "SELECT count(*) FROM pg_class WHERE relname = 'k2'",
      Expect::resumes},
-    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "", Expect::stops},
+    // Commits with its journal entry: the journal alone says whether it did.
+    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "SELECT count(*) FROM base WHERE x = 2", Expect::resumes},
+    // Runs alone (a DO block may COMMIT), and its effect cannot be read back.
+    {"DO $$ BEGIN UPDATE base SET x = 2; END $$;", "UPDATE base SET x = 1", "", Expect::stops},
 };
 
 const Case k_sqlite[] = {
@@ -104,7 +107,8 @@ const Case k_sqlite[] = {
      Expect::resumes},
     {"CREATE INDEX k_i ON base (x);", "DROP INDEX k_i", "SELECT count(*) FROM sqlite_master WHERE name = 'k_i'",
      Expect::resumes},
-    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "", Expect::stops},
+    // Commits with its journal entry (every SQLite statement does but VACUUM, ATTACH and PRAGMAs).
+    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "SELECT count(*) FROM base WHERE x = 2", Expect::resumes},
 };
 
 const Case k_mariadb[] = {
@@ -132,7 +136,10 @@ const Case k_mariadb[] = {
     {"CREATE VIEW v AS SELECT x FROM base;", "DROP VIEW v",
      "SELECT count(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'v'",
      Expect::resumes},
-    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "", Expect::stops},
+    // Commits with its journal entry: the journal alone says whether it did.
+    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "SELECT count(*) FROM base WHERE x = 2", Expect::resumes},
+    // Commits implicitly, alone, and the catalog does not say which type the column had.
+    {"ALTER TABLE base MODIFY x bigint;", "ALTER TABLE base MODIFY x int", "", Expect::stops},
 };
 
 }  // namespace

@@ -68,6 +68,8 @@ const Case k_cases[] = {
     {"ALTER TABLE IF EXISTS t ADD COLUMN a int", pg, unknown, {}, {}},
     {"ALTER TABLE t ADD COLUMN IF NOT EXISTS a int, ADD COLUMN b int", pg, unknown, {}, {}},
     {"CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", pg, unknown, {}, {}},
+    {"CREATE DATABASE reports", pg, unknown, {}, {}},
+    {"CREATE DATABASE reports", my, catalog, {"schema reports"}, {}},
 };
 
 TEST(InFlight, EachKindOfStatementIsResolvedByWhatTheDatabaseCanTell) {
