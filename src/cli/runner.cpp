@@ -624,6 +624,32 @@ void Runner::execute_alone(const PreparedStep& step, core::Statement statement, 
     }
 }
 
+// A statement that the interrupted run committed, met again by the run that resumes it: skipped,
+// but for its session settings, which this new session needs again (outside the file's transactions).
+Runner::Skipped Runner::skip_committed(core::Statement&& s, core::StatementKind kind, bool& inside_own) {
+    if (kind == core::StatementKind::transaction_begin || kind == core::StatementKind::transaction_end ||
+        kind == core::StatementKind::transaction_abort) {
+        inside_own = kind == core::StatementKind::transaction_begin;
+        return Skipped::transaction_control;
+    }
+    if (!core::is_session_setting(s, m_driver.dialect())) {
+        return Skipped::work;
+    }
+    if (!inside_own) {
+        m_driver.execute(std::move(s));
+        m_driver.flush();
+    }
+    return Skipped::session_setting;
+}
+
+// A statement in autocommit and its journal entry, in one short transaction: both commit or neither.
+void Runner::execute_with_journal(core::Statement statement, const std::string& journal) {
+    db::TransactionGuard transaction(m_driver);
+    m_driver.execute(std::move(statement));
+    m_driver.execute_internal(journal);
+    transaction.commit();
+}
+
 // The file manages its own transaction, or runs without one: statements one by
 // one. Work done outside the file's own BEGIN ... COMMIT commits as it runs, so the
 // migration is marked running first and failed when only part of it committed.
@@ -665,14 +691,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             const bool session_setting = core::is_session_setting(s, m_driver.dialect());
             ++index;
             if (index < resume_at) {
-                // Committed by the interrupted run: only its session settings are needed again.
-                if (kind == core::StatementKind::transaction_begin || kind == core::StatementKind::transaction_end ||
-                    kind == core::StatementKind::transaction_abort) {
-                    skipped_inside = kind == core::StatementKind::transaction_begin;
-                } else if (session_setting && !skipped_inside) {
-                    m_driver.execute(std::move(s));
-                    m_driver.flush();
-                } else if (!session_setting) {
+                if (skip_committed(std::move(s), kind, skipped_inside) == Skipped::work) {
                     committed_through = statement_start;
                 }
                 return;
@@ -701,10 +720,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             if (alone) {
                 execute_alone(step, std::move(s), outcome, first_lock_failure, journal);
             } else if (journal) {
-                db::TransactionGuard transaction(m_driver);
-                m_driver.execute(std::move(s));
-                m_driver.execute_internal(*journal);
-                transaction.commit();
+                execute_with_journal(std::move(s), *journal);
             } else {
                 m_driver.execute(std::move(s));
             }

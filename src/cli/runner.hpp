@@ -114,6 +114,9 @@ private:
     void record_now(const std::string& sql);
     void mark_running(const PreparedStep& step);
     std::string journal_sql(const PreparedStep& step, std::int64_t done) const;
+    enum class Skipped { work, session_setting, transaction_control };
+    Skipped skip_committed(core::Statement&& s, core::StatementKind kind, bool& inside_own);
+    void execute_with_journal(core::Statement statement, const std::string& journal);
     // Resuming: what became of the statement that ran when the interrupted run died.
     enum class InFlightOutcome { run_it, it_committed };
     InFlightOutcome resolve_in_flight(const PreparedStep& step, const core::Statement& s, core::StatementKind kind);
