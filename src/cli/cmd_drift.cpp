@@ -279,7 +279,7 @@ util::Json drift_json(const DriftOutcome& outcome) {
 void setup_drift(CLI::App& app, Context& ctx) {
     static DriftOptions o;
     auto* drift = app.add_subcommand(
-        "drift", "Compare the database's schema with what its applied migrations make, replayed on a scratch database");
+        "drift", "Compare the database's schema with a replay of its applied migrations (docs/drift.md)");
     drift->add_option("--scratch-url", o.scratch_url, "An empty database to replay on instead of creating one")
         ->type_name("URL");
     drift->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
