@@ -27,11 +27,12 @@ namespace {
 constexpr const char* k_ignore_file = ".sqlmig-drift-ignore";
 
 // Raises the log level to warnings while a replay runs, so that its "applying ..." lines (one per
-// migration) do not drown the report; --verbose keeps them.
+// migration) do not drown the report; --verbose keeps them. Not in a fleet (`up` with [drift]
+// before_up on each target): the level is the process's, and its threads would restore each other's.
 class QuietReplay {
 public:
-    explicit QuietReplay(const GlobalOptions& options) : m_before(spdlog::get_level()) {
-        if (!options.verbose && m_before < spdlog::level::warn) {
+    explicit QuietReplay(const Context& ctx) : m_before(spdlog::get_level()) {
+        if (!ctx.options.verbose && ctx.target.empty() && m_before < spdlog::level::warn) {
             spdlog::set_level(spdlog::level::warn);
         }
     }
@@ -118,7 +119,7 @@ std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scra
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);
     {
-        QuietReplay quiet(ctx.options);
+        QuietReplay quiet(ctx);
         Runner runner(ctx, *driver);
         const auto prepared = runner.prepare(plan.steps());
         std::vector<StepOutcome> done;
