@@ -144,7 +144,8 @@ struct DriftOptions {
 
 void run_drift(Context& ctx, const DriftOptions& o) {
     // A bad pattern is reported before the database is touched.
-    DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx)};
+    DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx),
+                         nullptr};
     auto live = ctx.connect_during(true, [&] { ctx.catalog(); });
     const auto rows = ctx.applied_rows(*live);
     ctx.checksum_applied(rows);
@@ -183,18 +184,75 @@ std::vector<core::DriftPattern> drift_ignore_patterns(Context& ctx) {
     return patterns;
 }
 
+std::vector<std::string> ReplayCache::get(const std::string& key,
+                                         const std::function<std::vector<std::string>()>& replay) {
+    std::promise<std::vector<std::string>> mine;
+    std::shared_future<std::vector<std::string>> snapshot;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_snapshots.find(key);
+        if (it != m_snapshots.end()) {
+            snapshot = it->second;
+        } else {
+            m_snapshots.emplace(key, mine.get_future().share());
+        }
+    }
+    if (snapshot.valid()) {
+        return snapshot.get();
+    }
+    try {
+        auto lines = replay();
+        mine.set_value(lines);
+        return lines;
+    } catch (...) {
+        mine.set_exception(std::current_exception());
+        throw;
+    }
+}
+
+std::size_t ReplayCache::replays() const {
+    std::lock_guard lock(m_mutex);
+    return m_snapshots.size();
+}
+
+namespace {
+
+// What makes two databases' replays the same: the database kind and its server's version (the
+// snapshot's text is the catalog's), and each applied version with the checksum of what ran.
+std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRow>& rows) {
+    std::string key = std::string(core::dialect_name(live.dialect())) + " " + std::to_string(live.server_version());
+    for (const auto& r : rows) {
+        if (r.state == core::k_state_applied) {
+            key += "\n" + r.version.canonical() + " " + r.checksum;
+        }
+    }
+    return key;
+}
+
+std::vector<std::string> expected_schema(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
+                                         std::string& scratch_label) {
+    Scratch scratch(ctx, "drift", request.scratch_url, request.keep);
+    spdlog::debug("drift: replaying {} migrations on the scratch database {}", plan.steps().size(), scratch.label());
+    scratch_label = scratch.label() + (scratch.kept() ? " (kept)" : "");
+    return replay(ctx, plan, scratch);
+}
+
+}  // namespace
+
 DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<core::AppliedRow>& rows,
                            const DriftRequest& request) {
     const ReplayPlan plan(ctx, live, rows);
     const auto found = live.schema_snapshot();
-    Scratch scratch(ctx, "drift", request.scratch_url, request.keep);
-    spdlog::debug("drift: replaying {} migrations on the scratch database {}", plan.steps().size(), scratch.label());
-    const auto expected = replay(ctx, plan, scratch);
+    std::string scratch = "(shared with another target)";
+    const auto expected =
+        request.shared ? request.shared->get(replay_key(live, rows),
+                                             [&] { return expected_schema(ctx, plan, request, scratch); })
+                       : expected_schema(ctx, plan, request, scratch);
     DriftOutcome outcome;
     outcome.report = core::compare_schemas(expected, found, live.dialect(), request.ignore);
     outcome.replayed = plan.steps().size();
     outcome.from_stored = plan.from_stored();
-    outcome.scratch = scratch.label() + (scratch.kept() ? " (kept)" : "");
+    outcome.scratch = scratch;
     return outcome;
 }
 
@@ -203,7 +261,8 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
     if (gate == config::DriftGate::off) {
         return;
     }
-    const DriftOutcome outcome = measure_drift(ctx, live, rows, DriftRequest{"", KeepScratch::no, drift_ignore_patterns(ctx)});
+    const DriftOutcome outcome =
+        measure_drift(ctx, live, rows, DriftRequest{"", KeepScratch::no, drift_ignore_patterns(ctx), nullptr});
     if (outcome.report.clean()) {
         spdlog::info("no drift: the database matches its {} applied migrations ([drift] before_up)", outcome.replayed);
         return;

@@ -2,6 +2,10 @@
 // Drift (docs/drift.md): what the applied migrations make, replayed on a scratch database,
 // against the live database's schema. Used by `sqlmig drift` and by `up`'s [drift] before_up gate.
 
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,10 +17,27 @@
 
 namespace sqlmig::cli {
 
+// Replays shared between databases at the same applied state (`fleet drift`): one replay per
+// key (the database kind, its server's version, each applied version with its checksum), its
+// snapshot (or its failure) handed to every database with that key. Thread-safe.
+class ReplayCache {
+public:
+    // The snapshot for `key`: made by `replay` on the first call, awaited by the calls that meet it
+    // running. A replay that failed throws its error to every caller.
+    std::vector<std::string> get(const std::string& key, const std::function<std::vector<std::string>()>& replay);
+    // How many replays ran.
+    std::size_t replays() const;
+
+private:
+    mutable std::mutex m_mutex;
+    std::map<std::string, std::shared_future<std::vector<std::string>>> m_snapshots;
+};
+
 struct DriftRequest {
     std::string scratch_url;  // an empty database to replay on instead of creating one ("": create one)
     KeepScratch keep = KeepScratch::no;
     std::vector<core::DriftPattern> ignore;  // drift_ignore_patterns()
+    ReplayCache* shared = nullptr;           // fleet drift: replays shared between targets
 };
 
 struct DriftOutcome {
