@@ -293,14 +293,15 @@ void print_drift(const DriftOutcome& outcome, std::ostream& out) {
             out << "    + " << util::printable(line) << '\n';
         }
     }
-    const std::string ignored =
-        report.ignored == 0 ? "" : "; " + std::to_string(report.ignored) + " more ignored ([drift] ignore)";
+    const std::string ignored = report.ignored == 0 ? ""
+                                : "; " + std::to_string(report.ignored) + " more ignored (docs/drift.md: ignore patterns)";
     if (report.clean()) {
         out << "no drift: the database matches its " << outcome.replayed << " applied migration"
             << (outcome.replayed == 1 ? "" : "s") << ignored << '\n';
         return;
     }
-    out << objects_differ(report.objects.size()) << " from what the " << outcome.replayed << " applied migrations make (- expected, + found in the database)"
+    out << objects_differ(report.objects.size()) << " from what the " << outcome.replayed
+        << " applied migrations make (- expected, + found in the database)"
         << ignored << '\n';
 }
 

@@ -244,7 +244,8 @@ private:
             const auto* arr = node.as_array();
             m_cfg.drift.ignore.clear();
             for (std::size_t i = 0; i < patterns.size(); ++i) {
-                m_cfg.drift.ignore.push_back(core::parse_drift_pattern(patterns[i], where(m_cfg.file, *arr->get(i), name)));
+                m_cfg.drift.ignore.push_back(
+                    core::parse_drift_pattern(patterns[i], where(m_cfg.file, *arr->get(i), name)));
             }
         } else {
             const std::string gate = string_value(node, name);

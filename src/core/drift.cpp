@@ -224,8 +224,9 @@ DriftPattern parse_drift_pattern(std::string_view text, const std::string& where
         const std::string_view word = trimmed.substr(0, colon);
         p.kind = parse_object_kind(word);
         if (!p.kind) {
-            throw ConfigError(where + ": unknown object kind '" + util::printable(std::string(word)) + "' in pattern '" +
-                              util::printable(p.text) + "'; expected one of " + k_object_kind_names);
+            throw ConfigError(where + ": unknown object kind '" + util::printable(std::string(word)) +
+                              "' in pattern '" + util::printable(p.text) + "'; expected one of " +
+                              k_object_kind_names);
         }
         p.glob = std::string(trimmed.substr(colon + 1));
     } else {

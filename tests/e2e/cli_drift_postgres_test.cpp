@@ -131,11 +131,7 @@ TEST(DriftPostgres, EveryKindOfOutOfBandChangeIsFoundAndNamedWithNothingElse) {
     migrate(p);
     const auto cases = postgres_cases();
     ASSERT_GE(cases.size(), 30u);
-    for (const auto& c : cases) {
-        for (const auto& sql : c.statements) {
-            p.db.query(sql);
-        }
-    }
+    sqlmig::test::make_changes(cases, [&](const std::string& sql) { p.db.query(sql); });
     const Result r = p.run({"drift"});
     EXPECT_EQ(r.code, 3) << r.err;
     EXPECT_EQ(sqlmig::test::drift_headers(r.out), sqlmig::test::all_headers(cases)) << r.out;

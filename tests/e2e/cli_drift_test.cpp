@@ -93,11 +93,7 @@ TEST(Drift, EveryKindOfOutOfBandChangeSqliteAllowsIsFoundAndNamedWithNothingElse
     Project p;
     migrate(p);
     const auto cases = sqlite_cases();
-    for (const auto& c : cases) {
-        for (const auto& sql : c.statements) {
-            sqlmig::test::exec_sqlite(p.db_path(), sql);
-        }
-    }
+    sqlmig::test::make_changes(cases, [&](const std::string& sql) { sqlmig::test::exec_sqlite(p.db_path(), sql); });
     const Result r = p.run({"drift"});
     EXPECT_EQ(r.code, 3) << r.err;
     EXPECT_EQ(sqlmig::test::drift_headers(r.out), sqlmig::test::all_headers(cases)) << r.out;
@@ -109,9 +105,7 @@ TEST(Drift, EachChangeAloneIsDrift) {
     for (const auto& c : sqlite_cases()) {
         Project p;
         migrate(p);
-        for (const auto& sql : c.statements) {
-            sqlmig::test::exec_sqlite(p.db_path(), sql);
-        }
+        sqlmig::test::make_changes({c}, [&](const std::string& sql) { sqlmig::test::exec_sqlite(p.db_path(), sql); });
         const Result r = p.run({"drift"});
         EXPECT_EQ(r.code, 3) << c.statements.front();
         EXPECT_EQ(sqlmig::test::drift_headers(r.out), c.headers) << r.out;

@@ -30,6 +30,16 @@ inline std::set<std::string> drift_headers(const std::string& out) {
     return headers;
 }
 
+// Makes each case's change, in order, with `execute` (one statement at a time).
+template <typename Execute>
+void make_changes(const std::vector<DriftCase>& cases, Execute execute) {
+    for (const auto& c : cases) {
+        for (const auto& sql : c.statements) {
+            execute(sql);
+        }
+    }
+}
+
 // Every header the cases expect, together.
 inline std::set<std::string> all_headers(const std::vector<DriftCase>& cases) {
     std::set<std::string> all;
