@@ -293,8 +293,8 @@ void print_drift(const DriftOutcome& outcome, std::ostream& out) {
             out << "    + " << util::printable(line) << '\n';
         }
     }
-    const std::string ignored = report.ignored == 0 ? ""
-                                : "; " + std::to_string(report.ignored) + " more ignored (docs/drift.md: ignore patterns)";
+    const std::string ignored =
+        report.ignored == 0 ? "" : "; " + std::to_string(report.ignored) + " more ignored (ignore patterns)";
     if (report.clean()) {
         out << "no drift: the database matches its " << outcome.replayed << " applied migration"
             << (outcome.replayed == 1 ? "" : "s") << ignored << '\n';
