@@ -115,6 +115,14 @@ private:
     std::vector<std::string> m_from_stored;
 };
 
+// A runner's failure message less its last line, which says what state the failure left and what to
+// run next ("... marked failed. Fix the database by hand, then run 'sqlmig repair'"): true of the
+// scratch database, which is dropped, and wrong advice for the live one.
+std::string without_aftermath(const std::string& message) {
+    const auto last = message.find_last_of('\n');
+    return last == std::string::npos ? message : message.substr(0, last);
+}
+
 std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch) {
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);
@@ -127,7 +135,7 @@ std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scra
             runner.run(prepared, false, done);
         } catch (const MigrationError& e) {
             throw MigrationError("cannot replay the applied migrations on the scratch database " + scratch.label() +
-                                 " (the live database was not touched):\n" + e.what());
+                                 " (the live database was not touched):\n" + without_aftermath(e.what()));
         }
     }
     return driver->schema_snapshot();

@@ -109,3 +109,21 @@ TEST(DriftMariadb, RealFolderGivesNoDrift) {
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_EQ(r.out, "no drift: the database matches its 21 applied migrations\n");
 }
+
+TEST(DriftMariadb, AFailingReplayIsExitOneWithFileLineAndColumnAndTheScratchDatabaseIsDropped) {
+    MariadbProject p;
+    migrate(p);
+    // 003 leans on a table made by hand: it ran on the live database, and cannot run on a fresh one.
+    p.db.query("CREATE TABLE handmade (y INT)");
+    p.project.migration("003_lean.up.sql", "SELECT 1;\nALTER TABLE handmade ADD COLUMN x INT;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    const Result r = p.run({"drift"});
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_CONTAINS(r.err, "sqlmig: error: cannot replay the applied migrations on the scratch database sqlmig_drift_");
+    EXPECT_CONTAINS(r.err, "migrations/003_lean.up.sql:2:13: ERROR 1146: Table 'sqlmig_drift_");
+    EXPECT_CONTAINS(r.err, ".handmade' doesn't exist\n");
+    EXPECT_EQ(r.err.find("sqlmig repair"), std::string::npos) << "no advice for the live database from the scratch one";
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'sqlmig\\_drift\\_%'"),
+              "0");
+}

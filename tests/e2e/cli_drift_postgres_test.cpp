@@ -195,6 +195,7 @@ TEST(DriftPostgres, AReplayThatFailsNamesItsPositionAndLeavesNoScratchDatabase) 
     EXPECT_EQ(r.code, 1) << r.out;
     EXPECT_CONTAINS(r.err, "cannot replay the applied migrations on the scratch database sqlmig_drift_");
     EXPECT_CONTAINS(r.err, "version 2 (as stored in the tracking table):1:1: ERROR: relation \"nosuch\" does not exist");
+    EXPECT_EQ(r.err.find("rolled back"), std::string::npos) << "no word of the scratch database's state";
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname = '" + scratch_named_in(r.err) + "'"), "0")
         << "the scratch database is dropped";
