@@ -6,6 +6,7 @@
 
 #include "cli/backups.hpp"
 #include "cli/commands.hpp"
+#include "cli/drift.hpp"
 #include "cli/files.hpp"
 #include "cli/hooks.hpp"
 #include "cli/lint.hpp"
@@ -287,6 +288,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     const auto steps = plan_for(command, status, o);
     if (foreign) {
         refuse_foreign_downs(*foreign, steps, o);
+    }
+    if (command == Command::up && !offline && !steps.empty()) {
+        check_drift_before_up(ctx, *driver, rows);  // [drift] before_up, under the lock
     }
     result.from = status.current ? status.as_written(*status.current) : "";
     result.to = result.from;

@@ -165,6 +165,8 @@ private:
                                           util::printable(m_cfg.lint.disable[i]) + "' (docs/lint.md lists them)");
                     }
                 }
+            } else if (section == "drift" && (k == "ignore" || k == "before_up")) {
+                apply_drift_key(k, node, name);
             } else if (section == "lint" && k == "strict") {
                 m_cfg.lint.strict = bool_value(node, name);
             } else if (section == "dump" && k == "schema_file") {
@@ -236,6 +238,30 @@ private:
     }
 
     // The keys of PreflightConfig; false for another key.
+    void apply_drift_key(const std::string& k, const toml::node& node, const std::string& name) {
+        if (k == "ignore") {  // else before_up
+            const auto patterns = string_array(node, name);
+            const auto* arr = node.as_array();
+            m_cfg.drift.ignore.clear();
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                m_cfg.drift.ignore.push_back(
+                    core::parse_drift_pattern(patterns[i], where(m_cfg.file, *arr->get(i), name)));
+            }
+        } else {
+            const std::string gate = string_value(node, name);
+            if (gate == "off") {
+                m_cfg.drift.before_up = DriftGate::off;
+            } else if (gate == "warn") {
+                m_cfg.drift.before_up = DriftGate::warn;
+            } else if (gate == "refuse") {
+                m_cfg.drift.before_up = DriftGate::refuse;
+            } else {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\" or \"refuse\", not '" +
+                                  util::printable(gate) + "'");
+            }
+        }
+    }
+
     bool apply_preflight_key(const std::string& k, const toml::node& node, const std::string& name) {
         auto& p = m_cfg.pg_preflight;
         if (k == "preflight") {
@@ -472,6 +498,7 @@ const std::vector<SectionKeys>& config_keys() {
         {"hooks", {"before_migrate", "after_migrate", "on_failure"}},
         {"dump", {"schema_file"}},
         {"lint", {"disable", "strict"}},
+        {"drift", {"ignore", "before_up"}},
         {"fleet", {"targets", "targets_file", "targets_command", "schemas", "url", "parallel"}},
     };
     return keys;
