@@ -34,7 +34,9 @@ std::string state_text(const core::StatusEntry& e) {
     if (e.row && e.row->state == core::k_state_reverting) {
         s += " (its down)";
     }
-    if (e.migration && e.migration->stored) {
+    if (e.state == core::EntryState::squashed) {
+        s += " (into " + util::printable(e.baseline->up_file) + ")";
+    } else if (e.migration && e.migration->stored) {
         s += " (stored)";
     }
     return e.out_of_order ? s + " (out of order)" : s;
@@ -77,7 +79,7 @@ void run_status(Context& ctx) {
     for (const auto& e : status.entries) {
         cells.push_back(texts.emplace_back(status.display(e)));
         cells.push_back(texts.emplace_back(name_text(e)));
-        const bool qualified = e.out_of_order || (e.migration && e.migration->stored) ||
+        const bool qualified = e.out_of_order || (e.migration && e.migration->stored) || e.baseline ||
                                (e.row && e.row->state == core::k_state_reverting);
         cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());

@@ -36,8 +36,10 @@ Scratch::Scratch(Context& ctx, const ScratchOptions& o) : m_ctx(ctx), m_keep(o.k
             admin->flush();
         } catch (const DbError& e) {
             throw DbError("cannot create the scratch database for " + o.purpose + " on " + configured.url.redacted() +
-                          ": " + e.what() + "\nthe user needs the CREATEDB privilege; or pass --scratch-url URL "
-                          "of an empty database to use instead");
+                          ": " + e.what() + "\nthe user needs the CREATEDB privilege" +
+                          (o.scratch_url_option == ScratchUrl::offered
+                               ? "; or pass --scratch-url URL of an empty database to use instead"
+                               : ""));
         }
     }
     m_created = true;

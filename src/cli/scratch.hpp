@@ -9,10 +9,14 @@
 
 namespace sqlmig::cli {
 
+// Whether the command takes --scratch-url, which the error for a missing CREATEDB then suggests.
+enum class ScratchUrl { offered, not_offered };
+
 struct ScratchOptions {
     std::string purpose;      // "verify", "squash": in its name and in messages
     std::string scratch_url;  // an empty database to use instead of creating one ("": create one)
     bool keep = false;        // keep it at the end (a --scratch-url database is always kept)
+    ScratchUrl scratch_url_option = ScratchUrl::offered;
 };
 
 // Created in the constructor, dropped in the destructor (unless kept). The constructor

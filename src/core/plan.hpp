@@ -13,7 +13,8 @@
 
 namespace sqlmig::core {
 
-enum class EntryState { applied, pending, modified, missing, failed, running };
+// squashed: applied by a file that a baseline has since replaced (core/squash.hpp).
+enum class EntryState { applied, pending, modified, missing, failed, running, squashed };
 
 // Failed and running migrations may be half applied: nothing runs until 'repair'.
 inline bool is_unfinished(EntryState state) {
@@ -31,6 +32,7 @@ struct StatusEntry {
     const Migration* migration = nullptr;  // null when the file is missing
     const AppliedRow* row = nullptr;       // null when never applied
     bool out_of_order = false;             // pending, but below the newest applied version
+    const Migration* baseline = nullptr;   // the baseline whose range holds this version (itself included)
 };
 
 struct Status {
