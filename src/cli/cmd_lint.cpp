@@ -124,7 +124,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         linter.add(lint_migration(ctx, *m));
     }
     for (const auto& file : outside) {
-        linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", ""});
+        linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", "", false});
     }
     auto findings = linter.findings();
     std::stable_sort(findings.begin(), findings.end(), [](const core::Finding& a, const core::Finding& b) {

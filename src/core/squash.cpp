@@ -80,16 +80,16 @@ SquashPlan plan_squash(const Catalog& catalog, const std::string& to) {
         version = Version::parse_dotted(to);
     }
     const Migration* target = version ? find_migration(catalog.migrations, *version) : nullptr;
-    if (!target || target->version.is_repeatable()) {
-        throw UsageError("no migration has version '" + util::printable(to) + "'; squash --to takes a version of "
-                         "the folder ('sqlmig status' lists them)");
-    }
     const auto later_baseline = std::find_if(catalog.migrations.begin(), catalog.migrations.end(), [&](const Migration& m) {
-        return m.squashes_from && !(m.version < target->version);
+        return m.squashes_from && version && !(m.version < *version);
     });
     if (later_baseline != catalog.migrations.end()) {
         throw RefusedError("the folder is already squashed to " + later_baseline->version.text() + " (" +
                            util::printable(later_baseline->up_file) + "); squash to a version after it");
+    }
+    if (!target || target->version.is_repeatable()) {
+        throw UsageError("no migration has version '" + util::printable(to) + "'; squash --to takes a version of "
+                         "the folder ('sqlmig status' lists them)");
     }
     SquashPlan plan;
     plan.target = target;
