@@ -204,6 +204,24 @@ TEST(SquashSqlite, BadInputIsOneErrorLineAndNothingIsWritten) {
     EXPECT_CONTAINS(back.err, "002_roles.up.sql has a version inside 001..003, which 003_baseline.up.sql squashes");
 }
 
+TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
+    Project p;
+    four_migrations(p);
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:data/app.db\"\n[fleet]\ntargets = [\n"
+                                "  { name = \"inside\", url = \"sqlite:data/inside.db\" },\n"
+                                "  { name = \"after\", url = \"sqlite:data/after.db\" },\n"
+                                "  { name = \"fresh\", url = \"sqlite:data/fresh.db\" } ]\n");
+    ASSERT_EQ(p.run({"--database", "sqlite:data/inside.db", "up", "1"}).code, 0);
+    ASSERT_EQ(p.run({"--database", "sqlite:data/after.db", "up"}).code, 0);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const Result r = p.run({"fleet", "status"});
+    EXPECT_CONTAINS(r.out, "after   at head");
+    EXPECT_CONTAINS(r.out, "fresh   behind   none     3");  // the baseline and the two after it
+    EXPECT_CONTAINS(r.out, "inside  drift");
+    EXPECT_CONTAINS(r.err, "[inside] drift (1, 3 pending), 0 ms: this database applied 001 of the migrations that "
+                           "002_baseline.up.sql squashes");
+}
+
 TEST(SquashSqlite, DryRunProvesAndWritesNothing) {
     Project p;
     four_migrations(p);
