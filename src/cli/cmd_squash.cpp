@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <unistd.h>
 
@@ -123,9 +125,15 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashOptions& o
 // The candidate baseline, in a temporary folder until it is proven.
 class Candidate {
 public:
-    explicit Candidate(const core::BaselineFile& file)
-        : m_dir(fs::temp_directory_path() / ("sqlmig-squash-" + std::to_string(::getpid()))) {
-        fs::create_directories(m_dir);
+    // A folder of its own (mkdtemp: 0700, a new name), so no one else can swap the file between
+    // the proof and the write.
+    explicit Candidate(const core::BaselineFile& file) {
+        std::string dir = (fs::temp_directory_path() / "sqlmig-squash-XXXXXX").string();
+        if (!::mkdtemp(dir.data())) {
+            throw Error(ExitCode::failed, "cannot create a temporary folder for the baseline in " +
+                                              fs::temp_directory_path().string() + ": " + std::strerror(errno));
+        }
+        m_dir = dir;
         m_path = m_dir / file.name;
         create_new_file(m_path, file.text);
     }

@@ -46,6 +46,20 @@ void four_migrations(Project& p) {
     p.migration("004_posts.down.sql", "DROP TABLE posts;\n");
 }
 
+// Server databases (PgDatabase, MariadbDatabase), each dropped when `keep` goes.
+template <typename Database>
+Databases server_databases(std::vector<std::unique_ptr<Database>>& keep) {
+    return {[&keep] { return keep.emplace_back(std::make_unique<Database>())->url(); },
+            [&keep](const std::string& url, const std::string& sql) {
+                for (const auto& db : keep) {
+                    if (db->url() == url) {
+                        return db->query(sql);
+                    }
+                }
+                return std::string("no such database");
+            }};
+}
+
 Result on(const Project& p, const std::string& url, std::vector<std::string> args) {
     args.insert(args.begin(), {"--database", url});
     return p.run(args);
@@ -262,26 +276,10 @@ TEST(SquashSqlite, RealGooseFolderSquashesToItsHead) {
 
 #ifdef SQLMIG_E2E_SUITE_pg
 
-namespace {
-
-Databases pg_databases(std::vector<std::unique_ptr<sqlmig::test::PgDatabase>>& keep) {
-    return {[&keep] { return keep.emplace_back(std::make_unique<sqlmig::test::PgDatabase>())->url(); },
-            [&keep](const std::string& url, const std::string& sql) {
-                for (const auto& db : keep) {
-                    if (db->url() == url) {
-                        return db->query(sql);
-                    }
-                }
-                return std::string("no such database");
-            }};
-}
-
-}  // namespace
-
 TEST(SquashPostgres, BaselineIsProvenAndEveryDatabaseStaysCorrect) {
     sqlmig::test::PgProject p;
     std::vector<std::unique_ptr<sqlmig::test::PgDatabase>> keep;
-    squash_story(p.project, pg_databases(keep));
+    squash_story(p.project, server_databases(keep));
 }
 
 TEST(SquashPostgres, WithoutCreatedbItSaysWhatIsMissingAndWritesNothing) {
@@ -332,26 +330,17 @@ TEST(SquashPostgres, RealFolderSquashesToItsHead) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     sqlmig::test::PgProject p;
     std::vector<std::unique_ptr<sqlmig::test::PgDatabase>> keep;
-    squash_corpus_folder(p.project, pg_databases(keep), corpus / "pocket-id-postgres", "20260814120000");
+    squash_corpus_folder(p.project, server_databases(keep), corpus / "pocket-id-postgres", "20260814120000");
 }
 
 #endif  // SQLMIG_E2E_SUITE_pg
 
 #ifdef SQLMIG_E2E_SUITE_mariadb
 
-namespace {
-
-Databases mariadb_databases(std::vector<std::unique_ptr<sqlmig::test::MariadbDatabase>>& keep) {
-    return {[&keep] { return keep.emplace_back(std::make_unique<sqlmig::test::MariadbDatabase>())->url(); },
-            [](const std::string& url, const std::string& sql) { return sqlmig::test::mariadb_query(url, sql); }};
-}
-
-}  // namespace
-
 TEST(SquashMariadb, BaselineIsProvenAndEveryDatabaseStaysCorrect) {
     sqlmig::test::MariadbProject p;
     std::vector<std::unique_ptr<sqlmig::test::MariadbDatabase>> keep;
-    squash_story(p.project, mariadb_databases(keep));
+    squash_story(p.project, server_databases(keep));
 }
 
 TEST(SquashMariadb, TriggersRoutinesAndForeignKeysLoadWithoutTheirDefiner) {
@@ -379,7 +368,7 @@ TEST(SquashMariadb, RealFolderSquashesToItsHead) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     sqlmig::test::MariadbProject p;
     std::vector<std::unique_ptr<sqlmig::test::MariadbDatabase>> keep;
-    squash_corpus_folder(p.project, mariadb_databases(keep), corpus / "model-registry-mysql", "000021");
+    squash_corpus_folder(p.project, server_databases(keep), corpus / "model-registry-mysql", "000021");
 }
 
 #endif  // SQLMIG_E2E_SUITE_mariadb
