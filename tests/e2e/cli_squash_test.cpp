@@ -326,6 +326,19 @@ TEST(SquashPostgres, SeedsSequencesFunctionsAndTriggersAreProvenTheSame) {
     EXPECT_EQ(p.db.query("SELECT nextval('people_id_seq')"), "5");
 }
 
+TEST(SquashPostgres, ATrackingTableInASchemaOfItsOwnIsLeftOutAndItsSchemaMayExist) {
+    sqlmig::test::PgProject p("[migrations]\ntable = \"ops.sqlmig_migrations\"\n");
+    four_migrations(p.project);
+    const Result r = p.run({"squash", "--to", "2"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string text = sqlmig::test::read_text(p.project.dir() / "migrations/002_baseline.up.sql");
+    EXPECT_CONTAINS(text, "CREATE SCHEMA IF NOT EXISTS ops;");
+    EXPECT_NOT_CONTAINS(text, "sqlmig_migrations");
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 0) << up.err;
+    EXPECT_EQ(p.db.query("SELECT string_agg(version, ',' ORDER BY version::int) FROM ops.sqlmig_migrations"), "2,3,4");
+}
+
 TEST(SquashPostgres, RealFolderSquashesToItsHead) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     sqlmig::test::PgProject p;

@@ -150,7 +150,17 @@ public:
         if (!result.ok()) {
             throw BackupError("pg_dump " + result.describe() + util::stderr_tail(result.err));
         }
-        return backup::baseline_from_pg_dump(result.out);
+        std::string body = backup::baseline_from_pg_dump(result.out);
+        // The tracking table's own schema exists before the baseline runs (sqlmig makes it first).
+        for (const auto& table : leave_out) {
+            if (const auto dot = table.find('.'); dot != std::string::npos) {
+                const std::string create = "\nCREATE SCHEMA " + table.substr(0, dot) + ";\n";
+                if (const auto at = body.find(create); at != std::string::npos) {
+                    body.replace(at, create.size(), "\nCREATE SCHEMA IF NOT EXISTS " + table.substr(0, dot) + ";\n");
+                }
+            }
+        }
+        return body;
     }
 
     // pg_restore --clean and a plain dump's DROPs replace only what the backup holds: every
