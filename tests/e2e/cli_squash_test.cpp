@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <memory>
 
@@ -236,6 +237,18 @@ TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
                            "002_baseline.up.sql squashes");
 }
 
+TEST(SquashSqlite, TheBaselineRunsInTheSqlite3ShellToo) {
+    Project p;
+    four_migrations(p);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const fs::path db = p.dir() / "data/by-hand.db";
+    fs::create_directories(db.parent_path());
+    const std::string command = "sqlite3 -bail " + sqlmig::test::shell_quote(db.string()) + " < " +
+                                sqlmig::test::shell_quote((p.dir() / "migrations/002_baseline.up.sql").string());
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_EQ(sqlmig::test::query_sqlite(db, "SELECT role FROM user_roles"), "admin");
+}
+
 TEST(SquashSqlite, DryRunProvesAndWritesNothing) {
     Project p;
     four_migrations(p);
@@ -337,6 +350,17 @@ TEST(SquashPostgres, ATrackingTableInASchemaOfItsOwnIsLeftOutAndItsSchemaMayExis
     const Result up = p.run({"up"});
     EXPECT_EQ(up.code, 0) << up.err;
     EXPECT_EQ(p.db.query("SELECT string_agg(version, ',' ORDER BY version::int) FROM ops.sqlmig_migrations"), "2,3,4");
+}
+
+TEST(SquashPostgres, TheBaselineRunsInPsqlToo) {
+    sqlmig::test::PgProject p;
+    four_migrations(p.project);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const std::string command = "psql -X -q -v ON_ERROR_STOP=1 --single-transaction -o /dev/null " +
+                                sqlmig::test::shell_quote(p.db.url()) + " -f " +
+                                sqlmig::test::shell_quote((p.project.dir() / "migrations/002_baseline.up.sql").string());
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_EQ(p.db.query("SELECT role FROM user_roles"), "admin");
 }
 
 TEST(SquashPostgres, RealFolderSquashesToItsHead) {
