@@ -363,6 +363,20 @@ TEST(SquashPostgres, TheBaselineRunsInPsqlToo) {
     EXPECT_EQ(p.db.query("SELECT role FROM user_roles"), "admin");
 }
 
+TEST(SquashPostgres, RealFlywayFolderSquashesToItsHeadAndKeepsItsRepeatables) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    sqlmig::test::PgProject p("[migrations]\nformat = \"flyway\"\n");
+    std::vector<std::unique_ptr<sqlmig::test::PgDatabase>> keep;
+    squash_corpus_folder(p.project, server_databases(keep), corpus / "marquez-flyway", "74");
+    EXPECT_TRUE(fs::exists(p.project.dir() / "migrations/V74__baseline.sql"));
+    EXPECT_FALSE(fs::exists(p.project.dir() / "migrations/squashed/V74__baseline.sql"));
+    std::size_t repeatables = 0;
+    for (const auto& file : sqlmig::test::files_in(p.project.dir() / "migrations")) {
+        repeatables += file.filename().string().rfind("R__", 0) == 0 ? 1 : 0;
+    }
+    EXPECT_EQ(repeatables, 3u) << "the R__ files stay and run after the baseline";
+}
+
 TEST(SquashPostgres, RealFolderSquashesToItsHead) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     sqlmig::test::PgProject p;

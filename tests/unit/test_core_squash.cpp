@@ -134,6 +134,15 @@ TEST(BaselineDown, RefusedAcrossABaselineWithoutADown) {
     EXPECT_THROW(plan_down(build_status(files, old), "base"), sqlmig::RefusedError);
 }
 
+TEST(BaselineDown, AHandWrittenDownRevertsADatabaseTheBaselineMade) {
+    auto files = squashed_folder();
+    files[0].down_file = "003_baseline.down.sql";
+    const Status fresh = build_status(files, {row("003", "sha256:baseline"), row("004", "sha256:m004")});
+    const auto steps = plan_down(fresh, "base");
+    ASSERT_EQ(steps.size(), 2u);
+    EXPECT_EQ(steps[1].migration->name, "baseline");
+}
+
 TEST(SquashPlan, ReplaysUpToTheTargetAndRefusesBadTargets) {
     Catalog catalog;
     catalog.migrations = {migration("001"), migration("002"), migration("003")};
