@@ -34,7 +34,9 @@ std::string state_text(const core::StatusEntry& e) {
     if (e.row && e.row->state == core::k_state_reverting) {
         s += " (its down)";
     }
-    if (e.state == core::EntryState::squashed) {
+    if (e.baseline && e.baseline == e.migration) {
+        s += " (baseline)";
+    } else if (e.state == core::EntryState::squashed) {
         s += " (into " + util::printable(e.baseline->up_file) + ")";
     } else if (e.migration && e.migration->stored) {
         s += " (stored)";

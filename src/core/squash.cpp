@@ -12,13 +12,21 @@ std::string baseline_header(const Version& first, const Version& last) {
 }
 
 bool may_be_baseline(const Migration& m) {
-    return util::to_lower(m.name).find(k_baseline_name) != std::string::npos;
+    // sql-migrate's baseline keeps the file name of the version it replaces (its identity).
+    return m.format == Format::sql_migrate || util::to_lower(m.name).find(k_baseline_name) != std::string::npos;
 }
 
 namespace {
 
 std::optional<Version> parse_any(std::string_view text, Format format) {
-    return format == Format::flyway ? Version::parse_dotted(text) : Version::parse(text);
+    switch (format) {
+    case Format::flyway: return Version::parse_dotted(text);
+    case Format::sql_migrate: return text.empty() ? std::nullopt : std::optional<Version>(Version::of_file_name(text));
+    case Format::sqlmig:
+    case Format::dbmate:
+    case Format::goose: return Version::parse(text);
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -70,14 +78,35 @@ void check_baselines(Catalog& catalog) {
     }
 }
 
-SquashPlan plan_squash(const Catalog& catalog, const std::string& to) {
-    if (!catalog.migrations.empty() && catalog.migrations.front().format == Format::sql_migrate) {
-        throw RefusedError("squash does not support sql-migrate folders yet: their versions are file names, so a "
-                           "baseline cannot take the version of the file it replaces");
+namespace {
+
+// sql-migrate's versions are file names: --to takes the file name, or its number when one file has it.
+std::optional<Version> sql_migrate_target(const Catalog& catalog, const std::string& to) {
+    const std::optional<Version> number = Version::parse(to);
+    const Version* found = nullptr;
+    for (const auto& m : catalog.migrations) {
+        if (m.version.text() == to) {
+            return m.version;
+        }
+        if (number && m.version.same_number(*number)) {
+            if (found) {
+                throw UsageError("several migrations have number " + to + "; name the file, as 'sqlmig status' lists it");
+            }
+            found = &m.version;
+        }
     }
+    return found ? std::optional<Version>(*found) : Version::of_file_name(to);
+}
+
+}  // namespace
+
+SquashPlan plan_squash(const Catalog& catalog, const std::string& to) {
     std::optional<Version> version = Version::parse(to);
     if (!version) {
         version = Version::parse_dotted(to);
+    }
+    if (!catalog.migrations.empty() && catalog.migrations.front().format == Format::sql_migrate) {
+        version = sql_migrate_target(catalog, to);
     }
     const Migration* target = version ? find_migration(catalog.migrations, *version) : nullptr;
     const auto later_baseline = std::find_if(catalog.migrations.begin(), catalog.migrations.end(), [&](const Migration& m) {
@@ -119,7 +148,7 @@ BaselineFile baseline_file(Format format, const Version& first, const Version& v
     case Format::sqlmig: return {v + "_baseline.up.sql", header + text};
     case Format::dbmate: return {v + "_baseline.sql", header + "-- migrate:up\n" + text + "\n-- migrate:down\n"};
     case Format::goose: return {v + "_baseline.sql", header + "-- +goose Up\n" + text};
-    case Format::sql_migrate: return {v + "-baseline.sql", header + "-- +migrate Up\n" + text};
+    case Format::sql_migrate: return {v, header + "-- +migrate Up\n" + text};  // the replaced file's name
     case Format::flyway: return {"V" + v + "__baseline.sql", header + text};
     }
     return {};

@@ -48,13 +48,15 @@ struct SquashPlan {
     const Migration* target = nullptr;
     Version first;                         // the first version the new baseline replaces
 };
-// Throws UsageError for a version the folder does not have, RefusedError when the folder
-// is already squashed to it or past it, or for sql-migrate's folders (whose versions are
-// file names, so a baseline cannot take the version of the file it replaces).
+// `to` is a version, or in a sql-migrate folder a file name (or its number when one file has
+// it). Throws UsageError for a version the folder does not have, RefusedError when the folder
+// is already squashed to it or past it, or when there is nothing to squash.
 SquashPlan plan_squash(const Catalog& catalog, const std::string& to);
 
 // The baseline's file name and text in the folder's format: the header, then `body` (the
-// SQL that recreates the schema and rows) inside the format's up marker; no down.
+// SQL that recreates the schema and rows) inside the format's up marker; no down. It is named
+// `<version>_baseline`, except in sql-migrate, whose versions are file names: there it takes
+// the replaced file's name, so that a database that applied that file has its identity.
 struct BaselineFile {
     std::string name;
     std::string text;

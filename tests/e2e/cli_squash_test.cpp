@@ -377,6 +377,26 @@ TEST(SquashPostgres, RealFlywayFolderSquashesToItsHeadAndKeepsItsRepeatables) {
     EXPECT_EQ(repeatables, 3u) << "the R__ files stay and run after the baseline";
 }
 
+TEST(SquashPostgres, RealSqlMigrateFolderSquashesToAMiddleFileKeepingItsName) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    sqlmig::test::PgProject p("[migrations]\nformat = \"sql-migrate\"\n");
+    std::vector<std::string> sql;
+    for (const auto& file : sqlmig::test::files_in(corpus / "goalert-sqlmigrate")) {
+        if (file.extension() == ".sql") {
+            sql.push_back(file.filename().string());
+        }
+    }
+    ASSERT_GT(sql.size(), 100u);
+    const std::string middle = sql[99];  // 20180207124220-rotation-participant-position-consistency.sql
+    std::vector<std::unique_ptr<sqlmig::test::PgDatabase>> keep;
+    squash_corpus_folder(p.project, server_databases(keep), corpus / "goalert-sqlmigrate", middle);
+    const std::string text = sqlmig::test::read_text(p.project.dir() / "migrations" / middle);
+    EXPECT_EQ(text.rfind("-- sqlmig:baseline squashes " + sql[0] + ".." + middle + "\n-- +migrate Up\n", 0), 0u);
+    EXPECT_TRUE(fs::exists(p.project.dir() / "migrations/squashed" / middle));
+    const Result status = p.run({"status"});
+    EXPECT_CONTAINS(status.out, "pending (baseline)");  // the project's own database is empty
+}
+
 TEST(SquashPostgres, RealFolderSquashesToItsHead) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     sqlmig::test::PgProject p;

@@ -160,6 +160,27 @@ TEST(SquashPlan, ReplaysUpToTheTargetAndRefusesBadTargets) {
     EXPECT_EQ(again.first.text(), "001");  // the earlier baseline's range carries on
 }
 
+TEST(SquashPlan, SqlMigrateTakesTheFileNameOrItsNumberAndKeepsTheName) {
+    Catalog catalog;
+    for (const char* file : {"1-init.sql", "2-users.sql", "3-posts.sql"}) {
+        Migration m;
+        m.version = Version::of_file_name(file);
+        m.name = file;
+        m.up_file = file;
+        m.format = Format::sql_migrate;
+        catalog.migrations.push_back(m);
+    }
+    EXPECT_EQ(plan_squash(catalog, "2-users.sql").target->up_file, "2-users.sql");
+    const SquashPlan plan = plan_squash(catalog, "2");
+    EXPECT_EQ(plan.first.text(), "1-init.sql");
+    const auto file = baseline_file(Format::sql_migrate, plan.first, plan.target->version, "SELECT 1;");
+    EXPECT_EQ(file.name, "2-users.sql");
+    EXPECT_EQ(file.text, "-- sqlmig:baseline squashes 1-init.sql..2-users.sql\n-- +migrate Up\nSELECT 1;\n");
+    Migration baseline = catalog.migrations[1];
+    std::string why;
+    EXPECT_EQ(parse_baseline_header(file.text, baseline, &why)->text(), "1-init.sql") << why;
+}
+
 TEST(BaselineFile, IsWrittenInTheFolderFormat) {
     const Version first = *Version::parse("001");
     const Version last = *Version::parse("007");
