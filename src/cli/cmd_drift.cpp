@@ -239,7 +239,7 @@ std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRo
 
 std::vector<std::string> expected_schema(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
                                          std::string& scratch_label) {
-    Scratch scratch(ctx, "drift", request.scratch_url, request.keep);
+    Scratch scratch(ctx, ScratchRequest{"drift", request.scratch_url, request.keep});
     spdlog::debug("drift: replaying {} migrations on the scratch database {}", plan.steps().size(), scratch.label());
     scratch_label = scratch.label() + (scratch.kept() ? " (kept)" : "");
     return replay(ctx, plan, scratch);

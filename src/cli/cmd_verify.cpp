@@ -3,8 +3,6 @@
 // again gives the same schema as the first time (docs/lint.md, "sqlmig verify").
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -108,7 +106,7 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
             throw UsageError("invalid --from '" + util::printable(o.from) + "'; expected a version");
         }
     }
-    Scratch scratch(ctx, "verify", o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no);
+    Scratch scratch(ctx, ScratchRequest{"verify", o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no});
     spdlog::info("verify on the scratch database {}", scratch.label());
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);

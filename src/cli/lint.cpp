@@ -31,6 +31,7 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
     const Script up = ctx.script(m, core::Direction::up);
     out.up = read_script(up);
     out.up_name = m.name;
+    out.baseline = m.squashes_from.has_value();
     if (m.down_file) {
         const Script down = ctx.script(m, core::Direction::down);
         out.down = read_script(down);

@@ -14,32 +14,34 @@ namespace {
 std::string scratch_name(const std::string& purpose) {
     std::random_device rd;
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%08x", rd());
-    return "sqlmig_" + purpose + "_" + buf;
+    std::snprintf(buf, sizeof buf, "_%08x", rd());
+    return "sqlmig_" + purpose + buf;
 }
 
 }  // namespace
 
-Scratch::Scratch(Context& ctx, const std::string& purpose, const std::string& scratch_url, KeepScratch keep)
-    : m_ctx(ctx), m_keep(keep == KeepScratch::yes) {
+Scratch::Scratch(Context& ctx, const ScratchRequest& request)
+    : m_ctx(ctx), m_keep(request.keep == KeepScratch::yes) {
     const db::ConnectOptions configured = ctx.connect_options(false);
-    if (!scratch_url.empty()) {
+    if (!request.url.empty()) {
         m_plan.options = configured;
-        m_plan.options.url = db::parse_database_url(scratch_url, fs::current_path());
+        m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
         m_keep = true;  // the user's own database: never dropped
         return;
     }
     const db::Backend& backend = db::backend_of(configured.url);
-    m_plan = backend.scratch(configured, scratch_name(purpose), fs::temp_directory_path());
+    m_plan = backend.scratch(configured, scratch_name(request.purpose), fs::temp_directory_path());
     if (!m_plan.create_sql.empty()) {
         try {
             auto admin = backend.connect(configured);
             admin->execute_internal(m_plan.create_sql);
             admin->flush();
         } catch (const DbError& e) {
-            throw DbError("cannot create the scratch database for " + purpose + " on " + configured.url.redacted() +
-                          ": " + e.what() + "\nthe user needs the CREATEDB privilege; or pass --scratch-url URL "
-                          "of an empty database to use instead");
+            throw DbError("cannot create the scratch database for " + request.purpose + " on " +
+                          configured.url.redacted() + ": " + e.what() + "\nthe user needs the CREATEDB privilege" +
+                          (request.url_option == ScratchUrl::offered
+                               ? "; or pass --scratch-url URL of an empty database to use instead"
+                               : ""));
         }
     }
     m_created = true;

@@ -1,7 +1,8 @@
 #pragma once
-// A scratch database beside the configured one (same server, or a file in the temporary
-// folder), for the commands that replay migrations without touching the configured
-// database: verify, drift.
+// A throwaway database beside the configured one (db::Backend::scratch()), never the
+// configured one itself, for the commands that replay migrations without touching the
+// configured database: verify (downs checked), drift (what was applied, replayed), squash
+// (the baseline proven) and impact (pending statements measured).
 
 #include <string>
 
@@ -10,22 +11,32 @@
 
 namespace sqlmig::cli {
 
-// What to do with the scratch database at the end.
+// What to do with the scratch database at the end (--keep leaves it, and prints its name).
 enum class KeepScratch { no, yes };
 
-// Created in the constructor, dropped in the destructor (unless kept, or the user's own).
+// Whether the command takes --scratch-url, which the error for a missing CREATEDB then suggests.
+enum class ScratchUrl { offered, not_offered };
+
+// What a command asks of its scratch database.
+struct ScratchRequest {
+    std::string purpose;  // "verify", "drift", "squash", "impact": in its name (sqlmig_<purpose>_<hex>) and messages
+    std::string url;      // --scratch-url: an empty database of the user's, used as is and never dropped ("": none)
+    KeepScratch keep = KeepScratch::no;
+    ScratchUrl url_option = ScratchUrl::offered;
+};
+
+// Created in the constructor, dropped in the destructor unless kept (a failed drop is
+// logged, never thrown). The constructor throws DbError naming the privilege it needs
+// when the database cannot be created.
 class Scratch {
 public:
-    // `purpose` names the command in messages and in the database's name (sqlmig_<purpose>_<hex>).
-    // scratch_url: an empty database of the user's to use instead (never dropped); "" for none.
-    // Throws DbError when the database cannot be created, saying the user needs CREATEDB.
-    Scratch(Context& ctx, const std::string& purpose, const std::string& scratch_url, KeepScratch keep);
+    Scratch(Context& ctx, const ScratchRequest& request);
     ~Scratch();
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
 
     const db::ConnectOptions& options() const { return m_plan.options; }
-    // Its name and server (password hidden), or its file.
+    // "sqlmig_verify_1a2b3c4d on postgres://...", or its file: how messages name it, password hidden.
     std::string label() const;
     bool kept() const { return m_keep; }
 

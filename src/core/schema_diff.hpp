@@ -1,6 +1,6 @@
 #pragma once
 // The difference between two schema snapshots (db::Driver::schema_snapshot(): sorted
-// lines, one object or column a line), as `verify` and `drift` print it.
+// lines, one object or column a line), as `verify`, `drift` and `squash` print it. Pure.
 
 #include <string>
 #include <vector>
@@ -11,7 +11,8 @@ namespace sqlmig::core {
 // inputs must be sorted. Empty when the snapshots are equal.
 //  - verify: minus = after the up and its down (what the down left), plus = before the up
 //    (what the down lost);
-//  - drift: minus = the replay of the applied migrations (expected), plus = the live database.
+//  - drift: minus = the replay of the applied migrations (expected), plus = the live database;
+//  - squash: minus = the database the baseline made, plus = the replay of the squashed migrations.
 std::vector<std::string> schema_diff(const std::vector<std::string>& plus, const std::vector<std::string>& minus);
 
 }  // namespace sqlmig::core

@@ -360,6 +360,9 @@ public:
             " GROUP_CONCAT(REFERENCED_COLUMN_NAME ORDER BY ORDINAL_POSITION), ')')"
             " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA" + here +
             " AND REFERENCED_TABLE_NAME IS NOT NULL GROUP BY TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME"
+            // A view's definition names its own database (`app`.`users`): left out, so that the same
+            // view in two databases (drift's or squash's replay and the database it is compared with) has
+            // the same line.
             " UNION ALL SELECT CONCAT('view ', TABLE_NAME, ' ',"
             " MD5(REPLACE(VIEW_DEFINITION, CONCAT('`', DATABASE(), '`.'), ''))) FROM information_schema.VIEWS"
             " WHERE TABLE_SCHEMA" + here +

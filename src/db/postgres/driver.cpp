@@ -686,10 +686,13 @@ private:
                " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c', 'r') AND"
                " (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') AND " +
                user_ns + own("t.oid") +
-               " UNION ALL SELECT 'comment ' || n.nspname || '.' || c.relname || ' ' || d.objsubid || ' ' ||"
-               " d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
-               " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns +
-               " AND c.relname NOT IN " + tracking +
+               // A column's comment by the column's name: its number differs between a table that lost
+               // columns and the same table made anew (squash's proof).
+               " UNION ALL SELECT 'comment ' || n.nspname || '.' || c.relname || COALESCE('.' || a.attname, '') ||"
+               " ' ' || d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
+               " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0"
+               " WHERE " + user_ns + " AND c.relname NOT IN " + tracking +
                ") s ORDER BY line COLLATE \"C\"";
     }
 
