@@ -12,6 +12,7 @@
 
 #include "core/fleet.hpp"
 #include "core/format.hpp"
+#include "core/impact.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::config {
@@ -169,6 +170,10 @@ struct Config {
     std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
     LintConfig lint;
     FleetConfig fleet;
+    // [impact] (docs/impact.md): the budgets a pending migration must stay within, and whether
+    // `up` measures its migrations against them first.
+    core::ImpactBudget impact;
+    bool impact_before_up = false;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

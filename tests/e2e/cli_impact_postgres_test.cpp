@@ -1,0 +1,214 @@
+// sqlmig impact on PostgreSQL: a catalogue of statements with the lock and the rewrite or scan
+// that PostgreSQL's documentation gives for each (the ALTER TABLE, CREATE INDEX, CREATE TRIGGER,
+// REINDEX, CLUSTER and "Explicit Locking" pages), and impact must report every one as documented.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "e2e/cli_test_support.hpp"
+#include "e2e/pg_project.hpp"
+
+using sqlmig::test::PgProject;
+using sqlmig::test::Result;
+
+namespace {
+
+// What impact must report for a statement on one PostgreSQL version.
+struct Expect {
+    const char* lock;  // the strongest lock on the case's table ("" for none)
+    const char* work;  // "none", "scan", "index_build", "rewrite"
+};
+
+// One case: its own table {t} (id int PRIMARY KEY, a int, b text, v varchar(10), three rows), what
+// else it needs before (setup), the statement measured, and what each version's documentation says.
+// Another version is one more column: add its Expect where it differs and list it in expectations().
+struct Case {
+    const char* setup;
+    const char* statement;
+    const char* relation;  // whose lock is checked, when not {t}
+    Expect pg15;
+};
+
+// clang-format off
+const Case k_catalogue[] = {
+    // ADD COLUMN: a constant (or stable) default is stored in the catalog since PostgreSQL 11; a volatile one rewrites.
+    {"", "ALTER TABLE {t} ADD COLUMN c int", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c int DEFAULT 5", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c timestamptz DEFAULT now()", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c float8 DEFAULT random()", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c uuid DEFAULT gen_random_uuid()", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c timestamptz DEFAULT clock_timestamp()", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c serial", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ADD COLUMN c int GENERATED ALWAYS AS (a * 2) STORED", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} DROP COLUMN b", "", {"ACCESS EXCLUSIVE", "none"}},
+    // ALTER COLUMN TYPE: binary-coercible changes skip the rewrite (varchar widening, varchar -> text).
+    {"", "ALTER TABLE {t} ALTER COLUMN v TYPE varchar(200)", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN v TYPE text", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN v TYPE varchar(5)", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a TYPE bigint", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a TYPE numeric", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a TYPE text", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a SET DEFAULT 1", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"ALTER TABLE {t} ALTER COLUMN a SET DEFAULT 1", "ALTER TABLE {t} ALTER COLUMN a DROP DEFAULT", "", {"ACCESS EXCLUSIVE", "none"}},
+    // SET NOT NULL scans the table, unless a validated CHECK (col IS NOT NULL) proves it (PostgreSQL 12).
+    {"", "ALTER TABLE {t} ALTER COLUMN a SET NOT NULL", "", {"ACCESS EXCLUSIVE", "scan"}},
+    {"ALTER TABLE {t} ADD CONSTRAINT {t}_a_nn CHECK (a IS NOT NULL)", "ALTER TABLE {t} ALTER COLUMN a SET NOT NULL", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"ALTER TABLE {t} ADD CONSTRAINT {t}_a_nn CHECK (a IS NOT NULL) NOT VALID", "ALTER TABLE {t} ALTER COLUMN a SET NOT NULL", "", {"ACCESS EXCLUSIVE", "scan"}},
+    {"ALTER TABLE {t} ALTER COLUMN a SET NOT NULL", "ALTER TABLE {t} ALTER COLUMN a DROP NOT NULL", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a SET STATISTICS 500", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN a SET (n_distinct = 10)", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} ALTER COLUMN b SET STORAGE EXTERNAL", "", {"ACCESS EXCLUSIVE", "none"}},
+    // Constraints: NOT VALID skips the scan, VALIDATE scans under SHARE UPDATE EXCLUSIVE.
+    {"", "ALTER TABLE {t} ADD CONSTRAINT {t}_pos CHECK (a > 0)", "", {"ACCESS EXCLUSIVE", "scan"}},
+    {"", "ALTER TABLE {t} ADD CONSTRAINT {t}_pos CHECK (a > 0) NOT VALID", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"ALTER TABLE {t} ADD CONSTRAINT {t}_pos CHECK (a > 0) NOT VALID", "ALTER TABLE {t} VALIDATE CONSTRAINT {t}_pos", "", {"SHARE UPDATE EXCLUSIVE", "scan"}},
+    {"CREATE TABLE {t}_p (id int PRIMARY KEY); INSERT INTO {t}_p SELECT generate_series(1, 3)", "ALTER TABLE {t} ADD CONSTRAINT {t}_fk FOREIGN KEY (a) REFERENCES {t}_p (id)", "", {"SHARE ROW EXCLUSIVE", "scan"}},
+    {"CREATE TABLE {t}_p (id int PRIMARY KEY); INSERT INTO {t}_p SELECT generate_series(1, 3)", "ALTER TABLE {t} ADD CONSTRAINT {t}_fk FOREIGN KEY (a) REFERENCES {t}_p (id)", "{t}_p", {"SHARE ROW EXCLUSIVE", "scan"}},
+    {"CREATE TABLE {t}_p (id int PRIMARY KEY); INSERT INTO {t}_p SELECT generate_series(1, 3)", "ALTER TABLE {t} ADD CONSTRAINT {t}_fk FOREIGN KEY (a) REFERENCES {t}_p (id) NOT VALID", "", {"SHARE ROW EXCLUSIVE", "none"}},
+    {"CREATE TABLE {t}_p (id int PRIMARY KEY); INSERT INTO {t}_p SELECT generate_series(1, 3); ALTER TABLE {t} ADD CONSTRAINT {t}_fk FOREIGN KEY (a) REFERENCES {t}_p (id) NOT VALID",
+     "ALTER TABLE {t} VALIDATE CONSTRAINT {t}_fk", "", {"SHARE UPDATE EXCLUSIVE", "scan"}},
+    {"", "ALTER TABLE {t} ADD CONSTRAINT {t}_u UNIQUE (a)", "", {"ACCESS EXCLUSIVE", "index_build"}},
+    {"CREATE UNIQUE INDEX {t}_a ON {t} (a)", "ALTER TABLE {t} ADD CONSTRAINT {t}_u UNIQUE USING INDEX {t}_a", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"ALTER TABLE {t} ADD CONSTRAINT {t}_pos CHECK (a > 0)", "ALTER TABLE {t} DROP CONSTRAINT {t}_pos", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} RENAME COLUMN b TO b2", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} RENAME TO {t}_renamed", "", {"ACCESS EXCLUSIVE", "none"}},
+    // Storage parameters: SHARE UPDATE EXCLUSIVE for fillfactor and autovacuum; LOGGED/UNLOGGED rewrite.
+    {"", "ALTER TABLE {t} SET (fillfactor = 70)", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} SET (autovacuum_enabled = false)", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"", "ALTER TABLE {t} SET UNLOGGED", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"ALTER TABLE {t} SET UNLOGGED", "ALTER TABLE {t} SET LOGGED", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} CLUSTER ON {t}_pkey", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"ALTER TABLE {t} CLUSTER ON {t}_pkey", "ALTER TABLE {t} SET WITHOUT CLUSTER", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"", "CLUSTER {t} USING {t}_pkey", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "VACUUM FULL {t}", "", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "ALTER TABLE {t} OWNER TO CURRENT_USER", "", {"ACCESS EXCLUSIVE", "none"}},
+    // Indexes: CREATE INDEX blocks writes (SHARE), CONCURRENTLY does not (SHARE UPDATE EXCLUSIVE).
+    {"", "CREATE INDEX {t}_a ON {t} (a)", "", {"SHARE", "index_build"}},
+    {"", "CREATE UNIQUE INDEX {t}_a ON {t} (a)", "", {"SHARE", "index_build"}},
+    {"", "CREATE INDEX CONCURRENTLY {t}_a ON {t} (a)", "", {"SHARE UPDATE EXCLUSIVE", "index_build"}},
+    {"CREATE INDEX {t}_a ON {t} (a)", "DROP INDEX {t}_a", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"CREATE INDEX {t}_a ON {t} (a)", "DROP INDEX CONCURRENTLY {t}_a", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    {"CREATE INDEX {t}_a ON {t} (a)", "REINDEX INDEX {t}_a", "", {"SHARE", "index_build"}},
+    {"CREATE INDEX {t}_a ON {t} (a)", "REINDEX INDEX CONCURRENTLY {t}_a", "", {"SHARE UPDATE EXCLUSIVE", "index_build"}},
+    {"CREATE INDEX {t}_a ON {t} (a)", "ALTER INDEX {t}_a RENAME TO {t}_a2", "{t}_a", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    // Triggers: CREATE TRIGGER and ENABLE/DISABLE TRIGGER take SHARE ROW EXCLUSIVE.
+    {"CREATE FUNCTION {t}_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+     "CREATE TRIGGER {t}_tr BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_f()", "", {"SHARE ROW EXCLUSIVE", "none"}},
+    {"CREATE FUNCTION {t}_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
+     "CREATE TRIGGER {t}_tr BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_f()",
+     "ALTER TABLE {t} DISABLE TRIGGER {t}_tr", "", {"SHARE ROW EXCLUSIVE", "none"}},
+    {"CREATE FUNCTION {t}_f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
+     "CREATE TRIGGER {t}_tr BEFORE INSERT ON {t} FOR EACH ROW EXECUTE FUNCTION {t}_f()",
+     "DROP TRIGGER {t}_tr ON {t}", "", {"ACCESS EXCLUSIVE", "none"}},
+    // Row security, policies, comments.
+    {"", "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "CREATE POLICY {t}_pol ON {t} USING (a > 0)", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "COMMENT ON TABLE {t} IS 'x'", "", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    // Enums: ADD VALUE runs inside a transaction since PostgreSQL 12 and locks no table.
+    {"CREATE TYPE {t}_mood AS ENUM ('ok')", "ALTER TYPE {t}_mood ADD VALUE 'sad'", "", {"", "none"}},
+    {"CREATE TYPE {t}_mood AS ENUM ('ok')", "ALTER TYPE {t}_mood RENAME VALUE 'ok' TO 'fine'", "", {"", "none"}},
+    // Partitions: ATTACH takes SHARE UPDATE EXCLUSIVE on the parent and ACCESS EXCLUSIVE on the
+    // partition, which it scans unless a validated CHECK proves the bound; DETACH takes ACCESS
+    // EXCLUSIVE on both, or SHARE UPDATE EXCLUSIVE with CONCURRENTLY (PostgreSQL 14).
+    {"CREATE TABLE {t}_parent (id int, a int, b text, v varchar(10)) PARTITION BY RANGE (id)",
+     "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES FROM (1) TO (100)", "{t}_parent", {"SHARE UPDATE EXCLUSIVE", "scan"}},
+    {"CREATE TABLE {t}_parent (id int, a int, b text, v varchar(10)) PARTITION BY RANGE (id)",
+     "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES FROM (1) TO (100)", "", {"ACCESS EXCLUSIVE", "scan"}},
+    {"CREATE TABLE {t}_parent (id int, a int, b text, v varchar(10)) PARTITION BY RANGE (id); "
+     "ALTER TABLE {t} ADD CONSTRAINT {t}_bound CHECK (id IS NOT NULL AND id >= 1 AND id < 100)",
+     "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES FROM (1) TO (100)", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"CREATE TABLE {t}_parent (id int, a int, b text, v varchar(10)) PARTITION BY RANGE (id); "
+     "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES FROM (1) TO (100)",
+     "ALTER TABLE {t}_parent DETACH PARTITION {t}", "{t}_parent", {"ACCESS EXCLUSIVE", "none"}},
+    {"CREATE TABLE {t}_parent (id int, a int, b text, v varchar(10)) PARTITION BY RANGE (id); "
+     "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES FROM (1) TO (100)",
+     "ALTER TABLE {t}_parent DETACH PARTITION {t} CONCURRENTLY", "{t}_parent", {"SHARE UPDATE EXCLUSIVE", "none"}},
+    // Tables and views that read or reference {t}.
+    {"", "CREATE TABLE {t}_new (id int)", "", {"", "none"}},
+    {"", "CREATE TABLE {t}_child (id int REFERENCES {t} (id))", "", {"SHARE ROW EXCLUSIVE", "none"}},
+    {"", "CREATE VIEW {t}_v AS SELECT * FROM {t}", "", {"ACCESS SHARE", "none"}},
+    {"", "CREATE MATERIALIZED VIEW {t}_mv AS SELECT * FROM {t}", "", {"ACCESS SHARE", "scan"}},
+    {"CREATE MATERIALIZED VIEW {t}_mv AS SELECT * FROM {t}", "REFRESH MATERIALIZED VIEW {t}_mv", "{t}_mv", {"ACCESS EXCLUSIVE", "rewrite"}},
+    {"", "DROP TABLE {t}", "", {"ACCESS EXCLUSIVE", "none"}},
+    {"", "TRUNCATE {t}", "", {"ACCESS EXCLUSIVE", "none"}},
+    // Data changes take ROW EXCLUSIVE; an UPDATE without WHERE reads the whole table.
+    {"", "UPDATE {t} SET a = a + 1", "", {"ROW EXCLUSIVE", "scan"}},
+    {"", "INSERT INTO {t} VALUES (100, 1, 'x', 'y')", "", {"ROW EXCLUSIVE", "none"}},
+    {"", "LOCK TABLE {t} IN SHARE MODE", "", {"SHARE", "none"}},
+    {"", "LOCK TABLE {t} IN EXCLUSIVE MODE", "", {"EXCLUSIVE", "none"}},
+};
+// clang-format on
+
+std::string with_table(std::string text, const std::string& table) {
+    for (std::size_t at = text.find("{t}"); at != std::string::npos; at = text.find("{t}", at)) {
+        text.replace(at, 3, table);
+    }
+    return text;
+}
+
+std::string table_of(std::size_t i) {
+    return "t" + std::to_string(i + 100);
+}
+
+int pg_major(const PgProject& p) {
+    return std::stoi(p.db.query("SHOW server_version_num")) / 10000;
+}
+
+Expect expectation(const Case& c, int major) {
+    EXPECT_EQ(major, 15) << "the catalogue lists PostgreSQL 15's documented locks; add a column for " << major;
+    return c.pg15;
+}
+
+// The strongest lock impact reported on a relation, "" for none.
+std::string lock_on(const nlohmann::json& statement, const std::string& relation) {
+    for (const auto& lock : statement["locks"]) {
+        if (lock["relation"] == "public." + relation) {
+            return lock["mode"];
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(ImpactPostgres, ReportsTheDocumentedLockAndRewriteOfEveryStatementOfTheCatalogue) {
+    PgProject p;
+    std::string setup;
+    std::string statements = "-- sqlmig:no-transaction\n";  // line i + 2 holds case i
+    for (std::size_t i = 0; i < std::size(k_catalogue); ++i) {
+        const std::string t = table_of(i);
+        setup += with_table("CREATE TABLE {t} (id int PRIMARY KEY, a int, b text, v varchar(10));\n"
+                            "INSERT INTO {t} SELECT g, g, 'x', 'y' FROM generate_series(1, 3) AS g;\n", t);
+        if (*k_catalogue[i].setup) {
+            setup += with_table(k_catalogue[i].setup, t) + ";\n";
+        }
+        statements += with_table(k_catalogue[i].statement, t) + ";\n";
+    }
+    p.project.migration("001_fixtures.up.sql", setup);
+    p.project.migration("002_catalogue.up.sql", statements);
+    const Result r = p.run({"impact", "--no-live-stats", "--from", "1", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    const auto doc = nlohmann::json::parse(r.out);
+    const auto& measured = doc["statements"];
+    ASSERT_EQ(measured.size(), std::size(k_catalogue));
+    const int major = pg_major(p);
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < std::size(k_catalogue); ++i) {
+        const Case& c = k_catalogue[i];
+        const auto& s = measured[i];
+        EXPECT_EQ(s["line"], i + 2);
+        const std::string t = table_of(i);
+        const std::string relation = *c.relation ? with_table(c.relation, t) : t;
+        const Expect want = expectation(c, major);
+        const bool ok = lock_on(s, relation) == want.lock && s["work"] == want.work;
+        right += ok;
+        EXPECT_TRUE(ok) << with_table(c.statement, t) << ": expected " << (*want.lock ? want.lock : "no lock")
+                        << " on " << relation << " and " << want.work << ", impact reported "
+                        << s["locks"].dump() << " and " << s["work"];
+    }
+    EXPECT_EQ(right, std::size(k_catalogue)) << "of " << std::size(k_catalogue) << " statements";
+    EXPECT_GE(std::size(k_catalogue), 50u);
+}
