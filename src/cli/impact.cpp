@@ -67,7 +67,13 @@ const core::Migration* checked_version(const core::Catalog& catalog, const std::
 
 // With live stats: applied is what the live database applied, pending what `up TARGET` would run.
 Split split_live(Context& ctx, db::Driver& live, const std::string& target) {
-    const auto snap = read_snapshot(ctx, live);
+    std::unique_ptr<Snapshot> snap;
+    try {
+        snap = read_snapshot(ctx, live);
+    } catch (const DbError& e) {
+        throw DbError("cannot read what the live database " + ctx.database_label() + " applied: " + e.what() +
+                      "\nimpact needs to read its tracking table; or pass --no-live-stats --from VERSION");
+    }
     Split out;
     for (const auto& e : snap->status.entries) {
         if (e.migration && (e.state == core::EntryState::applied || e.state == core::EntryState::modified)) {

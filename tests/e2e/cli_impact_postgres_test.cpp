@@ -212,3 +212,125 @@ TEST(ImpactPostgres, ReportsTheDocumentedLockAndRewriteOfEveryStatementOfTheCata
     EXPECT_EQ(right, std::size(k_catalogue)) << "of " << std::size(k_catalogue) << " statements";
     EXPECT_GE(std::size(k_catalogue), 50u);
 }
+
+namespace {
+
+// A role that may connect and read the tracking table (when `reads_tracking`), in sessions that
+// cannot write (default_transaction_read_only), without CREATEDB; dropped at the end.
+class ReadOnlyRole {
+public:
+    ReadOnlyRole(const PgProject& p, bool reads_tracking)
+        : m_p(p), m_name(p.db.name() + (reads_tracking ? "_ro" : "_blind")) {
+        p.db.query("DROP ROLE IF EXISTS " + m_name);
+        p.db.query("CREATE ROLE " + m_name + " LOGIN PASSWORD 'pw'");
+        p.db.query("ALTER ROLE " + m_name + " SET default_transaction_read_only = on");
+        p.db.query("GRANT CONNECT ON DATABASE " + p.db.name() + " TO " + m_name);
+        if (reads_tracking) {
+            p.db.query("GRANT SELECT ON sqlmig_migrations, sqlmig_migrations_layout TO " + m_name);
+        }
+    }
+    ~ReadOnlyRole() {
+        try {
+            m_p.db.query("DROP OWNED BY " + m_name);
+            m_p.db.query("DROP ROLE " + m_name);
+        } catch (const std::exception&) {
+        }
+    }
+    // The project database's URL as this role.
+    std::string url() const {
+        const std::string& admin = m_p.db.url();
+        const std::size_t at = admin.find('@');
+        return "postgres://" + m_name + ":pw" + admin.substr(at);
+    }
+
+private:
+    const PgProject& m_p;
+    std::string m_name;
+};
+
+void orders_project(PgProject& p) {
+    p.project.migration("001_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, total int, note text);\n");
+    p.project.migration("002_orders.up.sql", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n"
+                                             "ALTER TABLE orders ADD COLUMN paid boolean DEFAULT false;\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    p.db.query("INSERT INTO orders SELECT g, g, md5(g::text) FROM generate_series(1, 50000) AS g");
+    p.db.query("ANALYZE orders");
+}
+
+}  // namespace
+
+TEST(ImpactPostgres, ScalesByTheLiveSizesReadAsAReadOnlyUserAndLeavesTheLiveDatabaseUntouched) {
+    PgProject p;
+    orders_project(p);
+    const std::string schema_before = p.db.query(
+        "SELECT string_agg(column_name || ' ' || data_type, ',' ORDER BY column_name) FROM information_schema.columns "
+        "WHERE table_name = 'orders'");
+    ReadOnlyRole ro(p, true);
+    sqlmig::test::PgDatabase scratch;  // the read-only role cannot create one
+    const Result r = p.run({"impact", "--database", ro.url(), "--scratch-url", scratch.url()});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    EXPECT_CONTAINS(r.out, "migrations/002_orders.up.sql:1: ALTER TABLE orders ALTER COLUMN total TYPE bigint \u2014 "
+                           "ACCESS EXCLUSIVE on orders (blocks reads and writes), rewrite (");
+    EXPECT_CONTAINS(r.out, "50.0 k rows), about ");
+    EXPECT_CONTAINS(r.out, "migrations/002_orders.up.sql:2: ALTER TABLE orders ADD COLUMN paid boolean DEFAULT false "
+                           "\u2014 ACCESS EXCLUSIVE on orders (blocks reads and writes), no rewrite (");
+    EXPECT_CONTAINS(r.out, "2 statements in 1 pending migrations: 2 block reads, 2 block writes, 1 rewrite a table");
+    EXPECT_CONTAINS(r.out, "estimates from throughputs measured on the scratch database's server (200000 rows");
+    EXPECT_EQ(p.versions(), "1") << "nothing recorded on the live database";
+    EXPECT_EQ(p.db.query("SELECT string_agg(column_name || ' ' || data_type, ',' ORDER BY column_name) FROM "
+                         "information_schema.columns WHERE table_name = 'orders'"),
+              schema_before);
+    EXPECT_EQ(scratch.query("SELECT count(*) FROM pg_class WHERE relname = 'sqlmig_impact_calibration'"), "0");
+}
+
+TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
+    PgProject p("[impact]\nrewrite = \"refuse\"\nmax_access_exclusive = \"1ms\"\n");
+    orders_project(p);
+    const Result r = p.run({"impact"});
+    EXPECT_EQ(r.code, 3) << r.err << r.out;
+    EXPECT_CONTAINS(r.out, "over budget: migrations/002_orders.up.sql:1: [impact] rewrite: rewrites public.orders\n");
+    EXPECT_CONTAINS(r.out, "over budget: migrations/002_orders.up.sql:1: [impact] max_access_exclusive: ACCESS "
+                           "EXCLUSIVE on public.orders held about ");
+    const Result json = p.run({"impact", "--json"});
+    EXPECT_EQ(json.code, 3);
+    const auto doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["ok"], false);
+    EXPECT_EQ(doc["statements"][0]["work"], "rewrite");
+    EXPECT_EQ(doc["statements"][0]["live"]["rows"], 50000);
+    EXPECT_GT(doc["statements"][0]["estimate_ms"].get<long>(), 0);
+    ASSERT_EQ(doc["over_budget"].size(), 2u);
+    EXPECT_EQ(doc["over_budget"][0]["budget"], "max_access_exclusive");
+    EXPECT_EQ(doc["over_budget"][1]["budget"], "rewrite");
+    // Without live sizes the rewrite is still refused; the scratch database is dropped.
+    const Result offline = p.run({"impact", "--no-live-stats", "--from", "1"});
+    EXPECT_EQ(offline.code, 3) << offline.err;
+    EXPECT_CONTAINS(offline.out, "no live sizes read (--no-live-stats)");
+    const std::size_t at = offline.err.find("sqlmig_impact_");
+    ASSERT_NE(at, std::string::npos) << offline.err;
+    const std::string name = offline.err.substr(at, offline.err.find(' ', at) - at);
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'"), "0");
+}
+
+TEST(ImpactPostgres, BadInputIsOneErrorLineWithItsExitCode) {
+    PgProject p;
+    orders_project(p);
+    const Result target = p.run({"impact", "999"});
+    EXPECT_EQ(target.code, 2);
+    EXPECT_CONTAINS(target.err, "sqlmig: error: ");
+    EXPECT_CONTAINS(target.err, "999");
+    const Result from = p.run({"impact", "--no-live-stats", "--from", "7"});
+    EXPECT_EQ(from.code, 2);
+    EXPECT_CONTAINS(from.err, "sqlmig: error: invalid --from '7'; expected a version of the migrations folder");
+    ReadOnlyRole ro(p, true);
+    const Result no_createdb = p.run({"impact", "--database", ro.url()});
+    EXPECT_EQ(no_createdb.code, 1);
+    EXPECT_CONTAINS(no_createdb.err, "sqlmig: error: cannot create the scratch database for impact on ");
+    EXPECT_CONTAINS(no_createdb.err, "the user needs the CREATEDB privilege; or pass --scratch-url URL");
+    EXPECT_EQ(no_createdb.err.find(":pw@"), std::string::npos) << "no password in the message";
+    ReadOnlyRole blind(p, false);
+    const Result unreadable = p.run({"impact", "--database", blind.url()});
+    EXPECT_EQ(unreadable.code, 1);
+    EXPECT_CONTAINS(unreadable.err, "sqlmig: error: ");
+    EXPECT_CONTAINS(unreadable.err, "permission denied");
+    EXPECT_EQ(p.versions(), "1");
+}
