@@ -237,4 +237,23 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     return report;
 }
 
+void refuse_over_impact_budget(Context& ctx, const std::string& target) {
+    ImpactRequest request;
+    request.target = target.empty() ? "head" : target;
+    const ImpactReport report = measure_impact(ctx, request);
+    const auto breaches = core::check_budget(report.statements, ctx.config().impact);
+    if (breaches.empty()) {
+        spdlog::info("impact: {} pending statements within the [impact] budgets", report.statements.size());
+        return;
+    }
+    std::string list;
+    for (const auto& b : breaches) {
+        list += "\n  " + b.statement->file + ":" + std::to_string(b.statement->at.line) + ": [impact] " + b.budget +
+                ": " + b.why;
+    }
+    throw RefusedError(std::to_string(breaches.size()) + " pending statement(s) over the [impact] budgets "
+                       "([impact] before_up = true); nothing was run:" + list +
+                       "\n'sqlmig impact' shows every statement; change the migration or the budget");
+}
+
 }  // namespace sqlmig::cli

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/impact.hpp"
+#include "core/statement_kind.hpp"
 
 namespace sqlmig::cli {
 
@@ -18,7 +19,10 @@ public:
     void measure(const core::Statement& statement, core::StatementImpact& out) override {
         const auto before = rootpages();
         const auto started = std::chrono::steady_clock::now();
-        {
+        if (core::classify(statement, core::Dialect::sqlite) == core::StatementKind::non_transactional) {
+            m_db.execute(statement);  // VACUUM
+            m_db.flush();
+        } else {
             db::TransactionGuard transaction(m_db);
             m_db.execute(statement);
             m_db.flush();

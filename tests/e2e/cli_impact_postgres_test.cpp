@@ -284,8 +284,13 @@ TEST(ImpactPostgres, ScalesByTheLiveSizesReadAsAReadOnlyUserAndLeavesTheLiveData
 }
 
 TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
-    PgProject p("[impact]\nrewrite = \"refuse\"\nmax_access_exclusive = \"1ms\"\n");
-    orders_project(p);
+    PgProject p("[impact]\nrewrite = \"refuse\"\nmax_access_exclusive = \"1ms\"\nbefore_up = true\n");
+    orders_project(p);  // its `up 1` creates a table: within the budgets
+    const Result up = p.run({"up"});
+    EXPECT_EQ(up.code, 3) << up.err;
+    EXPECT_CONTAINS(up.err, "sqlmig: error: 2 pending statement(s) over the [impact] budgets ([impact] before_up = "
+                            "true); nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
+    EXPECT_EQ(p.versions(), "1");
     const Result r = p.run({"impact"});
     EXPECT_EQ(r.code, 3) << r.err << r.out;
     EXPECT_CONTAINS(r.out, "over budget: migrations/002_orders.up.sql:1: [impact] rewrite: rewrites public.orders\n");
