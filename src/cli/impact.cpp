@@ -182,7 +182,7 @@ void add_live_sizes(ImpactProbe& probe, db::Driver& live, ImpactReport& report, 
     }
     const bool works = std::any_of(report.statements.begin(), report.statements.end(),
                                    [](const auto& s) { return s.work != core::DataWork::none; });
-    if (works) {
+    if (works && !sizes.empty()) {  // nothing to scale without a live size (MariaDB and SQLite read none yet)
         report.throughput = probe.calibrate(calibration_rows);
     }
     for (auto& s : report.statements) {

@@ -2,9 +2,12 @@
 // run with the cheapest ALGORITHM and LOCK the server accepts, tried in order on the scratch
 // database; the server refuses one it cannot honour (SQLSTATE 0A000) before changing anything.
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 
 #include "cli/impact.hpp"
+#include "util/text.hpp"
 
 namespace sqlmig::cli {
 
@@ -31,6 +34,27 @@ constexpr Attempt k_attempts[] = {
     {"INPLACE", "EXCLUSIVE", core::DataWork::rewrite, 3, true, true},
     {"COPY", "EXCLUSIVE", core::DataWork::rewrite, 3, true, true},
 };
+
+// The table an ALTER TABLE or CREATE/DROP INDEX ... ON names, as written (quotes removed).
+std::string table_of(const core::Statement& s) {
+    std::istringstream words(s.text);
+    std::string word, previous;
+    while (words >> word) {
+        const std::string upper = util::to_upper(previous);
+        if (upper == "TABLE" || upper == "ON") {
+            word = word.substr(0, word.find('('));
+            word.erase(std::remove(word.begin(), word.end(), '`'), word.end());
+            return word;
+        }
+        previous = word;
+    }
+    return "its table";
+}
+
+bool adds_index(const core::Statement& s) {
+    return std::find(s.words.begin(), s.words.end(), "ADD") != s.words.end() ||
+           (!s.words.empty() && s.words[0] == "CREATE");
+}
 
 bool is_word(const core::Statement& s, std::size_t i, std::string_view w) {
     return s.words.size() > i && s.words[i] == w;
@@ -69,12 +93,13 @@ private:
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     }
 
+    // separator: ", " between ALTER TABLE's clauses, " " after CREATE or DROP INDEX.
     bool try_with(const core::Statement& statement, const Attempt& attempt, const char* separator,
                   core::StatementImpact& out) {
         core::Statement variant = statement;
         variant.text += std::string(separator) + "ALGORITHM=" + attempt.algorithm;
         if (*attempt.lock) {
-            variant.text += std::string(", LOCK=") + attempt.lock;
+            variant.text += std::string(separator) + "LOCK=" + attempt.lock;
         }
         try {
             run(variant, out);
@@ -84,10 +109,13 @@ private:
             }
             throw db::StatementError(e, statement);
         }
-        out.algorithm = std::string("ALGORITHM=") + attempt.algorithm + (*attempt.lock ? ", LOCK=" : "") + attempt.lock;
+        out.algorithm = attempt.algorithm;
         out.work = attempt.work;
+        if (out.work == core::DataWork::index_build && !adds_index(statement)) {
+            out.work = core::DataWork::none;  // NOCOPY without building anything: an index dropped
+        }
         core::LockHeld lock;
-        lock.relation = "its table";
+        lock.relation = table_of(statement);
         lock.mode = *attempt.lock ? std::string("LOCK=") + attempt.lock : "metadata lock (brief)";
         lock.strength = attempt.strength;
         lock.blocks_writes = attempt.blocks_writes;
