@@ -339,3 +339,37 @@ TEST(ImpactPostgres, BadInputIsOneErrorLineWithItsExitCode) {
     EXPECT_CONTAINS(unreadable.err, "permission denied");
     EXPECT_EQ(p.versions(), "1");
 }
+
+TEST(ImpactPostgres, MeasuresTheRealFoldersOfTheCorpus) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    {
+        // quickwit: half applied, the rest measured against the live sizes.
+        PgProject p("[migrations]\ndir = \"" + (corpus / "quickwit-postgres").string() + "\"\n");
+        ASSERT_EQ(p.run({"up", "14"}).code, 0);
+        const Result r = p.run({"impact"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_CONTAINS(r.out, "quickwit-postgres/28_create-sketch-splits.up.sql:67: CREATE INDEX idx_sketch_splits_time "
+                               "ON sketch_splits (time_range_start, time_range_end) \u2014 SHARE on sketch_splits "
+                               "(blocks writes), index build");
+        EXPECT_CONTAINS(r.out, "statements in 14 pending migrations");
+        EXPECT_EQ(p.versions(), "1,2,3,4,5,6,7,8,9,10,11,12,13,14");
+    }
+    {
+        // pocket-id: nothing applied; its own BEGIN/COMMIT files are measured statement by statement.
+        PgProject p("[migrations]\ndir = \"" + (corpus / "pocket-id-postgres").string() + "\"\n");
+        const Result r = p.run({"impact", "--no-live-stats", "--json"});
+        ASSERT_EQ(r.code, 0) << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_EQ(doc["pending"], 64);
+        bool found = false;
+        for (const auto& s : doc["statements"]) {
+            if (s["file"].get<std::string>().ends_with("20250824164821_client_id_type.up.sql") && s["line"] == 34) {
+                found = true;
+                EXPECT_EQ(s["work"], "rewrite");
+                EXPECT_EQ(s["locks"][0]["mode"], "ACCESS EXCLUSIVE");
+                EXPECT_EQ(s["locks"][0]["relation"], "public.oidc_clients");
+            }
+        }
+        EXPECT_TRUE(found) << r.out.substr(0, 2000);
+    }
+}
