@@ -109,6 +109,9 @@ void print_summary(const ImpactReport& report, const std::vector<core::BudgetBre
     } else if (report.database.empty()) {
         std::cout << "no live sizes read (--no-live-stats): durations are the scratch database's\n";
     }
+    if (report.scratch_kept) {
+        std::cout << "the scratch database is kept: " << report.scratch << '\n';
+    }
     for (const auto& b : breaches) {
         std::cout << "over budget: " << where(*b.statement) << ": [impact] " << b.budget << ": " << b.why << '\n';
     }

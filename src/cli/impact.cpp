@@ -221,6 +221,7 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     }
     Scratch scratch(ctx, ScratchRequest{"impact", request.scratch_url, request.keep});
     report.scratch = scratch.label();
+    report.scratch_kept = scratch.kept();
     spdlog::info("impact on the scratch database {}", scratch.label());
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);

@@ -30,6 +30,7 @@ struct ImpactRequest {
 struct ImpactReport {
     std::string database;  // the live database, password hidden; "" without live stats
     std::string scratch;
+    bool scratch_kept = false;  // --keep or --scratch-url: left behind
     std::size_t migrations = 0;
     std::optional<core::Throughput> throughput;  // measured when a statement reads or writes a live table
     std::vector<core::StatementImpact> statements;

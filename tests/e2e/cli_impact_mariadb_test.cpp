@@ -7,10 +7,14 @@
 #include <string>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/impact_catalogue.hpp"
 #include "e2e/mariadb_project.hpp"
 
 using sqlmig::test::MariadbProject;
 using sqlmig::test::Result;
+using sqlmig::test::catalogue_table;
+using sqlmig::test::with_table;
+using sqlmig::test::write_catalogue;
 
 namespace {
 
@@ -55,30 +59,15 @@ const Case k_catalogue[] = {
 };
 // clang-format on
 
-std::string with_table(std::string text, const std::string& table) {
-    for (std::size_t at = text.find("{t}"); at != std::string::npos; at = text.find("{t}", at)) {
-        text.replace(at, 3, table);
-    }
-    return text;
-}
-
 }  // namespace
 
 TEST(ImpactMariadb, ReportsTheDocumentedAlgorithmAndLockOfEveryAlterOfTheCatalogue) {
     MariadbProject p;
-    std::string setup, statements;
-    for (std::size_t i = 0; i < std::size(k_catalogue); ++i) {
-        const std::string t = "t" + std::to_string(i + 100);
-        setup += with_table("CREATE TABLE {t} (id INT PRIMARY KEY, x INT, y INT NOT NULL DEFAULT 0, v VARCHAR(10), "
-                            "t TEXT, KEY {t}_y (y)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
-                            "INSERT INTO {t} VALUES (1, 1, 1, 'a', 'b'), (2, 2, 2, 'c', 'd');\n", t);
-        if (*k_catalogue[i].setup) {
-            setup += with_table(k_catalogue[i].setup, t) + ";\n";
-        }
-        statements += with_table(k_catalogue[i].statement, t) + ";\n";
-    }
-    p.project.migration("001_fixtures.up.sql", setup);
-    p.project.migration("002_catalogue.up.sql", statements);
+    write_catalogue(p.project, k_catalogue,
+                    "CREATE TABLE {t} (id INT PRIMARY KEY, x INT, y INT NOT NULL DEFAULT 0, v VARCHAR(10), t TEXT, "
+                    "KEY {t}_y (y)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+                    "INSERT INTO {t} VALUES (1, 1, 1, 'a', 'b'), (2, 2, 2, 'c', 'd');\n",
+                    "");
     const Result r = p.run({"impact", "--no-live-stats", "--from", "1", "--json"});
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     const auto measured = nlohmann::json::parse(r.out)["statements"];
@@ -91,7 +80,7 @@ TEST(ImpactMariadb, ReportsTheDocumentedAlgorithmAndLockOfEveryAlterOfTheCatalog
         const std::string want_lock = *c.lock ? std::string("LOCK=") + c.lock : "metadata lock (brief)";
         const bool ok = s["algorithm"] == c.algorithm && lock == want_lock;
         right += ok;
-        EXPECT_TRUE(ok) << with_table(c.statement, "t" + std::to_string(i + 100)) << ": expected ALGORITHM="
+        EXPECT_TRUE(ok) << with_table(c.statement, catalogue_table(i)) << ": expected ALGORITHM="
                         << c.algorithm << " and " << want_lock << ", impact reported " << s["algorithm"] << " and "
                         << lock;
     }

@@ -9,10 +9,14 @@
 #include <vector>
 
 #include "e2e/cli_test_support.hpp"
+#include "e2e/impact_catalogue.hpp"
 #include "e2e/pg_project.hpp"
 
 using sqlmig::test::PgProject;
 using sqlmig::test::Result;
+using sqlmig::test::catalogue_table;
+using sqlmig::test::with_table;
+using sqlmig::test::write_catalogue;
 
 namespace {
 
@@ -142,17 +146,6 @@ const Case k_catalogue[] = {
 };
 // clang-format on
 
-std::string with_table(std::string text, const std::string& table) {
-    for (std::size_t at = text.find("{t}"); at != std::string::npos; at = text.find("{t}", at)) {
-        text.replace(at, 3, table);
-    }
-    return text;
-}
-
-std::string table_of(std::size_t i) {
-    return "t" + std::to_string(i + 100);
-}
-
 int pg_major(const PgProject& p) {
     return std::stoi(p.db.query("SHOW server_version_num")) / 10000;
 }
@@ -176,19 +169,10 @@ std::string lock_on(const nlohmann::json& statement, const std::string& relation
 
 TEST(ImpactPostgres, ReportsTheDocumentedLockAndRewriteOfEveryStatementOfTheCatalogue) {
     PgProject p;
-    std::string setup;
-    std::string statements = "-- sqlmig:no-transaction\n";  // line i + 2 holds case i
-    for (std::size_t i = 0; i < std::size(k_catalogue); ++i) {
-        const std::string t = table_of(i);
-        setup += with_table("CREATE TABLE {t} (id int PRIMARY KEY, a int, b text, v varchar(10));\n"
-                            "INSERT INTO {t} SELECT g, g, 'x', 'y' FROM generate_series(1, 3) AS g;\n", t);
-        if (*k_catalogue[i].setup) {
-            setup += with_table(k_catalogue[i].setup, t) + ";\n";
-        }
-        statements += with_table(k_catalogue[i].statement, t) + ";\n";
-    }
-    p.project.migration("001_fixtures.up.sql", setup);
-    p.project.migration("002_catalogue.up.sql", statements);
+    write_catalogue(p.project, k_catalogue,
+                    "CREATE TABLE {t} (id int PRIMARY KEY, a int, b text, v varchar(10));\n"
+                    "INSERT INTO {t} SELECT g, g, 'x', 'y' FROM generate_series(1, 3) AS g;\n",
+                    "-- sqlmig:no-transaction\n");  // line i + 2 holds case i
     const Result r = p.run({"impact", "--no-live-stats", "--from", "1", "--json"});
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     const auto doc = nlohmann::json::parse(r.out);
@@ -200,7 +184,7 @@ TEST(ImpactPostgres, ReportsTheDocumentedLockAndRewriteOfEveryStatementOfTheCata
         const Case& c = k_catalogue[i];
         const auto& s = measured[i];
         EXPECT_EQ(s["line"], i + 2);
-        const std::string t = table_of(i);
+        const std::string t = catalogue_table(i);
         const std::string relation = *c.relation ? with_table(c.relation, t) : t;
         const Expect want = expectation(c, major);
         const bool ok = lock_on(s, relation) == want.lock && s["work"] == want.work;
