@@ -87,3 +87,24 @@ TEST(ImpactMariadb, ReportsTheDocumentedAlgorithmAndLockOfEveryAlterOfTheCatalog
     EXPECT_EQ(right, std::size(k_catalogue));
     EXPECT_GE(std::size(k_catalogue), 20u);
 }
+
+TEST(ImpactMariadb, ScalesByTheLiveSizesAndLeavesTheLiveDatabaseAlone) {
+    MariadbProject p;
+    p.project.migration("001_orders.up.sql", "CREATE TABLE orders (id BIGINT PRIMARY KEY, total INT, note TEXT);\n");
+    p.project.migration("002_orders.up.sql", "ALTER TABLE orders MODIFY total BIGINT;\n"
+                                             "ALTER TABLE orders ADD COLUMN paid BOOLEAN DEFAULT FALSE;\n");
+    ASSERT_EQ(p.run({"up", "1"}).code, 0);
+    p.db.query("INSERT INTO orders SELECT seq, seq, MD5(seq) FROM seq_1_to_30000");
+    p.db.query("ANALYZE TABLE orders");
+    const Result r = p.run({"impact"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.out, "migrations/002_orders.up.sql:1: ALTER TABLE orders MODIFY total BIGINT \u2014 "
+                           "ALGORITHM=COPY, LOCK=SHARED on orders (blocks writes), rewrite (");
+    EXPECT_CONTAINS(r.out, " k rows), about ");
+    EXPECT_CONTAINS(r.out, "migrations/002_orders.up.sql:2: ALTER TABLE orders ADD COLUMN paid BOOLEAN DEFAULT FALSE "
+                           "\u2014 ALGORITHM=INSTANT, metadata lock (brief) on orders, no rewrite (");
+    EXPECT_EQ(p.rows(), "1 applied");
+    EXPECT_EQ(p.db.query("SELECT DATA_TYPE FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                         "table_name = 'orders' AND column_name = 'total'"),
+              "int");
+}
