@@ -272,7 +272,8 @@ TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
     orders_project(p);  // its `up 1` creates a table: within the budgets
     const Result up = p.run({"up"});
     EXPECT_EQ(up.code, 3) << up.err;
-    EXPECT_CONTAINS(up.err, "sqlmig: error: 2 pending statement(s) over the [impact] budgets ([impact] before_up = "
+    EXPECT_CONTAINS(up.err, "sqlmig: error: ");
+    EXPECT_CONTAINS(up.err, " pending statement(s) over the [impact] budgets ([impact] before_up = "
                             "true); nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
     EXPECT_EQ(p.versions(), "1");
     const Result r = p.run({"impact"});
@@ -287,9 +288,12 @@ TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
     EXPECT_EQ(doc["statements"][0]["work"], "rewrite");
     EXPECT_EQ(doc["statements"][0]["live"]["rows"], 50000);
     EXPECT_GT(doc["statements"][0]["estimate_ms"].get<long>(), 0);
-    ASSERT_EQ(doc["over_budget"].size(), 2u);
+    // Line 1 is over both; line 2 (catalog only) too when the loaded machine took over 1 ms for it.
+    ASSERT_GE(doc["over_budget"].size(), 2u);
     EXPECT_EQ(doc["over_budget"][0]["budget"], "max_access_exclusive");
+    EXPECT_EQ(doc["over_budget"][0]["line"], 1);
     EXPECT_EQ(doc["over_budget"][1]["budget"], "rewrite");
+    EXPECT_EQ(doc["over_budget"][1]["line"], 1);
     // Without live sizes the rewrite is still refused; the scratch database is dropped.
     const Result offline = p.run({"impact", "--no-live-stats", "--from", "1"});
     EXPECT_EQ(offline.code, 3) << offline.err;
