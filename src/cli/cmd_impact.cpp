@@ -78,6 +78,11 @@ void print_statement(const core::StatementImpact& s) {
     if (!s.note.empty()) {
         std::cout << "    " << s.note << '\n';
     }
+    for (const auto& check : s.lint) {
+        if (!check.confirmed) {  // a confirmed warning says what the line says already
+            std::cout << "    lint's " << check.rule << " does not hold here: " << check.measured << " measured\n";
+        }
+    }
 }
 
 void print_summary(const ImpactReport& report, const std::vector<core::BudgetBreach>& breaches) {
@@ -140,6 +145,10 @@ util::Json statement_json(const core::StatementImpact& s) {
                    .set("table_bytes", s.live->table_bytes)
                    .set("total_bytes", s.live->total_bytes);
     }
+    util::Json lint = util::Json::array();
+    for (const auto& check : s.lint) {
+        lint.push(util::Json::object().set("rule", check.rule).set("confirmed", check.confirmed));
+    }
     return util::Json::object()
         .set("file", s.file)
         .set("line", static_cast<std::int64_t>(s.at.line))
@@ -152,7 +161,8 @@ util::Json statement_json(const core::StatementImpact& s) {
         .set("scratch_ms", s.scratch_ms)
         .set("live", live)
         .set("estimate_ms", optional_int(s.estimate_ms))
-        .set("note", s.note.empty() ? util::Json() : util::Json(s.note));
+        .set("note", s.note.empty() ? util::Json() : util::Json(s.note))
+        .set("lint", lint);
 }
 
 void print_json_report(const ImpactReport& report, const std::vector<core::BudgetBreach>& breaches) {

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <span>
 
 #include "cli/inspect.hpp"
+#include "cli/lint.hpp"
 #include "cli/runner.hpp"
 #include "cli/scratch.hpp"
 #include "core/statement_kind.hpp"
@@ -128,9 +130,28 @@ std::string one_line(const std::string& text) {
     return util::shorten(util::printable(out), 100);
 }
 
+// Sets each of lint's warnings on the statement it is about (the last measured one starting at or
+// before it), with whether the measurement bears it out.
+void add_lint_checks(const std::vector<core::Finding>& findings, std::span<core::StatementImpact> measured) {
+    for (const auto& f : findings) {
+        core::StatementImpact* on = nullptr;
+        for (auto& s : measured) {
+            if (s.at.line < f.position.line || (s.at.line == f.position.line && s.at.column <= f.position.column)) {
+                on = &s;
+            }
+        }
+        if (on) {
+            if (auto check = core::check_lint_rule(f.rule, *on)) {
+                on->lint.push_back(std::move(*check));
+            }
+        }
+    }
+}
+
 void measure_migration(Context& ctx, ImpactProbe& probe, core::Dialect dialect, int server_version,
                        const core::Migration& m, std::vector<core::StatementImpact>& out) {
     const Script script = ctx.script(m, core::Direction::up);
+    const std::size_t first = out.size();
     for_each_statement(script, dialect, [&](core::Statement&& statement) {
         const auto kind = core::classify(statement, dialect, server_version);
         if (kind == core::StatementKind::transaction_begin || kind == core::StatementKind::transaction_end ||
@@ -151,6 +172,8 @@ void measure_migration(Context& ctx, ImpactProbe& probe, core::Dialect dialect, 
         }
         out.push_back(std::move(s));
     });
+    add_lint_checks(lint_up_script(ctx, script, dialect, server_version),
+                    std::span<core::StatementImpact>(out).subspan(first));
 }
 
 // The relation whose size decides the statement's estimate: what it rewrites, scans or

@@ -155,6 +155,24 @@ std::vector<BudgetBreach> check_budget(const std::vector<StatementImpact>& state
     return out;
 }
 
+std::optional<LintCheck> check_lint_rule(std::string_view rule, const StatementImpact& measured) {
+    const LockHeld* lock = measured.strongest();
+    const bool blocks_writes = lock && lock->blocks_writes;
+    const auto check = [&](bool holds, std::string what_instead) {
+        return LintCheck{std::string(rule), holds, holds ? "" : std::move(what_instead)};
+    };
+    if (rule == "add-column-volatile-default" || rule == "alter-column-type") {
+        return check(measured.work == DataWork::rewrite, "no rewrite");
+    }
+    if (rule == "set-not-null" || rule == "constraint-not-valid") {
+        return check(measured.work == DataWork::scan || measured.work == DataWork::rewrite, "no scan");
+    }
+    if (rule == "index-not-concurrently") {
+        return check(blocks_writes, "writes not blocked");
+    }
+    return std::nullopt;
+}
+
 std::string human_rows(std::int64_t rows) {
     char buf[32];
     if (rows < 1000) {

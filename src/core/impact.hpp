@@ -89,6 +89,18 @@ struct Throughput {
 // only: as fast as on the scratch) or a throughput not measured.
 std::optional<std::int64_t> estimate_ms(DataWork work, const LiveSize& size, const Throughput& throughput);
 
+// A lint warning on a measured statement, and whether the measurement bears it out.
+struct LintCheck {
+    std::string rule;      // "add-column-volatile-default"
+    bool confirmed = false;
+    std::string measured;  // what impact saw instead of the rule's guess: "no rewrite"
+};
+
+struct StatementImpact;
+// The check of a lint rule whose claim impact measures (a rewrite, a scan, writes blocked);
+// nullopt for a rule it does not measure.
+std::optional<LintCheck> check_lint_rule(std::string_view rule, const StatementImpact& measured);
+
 // What one pending statement did on the scratch database, and what it would do on the live one.
 struct StatementImpact {
     std::string file;       // how messages name the file
@@ -103,6 +115,7 @@ struct StatementImpact {
     std::string algorithm;  // MariaDB: the cheapest ALGORITHM and LOCK the server accepted
     std::optional<LiveSize> live;              // of the largest relation it works on or locks
     std::optional<std::int64_t> estimate_ms;  // how long its strongest lock would be held on live
+    std::vector<LintCheck> lint;               // lint's warnings on it, against the measurement
 
     // The strongest lock, or nullptr when it took none.
     const LockHeld* strongest() const { return locks.empty() ? nullptr : &locks.front(); }

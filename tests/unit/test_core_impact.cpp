@@ -74,3 +74,18 @@ TEST(Impact, StatementsOutsideATransactionGetTheDocumentedLock) {
     Statement enum_value{"ALTER TYPE mood ADD VALUE 'x'", {}, {"ALTER", "TYPE", "MOOD", "ADD", "VALUE"}};
     EXPECT_FALSE(pg_documented_lock(enum_value).mode);
 }
+
+TEST(Impact, LintRulesAreCheckedAgainstTheMeasurement) {
+    StatementImpact catalog_only;
+    catalog_only.locks.push_back({"public.orders", "ACCESS EXCLUSIVE", 15, true, true, true});
+    const auto volatile_default = check_lint_rule("add-column-volatile-default", catalog_only);
+    ASSERT_TRUE(volatile_default);
+    EXPECT_FALSE(volatile_default->confirmed);
+    EXPECT_EQ(volatile_default->measured, "no rewrite");
+    StatementImpact rewrite = catalog_only;
+    rewrite.work = DataWork::rewrite;
+    EXPECT_TRUE(check_lint_rule("alter-column-type", rewrite)->confirmed);
+    EXPECT_TRUE(check_lint_rule("index-not-concurrently", rewrite)->confirmed);
+    EXPECT_FALSE(check_lint_rule("set-not-null", catalog_only)->confirmed);
+    EXPECT_FALSE(check_lint_rule("missing-down", rewrite)) << "a rule impact does not measure";
+}
