@@ -29,6 +29,10 @@ std::int64_t timed_internal(db::Driver& driver, const std::string& sql) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
 }
 
+double bytes_per_second(double bytes, std::int64_t ms) {
+    return bytes / (static_cast<double>(std::max<std::int64_t>(ms, 1)) / 1000.0);
+}
+
 namespace {
 
 // A session that cannot write, whatever a bug in sqlmig would try: the live database is

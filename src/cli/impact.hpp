@@ -63,6 +63,9 @@ std::unique_ptr<ImpactProbe> make_postgres_probe(db::Driver& scratch);
 std::unique_ptr<ImpactProbe> make_mariadb_probe(db::Driver& scratch);
 std::unique_ptr<ImpactProbe> make_sqlite_probe(db::Driver& scratch);
 
+// A calibration's throughput: bytes over milliseconds (at least 1), per second.
+double bytes_per_second(double bytes, std::int64_t ms);
+
 // Runs `sql` (one of sqlmig's own statements) and how long it took, in milliseconds.
 std::int64_t timed_internal(db::Driver& driver, const std::string& sql);
 

@@ -109,9 +109,9 @@ public:
         out.rows = rows;
         const double table_bytes = size_of(t, "data_length");
         out.bytes = static_cast<std::int64_t>(size_of(t, "data_length + index_length"));
-        out.index_build = rate(table_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ADD INDEX (t), ALGORITHM=NOCOPY"));
+        out.index_build = bytes_per_second(table_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ADD INDEX (t), ALGORITHM=NOCOPY"));
         const double total_bytes = size_of(t, "data_length + index_length");
-        out.rewrite = rate(total_bytes, timed_internal(m_db, "ALTER TABLE " + t + " MODIFY n BIGINT, ALGORITHM=COPY"));
+        out.rewrite = bytes_per_second(total_bytes, timed_internal(m_db, "ALTER TABLE " + t + " MODIFY n BIGINT, ALGORITHM=COPY"));
         out.scan = out.index_build;  // MariaDB validates nothing on its own: not used
         timed_internal(m_db, "DROP TABLE " + t);
         return out;
@@ -141,10 +141,6 @@ public:
     }
 
 private:
-    static double rate(double bytes, std::int64_t ms) {
-        return bytes / (static_cast<double>(std::max<std::int64_t>(ms, 1)) / 1000.0);
-    }
-
     double size_of(const std::string& table, const std::string& expression) {
         const auto rows = m_db.query_rows("SELECT " + expression + " FROM information_schema.tables WHERE "
                                           "table_schema = DATABASE() AND table_name = '" + table + "'");

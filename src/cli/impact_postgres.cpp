@@ -102,10 +102,10 @@ public:
         out.rows = rows;
         const double table_bytes = size_of(t, "pg_table_size");
         out.bytes = static_cast<std::int64_t>(size_of(t, "pg_total_relation_size"));
-        out.scan = rate(table_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ADD CHECK (n >= 0)"));
-        out.index_build = rate(table_bytes, timed_internal(m_db, "CREATE INDEX ON " + t + " (t)"));
+        out.scan = bytes_per_second(table_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ADD CHECK (n >= 0)"));
+        out.index_build = bytes_per_second(table_bytes, timed_internal(m_db, "CREATE INDEX ON " + t + " (t)"));
         const double total_bytes = size_of(t, "pg_total_relation_size");
-        out.rewrite = rate(total_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ALTER COLUMN n TYPE bigint"));
+        out.rewrite = bytes_per_second(total_bytes, timed_internal(m_db, "ALTER TABLE " + t + " ALTER COLUMN n TYPE bigint"));
         timed_internal(m_db, "DROP TABLE " + t);
         return out;
     }
@@ -142,7 +142,6 @@ private:
     static std::int64_t since(std::chrono::steady_clock::time_point t) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
     }
-    static double rate(double bytes, std::int64_t ms) { return bytes / (static_cast<double>(std::max<std::int64_t>(ms, 1)) / 1000.0); }
 
     double size_of(const std::string& table, const std::string& function) {
         const auto rows = m_db.query_rows("SELECT " + function + "('" + table + "')::text");
