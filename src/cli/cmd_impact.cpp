@@ -73,8 +73,9 @@ std::string duration_text(const core::StatementImpact& s) {
 }
 
 void print_statement(const core::StatementImpact& s) {
-    std::cout << where(s) << ": " << s.statement << " \u2014 " << (s.algorithm.empty() ? "" : "ALGORITHM=" + s.algorithm + ", ")
-              << lock_text(s) << ", " << work_text(s) << size_text(s) << duration_text(s) << '\n';
+    const std::string algorithm = s.algorithm.empty() ? "" : "ALGORITHM=" + s.algorithm + ", ";
+    std::cout << where(s) << ": " << s.statement << " \u2014 " << algorithm << lock_text(s) << ", " << work_text(s)
+              << size_text(s) << duration_text(s) << '\n';
     if (!s.note.empty()) {
         std::cout << "    " << s.note << '\n';
     }

@@ -96,8 +96,8 @@ Split split_live(Context& ctx, db::Driver& live, const std::string& target) {
 Split split_offline(Context& ctx, const std::string& from, const std::string& target) {
     const auto& catalog = ctx.catalog();
     const core::Migration* last_applied = from.empty() ? nullptr : checked_version(catalog, from, "--from");
-    const core::Migration* last = target.empty() || target == "head" ? nullptr
-                                                                     : checked_version(catalog, target, "impact target");
+    const bool head = target.empty() || target == "head";
+    const core::Migration* last = head ? nullptr : checked_version(catalog, target, "impact target");
     Split out;
     for (const auto& m : catalog.migrations) {
         if (last_applied && !(last_applied->version < m.version)) {
