@@ -108,3 +108,21 @@ TEST(ImpactMariadb, ScalesByTheLiveSizesAndLeavesTheLiveDatabaseAlone) {
                          "table_name = 'orders' AND column_name = 'total'"),
               "int");
 }
+
+TEST(ImpactMariadb, MeasuresTheCorpusModelRegistryFolderHalfApplied) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    MariadbProject p;
+    const std::string dir = (corpus / "model-registry-mysql").string();
+    ASSERT_EQ(p.run({"--dir", dir, "up", "10"}).code, 0);
+    const Result r = p.run({"--dir", dir, "impact", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["pending"], 11);
+    // The folder only creates tables (its indexes inside CREATE TABLE): run as written, no ALGORITHM tried.
+    ASSERT_GE(doc["statements"].size(), 11u);
+    for (const auto& s : doc["statements"]) {
+        EXPECT_TRUE(s["algorithm"].is_null()) << s.dump();
+        EXPECT_TRUE(s["file"].get<std::string>().ends_with(".up.sql"));
+    }
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM sqlmig_migrations"), "10") << "the live database only read";
+}

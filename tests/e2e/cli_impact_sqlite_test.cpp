@@ -30,3 +30,16 @@ TEST(ImpactSqlite, ReportsTheDatabaseLockAndARebuiltTableAndLeavesTheLiveFileAlo
     EXPECT_EQ(std::filesystem::last_write_time(p.db_path()), before) << "the live database is only read";
     EXPECT_EQ(p.run({"impact", "3"}).code, 2);
 }
+
+TEST(ImpactSqlite, MeasuresTheCorpusGophishFolder) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\ndir = \"" +
+                                    (corpus / "gophish-sqlite-goose").string() + "\"\nformat = \"goose\"\n");
+    const Result r = p.run({"impact", "--no-live-stats"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.out, "20220321133237_0.4.1_envelope_sender.sql:4: ALTER TABLE templates ADD COLUMN "
+                           "envelope_sender varchar(255) \u2014 EXCLUSIVE (write) on the whole database");
+    EXPECT_CONTAINS(r.out, "58 statements in 25 pending migrations");
+    EXPECT_FALSE(std::filesystem::exists(p.db_path()));
+}
