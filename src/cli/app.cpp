@@ -159,6 +159,7 @@ int run(int argc, char** argv) {
     setup_verify(app, ctx);
     setup_drift(app, ctx);
     setup_squash(app, ctx);
+    setup_impact(app, ctx);
     setup_fleet(app, ctx);
     setup_completion(app, ctx);
     try {

@@ -19,6 +19,7 @@ void setup_lint(CLI::App& app, Context& ctx);
 void setup_verify(CLI::App& app, Context& ctx);
 void setup_drift(CLI::App& app, Context& ctx);
 void setup_squash(CLI::App& app, Context& ctx);
+void setup_impact(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);  // completion bash|zsh|fish, and its helper
 
 void setup_fleet(CLI::App& app, Context& ctx);      // fleet up|down|status|check|validate|report

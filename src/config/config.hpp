@@ -13,6 +13,7 @@
 #include "core/drift.hpp"
 #include "core/fleet.hpp"
 #include "core/format.hpp"
+#include "core/impact.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::config {
@@ -180,6 +181,10 @@ struct Config {
     LintConfig lint;
     DriftConfig drift;
     FleetConfig fleet;
+    // [impact] (docs/impact.md): the budgets a pending migration must stay within, and whether
+    // `up` measures its migrations against them first.
+    core::ImpactBudget impact;
+    bool impact_before_up = false;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).
