@@ -233,8 +233,8 @@ TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
     EXPECT_CONTAINS(r.out, "after   at head");
     EXPECT_CONTAINS(r.out, "fresh   behind   none     3");  // the baseline and the two after it
     EXPECT_CONTAINS(r.out, "inside  drift");
-    EXPECT_CONTAINS(r.err, "[inside] drift (1, 3 pending), 0 ms: this database applied 001 of the migrations that "
-                           "002_baseline.up.sql squashes");
+    EXPECT_CONTAINS(r.err, "[inside] drift (1, 3 pending), ");  // then its duration, which a loaded machine varies
+    EXPECT_CONTAINS(r.err, " ms: this database applied 001 of the migrations that 002_baseline.up.sql squashes");
 }
 
 TEST(SquashSqlite, TheBaselineRunsInTheSqlite3ShellToo) {
