@@ -191,3 +191,29 @@ TEST(BaselineFile, IsWrittenInTheFolderFormat) {
     EXPECT_NE(baseline_file(Format::dbmate, first, last, "").text.find("-- migrate:up\n"), std::string::npos);
     EXPECT_EQ(baseline_file(Format::flyway, first, last, "").name, "V007__baseline.sql");
 }
+
+// main's statement journal beside a baseline: a version the baseline replaced is never resumed, even
+// where a file of that version is still in the folder (a folder check_baselines would refuse) and its
+// row has a journal; the baseline itself stays resumable.
+TEST(BaselineResume, AVersionTheBaselineReplacedIsNeverResumable) {
+    auto files = squashed_folder();
+    files.insert(files.begin(), migration("002"));
+    auto rows = old_rows(2);
+    rows[1].state = k_state_running;
+    rows[1].statements_done = 1;
+    rows[1].journal_checksum = *files[0].checksum;
+    const Status s = build_status(files, rows);
+    ASSERT_EQ(s.entries[1].state, EntryState::running);
+    ASSERT_NE(s.entries[1].migration, nullptr);
+    EXPECT_FALSE(resumable(s.entries[1]));
+    rows[1].state = k_state_failed;
+    EXPECT_FALSE(resumable_after_repair(build_status(files, rows).entries[1]));
+
+    auto baseline_rows = std::vector<AppliedRow>{row("003", *files[1].checksum)};
+    baseline_rows[0].state = k_state_running;
+    baseline_rows[0].statements_done = 2;
+    baseline_rows[0].journal_checksum = *files[1].checksum;
+    const Status made = build_status(files, baseline_rows);
+    ASSERT_EQ(made.entries[1].migration, &files[1]);
+    EXPECT_EQ(resumable(made.entries[1]), Direction::up);
+}
