@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace sqlmig::backup {
 
@@ -225,6 +226,112 @@ MysqlRelease mysql_server_release(int server_version) {
     const int major = server_version / 10000;
     const int minor = server_version / 100 % 100;
     return {major * 100 + minor, major >= 10, std::to_string(major) + "." + std::to_string(minor)};
+}
+
+namespace {
+
+// Keeps the dump's lines for which `keep` returns a line (possibly rewritten).
+template <typename Keep>
+std::string filter_lines(std::string_view dump, Keep keep) {
+    std::string out;
+    out.reserve(dump.size());
+    while (!dump.empty()) {
+        const auto end = dump.find('\n');
+        const std::string_view line = dump.substr(0, end);
+        dump = end == std::string_view::npos ? std::string_view() : dump.substr(end + 1);
+        if (const auto kept = keep(line)) {
+            out.append(*kept);
+            out.push_back('\n');
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string baseline_from_pg_dump(std::string_view dump) {
+    static constexpr std::string_view k_dropped[] = {
+        "SET statement_timeout = 0;", "SET lock_timeout = 0;", "SET idle_in_transaction_session_timeout = 0;",
+        "SET transaction_timeout = 0;", "SET client_encoding = 'UTF8';", "SET client_min_messages = warning;",
+        "SELECT pg_catalog.set_config('search_path', '', false);", "SET default_tablespace = '';",
+        "SET default_table_access_method = heap;"};
+    static constexpr std::string_view k_local[] = {"SET standard_conforming_strings = on;",
+                                                   "SET check_function_bodies = false;", "SET xmloption = content;",
+                                                   "SET row_security = off;"};
+    return filter_lines(dump, [](std::string_view line) -> std::optional<std::string> {
+        if (line.starts_with("\\") || line.starts_with("-- Dumped from database version") ||
+            line.starts_with("-- Dumped by pg_dump version")) {
+            return std::nullopt;
+        }
+        for (const auto dropped : k_dropped) {
+            if (line == dropped) {
+                return std::nullopt;
+            }
+        }
+        for (const auto local : k_local) {
+            if (line == local) {
+                return "SET LOCAL " + std::string(line.substr(4));
+            }
+        }
+        return std::string(line);
+    });
+}
+
+namespace {
+
+// The end of a backquoted name starting at `at` (MySQL doubles a backquote inside one).
+std::size_t after_backquoted(std::string_view text, std::size_t at) {
+    if (at >= text.size() || text[at] != '`') {
+        return std::string_view::npos;
+    }
+    for (std::size_t i = at + 1; i < text.size(); ++i) {
+        if (text[i] == '`') {
+            if (i + 1 < text.size() && text[i + 1] == '`') {
+                ++i;
+                continue;
+            }
+            return i + 1;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// The line without its DEFINER=`user`@`host` clauses (and the versioned comment left empty by
+// one): the objects are then made by whoever applies the baseline, as a migration's are.
+std::string without_definer(std::string_view line) {
+    static constexpr std::string_view k_definer = "DEFINER=`";
+    std::string out;
+    std::size_t from = 0;
+    for (auto at = line.find(k_definer); at != std::string_view::npos; at = line.find(k_definer, from)) {
+        const std::size_t user_end = after_backquoted(line, at + k_definer.size() - 1);
+        const std::size_t host_end = user_end < line.size() && line[user_end] == '@'
+                                         ? after_backquoted(line, user_end + 1)
+                                         : std::string_view::npos;
+        if (host_end == std::string_view::npos) {
+            break;
+        }
+        out.append(line.substr(from, at - from));
+        from = host_end < line.size() && line[host_end] == ' ' ? host_end + 1 : host_end;
+    }
+    out.append(line.substr(from));
+    constexpr std::string_view k_empty = " /*!50017 */";
+    for (auto at = out.find(k_empty); at != std::string::npos; at = out.find(k_empty)) {
+        out.erase(at, k_empty.size());
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string baseline_from_mariadb_dump(std::string_view dump) {
+    return filter_lines(dump, [](std::string_view line) -> std::optional<std::string> {
+        if (line.starts_with("/*M!999999\\- enable the sandbox mode")) {
+            return std::nullopt;
+        }
+        // Only where mariadb-dump writes objects: a row's text is data, whatever it holds.
+        const bool object = line.starts_with("/*!") || line.starts_with("CREATE ");
+        return object ? without_definer(line) : std::string(line);
+    });
 }
 
 }  // namespace sqlmig::backup

@@ -69,6 +69,18 @@ bool pg_dump_has_restrict_key(std::string_view help_output);
 // The fixed key the schema file is dumped with, so that the same schema gives the same bytes.
 inline constexpr std::string_view k_schema_restrict_key = "sqlmigschema";
 
+// A baseline's body (`sqlmig squash`, docs/squash.md) from `pg_dump --format=plain --inserts`:
+// without the lines only psql runs (\restrict, \connect), the session settings sqlmig's
+// connection keeps its own values of (timeouts, client encoding, search_path, defaults for
+// new tables), and the machine's versions; the settings the dump's text needs to mean what
+// it meant (standard_conforming_strings, check_function_bodies, xmloption, row_security) as
+// SET LOCAL, which lasts until the baseline's transaction ends.
+std::string baseline_from_pg_dump(std::string_view dump);
+
+// The same from mariadb-dump: without the sandbox-mode line newer clients write first,
+// which only the mariadb client reads.
+std::string baseline_from_mariadb_dump(std::string_view dump);
+
 // The same from the server's server_version_num (150004 -> 15, 90624 -> 9.6).
 PgMajor pg_server_major(int server_version_num);
 

@@ -157,6 +157,9 @@ int run(int argc, char** argv) {
     setup_backup(app, ctx);
     setup_lint(app, ctx);
     setup_verify(app, ctx);
+    setup_drift(app, ctx);
+    setup_squash(app, ctx);
+    setup_impact(app, ctx);
     setup_fleet(app, ctx);
     setup_completion(app, ctx);
     try {

@@ -15,6 +15,9 @@ namespace sqlmig::cli {
 
 // The backup engine for the connected database. Throws ConfigError.
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver);
+// The same for another database than the configured one (a scratch database).
+std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver,
+                                                const db::ConnectOptions& options);
 
 // A backup by `engine` of the connected database in [backup] dir, named for `kind`, keeping
 // the newest `keep` of that kind (0: all), recording `version` (the version the database

@@ -18,6 +18,11 @@ namespace sqlmig::cli {
 namespace fs = std::filesystem;
 
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver) {
+    return backup_engine(ctx, driver, ctx.connect_options(false));
+}
+
+std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver,
+                                                const db::ConnectOptions& options) {
     const auto& cfg = ctx.config().backup;
     db::BackupTools tools;
     tools.pg_dump = cfg.pg_dump;
@@ -27,7 +32,6 @@ std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& 
     tools.mariadb = cfg.mariadb;
     tools.format = cfg.format == "plain" ? db::BackupFormat::plain : db::BackupFormat::custom;
     tools.lock_wait_timeout = ctx.config().pg_lock_timeout;
-    const db::ConnectOptions options = ctx.connect_options(false);
     return db::backend_of(options.url).backup_engine(options, driver.server_version(), tools);
 }
 

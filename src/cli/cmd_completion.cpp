@@ -49,7 +49,7 @@ Completion operand_of(const std::string& path, const CLI::App& app) {
             return {Values::words, choices_of(o)};  // completion bash|zsh|fish
         }
     }
-    if (path == "up" || path == "stamp") {
+    if (path == "up" || path == "stamp" || path == "impact") {
         return {Values::pending, {"head"}};
     }
     if (path == "down") {

@@ -222,6 +222,10 @@ void run_fleet_command(Context& ctx, FleetFlags& flags, const CLI::App& app) {
     o.lock_timeout_given = app.get_option("--lock-timeout")->count() > 0;
     ctx.catalog();  // a broken folder is reported before any target is touched
     const auto configured = load_targets(ctx);
+    if (o.command == FleetCommand::drift && !configured.empty() && !configured.front().schema.empty()) {
+        throw RefusedError("fleet drift does not support tenant schemas ([fleet] schemas) yet: the schema snapshot "
+                           "covers the whole database; nothing was read");
+    }
     // --only and --exclude that match nothing are a mistake; a shard may be empty (more
     // machines than the fleet needs).
     core::Selection by_name = o.selection;
@@ -252,15 +256,25 @@ void run_fleet_command(Context& ctx, FleetFlags& flags, const CLI::App& app) {
         spdlog::set_level(spdlog::level::warn);  // each target's own info lines; its result is one line below
     }
     Reporter reporter(o.command, ctx.options, targets.size());
-    const auto results = run_fleet(ctx, targets, o, at_once,
-                                   [&](const TargetResult& r, const FleetProgress& p) { reporter.finished(r, p); });
+    std::size_t replays = 0;
+    const auto results = run_fleet(
+        ctx, targets, o, at_once, [&](const TargetResult& r, const FleetProgress& p) { reporter.finished(r, p); },
+        &replays);
     reporter.done();
     const std::string head = newest_version(ctx);
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     if (ctx.options.json) {
-        print_json(results_json(o.command, results, head, flags.shard, elapsed.count()));
+        util::Json doc = results_json(o.command, results, head, flags.shard, elapsed.count());
+        if (o.command == FleetCommand::drift) {
+            doc.set("replays", replays);
+        }
+        print_json(doc);
     } else {
         print_results(o.command, results, head);
+        if (o.command == FleetCommand::drift) {
+            std::cout << "replays: " << replays << " for " << results.size() << " target"
+                      << (results.size() == 1 ? "" : "s") << " (one per applied state)\n";
+        }
     }
     if (const int code = fleet_exit_code(results); code != 0) {
         throw SilentFailure(static_cast<ExitCode>(code));
@@ -412,7 +426,7 @@ void add_fleet_flags(CLI::App* cmd, FleetFlags& f) {
 void setup_fleet(CLI::App& app, Context& ctx) {
     static std::map<FleetCommand, FleetFlags> flags;
     static std::vector<std::string> report_files;
-    auto* fleet = app.add_subcommand("fleet", "Run up, down, status, check or validate on every [fleet] target");
+    auto* fleet = app.add_subcommand("fleet", "Run up, down, status, check, validate or drift on every [fleet] target");
     fleet->require_subcommand(1, 1);
     fleet->fallthrough();
     const std::pair<FleetCommand, const char*> commands[] = {
@@ -421,6 +435,8 @@ void setup_fleet(CLI::App& app, Context& ctx) {
         {FleetCommand::status, "Each target's version and pending count, grouped by version"},
         {FleetCommand::check, "Exit 0 only when every target is valid and at head (as 'check')"},
         {FleetCommand::validate, "Check every target's applied migrations against the files (as 'validate')"},
+        {FleetCommand::drift, "Compare every target's schema with a replay of what it applied (as 'drift'; one replay "
+                              "per applied state)"},
     };
     for (const auto& [command, help] : commands) {
         FleetFlags& f = flags[command];

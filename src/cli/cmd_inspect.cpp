@@ -63,7 +63,11 @@ std::string state_text(Context& ctx, const core::StatusEntry& e) {
         s += ", " + std::to_string(p->done) + (p->total ? " of " + std::to_string(*p->total) : std::string()) +
              " statements done";
     }
-    if (e.migration && e.migration->stored) {
+    if (e.baseline && e.baseline == e.migration) {
+        s += " (baseline)";
+    } else if (e.state == core::EntryState::squashed) {
+        s += " (into " + util::printable(e.baseline->up_file) + ")";
+    } else if (e.migration && e.migration->stored) {
         s += " (stored)";
     }
     return e.out_of_order ? s + " (out of order)" : s;
@@ -113,7 +117,7 @@ void run_status(Context& ctx) {
     for (const auto& e : status.entries) {
         cells.push_back(texts.emplace_back(status.display(e)));
         cells.push_back(texts.emplace_back(name_text(e)));
-        const bool qualified = e.out_of_order || (e.migration && e.migration->stored) ||
+        const bool qualified = e.out_of_order || (e.migration && e.migration->stored) || e.baseline ||
                                (e.row && (e.row->state == core::k_state_reverting || e.row->statements_done));
         cells.push_back(qualified ? std::string_view(texts.emplace_back(state_text(ctx, e))) : core::to_string(e.state));
         cells.push_back(e.row ? std::string_view(e.row->applied_at) : std::string_view());

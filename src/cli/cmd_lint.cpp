@@ -110,6 +110,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     core::Linter linter(options);
     FolderListing listing = list_folder(cfg.migrations_dir);
     core::Catalog catalog = core::discover(listing.files, cfg.ignore, cfg.format);
+    mark_baselines(cfg.migrations_dir, catalog);
     for (auto& problem : non_file_migrations(listing, cfg.ignore, cfg.format)) {
         catalog.errors.push_back(std::move(problem));
     }
@@ -123,7 +124,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         linter.add(lint_migration(ctx, *m));
     }
     for (const auto& file : outside) {
-        linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", ""});
+        linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", "", false});
     }
     auto findings = linter.findings();
     std::stable_sort(findings.begin(), findings.end(), [](const core::Finding& a, const core::Finding& b) {

@@ -6,8 +6,10 @@
 
 #include "cli/backups.hpp"
 #include "cli/commands.hpp"
+#include "cli/drift.hpp"
 #include "cli/files.hpp"
 #include "cli/hooks.hpp"
+#include "cli/impact.hpp"
 #include "cli/lint.hpp"
 #include "cli/migrate.hpp"
 #include "cli/output.hpp"
@@ -269,6 +271,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         refuse_single_transaction_where_ddl_commits(ctx);
     }
     ctx.catalog();  // a broken folder is reported before the database is touched
+    if (command == Command::up && !offline && ctx.config().impact_before_up) {
+        refuse_over_impact_budget(ctx, o.target);  // before the lock: it measures on a scratch database
+    }
     auto driver = ctx.connect(offline);
     db::LockGuard guard(*driver);
     if (!offline) {
@@ -287,6 +292,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     const auto steps = plan_for(command, status, o);
     if (foreign) {
         refuse_foreign_downs(*foreign, steps, o);
+    }
+    if (command == Command::up && !offline && !steps.empty()) {
+        check_drift_before_up(ctx, *driver, rows);  // [drift] before_up, under the lock
     }
     result.from = status.current ? status.as_written(*status.current) : "";
     result.to = result.from;

@@ -3,21 +3,18 @@
 // again gives the same schema as the first time (docs/lint.md, "sqlmig verify").
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <iostream>
-#include <random>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/runner.hpp"
+#include "cli/scratch.hpp"
 #include "core/plan.hpp"
+#include "core/schema_diff.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -36,93 +33,6 @@ struct Verdict {
     Reversible reversible = Reversible::unchecked;
     std::vector<std::string> diff;  // "- line" left by the down, "+ line" lost by it
     std::string what;               // which comparison failed
-};
-
-// Lines only in `after` ('-': the down left them) or only in `before` ('+': the down lost them).
-std::vector<std::string> schema_diff(const std::vector<std::string>& before, const std::vector<std::string>& after) {
-    std::vector<std::string> out;
-    std::size_t i = 0, j = 0;
-    while (i < before.size() || j < after.size()) {
-        if (j < after.size() && (i == before.size() || after[j] < before[i])) {
-            out.push_back("- " + after[j++]);
-        } else if (i < before.size() && (j == after.size() || before[i] < after[j])) {
-            out.push_back("+ " + before[i++]);
-        } else {
-            ++i;
-            ++j;
-        }
-    }
-    return out;
-}
-
-std::string scratch_name() {
-    std::random_device rd;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "sqlmig_verify_%08x", rd());
-    return buf;
-}
-
-// The scratch database: created before, dropped after (unless kept).
-class Scratch {
-public:
-    Scratch(Context& ctx, const VerifyOptions& o) : m_ctx(ctx), m_keep(o.keep) {
-        const db::ConnectOptions configured = ctx.connect_options(false);
-        if (!o.scratch_url.empty()) {
-            m_plan.options = configured;
-            m_plan.options.url = db::parse_database_url(o.scratch_url, fs::current_path());
-            m_keep = true;  // the user's own database: never dropped
-            return;
-        }
-        const db::Backend& backend = db::backend_of(configured.url);
-        m_plan = backend.scratch(configured, scratch_name(), fs::temp_directory_path());
-        if (!m_plan.create_sql.empty()) {
-            try {
-                auto admin = backend.connect(configured);
-                admin->execute_internal(m_plan.create_sql);
-                admin->flush();
-            } catch (const DbError& e) {
-                throw DbError("cannot create the scratch database for verify on " + configured.url.redacted() +
-                              ": " + e.what() + "\nthe user needs the CREATEDB privilege; or pass --scratch-url URL "
-                              "of an empty database to use instead");
-            }
-        }
-        m_created = true;
-    }
-    ~Scratch() {
-        if (!m_created || m_keep) {
-            return;
-        }
-        try {
-            if (!m_plan.drop_sql.empty()) {
-                const db::ConnectOptions configured = m_ctx.connect_options(false);
-                auto admin = db::backend_of(configured.url).connect(configured);
-                admin->execute_internal(m_plan.drop_sql);
-                admin->flush();
-            } else if (!m_plan.options.url.file.empty()) {
-                std::error_code ec;
-                fs::remove(m_plan.options.url.file, ec);
-                fs::remove(m_plan.options.url.file.string() + "-sqlmig-lock", ec);
-            }
-        } catch (const std::exception& e) {
-            spdlog::warn("the scratch database {} was not dropped: {}", label(), e.what());
-        }
-    }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-
-    const db::ConnectOptions& options() const { return m_plan.options; }
-    std::string label() const {
-        return m_plan.options.database_override ? *m_plan.options.database_override + " on " +
-                                                      m_plan.options.url.redacted()
-                                                : m_plan.options.url.redacted();
-    }
-    bool kept() const { return m_keep; }
-
-private:
-    Context& m_ctx;
-    db::ScratchPlan m_plan;
-    bool m_keep = false;
-    bool m_created = false;
 };
 
 void apply(Context& ctx, db::Driver& driver, core::Direction direction, const core::Migration& m) {
@@ -196,7 +106,7 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
             throw UsageError("invalid --from '" + util::printable(o.from) + "'; expected a version");
         }
     }
-    Scratch scratch(ctx, o);
+    Scratch scratch(ctx, ScratchRequest{"verify", o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no});
     spdlog::info("verify on the scratch database {}", scratch.label());
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);
@@ -215,11 +125,11 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
             const auto after_up = driver->schema_snapshot();
             if (m->down_file) {
                 apply(ctx, *driver, core::Direction::down, *m);
-                v.diff = schema_diff(before, driver->schema_snapshot());
+                v.diff = core::schema_diff(before, driver->schema_snapshot());
                 v.what = "its down does not restore the schema before it";
                 if (v.diff.empty()) {
                     apply(ctx, *driver, core::Direction::up, *m);
-                    v.diff = schema_diff(after_up, driver->schema_snapshot());
+                    v.diff = core::schema_diff(after_up, driver->schema_snapshot());
                     v.what = "applied again after its down, it gives another schema";
                 } else if (o.keep_going) {
                     // Later migrations need this one applied: its up again, over what the down left.

@@ -17,6 +17,9 @@ void setup_adopt(CLI::App& app, Context& ctx);
 void setup_backup(CLI::App& app, Context& ctx);    // backup, backups, restore
 void setup_lint(CLI::App& app, Context& ctx);
 void setup_verify(CLI::App& app, Context& ctx);
+void setup_drift(CLI::App& app, Context& ctx);
+void setup_squash(CLI::App& app, Context& ctx);
+void setup_impact(CLI::App& app, Context& ctx);
 void setup_completion(CLI::App& app, Context& ctx);  // completion bash|zsh|fish, and its helper
 
 void setup_fleet(CLI::App& app, Context& ctx);      // fleet up|down|status|check|validate|report

@@ -122,6 +122,7 @@ const core::Catalog& Context::catalog() {
     constexpr std::size_t k_heap_per_file = 1536;
     util::prefault_heap(listing.files.size() * k_heap_per_file);
     core::Catalog cat = core::discover(std::move(listing.files), cfg.ignore, cfg.format);
+    mark_baselines(cfg.migrations_dir, cat);
     // A folder or a dangling link named like a migration is a migration that cannot
     // be read: skipping it would apply the rest and call the database up to date.
     for (auto& problem : non_file_migrations(listing, cfg.ignore, cfg.format)) {

@@ -13,6 +13,7 @@
 
 #include "core/checksum.hpp"
 #include "core/script_splitter.hpp"
+#include "core/squash.hpp"
 #include "core/discovery.hpp"
 #include "core/text_check.hpp"
 #include "util/error.hpp"
@@ -98,6 +99,32 @@ std::string other_format_hint(const fs::path& dir, core::Format configured) {
     const std::string name = core::format_name(looks->format);
     return "\nthese files look like a " + std::string(looks->format == core::Format::sqlmig ? "golang-migrate" : name) +
            " folder (" + looks->evidence + "): set [migrations] format = \"" + name + "\" in the config";
+}
+
+void mark_baselines(const fs::path& dir, core::Catalog& catalog) {
+    constexpr std::streamsize k_head = 512;
+    std::string why;
+    for (auto& m : catalog.migrations) {
+        if (!core::may_be_baseline(m)) {
+            continue;
+        }
+        std::ifstream in(dir / m.up_file, std::ios::binary);
+        if (!in) {
+            catalog.errors.push_back(util::printable(m.up_file) + ": cannot be read: " + std::strerror(errno));
+            continue;
+        }
+        std::string head(static_cast<std::size_t>(k_head), '\0');
+        in.read(head.data(), k_head);
+        head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+        m.squashes_from = core::parse_baseline_header(head, m, &why);
+        if (!why.empty()) {
+            catalog.errors.push_back(why);
+        }
+        if (m.squashes_from && core::has_sections(m.format)) {
+            m.down_file.reset();
+        }
+    }
+    core::check_baselines(catalog);
 }
 
 FolderListing list_folder(const fs::path& dir) {

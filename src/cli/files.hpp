@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/discovery.hpp"
 #include "core/format.hpp"
 #include "core/sections.hpp"
 #include "core/sql_splitter.hpp"
@@ -41,6 +42,12 @@ std::optional<core::DetectedFormat> detect_folder_format(const std::filesystem::
 // "\nthese files look like a dbmate folder (...): set [migrations] format = \"dbmate\" ..."
 // when dir looks like another format's folder than `configured`, else "".
 std::string other_format_hint(const std::filesystem::path& dir, core::Format configured);
+
+// Marks the catalog's baselines (core/squash.hpp): reads the first line of each migration
+// that may be one, sets its squashes_from, and adds to catalog.errors a header that names
+// a wrong range, a file that cannot be read, or a file inside a baseline's range. A baseline
+// in a format with sections has no down (its section is empty).
+void mark_baselines(const std::filesystem::path& dir, core::Catalog& catalog);
 
 // Calls sink with the file's bytes in chunks of bounded size (one buffer per thread: the sink
 // must not call read_chunks itself). Throws MigrationFileError.

@@ -13,6 +13,7 @@
 
 #include "cli/checksums.hpp"
 #include "cli/commands.hpp"
+#include "cli/drift.hpp"
 #include "cli/inspect.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
@@ -35,7 +36,7 @@ constexpr std::pair<Outcome, const char*> k_outcomes[] = {
 
 constexpr std::pair<FleetCommand, const char*> k_commands[] = {
     {FleetCommand::up, "up"},       {FleetCommand::down, "down"},         {FleetCommand::status, "status"},
-    {FleetCommand::check, "check"}, {FleetCommand::validate, "validate"},
+    {FleetCommand::check, "check"}, {FleetCommand::validate, "validate"}, {FleetCommand::drift, "drift"},
 };
 
 std::optional<std::string> getenv_opt(const std::string& name) {
@@ -195,7 +196,35 @@ struct Shared {
     const core::Catalog& catalog;
     GlobalOptions options;
     const FleetOptions& fleet;
+    ReplayCache replays;  // fleet drift
 };
+
+// fleet drift: the target's schema against the replay of what it applied, shared with the targets
+// at the same applied state. Tenant schemas share one database's catalogs: not supported yet.
+void drift_of(Context& ctx, const core::FleetTarget& target, ReplayCache& replays, TargetResult& r) {
+    if (!target.schema.empty()) {
+        throw RefusedError("fleet drift does not support tenant schemas ([fleet] schemas) yet: the schema snapshot "
+                           "covers the whole database");
+    }
+    const auto ignore = drift_ignore_patterns(ctx);
+    auto live = ctx.connect(true);
+    const auto rows = ctx.applied_rows(*live);
+    ctx.checksum_applied(rows);
+    const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
+    r.from = r.to = status.current ? status.as_written(*status.current) : "";
+    r.pending = status.pending_count();
+    const DriftOutcome outcome = measure_drift(ctx, *live, rows, DriftRequest{"", KeepScratch::no, ignore, &replays});
+    if (outcome.report.clean()) {
+        r.outcome = r.pending > 0 ? Outcome::behind : Outcome::at_head;
+        return;
+    }
+    r.outcome = Outcome::drift;
+    r.exit_code = static_cast<int>(ExitCode::refused);
+    for (const auto& d : outcome.report.objects) {
+        r.error += (r.error.empty() ? "" : "\n") + std::string(core::to_string(d.change)) + " " +
+                   std::string(core::to_string(d.object.kind)) + " " + d.object.name;
+    }
+}
 
 // A worker's session, kept from one tenant schema to the next by the read-only commands:
 // tenants share a database, and reading one's tracking table needs no session of its own.
@@ -221,7 +250,7 @@ std::unique_ptr<Snapshot> snapshot(Context& ctx, const core::FleetTarget& target
     }
 }
 
-TargetResult run_target(const Shared& shared, const core::FleetTarget& target, Session& session) {
+TargetResult run_target(Shared& shared, const core::FleetTarget& target, Session& session) {
     TargetResult r;
     r.name = target.name;
     r.url = util::redact_url(target.url);
@@ -245,6 +274,9 @@ TargetResult run_target(const Shared& shared, const core::FleetTarget& target, S
         case FleetCommand::check:
         case FleetCommand::validate:
             judge(snapshot(ctx, target, session)->status, shared.fleet.command, r);
+            break;
+        case FleetCommand::drift:
+            drift_of(ctx, target, shared.replays, r);
             break;
         }
     } catch (const Error& e) {
@@ -361,7 +393,8 @@ bool stops_the_run(Outcome outcome) {
 
 std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetTarget>& targets,
                                     const FleetOptions& options, int at_once,
-                                    const std::function<void(const TargetResult&, const FleetProgress&)>& on_finish) {
+                                    const std::function<void(const TargetResult&, const FleetProgress&)>& on_finish,
+                                    std::size_t* replays) {
     // The folder is read and checksummed once; each target gets its copy of the catalog.
     core::Catalog catalog = ctx.catalog();
     std::vector<std::string> names;
@@ -372,7 +405,7 @@ std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetT
     for (std::size_t i = 0; i < sums.size(); ++i) {
         catalog.migrations[i].checksum = std::move(sums[i]);
     }
-    Shared shared{ctx.config(), catalog, ctx.options, options};
+    Shared shared{ctx.config(), catalog, ctx.options, options, {}};
     shared.options.json = false;
     shared.options.progress = ProgressMode::never;
     if (!options.lock_timeout_given) {
@@ -421,6 +454,9 @@ std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetT
                 }
             });
         }
+    }
+    if (replays) {
+        *replays = shared.replays.replays();
     }
     for (std::size_t i = 0; i < targets.size(); ++i) {
         if (results[i].name.empty()) {

@@ -15,7 +15,7 @@
 
 namespace sqlmig::cli {
 
-enum class FleetCommand { up, down, status, check, validate };
+enum class FleetCommand { up, down, status, check, validate, drift };
 const char* to_string(FleetCommand command);
 std::optional<FleetCommand> parse_fleet_command(std::string_view name);
 
@@ -27,7 +27,7 @@ enum class Outcome {
     at_head,      // status/check/validate: every migration applied
     behind,       // pending migrations
     failed,       // a migration failed, or a row is recorded failed/running
-    drift,        // applied files edited or missing
+    drift,        // applied files edited or missing; fleet drift: the schema differs from the replay
     refused,      // the command refused (a newer tracking table, an unsafe run)
     locked,       // another run holds the target's lock
     unreachable,  // the connection failed
@@ -76,12 +76,14 @@ std::vector<core::FleetTarget> load_targets(Context& ctx);
 int targets_at_once(Context& ctx, const std::vector<core::FleetTarget>& targets, const FleetOptions& options,
                     int parallel);
 
-// Runs the command on every target, `at_once` at a time. on_finish is called for each
+// Runs the command on every target, `at_once` at a time. `replays` counts fleet drift's replays
+// (targets at the same applied state share one); may be null. on_finish is called for each
 // finished target, one call at a time. Results are in the targets' order; after a failure of
 // up or down (without keep_going) the targets not started are `not_started`.
 std::vector<TargetResult> run_fleet(Context& ctx, const std::vector<core::FleetTarget>& targets,
                                     const FleetOptions& options, int at_once,
-                                    const std::function<void(const TargetResult&, const FleetProgress&)>& on_finish);
+                                    const std::function<void(const TargetResult&, const FleetProgress&)>& on_finish,
+                                    std::size_t* replays = nullptr);
 
 // Whether a target's outcome stops an up or down run that is not --keep-going.
 bool stops_the_run(Outcome outcome);

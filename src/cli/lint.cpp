@@ -31,6 +31,7 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
     const Script up = ctx.script(m, core::Direction::up);
     out.up = read_script(up);
     out.up_name = m.name;
+    out.baseline = m.squashes_from.has_value();
     if (m.down_file) {
         const Script down = ctx.script(m, core::Direction::down);
         out.down = read_script(down);
@@ -41,8 +42,9 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
     return out;
 }
 
-void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core::Dialect dialect,
-                     int server_version) {
+namespace {
+
+core::LintOptions run_lint_options(Context& ctx, core::Dialect dialect, int server_version) {
     core::LintOptions options;
     options.dialect = dialect;
     options.server_version = server_version;
@@ -50,11 +52,31 @@ void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core:
     options.bounded_lock_waits = ctx.config().pg_lock_retries.enabled;
     const auto& disabled = ctx.config().lint.disable;
     options.disabled.insert(disabled.begin(), disabled.end());
-    core::Linter linter(options);
+    return options;
+}
+
+bool small_enough(const Script& s) {
+    std::error_code ec;
+    return s.stored || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec);
+}
+
+}  // namespace
+
+std::vector<core::Finding> lint_up_script(Context& ctx, const Script& script, core::Dialect dialect,
+                                          int server_version) {
+    core::Linter linter(run_lint_options(ctx, dialect, server_version));
+    if (small_enough(script)) {
+        linter.add_file(read_script(script), core::Linter::Role::up);
+    }
+    return linter.findings();
+}
+
+void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core::Dialect dialect,
+                     int server_version) {
+    core::Linter linter(run_lint_options(ctx, dialect, server_version));
     for (const auto& step : steps) {
         const Script& s = step.script;
-        std::error_code ec;
-        if (s.stored || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec)) {
+        if (small_enough(s)) {
             linter.add_file(read_script(s), step.step.direction == core::Direction::down ? core::Linter::Role::down
                                                                                         : core::Linter::Role::up);
         }

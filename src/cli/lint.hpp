@@ -16,6 +16,11 @@ std::string read_whole_file(const std::filesystem::path& file);
 // What the script runs, for the linter: the file, or its section with the other lines left empty.
 core::LintFile read_script(const Script& script);
 
+// Lint's findings on one up script (none for a file of k_lint_before_run_max_bytes or more), with
+// the options a run lints with: what `sqlmig impact` sets its measurements beside.
+std::vector<core::Finding> lint_up_script(Context& ctx, const Script& script, core::Dialect dialect,
+                                          int server_version);
+
 // A migration's up and down files, read, for the linter.
 core::LintMigration lint_migration(Context& ctx, const core::Migration& migration);
 

@@ -241,34 +241,47 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
     m_table = tracking_table();
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
-        PreparedStep p{step, m_ctx.script(*step.migration, step.direction), {}, {}, std::nullopt, false};
-        if (step.migration->stored) {
-            p.script.stored = stored_down_sql(*step.migration);
-            spdlog::warn("{}_{} has no files here; reverting it with the down SQL stored when it was applied",
-                         step.migration->version.text(), util::printable(step.migration->name));
-        }
-        p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version());
-        if (p.check.section_missing && step.direction == core::Direction::down) {
-            spdlog::warn("{} has no down section; reverting it only removes its record, as {} does", p.script.label,
-                         core::format_name(step.migration->format));
-        }
-        p.up_checksum = step.direction == core::Direction::up
-            ? p.check.checksum
-            : m_ctx.up_checksum(*step.migration);
-        if (step.resumes) {
-            p.resume_at = resume_point(p, *step.resumes);
-            p.resume_checked = step.resumes->failure == core::k_checked_by_repair;
-        }
-        if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
-            const char* how = p.check.mode == core::TransactionMode::own            ? "in the file's own transaction"
-                              : p.check.mode == core::TransactionMode::stepping_out ? "partly outside a transaction"
-                                                                                    : "without a transaction";
-            throw RefusedError(p.script.label + " runs " + how +
-                               ", so it cannot be part of --single-transaction; run without it");
-        }
-        prepared.push_back(std::move(p));
+        prepared.push_back(prepare_one(step, m_ctx.script(*step.migration, step.direction), single_transaction));
     }
     return prepared;
+}
+
+std::vector<PreparedStep> Runner::prepare(const std::vector<std::pair<core::Step, Script>>& steps) {
+    m_table = tracking_table();
+    std::vector<PreparedStep> prepared;
+    for (const auto& [step, script] : steps) {
+        prepared.push_back(prepare_one(step, script, false));
+    }
+    return prepared;
+}
+
+PreparedStep Runner::prepare_one(const core::Step& step, Script script, bool single_transaction) {
+    PreparedStep p{step, std::move(script), {}, {}, std::nullopt, false};
+    if (step.migration->stored) {
+        p.script.stored = stored_down_sql(*step.migration);
+        spdlog::warn("{}_{} has no files here; reverting it with the down SQL stored when it was applied",
+                     step.migration->version.text(), util::printable(step.migration->name));
+    }
+    p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version());
+    if (p.check.section_missing && step.direction == core::Direction::down) {
+        spdlog::warn("{} has no down section; reverting it only removes its record, as {} does", p.script.label,
+                     core::format_name(step.migration->format));
+    }
+    p.up_checksum = step.direction == core::Direction::up
+        ? p.check.checksum
+        : m_ctx.up_checksum(*step.migration);
+    if (step.resumes) {
+        p.resume_at = resume_point(p, *step.resumes);
+        p.resume_checked = step.resumes->failure == core::k_checked_by_repair;
+    }
+    if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
+        const char* how = p.check.mode == core::TransactionMode::own            ? "in the file's own transaction"
+                          : p.check.mode == core::TransactionMode::stepping_out ? "partly outside a transaction"
+                                                                                : "without a transaction";
+        throw RefusedError(p.script.label + " runs " + how +
+                           ", so it cannot be part of --single-transaction; run without it");
+    }
+    return p;
 }
 
 std::string Runner::stored_down_sql(const core::Migration& m) {

@@ -75,6 +75,9 @@ public:
     // Reads and checks every step's file. Throws MigrationFileError or RefusedError
     // before anything runs.
     std::vector<PreparedStep> prepare(const std::vector<core::Step>& steps, bool single_transaction);
+    // The same for up steps whose script the caller chose (drift replays the SQL the tracking
+    // table stored where the file is gone or edited), without --single-transaction.
+    std::vector<PreparedStep> prepare(const std::vector<std::pair<core::Step, Script>>& steps);
 
     // Runs the steps in order and appends each finished one to done. A failure throws
     // MigrationError after rolling back (or marking the migration failed when it cannot).
@@ -91,6 +94,7 @@ public:
 
 private:
     using Millis = std::chrono::milliseconds;
+    PreparedStep prepare_one(const core::Step& step, Script script, bool single_transaction);
     std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction, std::optional<Millis> attempt_timeout);
     void run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done);
     std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, const std::vector<StepOutcome>& done);

@@ -165,14 +165,37 @@ private:
                                           util::printable(m_cfg.lint.disable[i]) + "' (docs/lint.md lists them)");
                     }
                 }
+            } else if (section == "drift" && (k == "ignore" || k == "before_up")) {
+                apply_drift_key(k, node, name);
             } else if (section == "lint" && k == "strict") {
                 m_cfg.lint.strict = bool_value(node, name);
+            } else if (section == "impact") {
+                apply_impact_key(k, node, name);
             } else if (section == "dump" && k == "schema_file") {
                 const std::string file = string_value(node, name);
                 m_cfg.schema_file = file.empty() ? fs::path() : m_cfg.base_dir / file;
             } else {
                 throw ConfigError(where(m_cfg.file, key.source(), name) + unknown_key(section, k));
             }
+        }
+    }
+
+    void apply_impact_key(const std::string& k, const toml::node& node, const std::string& name) {
+        if (k == "max_access_exclusive") {
+            m_cfg.impact.max_access_exclusive = duration_value(node, name, false);
+        } else if (k == "max_write_block") {
+            m_cfg.impact.max_write_block = duration_value(node, name, false);
+        } else if (k == "rewrite") {
+            const std::string value = string_value(node, name);
+            if (value != "allow" && value != "refuse") {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"allow\" or \"refuse\", not '" +
+                                  util::printable(value) + "'");
+            }
+            m_cfg.impact.rewrite = value == "refuse" ? core::RewritePolicy::refuse : core::RewritePolicy::allow;
+        } else if (k == "before_up") {
+            m_cfg.impact_before_up = bool_value(node, name);
+        } else {
+            throw ConfigError(where(m_cfg.file, node, name) + unknown_key("impact", k));
         }
     }
 
@@ -236,6 +259,30 @@ private:
     }
 
     // The keys of PreflightConfig; false for another key.
+    void apply_drift_key(const std::string& k, const toml::node& node, const std::string& name) {
+        if (k == "ignore") {  // else before_up
+            const auto patterns = string_array(node, name);
+            const auto* arr = node.as_array();
+            m_cfg.drift.ignore.clear();
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                m_cfg.drift.ignore.push_back(
+                    core::parse_drift_pattern(patterns[i], where(m_cfg.file, *arr->get(i), name)));
+            }
+        } else {
+            const std::string gate = string_value(node, name);
+            if (gate == "off") {
+                m_cfg.drift.before_up = DriftGate::off;
+            } else if (gate == "warn") {
+                m_cfg.drift.before_up = DriftGate::warn;
+            } else if (gate == "refuse") {
+                m_cfg.drift.before_up = DriftGate::refuse;
+            } else {
+                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\" or \"refuse\", not '" +
+                                  util::printable(gate) + "'");
+            }
+        }
+    }
+
     bool apply_preflight_key(const std::string& k, const toml::node& node, const std::string& name) {
         auto& p = m_cfg.pg_preflight;
         if (k == "preflight") {
@@ -472,6 +519,8 @@ const std::vector<SectionKeys>& config_keys() {
         {"hooks", {"before_migrate", "after_migrate", "on_failure"}},
         {"dump", {"schema_file"}},
         {"lint", {"disable", "strict"}},
+        {"drift", {"ignore", "before_up"}},
+        {"impact", {"max_access_exclusive", "max_write_block", "rewrite", "before_up"}},
         {"fleet", {"targets", "targets_file", "targets_command", "schemas", "url", "parallel"}},
     };
     return keys;

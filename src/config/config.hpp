@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/drift.hpp"
 #include "core/fleet.hpp"
 #include "core/format.hpp"
+#include "core/impact.hpp"
 #include "util/error.hpp"
 
 namespace sqlmig::config {
@@ -44,6 +46,15 @@ struct HooksConfig {
 struct LintConfig {
     std::vector<std::string> disable;
     bool strict = false;
+};
+
+// [drift] (docs/drift.md): objects `sqlmig drift` does not report, and whether `up` checks for
+// drift first: not at all (the default: a replay of every applied migration on each up is
+// costly), with a warning, or refusing to run (exit 3).
+enum class DriftGate { off, warn, refuse };
+struct DriftConfig {
+    std::vector<core::DriftPattern> ignore;
+    DriftGate before_up = DriftGate::off;
 };
 
 // [fleet]: the databases or tenant schemas `sqlmig fleet` runs over (docs/fleet.md).
@@ -168,7 +179,12 @@ struct Config {
     HooksConfig hooks;
     std::filesystem::path schema_file;  // [dump] schema_file; empty: no schema dump
     LintConfig lint;
+    DriftConfig drift;
     FleetConfig fleet;
+    // [impact] (docs/impact.md): the budgets a pending migration must stay within, and whether
+    // `up` measures its migrations against them first.
+    core::ImpactBudget impact;
+    bool impact_before_up = false;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

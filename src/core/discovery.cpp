@@ -86,7 +86,7 @@ void add_version(Catalog& catalog, std::span<NamedFile> ups, std::span<NamedFile
         return;
     }
     Migration m{std::move(ups[0].parsed.version), std::move(ups[0].parsed.name), std::move(*ups[0].name), std::nullopt,
-                format, std::nullopt};
+                format, std::nullopt, false, std::nullopt};
     if (ups[0].parsed.role == FileRole::both) {
         m.down_file = m.up_file;
     } else if (!downs.empty()) {

@@ -61,7 +61,7 @@ void skip_if_exists(const Tokens& t, std::size_t& i) {
     }
 }
 
-CatalogObject object(ObjectKind kind, Name n, std::string table = "") {
+CatalogObject object(CatalogKind kind, Name n, std::string table = "") {
     return CatalogObject{kind, std::move(n.schema), std::move(n.name), std::move(table)};
 }
 
@@ -143,7 +143,7 @@ bool read_action(const Tokens& t, std::size_t i, std::size_t end, const Name& ta
         if (!c || c->schema) {
             return false;
         }
-        CatalogObject o{ObjectKind::column, table.schema, c->name, table_name};
+        CatalogObject o{CatalogKind::column, table.schema, c->name, table_name};
         (add ? out.appears : out.disappears).push_back(std::move(o));
         return true;
     }
@@ -156,8 +156,8 @@ bool read_action(const Tokens& t, std::size_t i, std::size_t end, const Name& ta
         if (!to) {
             return false;
         }
-        out.disappears.push_back(object(ObjectKind::relation, table));
-        out.appears.push_back(object(ObjectKind::relation, Name{to->schema ? to->schema : table.schema, to->name}));
+        out.disappears.push_back(object(CatalogKind::relation, table));
+        out.appears.push_back(object(CatalogKind::relation, Name{to->schema ? to->schema : table.schema, to->name}));
         return true;
     }
     if (is_keyword(t, at, "COLUMN")) {
@@ -173,8 +173,8 @@ bool read_action(const Tokens& t, std::size_t i, std::size_t end, const Name& ta
     if (!to) {
         return false;
     }
-    out.disappears.push_back(CatalogObject{ObjectKind::column, table.schema, from->name, table_name});
-    out.appears.push_back(CatalogObject{ObjectKind::column, table.schema, to->name, table_name});
+    out.disappears.push_back(CatalogObject{CatalogKind::column, table.schema, from->name, table_name});
+    out.appears.push_back(CatalogObject{CatalogKind::column, table.schema, to->name, table_name});
     return true;
 }
 
@@ -231,21 +231,21 @@ InFlight create_index(const Tokens& t, Dialect dialect) {
     if (!index->schema) {
         index->schema = table->schema;  // PostgreSQL makes the index in its table's schema
     }
-    out.appears.push_back(object(ObjectKind::index, std::move(*index), dialect == Dialect::mysql ? table->name : ""));
+    out.appears.push_back(object(CatalogKind::index, std::move(*index), dialect == Dialect::mysql ? table->name : ""));
     return out;
 }
 
-std::optional<ObjectKind> created_kind(const Tokens& t, std::size_t& i, Dialect dialect) {
+std::optional<CatalogKind> created_kind(const Tokens& t, std::size_t& i, Dialect dialect) {
     static constexpr std::string_view k_modifiers[] = {"TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
                                                        "MATERIALIZED", "RECURSIVE"};
     while (std::any_of(std::begin(k_modifiers), std::end(k_modifiers),
                        [&](std::string_view w) { return is_keyword(t, i, w); })) {
         ++i;
     }
-    const std::pair<std::string_view, ObjectKind> k_kinds[] = {
-        {"TABLE", ObjectKind::relation},     {"VIEW", ObjectKind::relation},    {"SEQUENCE", ObjectKind::relation},
-        {"FUNCTION", ObjectKind::function},  {"PROCEDURE", ObjectKind::function}, {"TYPE", ObjectKind::type},
-        {"SCHEMA", ObjectKind::schema},      {"DATABASE", ObjectKind::schema}};
+    const std::pair<std::string_view, CatalogKind> k_kinds[] = {
+        {"TABLE", CatalogKind::relation},     {"VIEW", CatalogKind::relation},    {"SEQUENCE", CatalogKind::relation},
+        {"FUNCTION", CatalogKind::function},  {"PROCEDURE", CatalogKind::function}, {"TYPE", CatalogKind::type},
+        {"SCHEMA", CatalogKind::schema},      {"DATABASE", CatalogKind::schema}};
     for (const auto& [word, kind] : k_kinds) {
         if (word == "DATABASE" && dialect != Dialect::mysql) {
             continue;  // a database of PostgreSQL is not a schema
@@ -263,7 +263,7 @@ InFlight create_or_drop(const Tokens& t, Dialect dialect) {
     const bool create = is_keyword(t, 0, "CREATE");
     std::size_t i = 1;
     const auto kind = created_kind(t, i, dialect);
-    if (!kind || (*kind == ObjectKind::schema && is_keyword(t, i, "AUTHORIZATION"))) {
+    if (!kind || (*kind == CatalogKind::schema && is_keyword(t, i, "AUTHORIZATION"))) {
         return {};
     }
     InFlight out{InFlightCheck::catalog, {}, {}, false};
@@ -273,11 +273,11 @@ InFlight create_or_drop(const Tokens& t, Dialect dialect) {
             return {};
         }
         (create ? out.appears : out.disappears).push_back(object(*kind, std::move(*name)));
-        if (create || *kind == ObjectKind::function) {
+        if (create || *kind == CatalogKind::function) {
             break;  // a function's argument list follows; one name is enough
         }
     } while (i < t.size() && t[i].text == "," && ++i);
-    if (dialect == Dialect::mysql && *kind == ObjectKind::schema) {
+    if (dialect == Dialect::mysql && *kind == CatalogKind::schema) {
         for (auto& o : out.appears) {  // MySQL's schema is a database, named by `name` alone
             o.schema.reset();
         }
@@ -307,7 +307,7 @@ InFlight drop_index(const Tokens& t, Dialect dialect) {
         table = on->name;
         index->schema = on->schema;
     }
-    return {InFlightCheck::catalog, {}, {object(ObjectKind::index, std::move(*index), table)}, false};
+    return {InFlightCheck::catalog, {}, {object(CatalogKind::index, std::move(*index), table)}, false};
 }
 
 // MySQL's RENAME TABLE a TO b [, c TO d].
@@ -323,8 +323,8 @@ InFlight rename_table(const Tokens& t, Dialect dialect) {
         if (!to) {
             return {};
         }
-        out.disappears.push_back(object(ObjectKind::relation, std::move(*from)));
-        out.appears.push_back(object(ObjectKind::relation, std::move(*to)));
+        out.disappears.push_back(object(CatalogKind::relation, std::move(*from)));
+        out.appears.push_back(object(CatalogKind::relation, std::move(*to)));
     } while (i < t.size() && t[i].text == "," && ++i);
     return out;
 }
@@ -395,22 +395,22 @@ std::string qualified(const CatalogObject& o, std::string_view name, Dialect d) 
 std::optional<std::string> postgres_probe(const CatalogObject& o) {
     const Dialect d = Dialect::postgres;
     switch (o.kind) {
-    case ObjectKind::relation:
+    case CatalogKind::relation:
         return "SELECT 1 WHERE to_regclass(" + lit(qualified(o, o.name, d), d) + ") IS NOT NULL";
-    case ObjectKind::column:
+    case CatalogKind::column:
         return "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(" + lit(qualified(o, o.table, d), d) +
                ") AND attname = " + lit(o.name, d) + " AND attnum > 0 AND NOT attisdropped";
-    case ObjectKind::index:
+    case CatalogKind::index:
         return "SELECT n.nspname, CASE WHEN i.indisvalid THEN 't' ELSE 'f' END FROM pg_catalog.pg_index i "
                "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
                "c.relnamespace WHERE i.indexrelid = to_regclass(" + lit(qualified(o, o.name, d), d) + ")";
-    case ObjectKind::function:
+    case CatalogKind::function:
         return "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
                "WHERE p.proname = " + lit(o.name, d) + " AND " +
                (o.schema ? "n.nspname = " + lit(*o.schema, d) : std::string("n.nspname = ANY (current_schemas(false))"));
-    case ObjectKind::type:
+    case CatalogKind::type:
         return "SELECT 1 WHERE to_regtype(" + lit(qualified(o, o.name, d), d) + ") IS NOT NULL";
-    case ObjectKind::schema:
+    case CatalogKind::schema:
         return "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = " + lit(o.name, d);
     }
     return std::nullopt;
@@ -421,18 +421,18 @@ std::optional<std::string> sqlite_probe(const CatalogObject& o) {
     const std::string master = (o.schema ? TableName{std::nullopt, *o.schema}.quoted(d) + "." : std::string()) +
                                "sqlite_master";
     switch (o.kind) {
-    case ObjectKind::relation:
+    case CatalogKind::relation:
         return "SELECT 1 FROM " + master + " WHERE type IN ('table', 'view') AND name = " + lit(o.name, d) +
                " COLLATE NOCASE";
-    case ObjectKind::index:
+    case CatalogKind::index:
         return "SELECT '', 't' FROM " + master + " WHERE type = 'index' AND name = " + lit(o.name, d) +
                " COLLATE NOCASE";
-    case ObjectKind::column:
+    case CatalogKind::column:
         return "SELECT 1 FROM pragma_table_info(" + lit(o.table, d) + (o.schema ? ", " + lit(*o.schema, d) : "") +
                ") WHERE name = " + lit(o.name, d) + " COLLATE NOCASE";
-    case ObjectKind::function:
-    case ObjectKind::type:
-    case ObjectKind::schema: return std::nullopt;
+    case CatalogKind::function:
+    case CatalogKind::type:
+    case CatalogKind::schema: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -441,21 +441,21 @@ std::optional<std::string> mysql_probe(const CatalogObject& o) {
     const Dialect d = Dialect::mysql;
     const std::string schema = o.schema ? lit(*o.schema, d) : std::string("DATABASE()");
     switch (o.kind) {
-    case ObjectKind::relation:
+    case CatalogKind::relation:
         return "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + schema + " AND TABLE_NAME = " +
                lit(o.name, d);
-    case ObjectKind::column:
+    case CatalogKind::column:
         return "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema + " AND TABLE_NAME = " +
                lit(o.table, d) + " AND COLUMN_NAME = " + lit(o.name, d);
-    case ObjectKind::index:
+    case CatalogKind::index:
         return "SELECT DISTINCT '', 't' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + schema +
                " AND TABLE_NAME = " + lit(o.table, d) + " AND INDEX_NAME = " + lit(o.name, d);
-    case ObjectKind::function:
+    case CatalogKind::function:
         return "SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " + schema +
                " AND ROUTINE_NAME = " + lit(o.name, d);
-    case ObjectKind::schema:
+    case CatalogKind::schema:
         return "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + lit(o.name, d);
-    case ObjectKind::type: return std::nullopt;
+    case CatalogKind::type: return std::nullopt;
     }
     return std::nullopt;
 }

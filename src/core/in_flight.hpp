@@ -16,10 +16,10 @@
 namespace sqlmig::core {
 
 // What a catalog probe looks for. A relation is a table, view, materialized view or sequence.
-enum class ObjectKind { relation, column, index, function, type, schema };
+enum class CatalogKind { relation, column, index, function, type, schema };
 
 struct CatalogObject {
-    ObjectKind kind = ObjectKind::relation;
+    CatalogKind kind = CatalogKind::relation;
     std::optional<std::string> schema;  // as the database stores it; nullopt: the search path
     std::string name;                   // as the database stores it (PostgreSQL folds unquoted names)
     std::string table;                  // a column's table; an index's table on MySQL (else "")

@@ -689,7 +689,7 @@ void Linter::add(const LintMigration& m) {
                                   "the down is named '" + util::printable(m.down_name) + "', the up '" +
                                       util::printable(m.up_name) + "'"});
         }
-    } else if (!m_options.disabled.count("missing-down")) {
+    } else if (!m.baseline && !m_options.disabled.count("missing-down")) {
         m_findings.push_back({m.up.label, {1, 1}, Severity::warning, "missing-down",
                               "no down file: this migration cannot be reverted"});
     }

@@ -59,6 +59,8 @@ struct LintMigration {
     LintFile up;
     std::optional<LintFile> down;
     std::string up_name, down_name;  // the names from the file names, to compare
+    // A baseline (core/squash.hpp): it has no down by design, so none is asked for.
+    bool baseline = false;
 };
 
 struct LintOptions {

@@ -24,6 +24,8 @@ struct Migration {
     // Its files are gone; the tracking table kept the SQL it ran (a migration of
     // another branch). Only a down can run it: status shows it missing (stored).
     bool stored = false;
+    // A baseline (core/squash.hpp): the first of the versions it replaces, up to its own.
+    std::optional<Version> squashes_from;
 };
 
 // Tracking-table row states.

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/squash.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -17,6 +18,7 @@ const char* to_string(EntryState state) {
     case EntryState::missing: return "missing";
     case EntryState::failed: return "failed";
     case EntryState::running: return "running";
+    case EntryState::squashed: return "squashed";
     }
     return "unknown";
 }
@@ -70,6 +72,9 @@ EntryState state_of(const StatusEntry& e) {
     if (e.row->state == k_state_running || e.row->state == k_state_reverting) {
         return EntryState::running;
     }
+    if (e.baseline && e.baseline != e.migration) {
+        return EntryState::squashed;
+    }
     if (!e.migration || e.migration->stored) {
         return EntryState::missing;
     }
@@ -78,6 +83,41 @@ EntryState state_of(const StatusEntry& e) {
         return e.version.is_repeatable() ? EntryState::pending : EntryState::modified;
     }
     return EntryState::applied;
+}
+
+// Points each entry inside a baseline's range (its own version included) at the baseline.
+// Entries are in version order and a baseline ends its range, so one pass from the end.
+void mark_baselines(std::vector<StatusEntry>& entries) {
+    const Migration* active = nullptr;
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        if (it->version.is_repeatable()) {
+            continue;
+        }
+        if (active && it->version < *active->squashes_from) {
+            active = nullptr;
+        }
+        if (it->migration && !it->migration->stored && it->migration->squashes_from) {
+            active = it->migration;
+        }
+        it->baseline = active;
+    }
+}
+
+// A database migrated by the old files past a baseline recorded its version with the old
+// file's checksum: the baseline counts as applied there (it would only make what is there).
+// A database made from the baseline has no squashed rows, and an edited baseline stays modified.
+void accept_baselines_applied_by_old_files(std::vector<StatusEntry>& entries) {
+    for (auto& e : entries) {
+        if (e.state != EntryState::modified || !e.baseline || e.baseline != e.migration) {
+            continue;
+        }
+        const bool old_files_applied = std::any_of(entries.begin(), entries.end(), [&](const StatusEntry& other) {
+            return other.baseline == e.migration && other.state == EntryState::squashed;
+        });
+        if (old_files_applied) {
+            e.state = EntryState::applied;
+        }
+    }
 }
 
 // The width of the folder's numbered versions when they are zero-padded ("001"), else 0.
@@ -125,12 +165,16 @@ Status build_status(const std::vector<Migration>& migrations, const std::vector<
         }
         e.version = e.migration ? e.migration->version : e.row->version;
         e.name = e.migration ? e.migration->name : e.row->name;
+        status.entries.push_back(std::move(e));
+    }
+    mark_baselines(status.entries);
+    for (auto& e : status.entries) {
         e.state = state_of(e);
         if (e.row && !is_unfinished(e.state) && !e.version.is_repeatable()) {
             status.current = e.version;
         }
-        status.entries.push_back(std::move(e));
     }
+    accept_baselines_applied_by_old_files(status.entries);
     for (auto& e : status.entries) {
         e.out_of_order = e.state == EntryState::pending && status.current && e.version < *status.current &&
                          !e.version.is_repeatable();
@@ -171,7 +215,8 @@ bool same_name(std::string_view recorded, std::string_view file) {
 HistoryMatch match_history(const Status& status) {
     HistoryMatch match;
     for (const auto& e : status.entries) {
-        if (!e.row || e.row->state != k_state_applied || e.version.is_repeatable()) {
+        if (!e.row || e.row->state != k_state_applied || e.version.is_repeatable() ||
+            e.state == EntryState::squashed) {
             continue;
         }
         ++match.applied;
@@ -222,17 +267,67 @@ std::string HistoryMatch::describe(const Status& status) const {
     return text;
 }
 
+namespace {
+
+// A version a baseline replaced (not the baseline itself): its file is in squashed/, so no
+// journal of it is resumed here.
+bool replaced_by_baseline(const StatusEntry& e) {
+    return e.baseline && e.baseline != e.migration;
+}
+
+}  // namespace
+
 std::optional<Direction> resumable(const StatusEntry& e) {
-    if (e.state != EntryState::running || !e.migration || e.migration->stored || !e.row->statements_done) {
+    if (e.state != EntryState::running || !e.migration || e.migration->stored || !e.row->statements_done ||
+        replaced_by_baseline(e)) {
         return std::nullopt;
     }
     return e.row->state == k_state_reverting ? Direction::down : Direction::up;
 }
 
 bool resumable_after_repair(const StatusEntry& e) {
-    return e.state == EntryState::failed && e.migration && !e.migration->stored && e.row->statements_done &&
-           e.migration->checksum && *e.migration->checksum == e.row->journal_checksum;
+    return e.state == EntryState::failed && e.migration && !e.migration->stored && !replaced_by_baseline(e) &&
+           e.row->statements_done && e.migration->checksum && *e.migration->checksum == e.row->journal_checksum;
 }
+
+namespace {
+
+// The versions of a baseline's range that the old files applied, as "001, 002 and 003" (at most a few).
+std::string squashed_versions(const Status& status, const Migration* baseline, std::size_t* count) {
+    constexpr std::size_t k_shown = 5;
+    std::vector<std::string> shown;
+    *count = 0;
+    for (const auto& e : status.entries) {
+        if (e.baseline == baseline && e.state == EntryState::squashed && ++*count <= k_shown) {
+            shown.push_back(status.display(e));
+        }
+    }
+    std::string text;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        text += (i == 0 ? "" : i + 1 == shown.size() && *count <= k_shown ? " and " : ", ") + shown[i];
+    }
+    return *count > k_shown ? text + ", ..." : text;
+}
+
+// A database part-way through a squashed range: the baseline would run over what the old files made.
+std::optional<std::string> part_way(const Status& status, const StatusEntry& e) {
+    if (e.state != EntryState::pending || !e.baseline || e.baseline != e.migration) {
+        return std::nullopt;
+    }
+    std::size_t count = 0;
+    const std::string versions = squashed_versions(status, e.migration, &count);
+    if (count == 0) {
+        return std::nullopt;
+    }
+    const std::string& last = e.migration->version.text();
+    return "this database applied " + versions + " of the migrations that " + util::printable(e.migration->up_file) +
+           " squashes (" + e.migration->squashes_from->text() + ".." + last + ") but not " + last +
+           "; migrate it past " + last + " with the old files first: they are in the folder's " +
+           std::string(k_squashed_folder) + "/ subfolder ('sqlmig --dir <folder>/" + k_squashed_folder + " up " +
+           last + "'), then run this command again";
+}
+
+}  // namespace
 
 std::vector<std::string> find_drift(const Status& status, StoredDowns stored, Resuming resuming) {
     std::vector<std::string> problems;
@@ -250,6 +345,10 @@ std::vector<std::string> find_drift(const Status& status, StoredDowns stored, Re
                                    (before ? status.display(*before) : std::string("base")) +
                                    "', which runs its stored down, then run up");
             }
+            continue;
+        }
+        if (auto problem = part_way(status, e)) {
+            problems.push_back(std::move(*problem));
             continue;
         }
         switch (e.state) {
@@ -387,6 +486,29 @@ std::vector<Step> plan_up(const Status& status, const std::string& target, bool 
     return steps;
 }
 
+namespace {
+
+// A baseline reverts only a database it made: where the old files applied its range, its
+// down would leave their rows behind, and their own downs are in squashed/.
+void refuse_down_across_baseline(const Status& status, const StatusEntry& e) {
+    std::size_t count = 0;
+    if (e.state == EntryState::squashed ||
+        (e.baseline && e.baseline == e.migration && (squashed_versions(status, e.baseline, &count), count > 0))) {
+        throw RefusedError("cannot revert " + status.display(e) + " (" + util::printable(e.name) +
+                           "): this database applied it with the files that " +
+                           util::printable(e.baseline->up_file) + " squashes; revert it with those files, which "
+                           "are in the folder's " + std::string(k_squashed_folder) + "/ subfolder ('sqlmig --dir "
+                           "<folder>/" + k_squashed_folder + " down ...'); nothing was reverted");
+    }
+    if (e.baseline == e.migration && e.migration && !e.migration->down_file) {
+        throw RefusedError("cannot revert " + util::printable(e.migration->up_file) + ": it is a baseline (squashes " +
+                           e.migration->squashes_from->text() + ".." + e.migration->version.text() +
+                           ") without a down, so it is irreversible; nothing was reverted");
+    }
+}
+
+}  // namespace
+
 std::vector<Step> plan_down(const Status& status, const std::string& target) {
     std::size_t limit = 1;
     std::optional<Version> above;
@@ -404,6 +526,7 @@ std::vector<Step> plan_down(const Status& status, const std::string& target) {
         if (!it->row || (above && !(*above < it->version)) || it->version.is_repeatable()) {
             continue;  // a repeatable migration is never reverted, as in Flyway
         }
+        refuse_down_across_baseline(status, *it);
         if (!it->migration) {
             throw RefusedError("cannot revert version " + it->version.canonical() + " (" + util::printable(it->name) +
                                "): its files are missing; restore them from version control");

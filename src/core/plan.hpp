@@ -13,7 +13,8 @@
 
 namespace sqlmig::core {
 
-enum class EntryState { applied, pending, modified, missing, failed, running };
+// squashed: applied by a file that a baseline has since replaced (core/squash.hpp).
+enum class EntryState { applied, pending, modified, missing, failed, running, squashed };
 
 // Failed and running migrations may be half applied: nothing runs until 'repair'.
 inline bool is_unfinished(EntryState state) {
@@ -31,6 +32,7 @@ struct StatusEntry {
     const Migration* migration = nullptr;  // null when the file is missing
     const AppliedRow* row = nullptr;       // null when never applied
     bool out_of_order = false;             // pending, but below the newest applied version
+    const Migration* baseline = nullptr;   // the baseline whose range holds this version (itself included)
 };
 
 struct Status {
@@ -90,7 +92,8 @@ enum class StoredDowns { drift, revertible };
 enum class Resuming { none, ups, downs, both };
 
 // The direction of an interrupted migration whose row has a statement journal, so that a plain
-// `up` (Direction::up) or `down` resumes it; nullopt for any other entry.
+// `up` (Direction::up) or `down` resumes it; nullopt for any other entry (a version a baseline
+// replaced included: its file is in squashed/).
 std::optional<Direction> resumable(const StatusEntry& entry);
 
 // A failed up whose journal counts the up file as it is now: `repair` records that a person checked

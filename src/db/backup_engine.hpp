@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 
 namespace sqlmig::db {
@@ -49,6 +50,10 @@ public:
     virtual void restore(const std::filesystem::path& file) = 0;
     // The schema without data, as SQL. Throws BackupError.
     virtual std::string schema() = 0;
+    // SQL that recreates the schema and every row, leaving out the tables in `leave_out`
+    // (sqlmig's tracking tables): the body of a baseline (`sqlmig squash`, docs/squash.md), in
+    // dependency order, runnable by sqlmig and by the database's own client. Throws BackupError.
+    virtual std::string baseline(const std::vector<std::string>& leave_out) = 0;
     // Whether the database holds a row outside sqlmig's tracking table: a backup of one that
     // holds none has nothing the migrations cannot make again, and is skipped before a run.
     // True where it cannot be told cheaply (the server databases). Throws BackupError.

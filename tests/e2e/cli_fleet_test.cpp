@@ -292,3 +292,23 @@ TEST(FleetSqlite, EachTargetHasItsHooksAndItsBackupFolder) {
     EXPECT_EQ(sqlmig::test::backup_files_in(f.project.dir() / "backups" / "t1").size(), 1u);
     EXPECT_EQ(f.versions("t2"), "1");
 }
+
+TEST(Fleet, DriftComparesEveryTargetWithOneReplayPerAppliedState) {
+    FleetProject f(names(4));
+    ASSERT_EQ(f.run({"fleet", "up", "001", "--only", "t4"}).code, 0);
+    ASSERT_EQ(f.run({"fleet", "up", "--exclude", "t4"}).code, 0);
+    sqlmig::test::exec_sqlite(f.db("t2"), "CREATE INDEX users_email ON users (email)");
+    const Result r = f.run({"fleet", "drift", "--json"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    const auto doc = json_of(r);
+    EXPECT_EQ(results_of(doc), (std::map<std::string, std::string>{
+                                   {"t1", "at head"}, {"t2", "drift"}, {"t3", "at head"}, {"t4", "behind"}}));
+    EXPECT_EQ(doc["replays"], 2) << "t1, t2 and t3 share one replay; t4, at another version, has its own";
+    EXPECT_EQ(doc["targets"][1]["error"], "added index users_email");
+    const Result text = f.run({"fleet", "drift", "--parallel", "1"});
+    EXPECT_EQ(text.code, 3);
+    EXPECT_CONTAINS(text.out, "added index users_email");
+    EXPECT_CONTAINS(text.out, "replays: 2 for 4 targets (one per applied state)\n");
+    sqlmig::test::exec_sqlite(f.db("t2"), "DROP INDEX users_email");
+    EXPECT_EQ(f.run({"fleet", "drift"}).code, 0);
+}

@@ -142,7 +142,7 @@ TEST(Usage, UnknownCommandsSuggestTheNearestAndOtherToolsWordsPointToOurs) {
         {{"help"}, "unknown command 'help': sqlmig calls it '--help'"},
         {{"fleet", "stauts"}, "unknown command 'stauts'; did you mean 'status'? (run 'sqlmig fleet --help' for the list)"},
         {{"fleet", "migrate"}, "unknown command 'migrate': sqlmig calls it 'up'"},
-        {{"fleet"}, "'sqlmig fleet' needs a command: up, down, status, check, validate or report"},
+        {{"fleet"}, "'sqlmig fleet' needs a command: up, down, status, check, validate, drift or report"},
     };
     for (const auto& [args, expected] : cases) {
         EXPECT_CONTAINS(usage_error(p, args), "sqlmig: error: " + expected);
@@ -194,7 +194,7 @@ TEST(Usage, BashCompletesEveryCommandsOptionsAndValues) {
             "sqlmig --color never fleet ''", "sqlmig fleet status --"});
     EXPECT_CONTAINS(out, "sqlmig adopt --from |golang-migrate dbmate goose sql-migrate flyway\n");
     EXPECT_CONTAINS(out, "sqlmig adopt --from g|golang-migrate goose\n");
-    EXPECT_CONTAINS(out, "sqlmig fleet |up down status check validate report\n");
+    EXPECT_CONTAINS(out, "sqlmig fleet |up down status check validate drift report\n");
     EXPECT_CONTAINS(out, "sqlmig fleet v|validate\n");
     EXPECT_CONTAINS(out, "sqlmig completion |bash zsh fish\n");
     EXPECT_CONTAINS(out, "sqlmig --progress |auto always never\n");
@@ -206,7 +206,7 @@ TEST(Usage, BashCompletesEveryCommandsOptionsAndValues) {
     EXPECT_CONTAINS(out, "sqlmig up --sql |003 head\n");          // up's --sql is a flag
     EXPECT_CONTAINS(out, "sqlmig fleet up |001 002 003 head\n");
     EXPECT_CONTAINS(out, "sqlmig fleet up --parallel 2 --only a* |001 002 003 head\n");
-    EXPECT_CONTAINS(out, "sqlmig --color never fleet |up down status check validate report\n");
+    EXPECT_CONTAINS(out, "sqlmig --color never fleet |up down status check validate drift report\n");
     const std::string fleet_up = out.substr(out.find("sqlmig fleet up --|"));
     const std::string fleet_up_options = fleet_up.substr(0, fleet_up.find('\n'));
     for (const char* option : {"--only", "--exclude", "--shard", "--parallel", "--keep-going", "--no-backup",
@@ -229,7 +229,7 @@ TEST(Usage, FishAndZshCompleteTheSameValues) {
     EXPECT_CONTAINS(fish.out, "-l dialect -r -f -a 'sqlite postgres mysql mariadb'");
     EXPECT_CONTAINS(fish.out, "-l sql -r -f -a '(sqlmig __complete applied 2>/dev/null)'");
     EXPECT_CONTAINS(fish.out, "-n '__fish_seen_subcommand_from fleet; and not __fish_seen_subcommand_from up down "
-                              "status check validate report' -a validate");
+                              "status check validate drift report' -a validate");
     EXPECT_CONTAINS(fish.out, "-n '__fish_seen_subcommand_from fleet; and __fish_seen_subcommand_from up' -l parallel");
     EXPECT_CONTAINS(fish.out, "-n '__fish_seen_subcommand_from completion; and not __fish_seen_subcommand_from "
                               "fleet' -a 'bash zsh fish'");

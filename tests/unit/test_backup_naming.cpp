@@ -96,3 +96,35 @@ TEST(BackupNaming, RestrictKeyIsPassedOnlyToAPgDumpThatNamesIt) {
     EXPECT_FALSE(
         sqlmig::backup::pg_dump_has_restrict_key("Options controlling the output content:\n  -a, --data-only\n"));
 }
+
+TEST(BaselineFromDump, PgDumpLosesPsqlLinesAndSessionSettings) {
+    const std::string dump =
+        "\\restrict abc\n"
+        "-- Dumped from database version 16.4\n"
+        "SET statement_timeout = 0;\n"
+        "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        "SET standard_conforming_strings = on;\n"
+        "SET check_function_bodies = false;\n"
+        "CREATE TABLE public.t (a text);\n"
+        "INSERT INTO public.t VALUES ('SET lock_timeout = 0;');\n"
+        "\\unrestrict abc\n";
+    EXPECT_EQ(sqlmig::backup::baseline_from_pg_dump(dump),
+              "SET LOCAL standard_conforming_strings = on;\n"
+              "SET LOCAL check_function_bodies = false;\n"
+              "CREATE TABLE public.t (a text);\n"
+              "INSERT INTO public.t VALUES ('SET lock_timeout = 0;');\n");
+}
+
+TEST(BaselineFromDump, MariadbDumpLosesTheSandboxLineAndDefinersButNotData) {
+    const std::string dump =
+        "/*M!999999\\- enable the sandbox mode */ \n"
+        "/*!50003 CREATE*/ /*!50017 DEFINER=`ro``ot`@`%`*/ /*!50003 TRIGGER t AFTER INSERT ON a FOR EACH ROW SET @x = 1 */;;\n"
+        "CREATE DEFINER=`root`@`localhost` PROCEDURE `p`()\n"
+        "/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\n"
+        "INSERT INTO `a` VALUES ('DEFINER=`root`@`localhost` ');\n";
+    EXPECT_EQ(sqlmig::backup::baseline_from_mariadb_dump(dump),
+              "/*!50003 CREATE*/ /*!50003 TRIGGER t AFTER INSERT ON a FOR EACH ROW SET @x = 1 */;;\n"
+              "CREATE PROCEDURE `p`()\n"
+              "/*!50013 SQL SECURITY DEFINER */\n"
+              "INSERT INTO `a` VALUES ('DEFINER=`root`@`localhost` ');\n");
+}

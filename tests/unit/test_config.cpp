@@ -321,3 +321,20 @@ TEST(ConfigFleet, AnEnvironmentMayNameAnotherSource) {
     EXPECT_EQ(c.fleet.schemas, "t_%");
     EXPECT_TRUE(c.fleet.targets_file.empty());
 }
+
+TEST(Config, ImpactBudgetsAreOffByDefaultAndNameTheKeyOfABadValue) {
+    const Config defaults = parse("");
+    EXPECT_FALSE(defaults.impact.max_access_exclusive);
+    EXPECT_EQ(defaults.impact.rewrite, sqlmig::core::RewritePolicy::allow);
+    EXPECT_FALSE(defaults.impact_before_up);
+    const Config c = parse("[impact]\nmax_access_exclusive = \"5s\"\nmax_write_block = \"1min\"\n"
+                           "rewrite = \"refuse\"\nbefore_up = true\n");
+    EXPECT_EQ(c.impact.max_access_exclusive->count(), 5000);
+    EXPECT_EQ(c.impact.max_write_block->count(), 60000);
+    EXPECT_EQ(c.impact.rewrite, sqlmig::core::RewritePolicy::refuse);
+    EXPECT_TRUE(c.impact_before_up);
+    EXPECT_EQ(error_of("[impact]\nrewrite = \"never\"\n"),
+              "config.toml:2:11: [impact] rewrite: must be \"allow\" or \"refuse\", not 'never'");
+    EXPECT_EQ(error_of("[impact]\nmax_acces_exclusive = \"5s\"\n"),
+              "config.toml:2:23: [impact] max_acces_exclusive: unknown key; did you mean 'max_access_exclusive'?");
+}

@@ -89,11 +89,11 @@ TEST(InFlight, ConcurrentIndexIsDroppedConcurrently) {
 }
 
 TEST(InFlight, ProbesQuoteNamesAndSqliteHasNoTypes) {
-    const CatalogObject column{ObjectKind::column, std::string("s"), "it's", "t"};
+    const CatalogObject column{CatalogKind::column, std::string("s"), "it's", "t"};
     EXPECT_NE(object_exists_sql(column, pg)->find("'it''s'"), std::string::npos);
     EXPECT_NE(object_exists_sql(column, pg)->find("to_regclass('\"s\".\"t\"')"), std::string::npos);
-    EXPECT_FALSE(object_exists_sql(CatalogObject{ObjectKind::type, std::nullopt, "mood", ""}, lite));
-    EXPECT_NE(object_exists_sql(CatalogObject{ObjectKind::relation, std::nullopt, "t", ""}, my)->find("DATABASE()"),
+    EXPECT_FALSE(object_exists_sql(CatalogObject{CatalogKind::type, std::nullopt, "mood", ""}, lite));
+    EXPECT_NE(object_exists_sql(CatalogObject{CatalogKind::relation, std::nullopt, "t", ""}, my)->find("DATABASE()"),
               std::string::npos);
 }
 

@@ -335,34 +335,47 @@ public:
     // Every object of the database from information_schema, one sorted line each;
     // bodies (views, routines, triggers) as a hash of their text.
     std::vector<std::string> schema_snapshot() override {
-        const std::string table = literal(m_options.table.table);
+        // The tracking table and its companion <table>_layout: sqlmig's own.
+        const std::string tracking = "(" + literal(m_options.table.table) + ", " +
+                                     literal(core::layout_table(m_options.table).table) + ", " +
+                                     literal(m_options.table.table + "_lock") + ")";
         const std::string here = " = DATABASE()";
         const std::string sql =
-            "SELECT CONCAT('table ', TABLE_NAME, ' ', TABLE_TYPE) FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME <> " + table +
+            "SELECT CONCAT('table ', TABLE_NAME, ' ', TABLE_TYPE, IFNULL(CONCAT(' ', ENGINE), ''),"
+            " IFNULL(CONCAT(' ', TABLE_COLLATION), '')) FROM information_schema.TABLES"
+            " WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME NOT IN " + tracking +
             " UNION ALL SELECT CONCAT('column ', TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE,"
             " IF(IS_NULLABLE = 'NO', ' not null', ''), IFNULL(CONCAT(' default ', COLUMN_DEFAULT), ''),"
             " IF(EXTRA <> '', CONCAT(' ', EXTRA), ''), IFNULL(CONCAT(' collate ', COLLATION_NAME), ''))"
-            " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME <> " + table +
+            " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME NOT IN " + tracking +
             " UNION ALL SELECT CONCAT('index ', TABLE_NAME, '.', INDEX_NAME, IF(NON_UNIQUE = 0, ' unique ', ' '),"
             " INDEX_TYPE, ' ', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX))"
-            " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME <> " + table +
+            " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA" + here + " AND TABLE_NAME NOT IN " + tracking +
             " GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE, INDEX_TYPE"
             " UNION ALL SELECT CONCAT('constraint ', TABLE_NAME, '.', CONSTRAINT_NAME, ' ', CONSTRAINT_TYPE)"
-            " FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA" + here + " AND TABLE_NAME <> " +
-            table +
+            " FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA" + here + " AND TABLE_NAME NOT IN " +
+            tracking +
             " UNION ALL SELECT CONCAT('foreign key ', TABLE_NAME, '.', CONSTRAINT_NAME, ' (',"
             " GROUP_CONCAT(COLUMN_NAME ORDER BY ORDINAL_POSITION), ') references ', REFERENCED_TABLE_NAME, ' (',"
             " GROUP_CONCAT(REFERENCED_COLUMN_NAME ORDER BY ORDINAL_POSITION), ')')"
             " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA" + here +
             " AND REFERENCED_TABLE_NAME IS NOT NULL GROUP BY TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME"
-            " UNION ALL SELECT CONCAT('view ', TABLE_NAME, ' ', MD5(VIEW_DEFINITION)) FROM information_schema.VIEWS"
+            // A view's definition names its own database (`app`.`users`): left out, so that the same
+            // view in two databases (drift's or squash's replay and the database it is compared with) has
+            // the same line.
+            " UNION ALL SELECT CONCAT('view ', TABLE_NAME, ' ',"
+            " MD5(REPLACE(VIEW_DEFINITION, CONCAT('`', DATABASE(), '`.'), ''))) FROM information_schema.VIEWS"
             " WHERE TABLE_SCHEMA" + here +
             " UNION ALL SELECT CONCAT('routine ', ROUTINE_TYPE, ' ', ROUTINE_NAME, ' ',"
             " MD5(IFNULL(ROUTINE_DEFINITION, ''))) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA" + here +
             " UNION ALL SELECT CONCAT('trigger ', EVENT_OBJECT_TABLE, '.', TRIGGER_NAME, ' ', ACTION_TIMING, ' ',"
             " EVENT_MANIPULATION, ' ', MD5(ACTION_STATEMENT)) FROM information_schema.TRIGGERS"
             " WHERE TRIGGER_SCHEMA" + here +
+            " UNION ALL SELECT CONCAT('check ', tc.TABLE_NAME, '.', cc.CONSTRAINT_NAME, ' ', cc.CHECK_CLAUSE)"
+            " FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc"
+            " ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME"
+            " AND tc.CONSTRAINT_TYPE = 'CHECK' WHERE cc.CONSTRAINT_SCHEMA" + here + " AND tc.TABLE_NAME NOT IN " +
+            tracking +
             " UNION ALL SELECT CONCAT('event ', EVENT_NAME, ' ', MD5(EVENT_DEFINITION))"
             " FROM information_schema.EVENTS WHERE EVENT_SCHEMA" + here;
         if (mysql_real_query(m_conn.get(), sql.data(), sql.size()) != 0) {

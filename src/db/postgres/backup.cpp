@@ -43,7 +43,11 @@ public:
         : m_child(pg_child_connection(options.url.raw, "sqlmig backup")),
           m_server_version(server_version),
           m_tools(std::move(tools)),
-          m_schema(options.schema) {}
+          m_schema(options.schema) {
+        if (options.database_override) {  // a scratch database (a name of letters, digits and '_')
+            m_child.conninfo += " dbname='" + *options.database_override + "'";
+        }
+    }
 
     std::string extension() const override { return m_tools.format == BackupFormat::custom ? "dump" : "sql"; }
 
@@ -130,6 +134,33 @@ public:
             throw BackupError("pg_dump --schema-only " + result.describe() + util::stderr_tail(result.err));
         }
         return result.out;
+    }
+
+    // pg_dump's plain output with --inserts is in dependency order (tables, their rows, then
+    // constraints, indexes, triggers); what only psql runs and the session settings a migration
+    // must not change for the rest of its run are taken out (baseline_from_pg_dump).
+    std::string baseline(const std::vector<std::string>& leave_out) override {
+        std::vector<std::string> argv = {m_tools.pg_dump, "--format=plain", "--no-owner", "--no-privileges",
+                                         "--inserts", "--rows-per-insert=100", "--no-password"};
+        for (const auto& table : leave_out) {
+            argv.push_back("--exclude-table=" + table);
+        }
+        argv.push_back("--dbname=" + m_child.conninfo);
+        const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
+        if (!result.ok()) {
+            throw BackupError("pg_dump " + result.describe() + util::stderr_tail(result.err));
+        }
+        std::string body = backup::baseline_from_pg_dump(result.out);
+        // The tracking table's own schema exists before the baseline runs (sqlmig makes it first).
+        for (const auto& table : leave_out) {
+            if (const auto dot = table.find('.'); dot != std::string::npos) {
+                const std::string create = "\nCREATE SCHEMA " + table.substr(0, dot) + ";\n";
+                if (const auto at = body.find(create); at != std::string::npos) {
+                    body.replace(at, create.size(), "\nCREATE SCHEMA IF NOT EXISTS " + table.substr(0, dot) + ";\n");
+                }
+            }
+        }
+        return body;
     }
 
     // pg_restore --clean and a plain dump's DROPs replace only what the backup holds: every

@@ -613,7 +613,11 @@ private:
     // Every user object from the catalogs, one sorted line each. Objects that belong to
     // an extension are the extension's line; the tracking table and its index are left out.
     std::string snapshot_sql() const {
-        const std::string table = core::sql_literal(m_options.table.table, core::Dialect::postgres);
+        const auto literal = [](const std::string& name) { return core::sql_literal(name, core::Dialect::postgres); };
+        const std::string& t = m_options.table.table;
+        // The tracking table and its companions (<table>_layout, the lease's <table>_lock): sqlmig's own.
+        const std::string tracking = "(" + literal(t) + ", " + literal(core::layout_table(m_options.table).table) +
+                                     ", " + literal(t + "_lock") + ")";
         const std::string user_ns = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
                                     "'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
         const std::string not_extension = " AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = {oid} AND "
@@ -626,9 +630,11 @@ private:
         return "SELECT line FROM ("
                "SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE " + user_ns + own("n.oid") +
                " UNION ALL SELECT 'extension ' || extname FROM pg_extension"
-               " UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text"
+               " UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text ||"
+               " CASE WHEN c.relrowsecurity THEN ' row security' ELSE '' END ||"
+               " CASE WHEN c.relforcerowsecurity THEN ' forced' ELSE '' END"
                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-               " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND " + user_ns + " AND c.relname <> " + table +
+               " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND " + user_ns + " AND c.relname NOT IN " + tracking +
                own("c.oid") +
                " UNION ALL SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' ||"
                " format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||"
@@ -637,14 +643,14 @@ private:
                " a.attcollation::regcollation::text ELSE '' END"
                " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
                " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-               " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " + user_ns +
-               " AND c.relname <> " + table + own("c.oid") +
+               " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND " + user_ns +
+               " AND c.relname NOT IN " + tracking + own("c.oid") +
                " UNION ALL SELECT 'constraint ' || n.nspname || '.' || c.relname || '.' || co.conname || ' ' ||"
                " pg_get_constraintdef(co.oid) FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid"
-               " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns + " AND c.relname <> " + table +
+               " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns + " AND c.relname NOT IN " + tracking +
                " UNION ALL SELECT 'index ' || n.nspname || '.' || ci.relname || ' ' || pg_get_indexdef(i.indexrelid)"
                " FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class ct ON ct.oid = i.indrelid"
-               " JOIN pg_namespace n ON n.oid = ci.relnamespace WHERE " + user_ns + " AND ct.relname <> " + table +
+               " JOIN pg_namespace n ON n.oid = ci.relnamespace WHERE " + user_ns + " AND ct.relname NOT IN " + tracking +
                own("ct.oid") +
                " UNION ALL SELECT 'view ' || n.nspname || '.' || c.relname || ' ' || pg_get_viewdef(c.oid)"
                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
@@ -656,16 +662,37 @@ private:
                " UNION ALL SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || tg.tgname || ' ' ||"
                " pg_get_triggerdef(tg.oid) FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid"
                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT tg.tgisinternal AND " + user_ns +
+               " AND c.relname NOT IN " + tracking +
+               " UNION ALL SELECT 'sequence ' || n.nspname || '.' || c.relname || ' ' || format_type(s.seqtypid, NULL) ||"
+               " ' start ' || s.seqstart || ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' ||"
+               " s.seqmax || ' cache ' || s.seqcache || CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END"
+               " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " WHERE " + user_ns + own("c.oid") +
+               " UNION ALL SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || pol.polname || ' ' ||"
+               " pol.polcmd::text || CASE WHEN pol.polpermissive THEN ' permissive' ELSE ' restrictive' END ||"
+               " ' to ' || array_to_string(ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END"
+               " FROM unnest(pol.polroles) r ORDER BY 1), ',') ||"
+               " COALESCE(' using ' || pg_get_expr(pol.polqual, pol.polrelid), '') ||"
+               " COALESCE(' check ' || pg_get_expr(pol.polwithcheck, pol.polrelid), '')"
+               " FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " WHERE " + user_ns +
                " UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname || ' ' || t.typtype::text ||"
                " COALESCE(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e"
                " WHERE e.enumtypid = t.oid), '') ||"
-               " CASE WHEN t.typtype = 'd' THEN ' ' || format_type(t.typbasetype, t.typtypmod) ELSE '' END"
+               " CASE WHEN t.typtype = 'd' THEN ' ' || format_type(t.typbasetype, t.typtypmod) ||"
+               " CASE WHEN t.typnotnull THEN ' not null' ELSE '' END || COALESCE(' default ' || t.typdefault, '') ||"
+               " COALESCE((SELECT ' ' || string_agg(co.conname || ' ' || pg_get_constraintdef(co.oid), ', '"
+               " ORDER BY co.conname) FROM pg_constraint co WHERE co.contypid = t.oid), '') ELSE '' END"
                " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'c', 'r') AND"
                " (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') AND " +
                user_ns + own("t.oid") +
-               " UNION ALL SELECT 'comment ' || n.nspname || '.' || c.relname || ' ' || d.objsubid || ' ' ||"
-               " d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
-               " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + user_ns +
+               // A column's comment by the column's name: its number differs between a table that lost
+               // columns and the same table made anew (squash's proof).
+               " UNION ALL SELECT 'comment ' || n.nspname || '.' || c.relname || COALESCE('.' || a.attname, '') ||"
+               " ' ' || d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
+               " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace"
+               " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0"
+               " WHERE " + user_ns + " AND c.relname NOT IN " + tracking +
                ") s ORDER BY line COLLATE \"C\"";
     }
 

@@ -56,6 +56,14 @@ public:
         }
     }
 
+    std::string baseline(const std::vector<std::string>& leave_out) override {
+        try {
+            return sqlite_baseline(m_options.url.file, leave_out);
+        } catch (const DbError& e) {
+            throw BackupError(e.what());
+        }
+    }
+
 private:
     void copy(const fs::path& from, const fs::path& to) {
         try {

@@ -26,6 +26,13 @@ std::string sqlite_schema(const std::filesystem::path& database);
 bool sqlite_holds_rows(const std::filesystem::path& database, const std::vector<std::string>& except_tables,
                        std::chrono::milliseconds busy_timeout);
 
+// A baseline's body (`sqlmig squash`, docs/squash.md): each table's CREATE in the order the
+// tables were created, with its rows (multi-row INSERTs of quote()d values, exact for every
+// type), then sqlite_sequence's counters, then the indexes, views and triggers in their
+// order (triggers after the rows, so that loading them fires none). Leaves out
+// `except_tables` and what belongs to them. Throws DbError.
+std::string sqlite_baseline(const std::filesystem::path& database, const std::vector<std::string>& except_tables);
+
 // True when the file starts with SQLite's header ("SQLite format 3").
 bool is_sqlite_file(const std::filesystem::path& file);
 

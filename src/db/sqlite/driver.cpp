@@ -236,7 +236,8 @@ public:
         std::vector<std::string> lines;
         std::vector<std::string> tables;
         StatementHandle stmt = prepare("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema "
-                                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name <> ?1");
+                                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                                       "AND tbl_name NOT IN (?1, ?1 || '_layout', ?1 || '_lock')");
         sqlite3_bind_text(stmt.get(), 1, m_options.table.table.c_str(), -1, SQLITE_TRANSIENT);
         int rc = 0;
         while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {

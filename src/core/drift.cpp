@@ -1,0 +1,321 @@
+#include "core/drift.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <utility>
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace sqlmig::core {
+
+namespace {
+
+constexpr std::array<std::pair<ObjectKind, std::string_view>, 14> k_kinds{{
+    {ObjectKind::schema, "schema"},
+    {ObjectKind::extension, "extension"},
+    {ObjectKind::table, "table"},
+    {ObjectKind::view, "view"},
+    {ObjectKind::sequence, "sequence"},
+    {ObjectKind::column, "column"},
+    {ObjectKind::constraint, "constraint"},
+    {ObjectKind::index, "index"},
+    {ObjectKind::function, "function"},
+    {ObjectKind::trigger, "trigger"},
+    {ObjectKind::type, "type"},
+    {ObjectKind::policy, "policy"},
+    {ObjectKind::comment, "comment"},
+    {ObjectKind::event, "event"},
+}};
+
+// The first word of `rest` and what follows its space. A word holding '(' runs to the matching
+// ')' (a function's argument list has spaces).
+std::pair<std::string_view, std::string_view> next_word(std::string_view rest) {
+    int depth = 0;
+    std::size_t i = 0;
+    for (; i < rest.size(); ++i) {
+        const char c = rest[i];
+        if (c == '(') {
+            ++depth;
+        } else if (c == ')' && depth > 0) {
+            --depth;
+        } else if (c == ' ' && depth == 0) {
+            break;
+        }
+    }
+    return {rest.substr(0, i), i < rest.size() ? rest.substr(i + 1) : std::string_view()};
+}
+
+// "public.users" of "public.users.email": what a column, constraint, trigger or policy belongs to.
+std::string owner_of(std::string_view member) {
+    const auto dot = member.rfind('.');
+    return dot == std::string_view::npos ? std::string() : std::string(member.substr(0, dot));
+}
+
+// The table after " ON " (or " ON ONLY ") in PostgreSQL's CREATE INDEX text.
+std::string indexed_table(std::string_view definition) {
+    const auto on = definition.find(" ON ");
+    if (on == std::string_view::npos) {
+        return "";
+    }
+    auto [word, rest] = next_word(definition.substr(on + 4));
+    if (word == "ONLY") {
+        word = next_word(rest).first;
+    }
+    return std::string(word);
+}
+
+SchemaObject postgres_object(std::string_view tag, std::string_view rest) {
+    const auto [name, after] = next_word(rest);
+    SchemaObject o;
+    o.name = std::string(name);
+    if (tag == "relation") {
+        const char relkind = after.empty() ? 'r' : after.front();
+        o.kind = relkind == 'v' || relkind == 'm' ? ObjectKind::view
+                 : relkind == 'S'                 ? ObjectKind::sequence
+                                                  : ObjectKind::table;
+    } else if (tag == "column" || tag == "constraint" || tag == "trigger" || tag == "policy") {
+        o.kind = *parse_object_kind(tag);
+        o.table = owner_of(name);
+    } else if (tag == "index") {
+        o.kind = ObjectKind::index;
+        o.table = indexed_table(after);
+    } else if (tag == "comment") {
+        o.kind = ObjectKind::comment;
+        o.table = o.name;
+    } else {
+        o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
+    }
+    return o;
+}
+
+// "table users on users: CREATE ...", "index i on users: ...", "column users email TEXT 0  0".
+SchemaObject sqlite_object(std::string_view tag, std::string_view rest) {
+    const auto [name, after] = next_word(rest);
+    SchemaObject o;
+    if (tag == "column") {
+        o.kind = ObjectKind::column;
+        o.table = std::string(name);
+        o.name = o.table + "." + std::string(next_word(after).first);
+        return o;
+    }
+    o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
+    o.name = std::string(name);
+    if (o.kind == ObjectKind::index || o.kind == ObjectKind::trigger) {
+        std::string table(next_word(next_word(after).second).first);  // "on T:"
+        if (!table.empty() && table.back() == ':') {
+            table.pop_back();
+        }
+        o.table = table;
+    }
+    return o;
+}
+
+// "table users BASE TABLE InnoDB ...", "column users.email ...", "routine FUNCTION f <md5>",
+// "foreign key orders.fk (...) ...", "check users.c ...".
+SchemaObject mysql_object(std::string_view tag, std::string_view rest) {
+    if (tag == "foreign") {
+        rest = next_word(rest).second;  // "key"
+        tag = "constraint";
+    } else if (tag == "routine") {
+        rest = next_word(rest).second;  // FUNCTION, PROCEDURE
+        tag = "function";
+    } else if (tag == "check") {
+        tag = "constraint";
+    }
+    const auto [name, after] = next_word(rest);
+    SchemaObject o;
+    o.name = std::string(name);
+    if (tag == "table") {
+        o.kind = after.find("VIEW") == std::string_view::npos ? ObjectKind::table : ObjectKind::view;
+        return o;
+    }
+    o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
+    if (o.kind == ObjectKind::column || o.kind == ObjectKind::constraint || o.kind == ObjectKind::trigger ||
+        o.kind == ObjectKind::index) {
+        o.table = owner_of(name);
+    }
+    return o;
+}
+
+bool glob_matches(const std::string& glob, const std::string& name) {
+    return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+}
+
+bool is_relation(ObjectKind kind) { return kind == ObjectKind::table || kind == ObjectKind::view; }
+
+using ObjectKey = std::pair<ObjectKind, std::string>;
+
+// The lines of an object that belongs to a table added or missing as a whole go with the table's:
+// a new table is one finding, not one per column.
+void fold_into_tables(std::map<ObjectKey, ObjectDrift>& objects) {
+    for (auto it = objects.begin(); it != objects.end();) {
+        const ObjectDrift& d = it->second;
+        auto parent = objects.end();
+        if (!d.object.table.empty() && !is_relation(d.object.kind)) {
+            parent = objects.find({ObjectKind::table, d.object.table});
+            if (parent == objects.end()) {
+                parent = objects.find({ObjectKind::view, d.object.table});
+            }
+        }
+        if (parent == objects.end() || parent->second.change == ObjectChange::changed ||
+            parent->second.change != d.change) {
+            ++it;
+            continue;
+        }
+        auto& into = parent->second;
+        into.expected.insert(into.expected.end(), d.expected.begin(), d.expected.end());
+        into.found.insert(into.found.end(), d.found.begin(), d.found.end());
+        std::sort(into.expected.begin(), into.expected.end());
+        std::sort(into.found.begin(), into.found.end());
+        it = objects.erase(it);
+    }
+}
+
+}  // namespace
+
+std::string_view to_string(ObjectKind kind) {
+    for (const auto& [k, word] : k_kinds) {
+        if (k == kind) {
+            return word;
+        }
+    }
+    return "object";
+}
+
+std::optional<ObjectKind> parse_object_kind(std::string_view word) {
+    for (const auto& [k, w] : k_kinds) {
+        if (w == word) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(ObjectChange change) {
+    switch (change) {
+    case ObjectChange::added: return "added";
+    case ObjectChange::missing: return "missing";
+    case ObjectChange::changed: return "changed";
+    }
+    return "changed";
+}
+
+SchemaObject object_of(std::string_view line, Dialect dialect) {
+    const auto [tag, rest] = next_word(line);
+    SchemaObject o;
+    switch (dialect) {
+    case Dialect::postgres: o = postgres_object(tag, rest); break;
+    case Dialect::sqlite: o = sqlite_object(tag, rest); break;
+    case Dialect::mysql: o = mysql_object(tag, rest); break;
+    }
+    return o;
+}
+
+DriftPattern parse_drift_pattern(std::string_view text, const std::string& where) {
+    const std::string_view trimmed = util::trim(text);
+    DriftPattern p;
+    p.text = std::string(trimmed);
+    const auto colon = trimmed.find(':');
+    if (colon != std::string_view::npos) {
+        const std::string_view word = trimmed.substr(0, colon);
+        p.kind = parse_object_kind(word);
+        if (!p.kind) {
+            throw ConfigError(where + ": unknown object kind '" + util::printable(std::string(word)) +
+                              "' in pattern '" + util::printable(p.text) + "'; expected one of " +
+                              k_object_kind_names);
+        }
+        p.glob = std::string(trimmed.substr(colon + 1));
+    } else {
+        p.glob = p.text;
+    }
+    if (p.glob.empty()) {
+        throw ConfigError(where + ": empty pattern" + (p.text.empty() ? "" : " in '" + util::printable(p.text) + "'") +
+                          "; expected GLOB or KIND:GLOB, e.g. \"extension:*\" or \"schema:audit\"");
+    }
+    return p;
+}
+
+bool matches(const DriftPattern& pattern, const SchemaObject& object) {
+    if (!pattern.kind || *pattern.kind == object.kind) {
+        if (glob_matches(pattern.glob, object.name)) {
+            return true;
+        }
+    }
+    if (pattern.kind == ObjectKind::table && !object.table.empty()) {
+        return glob_matches(pattern.glob, object.table);
+    }
+    if (pattern.kind == ObjectKind::schema && object.kind != ObjectKind::schema &&
+        object.kind != ObjectKind::extension) {
+        const auto dot = object.name.find('.');
+        return dot != std::string::npos && glob_matches(pattern.glob, object.name.substr(0, dot));
+    }
+    return false;
+}
+
+std::vector<DriftPattern> parse_drift_ignore_file(std::string_view text, const std::string& label) {
+    std::vector<DriftPattern> out;
+    std::size_t line_no = 0;
+    while (!text.empty()) {
+        ++line_no;
+        const auto end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        if (const auto hash = line.find('#'); hash != std::string_view::npos) {
+            line = line.substr(0, hash);
+        }
+        if (!util::trim(line).empty()) {
+            out.push_back(parse_drift_pattern(line, label + ":" + std::to_string(line_no)));
+        }
+    }
+    return out;
+}
+
+DriftReport compare_schemas(const std::vector<std::string>& expected, const std::vector<std::string>& live,
+                            Dialect dialect, const std::vector<DriftPattern>& ignore) {
+    std::map<ObjectKey, ObjectDrift> objects;
+    const auto add = [&](const std::string& line, std::vector<std::string> ObjectDrift::*side) {
+        SchemaObject o = object_of(line, dialect);
+        ObjectDrift& d = objects[{o.kind, o.name}];
+        d.object = std::move(o);
+        (d.*side).push_back(line);
+    };
+    std::size_t i = 0, j = 0;
+    while (i < expected.size() || j < live.size()) {
+        if (j == live.size() || (i < expected.size() && expected[i] < live[j])) {
+            add(expected[i++], &ObjectDrift::expected);
+        } else if (i == expected.size() || live[j] < expected[i]) {
+            add(live[j++], &ObjectDrift::found);
+        } else {
+            ++i;
+            ++j;
+        }
+    }
+    for (auto& [key, d] : objects) {
+        d.change = d.expected.empty() ? ObjectChange::added
+                   : d.found.empty()  ? ObjectChange::missing
+                                      : ObjectChange::changed;
+    }
+    fold_into_tables(objects);
+    DriftReport report;
+    for (auto it = objects.begin(); it != objects.end();) {
+        const ObjectDrift& d = it->second;
+        const bool ignored = std::any_of(ignore.begin(), ignore.end(),
+                                         [&](const DriftPattern& p) { return matches(p, d.object); });
+        if (ignored) {
+            ++report.ignored;
+            it = objects.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& [key, d] : objects) {
+        report.objects.push_back(std::move(d));
+    }
+    return report;
+}
+
+}  // namespace sqlmig::core

@@ -1,0 +1,18 @@
+#pragma once
+// The difference between two schema snapshots (db::Driver::schema_snapshot(): sorted
+// lines, one object or column a line), as `verify`, `drift` and `squash` print it. Pure.
+
+#include <string>
+#include <vector>
+
+namespace sqlmig::core {
+
+// Lines only in `minus` ("- line") and only in `plus` ("+ line"), in sorted order; both
+// inputs must be sorted. Empty when the snapshots are equal.
+//  - verify: minus = after the up and its down (what the down left), plus = before the up
+//    (what the down lost);
+//  - drift: minus = the replay of the applied migrations (expected), plus = the live database;
+//  - squash: minus = the database the baseline made, plus = the replay of the squashed migrations.
+std::vector<std::string> schema_diff(const std::vector<std::string>& plus, const std::vector<std::string>& minus);
+
+}  // namespace sqlmig::core

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include "core/drift.hpp"
+#include "core/schema_diff.hpp"
+#include "util/error.hpp"
+
+using namespace sqlmig::core;
+
+namespace {
+
+SchemaObject object(ObjectKind kind, const std::string& name, const std::string& table = "") {
+    return SchemaObject{kind, name, table};
+}
+
+DriftPattern pattern(const std::string& text) { return parse_drift_pattern(text, "config.toml:3:10: [drift] ignore"); }
+
+}  // namespace
+
+TEST(Drift, SnapshotLinesAreNamedObjectsOnEachDatabase) {
+    EXPECT_EQ(object_of("column public.users.email text not null", Dialect::postgres),
+              object(ObjectKind::column, "public.users.email", "public.users"));
+    EXPECT_EQ(object_of("relation public.v v", Dialect::postgres), object(ObjectKind::view, "public.v"));
+    EXPECT_EQ(object_of("relation public.s S", Dialect::postgres), object(ObjectKind::sequence, "public.s"));
+    EXPECT_EQ(object_of("index public.i CREATE INDEX i ON ONLY public.t USING btree (a)", Dialect::postgres),
+              object(ObjectKind::index, "public.i", "public.t"));
+    EXPECT_EQ(object_of("function public.f(a integer, b text) 0123abcd", Dialect::postgres),
+              object(ObjectKind::function, "public.f(a integer, b text)"));
+    EXPECT_EQ(object_of("column users email TEXT 1  0", Dialect::sqlite),
+              object(ObjectKind::column, "users.email", "users"));
+    EXPECT_EQ(object_of("index i on users: CREATE INDEX i ON users (a)", Dialect::sqlite),
+              object(ObjectKind::index, "i", "users"));
+    EXPECT_EQ(object_of("table v VIEW", Dialect::mysql), object(ObjectKind::view, "v"));
+    EXPECT_EQ(object_of("foreign key orders.fk (u) references users (id)", Dialect::mysql),
+              object(ObjectKind::constraint, "orders.fk", "orders"));
+    EXPECT_EQ(object_of("routine PROCEDURE tidy 0123", Dialect::mysql), object(ObjectKind::function, "tidy"));
+    EXPECT_EQ(object_of("check users.age_ok `age` >= 0", Dialect::mysql),
+              object(ObjectKind::constraint, "users.age_ok", "users"));
+}
+
+TEST(Drift, PatternsMatchNamesOrOneKindAndSchemaAndTableReachTheirObjects) {
+    EXPECT_TRUE(matches(pattern("public.tmp_*"), object(ObjectKind::table, "public.tmp_x")));
+    EXPECT_TRUE(matches(pattern("public.tmp_*"), object(ObjectKind::column, "public.tmp_x.a", "public.tmp_x")));
+    EXPECT_FALSE(matches(pattern("index:public.tmp_*"), object(ObjectKind::table, "public.tmp_x")));
+    EXPECT_TRUE(matches(pattern("extension:*"), object(ObjectKind::extension, "hstore")));
+    EXPECT_TRUE(matches(pattern("schema:audit"), object(ObjectKind::schema, "audit")));
+    EXPECT_TRUE(matches(pattern("schema:audit"), object(ObjectKind::index, "audit.log_at", "audit.log")));
+    EXPECT_FALSE(matches(pattern("schema:audit"), object(ObjectKind::table, "public.audit")));
+    EXPECT_TRUE(matches(pattern("table:users"), object(ObjectKind::trigger, "users.touch", "users")));
+    EXPECT_FALSE(matches(pattern("table:users"), object(ObjectKind::table, "users2")));
+}
+
+TEST(Drift, AnUnknownKindOrAnEmptyPatternIsAnErrorNamingWhere) {
+    try {
+        pattern("tabel:users");
+        FAIL() << "accepted";
+    } catch (const sqlmig::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "config.toml:3:10: [drift] ignore: unknown object kind 'tabel' in pattern "
+                               "'tabel:users'; expected one of schema, extension, table, view, sequence, column, "
+                               "constraint, index, function, trigger, type, policy, comment, event");
+    }
+    EXPECT_THROW(pattern("table:"), sqlmig::ConfigError);
+    EXPECT_THROW(pattern("  "), sqlmig::ConfigError);
+}
+
+TEST(Drift, TheIgnoreFileHasOnePatternALineWithComments) {
+    const auto patterns = parse_drift_ignore_file("# ours\nextension:*\n\n  public.x  # by hand\n", ".sqlmig-drift-ignore");
+    ASSERT_EQ(patterns.size(), 2u);
+    EXPECT_EQ(patterns[0].kind, ObjectKind::extension);
+    EXPECT_EQ(patterns[1].glob, "public.x");
+    try {
+        parse_drift_ignore_file("extension:*\nviews:v\n", ".sqlmig-drift-ignore");
+        FAIL() << "accepted";
+    } catch (const sqlmig::ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(".sqlmig-drift-ignore:2: unknown object kind 'views'", 0), 0u) << e.what();
+    }
+}
+
+TEST(Drift, CompareGroupsLinesByObjectAndFoldsAWholeTable) {
+    const std::vector<std::string> expected = {"column public.t.a integer", "column public.u.a integer",
+                                               "relation public.u r"};
+    const std::vector<std::string> live = {"column public.t.a bigint", "column public.n.a integer",
+                                           "constraint public.n.n_pkey PRIMARY KEY (a)", "relation public.n r"};
+    const DriftReport r = compare_schemas(expected, live, Dialect::postgres, {});
+    ASSERT_EQ(r.objects.size(), 3u);
+    EXPECT_EQ(r.objects[0].object.name, "public.n");
+    EXPECT_EQ(r.objects[0].change, ObjectChange::added);
+    EXPECT_EQ(r.objects[0].found.size(), 3u) << "its column and constraint are under the table";
+    EXPECT_EQ(r.objects[1].object.name, "public.u");
+    EXPECT_EQ(r.objects[1].change, ObjectChange::missing);
+    EXPECT_EQ(r.objects[2].object.name, "public.t.a");
+    EXPECT_EQ(r.objects[2].change, ObjectChange::changed);
+    const DriftReport ignored = compare_schemas(expected, live, Dialect::postgres, {pattern("table:public.n")});
+    EXPECT_EQ(ignored.objects.size(), 2u);
+    EXPECT_EQ(ignored.ignored, 1u);
+    EXPECT_TRUE(compare_schemas(live, live, Dialect::postgres, {}).clean());
+}
+
+TEST(SchemaDiff, MinusLinesAreOnlyInMinusAndPlusOnlyInPlus) {
+    EXPECT_EQ(schema_diff({"a", "b"}, {"b", "c"}), (std::vector<std::string>{"+ a", "- c"}));
+    EXPECT_TRUE(schema_diff({"a"}, {"a"}).empty());
+}
