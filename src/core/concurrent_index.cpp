@@ -75,7 +75,8 @@ std::optional<ConcurrentIndex> concurrent_index(std::string_view statement) {
     }
     index.table = as_written(t[i++]);
     while (i + 1 < t.size() && t[i].text == "." && !t[i].quoted && is_name(t, i + 1)) {
-        index.table += "." + as_written(t[i + 1]);
+        index.table += '.';
+        index.table += as_written(t[i + 1]);
         i += 2;
     }
     return index;
