@@ -69,6 +69,45 @@ void check_case(Target t, const Case& c, InFlight in_flight) {
     EXPECT_EQ(t.query("SELECT count(*) FROM m3"), "0");  // the statement after it ran, once
 }
 
+
+
+
+}  // namespace
+
+#if defined(SQLMIG_E2E_SUITE_sqlite)
+namespace {
+const Case k_sqlite[] = {
+    {"CREATE TABLE k (x int);", "DROP TABLE k", "SELECT count(*) FROM sqlite_master WHERE name = 'k'", Expect::resumes},
+    {"ALTER TABLE base ADD COLUMN c int;", "ALTER TABLE base DROP COLUMN c",
+     "SELECT count(*) FROM pragma_table_info('base') WHERE name = 'c'", Expect::resumes},
+    {"ALTER TABLE base RENAME COLUMN a TO b;", "ALTER TABLE base RENAME COLUMN b TO a",
+     "SELECT count(*) FROM pragma_table_info('base') WHERE name = 'b'", Expect::resumes},
+    {"DROP TABLE doomed;", "CREATE TABLE doomed (x int)",
+     "SELECT count(*) + 1 FROM sqlite_master WHERE name = 'doomed'", Expect::resumes},
+    {"CREATE VIEW v AS SELECT x FROM base;", "DROP VIEW v", "SELECT count(*) FROM sqlite_master WHERE name = 'v'",
+     Expect::resumes},
+    {"CREATE INDEX k_i ON base (x);", "DROP INDEX k_i", "SELECT count(*) FROM sqlite_master WHERE name = 'k_i'",
+     Expect::resumes},
+    // Commits with its journal entry (every SQLite statement does but VACUUM, ATTACH and PRAGMAs).
+    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "SELECT count(*) FROM base WHERE x = 2", Expect::resumes},
+};
+}  // namespace
+
+TEST(Resume, EachKindOfStatementInFlightOnSqlite) {
+    for (const auto& c : k_sqlite) {
+        for (const auto in_flight : {InFlight::committed, InFlight::not_committed}) {
+            Project p;
+            check_case({p, [&](const std::string& sql) { return p.query(sql); },
+                        [&](const std::string& sql) { sqlmig::test::exec_sqlite(p.db_path(), sql); }},
+                       c, in_flight);
+        }
+    }
+}
+
+#endif
+
+#if defined(SQLMIG_E2E_SUITE_pg)
+namespace {
 const Case k_postgres[] = {
     {"CREATE TABLE k (x int);", "DROP TABLE k", "SELECT count(*) FROM pg_class WHERE relname = 'k'", Expect::resumes},
     {"ALTER TABLE base ADD COLUMN c int;", "ALTER TABLE base DROP COLUMN c",
@@ -94,23 +133,23 @@ const Case k_postgres[] = {
     // Runs alone (a DO block may COMMIT), and its effect cannot be read back.
     {"DO $$ BEGIN UPDATE base SET x = 2; END $$;", "UPDATE base SET x = 1", "", Expect::stops},
 };
+}  // namespace
 
-const Case k_sqlite[] = {
-    {"CREATE TABLE k (x int);", "DROP TABLE k", "SELECT count(*) FROM sqlite_master WHERE name = 'k'", Expect::resumes},
-    {"ALTER TABLE base ADD COLUMN c int;", "ALTER TABLE base DROP COLUMN c",
-     "SELECT count(*) FROM pragma_table_info('base') WHERE name = 'c'", Expect::resumes},
-    {"ALTER TABLE base RENAME COLUMN a TO b;", "ALTER TABLE base RENAME COLUMN b TO a",
-     "SELECT count(*) FROM pragma_table_info('base') WHERE name = 'b'", Expect::resumes},
-    {"DROP TABLE doomed;", "CREATE TABLE doomed (x int)",
-     "SELECT count(*) + 1 FROM sqlite_master WHERE name = 'doomed'", Expect::resumes},
-    {"CREATE VIEW v AS SELECT x FROM base;", "DROP VIEW v", "SELECT count(*) FROM sqlite_master WHERE name = 'v'",
-     Expect::resumes},
-    {"CREATE INDEX k_i ON base (x);", "DROP INDEX k_i", "SELECT count(*) FROM sqlite_master WHERE name = 'k_i'",
-     Expect::resumes},
-    // Commits with its journal entry (every SQLite statement does but VACUUM, ATTACH and PRAGMAs).
-    {"UPDATE base SET x = 2;", "UPDATE base SET x = 1", "SELECT count(*) FROM base WHERE x = 2", Expect::resumes},
-};
+TEST(ResumePostgres, EachKindOfStatementInFlight) {
+    for (const auto& c : k_postgres) {
+        for (const auto in_flight : {InFlight::committed, InFlight::not_committed}) {
+            PgProject p;
+            check_case({p.project, [&](const std::string& sql) { return p.db.query(sql); },
+                        [&](const std::string& sql) { (void)p.db.query(sql); }},
+                       c, in_flight);
+        }
+    }
+}
 
+#endif
+
+#if defined(SQLMIG_E2E_SUITE_mariadb)
+namespace {
 const Case k_mariadb[] = {
     {"CREATE TABLE k (x int);", "DROP TABLE k",
      "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'k'",
@@ -141,38 +180,8 @@ const Case k_mariadb[] = {
     // Commits implicitly, alone, and the catalog does not say which type the column had.
     {"ALTER TABLE base MODIFY x bigint;", "ALTER TABLE base MODIFY x int", "", Expect::stops},
 };
-
 }  // namespace
 
-#if defined(SQLMIG_E2E_SUITE_sqlite)
-TEST(Resume, EachKindOfStatementInFlightOnSqlite) {
-    for (const auto& c : k_sqlite) {
-        for (const auto in_flight : {InFlight::committed, InFlight::not_committed}) {
-            Project p;
-            check_case({p, [&](const std::string& sql) { return p.query(sql); },
-                        [&](const std::string& sql) { sqlmig::test::exec_sqlite(p.db_path(), sql); }},
-                       c, in_flight);
-        }
-    }
-}
-
-#endif
-
-#if defined(SQLMIG_E2E_SUITE_pg)
-TEST(ResumePostgres, EachKindOfStatementInFlight) {
-    for (const auto& c : k_postgres) {
-        for (const auto in_flight : {InFlight::committed, InFlight::not_committed}) {
-            PgProject p;
-            check_case({p.project, [&](const std::string& sql) { return p.db.query(sql); },
-                        [&](const std::string& sql) { (void)p.db.query(sql); }},
-                       c, in_flight);
-        }
-    }
-}
-
-#endif
-
-#if defined(SQLMIG_E2E_SUITE_mariadb)
 TEST(ResumeMariadb, EachKindOfStatementInFlight) {
     for (const auto& c : k_mariadb) {
         for (const auto in_flight : {InFlight::committed, InFlight::not_committed}) {

@@ -405,8 +405,9 @@ public:
             for (const auto& [point, n] : t.kill_points) {
                 points += (points.empty() ? "" : ", ") + point + ": " + std::to_string(n);
             }
-            const auto share = [&](int n) {
-                return t.interrupted == 0 ? std::string() : std::to_string(n * 100 / t.interrupted) + "%";
+            const int interrupted = t.interrupted;  // clang 14 cannot capture a structured binding
+            const auto share = [interrupted](int n) {
+                return interrupted == 0 ? std::string() : std::to_string(n * 100 / interrupted) + "%";
             };
             std::printf("| %s | %s | %d | %d | %s | %s | %s |\n", key.first.c_str(), key.second.c_str(), t.trials,
                         t.inconsistent, share(t.without_repair).c_str(), share(t.one_statement).c_str(), points.c_str());
