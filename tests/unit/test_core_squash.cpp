@@ -102,14 +102,16 @@ TEST(BaselineStatus, DatabaseMigratedByTheOldFilesCountsTheBaselineApplied) {
 
 TEST(BaselineStatus, EditedBaselineOnADatabaseItMadeIsModified) {
     const auto files = squashed_folder();
-    const Status s = build_status(files, {row("003", "sha256:before-the-edit")});
+    const std::vector<AppliedRow> rows = {row("003", "sha256:before-the-edit")};  // the status points into them
+    const Status s = build_status(files, rows);
     EXPECT_EQ(s.entries[0].state, EntryState::modified);
     EXPECT_EQ(find_drift(s).size(), 1u);
 }
 
 TEST(BaselineStatus, DatabasePartWayThroughTheRangeIsRefusedNamingTheOldFiles) {
     const auto files = squashed_folder();
-    const Status s = build_status(files, old_rows(2));
+    const auto rows = old_rows(2);  // the status points into them
+    const Status s = build_status(files, rows);
     const auto drift = find_drift(s);
     ASSERT_EQ(drift.size(), 1u);
     EXPECT_NE(drift[0].find("applied 001 and 002 of the migrations that 003_baseline.up.sql squashes"),
@@ -137,7 +139,8 @@ TEST(BaselineDown, RefusedAcrossABaselineWithoutADown) {
 TEST(BaselineDown, AHandWrittenDownRevertsADatabaseTheBaselineMade) {
     auto files = squashed_folder();
     files[0].down_file = "003_baseline.down.sql";
-    const Status fresh = build_status(files, {row("003", "sha256:baseline"), row("004", "sha256:m004")});
+    const std::vector<AppliedRow> fresh_rows = {row("003", "sha256:baseline"), row("004", "sha256:m004")};
+    const Status fresh = build_status(files, fresh_rows);
     const auto steps = plan_down(fresh, "base");
     ASSERT_EQ(steps.size(), 2u);
     EXPECT_EQ(steps[1].migration->name, "baseline");
