@@ -38,10 +38,11 @@ TEST(PostgresFaults, AStatementBeforeTheFilesOwnBeginIsReportedCommitted) {
 namespace {
 
 // Starts sqlmig with ARGS, waits until SQL (run with psql) prints 1, then kills it with SIGKILL
-// and ends its session on the server, as an OOM kill or a node drain would leave it.
+// and ends its session on the server, as an OOM kill or a node drain would leave it. It waits up to a
+// minute (not 10 s): a loaded CI machine (the sanitizer build beside other tests) can be that slow to start.
 void kill_when(PgProject& p, const std::string& args, const std::string& sql) {
     const std::string script = "cd " + shell_quote(p.project.dir().string()) + " && " + shell_quote(SQLMIG_BINARY) +
-                               " -q " + args + " & pid=$!; for i in $(seq 1 200); do psql -Atqc " + shell_quote(sql) +
+                               " -q " + args + " & pid=$!; for i in $(seq 1 1200); do psql -Atqc " + shell_quote(sql) +
                                " " + shell_quote(p.db.url()) + " | grep -q 1 && break; sleep 0.05; done; " +
                                "kill -9 $pid; wait $pid 2>/dev/null; true";
     ASSERT_EQ(std::system(script.c_str()), 0);
@@ -170,7 +171,7 @@ TEST(PostgresFaults, ANoTransactionDownKilledInALockWaitIsFinishedByAPlainDown) 
     ASSERT_EQ(p.run({"up"}).code, 0);
     const std::string holder =
         "psql -Atqc " + shell_quote("BEGIN; LOCK TABLE t018; SELECT pg_sleep(60)") + " " + shell_quote(p.db.url()) +
-        " >/dev/null 2>&1 & for i in $(seq 1 200); do psql -Atqc " +
+        " >/dev/null 2>&1 & for i in $(seq 1 1200); do psql -Atqc " +
         shell_quote("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't018' "
                     "AND l.granted AND l.mode = 'AccessExclusiveLock'") +
         " " + shell_quote(p.db.url()) + " | grep -q '^1$' && break; sleep 0.05; done";
