@@ -42,7 +42,8 @@ std::string duration_text(const core::StatementImpact& s) {
 
 void print_statement(const core::StatementImpact& s) {
     const std::string algorithm = s.algorithm.empty() ? "" : "ALGORITHM=" + s.algorithm + ", ";
-    std::cout << where(s) << ": " << s.statement << " \u2014 " << algorithm << core::describe_lock(s) << ", " << core::describe_work(s.work)
+    std::cout << where(s) << ": " << s.statement << " \u2014 " << algorithm << core::describe_lock(s) << ", "
+              << core::describe_work(s.work)
               << size_text(s) << duration_text(s) << '\n';
     if (!s.note.empty()) {
         std::cout << "    " << s.note << '\n';

@@ -108,7 +108,11 @@ std::string severity_name(const core::MeasuredFinding& m) {
     return m.finding.severity == core::Severity::error ? "error" : "warning";
 }
 
-util::Json findings_json(const std::vector<core::MeasuredFinding>& findings, bool measured) {
+// Whether lint's --json names each finding's verdict: only with --impact, so that the document
+// without it is as it always was.
+enum class WithVerdicts { yes, no };
+
+util::Json findings_json(const std::vector<core::MeasuredFinding>& findings, WithVerdicts verdicts) {
     util::Json list = util::Json::array();
     for (const auto& m : findings) {
         const auto& f = m.finding;
@@ -119,7 +123,7 @@ util::Json findings_json(const std::vector<core::MeasuredFinding>& findings, boo
                         .set("severity", severity_name(m))
                         .set("rule", f.rule)
                         .set("message", f.message);
-        if (measured) {  // only with --impact: lint's document is otherwise as it always was
+        if (verdicts == WithVerdicts::yes) {
             item.set("measured", std::string(verdict_name(m.verdict)));
         }
         list.push(std::move(item));
@@ -195,8 +199,8 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
                                    : std::vector<core::StatementImpact>{};
     const auto findings = core::with_measurements(sorted, measured);
     const auto count = [&](const char* severity) {
-        return static_cast<std::size_t>(
-            std::count_if(findings.begin(), findings.end(), [&](const auto& m) { return severity_name(m) == severity; }));
+        return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                      [&](const auto& m) { return severity_name(m) == severity; }));
     };
     const std::size_t errors = count("error");
     const std::size_t warnings = count("warning");
@@ -214,7 +218,8 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         if (o.impact) {
             doc.set("notes", notes);
         }
-        print_json(doc.set("findings", findings_json(findings, o.impact)));
+        const WithVerdicts verdicts = o.impact ? WithVerdicts::yes : WithVerdicts::no;
+        print_json(doc.set("findings", findings_json(findings, verdicts)));
     } else {
         for (const auto& m : findings) {
             std::cout << format_line(m) << '\n';

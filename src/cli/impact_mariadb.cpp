@@ -55,7 +55,8 @@ std::string table_of(const core::Statement& s) {
 // The table an INSERT, REPLACE, UPDATE or DELETE writes (its first), as written; "" for another statement.
 std::string written_table(const core::Statement& s) {
     static const char* const k_writes[] = {"INSERT", "REPLACE", "UPDATE", "DELETE"};
-    static const char* const k_skipped[] = {"LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED", "QUICK", "IGNORE", "INTO", "FROM"};
+    static const char* const k_skipped[] = {"LOW_PRIORITY", "HIGH_PRIORITY", "DELAYED", "QUICK",
+                                            "IGNORE",       "INTO",          "FROM"};
     const auto in = [](const auto& list, const std::string& w) {
         return std::find(std::begin(list), std::end(list), w) != std::end(list);
     };

@@ -280,8 +280,8 @@ TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
     EXPECT_EQ(up.code, 3) << up.err;
     EXPECT_CONTAINS(up.err, "sqlmig: error: ");
     // true, as configs of the last release say it, is "refuse".
-    EXPECT_CONTAINS(up.err, " pending statement(s) over the [impact] budgets ([impact] before_up = "
-                            "\"refuse\"); nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
+    EXPECT_CONTAINS(up.err, " pending statement(s) over the [impact] budgets ([impact] before_up = \"refuse\"); "
+                            "nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
     EXPECT_EQ(p.versions(), "1");
     const Result r = p.run({"impact"});
     EXPECT_EQ(r.code, 3) << r.err << r.out;
@@ -316,9 +316,9 @@ TEST(ImpactPostgres, BeforeUpRefusesBeforeAnythingRunsOrWarnsAndGoesOn) {
     orders_project(p);
     const Result refused = p.run({"up", "--no-backup"});
     EXPECT_EQ(refused.code, 3) << refused.err;
-    EXPECT_CONTAINS(refused.err, "sqlmig: error: 1 pending statement(s) over the [impact] budgets ([impact] before_up = "
-                                 "\"refuse\"); nothing was run:\n  migrations/002_orders.up.sql:1: [impact] rewrite: "
-                                 "rewrites public.orders");
+    EXPECT_CONTAINS(refused.err, "sqlmig: error: 1 pending statement(s) over the [impact] budgets ([impact] "
+                                 "before_up = \"refuse\"); nothing was run:\n  migrations/002_orders.up.sql:1: "
+                                 "[impact] rewrite: rewrites public.orders");
     EXPECT_EQ(p.versions(), "1");
     EXPECT_EQ(p.db.query("SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND "
                          "column_name = 'total'"),
@@ -370,7 +370,8 @@ TEST(ImpactPostgres, MeasuresOnlyWhatAnInterruptedMigrationStillRuns) {
 // guess it contradicts is a note, which neither counts as a warning nor fails --strict.
 TEST(ImpactPostgres, LintWithImpactReplacesTheLockRulesGuessesByTheMeasurement) {
     PgProject p;
-    p.project.migration("001_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, total int, note varchar(100));\n");
+    p.project.migration("001_orders.up.sql",
+                        "CREATE TABLE orders (id bigint PRIMARY KEY, total int, note varchar(100));\n");
     p.project.migration("002_orders.up.sql", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n"
                                              "ALTER TABLE orders ADD COLUMN created timestamptz DEFAULT now();\n"
                                              "ALTER TABLE orders ALTER COLUMN note TYPE varchar(200);\n"
