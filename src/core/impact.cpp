@@ -170,6 +170,9 @@ std::optional<LintCheck> check_lint_rule(std::string_view rule, const StatementI
     if (rule == "index-not-concurrently") {
         return check(blocks_writes, "writes not blocked");
     }
+    if (rule == "add-key-without-index") {
+        return check(measured.work == DataWork::index_build || measured.work == DataWork::rewrite, "no index build");
+    }
     return std::nullopt;
 }
 

@@ -508,5 +508,12 @@ TEST(ImpactPostgres, MeasuresEveryStatementOfACorpusFolderFromAnEmptyDatabase) {
     EXPECT_CONTAINS(text.out, "96 statements in 28 pending migrations");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('sqlmig_migrations', 'splits')"), "0")
         << "the live database is only read";
+    // One of its files linted alone, as a pull request's: the guess is measured and confirmed.
+    const std::string pull_request = (corpus / "quickwit-postgres/22_change-splits-pkey.up.sql").string();
+    const Result lint = p.run({"lint", "--impact", pull_request});
+    EXPECT_EQ(lint.code, 0) << lint.err;
+    EXPECT_CONTAINS(lint.out, "22_change-splits-pkey.up.sql:1:49: warning: measured on a scratch database: ACCESS "
+                              "EXCLUSIVE on splits (blocks reads and writes), index build; CREATE UNIQUE INDEX "
+                              "CONCURRENTLY first, then ADD ... USING INDEX [add-key-without-index]\n");
 }
 

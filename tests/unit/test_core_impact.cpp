@@ -87,6 +87,10 @@ TEST(Impact, LintRulesAreCheckedAgainstTheMeasurement) {
     EXPECT_TRUE(check_lint_rule("alter-column-type", rewrite)->confirmed);
     EXPECT_TRUE(check_lint_rule("index-not-concurrently", rewrite)->confirmed);
     EXPECT_FALSE(check_lint_rule("set-not-null", catalog_only)->confirmed);
+    StatementImpact index_build = catalog_only;
+    index_build.work = DataWork::index_build;
+    EXPECT_TRUE(check_lint_rule("add-key-without-index", index_build)->confirmed);
+    EXPECT_EQ(check_lint_rule("add-key-without-index", catalog_only)->measured, "no index build");
     EXPECT_FALSE(check_lint_rule("missing-down", rewrite)) << "a rule impact does not measure";
 }
 
