@@ -18,40 +18,8 @@ struct ImpactOptions {
     bool no_live_stats = false;
 };
 
-// "orders" for public.orders: the schema every reader assumes is left out.
-std::string shown(const std::string& relation) {
-    return relation.starts_with("public.") ? relation.substr(7) : relation;
-}
-
 std::string where(const core::StatementImpact& s) {
     return s.file + ":" + std::to_string(s.at.line);
-}
-
-std::string lock_text(const core::StatementImpact& s) {
-    const core::LockHeld* strongest = s.strongest();
-    if (!strongest) {
-        return "no lock on an existing table";
-    }
-    std::string on;
-    for (const auto& lock : s.locks) {
-        if (lock.mode == strongest->mode && lock.strength == strongest->strength) {
-            on += (on.empty() ? "" : ", ") + shown(lock.relation);
-        }
-    }
-    const char* blocks = strongest->blocks_reads    ? " (blocks reads and writes)"
-                         : strongest->blocks_writes ? " (blocks writes)"
-                                                    : "";
-    return strongest->mode + " on " + on + blocks;
-}
-
-std::string work_text(const core::StatementImpact& s) {
-    switch (s.work) {
-    case core::DataWork::none: return "no rewrite";
-    case core::DataWork::scan: return "scan to validate";
-    case core::DataWork::index_build: return "index build";
-    case core::DataWork::rewrite: return "rewrite";
-    }
-    return "no rewrite";
 }
 
 std::string size_text(const core::StatementImpact& s) {
@@ -74,7 +42,8 @@ std::string duration_text(const core::StatementImpact& s) {
 
 void print_statement(const core::StatementImpact& s) {
     const std::string algorithm = s.algorithm.empty() ? "" : "ALGORITHM=" + s.algorithm + ", ";
-    std::cout << where(s) << ": " << s.statement << " \u2014 " << algorithm << lock_text(s) << ", " << work_text(s)
+    std::cout << where(s) << ": " << s.statement << " \u2014 " << algorithm << core::describe_lock(s) << ", "
+              << core::describe_work(s.work)
               << size_text(s) << duration_text(s) << '\n';
     if (!s.note.empty()) {
         std::cout << "    " << s.note << '\n';

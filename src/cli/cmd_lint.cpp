@@ -1,11 +1,13 @@
 // lint: what will hurt in the migrations, found offline (docs/lint.md). Reads the
-// folder (or the files given) and never connects.
+// folder (or the files given) and never connects; with --impact, the guesses of the lock rules
+// are replaced by what `sqlmig impact` measures on a scratch database (never the live one).
 
 #include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
+#include "cli/impact.hpp"
 #include "cli/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
@@ -24,6 +26,8 @@ struct LintCommandOptions {
     std::vector<std::string> files;
     std::string dialect;
     bool strict = false;
+    bool impact = false;      // measure the lock rules' guesses on a scratch database
+    std::string scratch_url;  // with --impact: an empty database to use instead of creating one
 };
 
 // The rule id of one of discovery's messages about the folder.
@@ -87,18 +91,79 @@ std::vector<const core::Migration*> selected(const core::Catalog& catalog, const
     return out;
 }
 
-util::Json findings_json(const std::vector<core::Finding>& findings) {
+std::string_view verdict_name(core::Verdict v) {
+    switch (v) {
+    case core::Verdict::guessed: return "guessed";
+    case core::Verdict::confirmed: return "confirmed";
+    case core::Verdict::contradicted: return "contradicted";
+    }
+    return "guessed";
+}
+
+// A contradicted guess is a note: the measurement says the rule's warning does not apply.
+std::string severity_name(const core::MeasuredFinding& m) {
+    if (m.verdict == core::Verdict::contradicted) {
+        return "note";
+    }
+    return m.finding.severity == core::Severity::error ? "error" : "warning";
+}
+
+// Whether lint's --json names each finding's verdict: only with --impact, so that the document
+// without it is as it always was.
+enum class WithVerdicts { yes, no };
+
+util::Json findings_json(const std::vector<core::MeasuredFinding>& findings, WithVerdicts verdicts) {
     util::Json list = util::Json::array();
-    for (const auto& f : findings) {
-        list.push(util::Json::object()
-                      .set("file", f.file)
-                      .set("line", static_cast<std::int64_t>(f.position.line))
-                      .set("column", static_cast<std::int64_t>(f.position.column))
-                      .set("severity", f.severity == core::Severity::error ? "error" : "warning")
-                      .set("rule", f.rule)
-                      .set("message", f.message));
+    for (const auto& m : findings) {
+        const auto& f = m.finding;
+        auto item = util::Json::object()
+                        .set("file", f.file)
+                        .set("line", static_cast<std::int64_t>(f.position.line))
+                        .set("column", static_cast<std::int64_t>(f.position.column))
+                        .set("severity", severity_name(m))
+                        .set("rule", f.rule)
+                        .set("message", f.message);
+        if (verdicts == WithVerdicts::yes) {
+            item.set("measured", std::string(verdict_name(m.verdict)));
+        }
+        list.push(std::move(item));
     }
     return list;
+}
+
+// The selected migrations measured on a scratch database built up to the one before the first of
+// them (--no-live-stats --from): the folder's earlier migrations are applied, not measured.
+std::vector<core::StatementImpact> measure_selected(Context& ctx, const core::Catalog& catalog,
+                                                   const std::vector<const core::Migration*>& migrations,
+                                                   const std::string& scratch_url) {
+    if (migrations.empty()) {
+        return {};
+    }
+    const auto first = std::min_element(migrations.begin(), migrations.end(),
+                                        [](const auto* a, const auto* b) { return a->version < b->version; });
+    ImpactRequest request;
+    request.live = LiveStats::skip;
+    request.scratch_url = scratch_url;
+    for (const auto& m : catalog.migrations) {
+        if (m.version < (*first)->version) {
+            request.from = m.version.text();
+        }
+    }
+    return measure_impact(ctx, request).statements;
+}
+
+// "path:line:col: severity: message [rule-id]", a contradicted guess as a note.
+std::string format_line(const core::MeasuredFinding& m) {
+    const auto& f = m.finding;
+    return f.file + ":" + std::to_string(f.position.line) + ":" + std::to_string(f.position.column) + ": " +
+           severity_name(m) + ": " + f.message + " [" + f.rule + "]";
+}
+
+std::string measured_summary(const std::vector<core::MeasuredFinding>& findings, std::size_t notes) {
+    const auto confirmed = std::count_if(findings.begin(), findings.end(),
+                                         [](const auto& m) { return m.verdict == core::Verdict::confirmed; });
+    return "; measured on a scratch database: " + std::to_string(confirmed) + " guess(es) confirmed, " +
+           std::to_string(notes) + " contradicted (note)";
 }
 
 void run_lint(Context& ctx, const LintCommandOptions& o) {
@@ -126,30 +191,42 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     for (const auto& file : outside) {
         linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", "", false});
     }
-    auto findings = linter.findings();
-    std::stable_sort(findings.begin(), findings.end(), [](const core::Finding& a, const core::Finding& b) {
+    auto sorted = linter.findings();
+    std::stable_sort(sorted.begin(), sorted.end(), [](const core::Finding& a, const core::Finding& b) {
         return std::tie(a.file, a.position.line, a.position.column) < std::tie(b.file, b.position.line, b.position.column);
     });
-    const auto errors = static_cast<std::size_t>(std::count_if(
-        findings.begin(), findings.end(), [](const core::Finding& f) { return f.severity == core::Severity::error; }));
-    const std::size_t warnings = findings.size() - errors;
+    const auto measured = o.impact ? measure_selected(ctx, catalog, migrations, o.scratch_url)
+                                   : std::vector<core::StatementImpact>{};
+    const auto findings = core::with_measurements(sorted, measured);
+    const auto count = [&](const char* severity) {
+        return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                      [&](const auto& m) { return severity_name(m) == severity; }));
+    };
+    const std::size_t errors = count("error");
+    const std::size_t warnings = count("warning");
+    const std::size_t notes = count("note");
     const bool strict = o.strict || cfg.lint.strict;
     const bool failed = errors > 0 || (strict && warnings > 0);
     const std::size_t files = migrations.size() + outside.size();
     if (ctx.options.json) {
-        print_json(util::Json::object()
+        auto doc = util::Json::object()
                        .set("ok", !failed)
                        .set("dialect", std::string(core::dialect_name(options.dialect)))
                        .set("migrations", files)
                        .set("errors", errors)
-                       .set("warnings", warnings)
-                       .set("findings", findings_json(findings)));
+                       .set("warnings", warnings);
+        if (o.impact) {
+            doc.set("notes", notes);
+        }
+        const WithVerdicts verdicts = o.impact ? WithVerdicts::yes : WithVerdicts::no;
+        print_json(doc.set("findings", findings_json(findings, verdicts)));
     } else {
-        for (const auto& f : findings) {
-            std::cout << core::format_finding(f) << '\n';
+        for (const auto& m : findings) {
+            std::cout << format_line(m) << '\n';
         }
         std::cout << errors << " error(s), " << warnings << " warning(s) in " << files << " migration(s)"
-                  << (strict && warnings > 0 && errors == 0 ? " (--strict: warnings fail)" : "") << '\n';
+                  << (strict && warnings > 0 && errors == 0 ? " (--strict: warnings fail)" : "")
+                  << (o.impact ? measured_summary(findings, notes) : "") << '\n';
     }
     if (failed) {
         throw SilentFailure(ExitCode::refused);
@@ -173,6 +250,13 @@ void setup_lint(CLI::App& app, Context& ctx) {
     one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"),
            dialects);
     lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
+    auto* impact = lint->add_flag("--impact", o.impact,
+                                  "Measure the lock rules' guesses on a scratch database of the configured server, "
+                                  "as 'sqlmig impact --no-live-stats' does (docs/lint.md)");
+    impact->excludes("--dialect");
+    lint->add_option("--scratch-url", o.scratch_url, "With --impact: an empty database to use instead of creating one")
+        ->type_name("URL")
+        ->needs(impact);
     lint->callback([&ctx] {
         configure_logging(ctx.options);
         run_lint(ctx, o);

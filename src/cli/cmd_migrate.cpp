@@ -271,8 +271,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         refuse_single_transaction_where_ddl_commits(ctx);
     }
     ctx.catalog();  // a broken folder is reported before the database is touched
-    if (command == Command::up && !offline && ctx.config().impact_before_up) {
-        refuse_over_impact_budget(ctx, o.target);  // before the lock: it measures on a scratch database
+    if (command == Command::up && !offline) {
+        check_impact_before_up(ctx, o.target);  // before the lock: it measures on a scratch database
     }
     auto driver = ctx.connect(offline);
     db::LockGuard guard(*driver);

@@ -56,9 +56,15 @@ std::unique_ptr<ImpactProbe> make_probe(core::Dialect dialect, db::Driver& scrat
 }
 
 // What the scratch must have applied first, and what impact measures after it.
+struct Pending {
+    const core::Migration* migration;
+    // An interrupted migration's: the statements its journal counts committed on the live database,
+    // applied on the scratch and not measured, as `up` skips them when it resumes the file.
+    std::int64_t resume_at = 0;
+};
 struct Split {
     std::vector<const core::Migration*> applied;
-    std::vector<const core::Migration*> pending;
+    std::vector<Pending> pending;
 };
 
 const core::Migration* checked_version(const core::Catalog& catalog, const std::string& text, const char* what) {
@@ -69,6 +75,37 @@ const core::Migration* checked_version(const core::Catalog& catalog, const std::
                          "'; expected a version of the migrations folder");
     }
     return m;
+}
+
+// Where the next run of an interrupted migration starts: after the statements its journal counts,
+// when the file is the one the journal counted (else `up` refuses to resume it, and the whole file is
+// measured).
+std::int64_t resume_point(const core::Migration& m, const core::AppliedRow& row) {
+    if (!row.statements_done) {
+        return 0;
+    }
+    if (!m.checksum || *m.checksum != row.journal_checksum) {
+        spdlog::warn("{} was interrupted after {} statement(s) and its file changed since: impact measures the whole "
+                     "file, but 'up' will refuse to resume it", util::printable(m.up_file), *row.statements_done);
+        return 0;
+    }
+    return *row.statements_done;
+}
+
+// A migration that failed with a journal runs from its journal's statement once `repair` is run
+// (docs/migrations.md, "After a crash"): what is still to run is measured, in version order.
+void add_failed_with_journal(const core::Status& status, const std::string& target, std::vector<Pending>& pending) {
+    const auto last = target == "head" ? std::nullopt : core::Version::parse(target);
+    if (target != "head" && !last) {
+        return;  // "+N": the count is of what `up` would run, which it will not until repaired
+    }
+    for (const auto& e : status.entries) {
+        if (core::resumable_after_repair(e) && (!last || !(*last < e.version))) {
+            pending.push_back({e.migration, resume_point(*e.migration, *e.row)});
+        }
+    }
+    std::stable_sort(pending.begin(), pending.end(),
+                     [](const Pending& a, const Pending& b) { return a.migration->version < b.migration->version; });
 }
 
 // With live stats: applied is what the live database applied, pending what `up TARGET` would run.
@@ -87,8 +124,9 @@ Split split_live(Context& ctx, db::Driver& live, const std::string& target) {
         }
     }
     for (const auto& step : core::plan_up(snap->status, target, true)) {
-        out.pending.push_back(step.migration);
+        out.pending.push_back({step.migration, step.resumes ? resume_point(*step.migration, *step.resumes) : 0});
     }
+    add_failed_with_journal(snap->status, target, out.pending);
     return out;
 }
 
@@ -103,7 +141,7 @@ Split split_offline(Context& ctx, const std::string& from, const std::string& ta
         if (last_applied && !(last_applied->version < m.version)) {
             out.applied.push_back(&m);
         } else if (!last || !(last->version < m.version)) {
-            out.pending.push_back(&m);
+            out.pending.push_back({&m});
         }
     }
     return out;
@@ -134,50 +172,74 @@ std::string one_line(const std::string& text) {
     return util::shorten(util::printable(out), 100);
 }
 
-// Sets each of lint's warnings on the statement it is about (the last measured one starting at or
-// before it), with whether the measurement bears it out.
+// Sets each of lint's warnings on the statement it is about, with whether the measurement bears it out.
 void add_lint_checks(const std::vector<core::Finding>& findings, std::span<core::StatementImpact> measured) {
     for (const auto& f : findings) {
-        core::StatementImpact* on = nullptr;
-        for (auto& s : measured) {
-            if (s.at.line < f.position.line || (s.at.line == f.position.line && s.at.column <= f.position.column)) {
-                on = &s;
-            }
+        const core::StatementImpact* on = core::statement_at(measured, f.file, f.position);
+        if (!on) {
+            continue;
         }
-        if (on) {
-            if (auto check = core::check_lint_rule(f.rule, *on)) {
-                on->lint.push_back(std::move(*check));
-            }
+        auto& statement = measured[static_cast<std::size_t>(on - measured.data())];
+        if (auto check = core::check_lint_rule(f.rule, statement)) {
+            statement.lint.push_back(std::move(*check));
         }
     }
 }
 
-void measure_migration(Context& ctx, ImpactProbe& probe, core::Dialect dialect, int server_version,
-                       const core::Migration& m, std::vector<core::StatementImpact>& out) {
+[[noreturn]] void stopped_on_scratch(const Script& script, const db::StatementError& e) {
+    throw MigrationError("impact stopped: " + describe_statement_error(script.label, e) +
+                         "\n(it failed on the scratch database, which holds the schema but none of the live data)");
+}
+
+core::StatementImpact measure_statement(ImpactProbe& probe, const Script& script, const core::Migration& m,
+                                        const core::Statement& statement) {
+    core::StatementImpact s;
+    s.file = script.label;
+    s.at = statement.start;
+    s.version = m.version.text();
+    s.statement = one_line(statement.text);
+    try {
+        probe.measure(statement, s);
+    } catch (const db::StatementError& e) {
+        stopped_on_scratch(script, e);
+    }
+    return s;
+}
+
+// Statements before `pending.resume_at` committed on the live database before its run was
+// interrupted: they are applied to the scratch (each in autocommit) and the rest measured.
+void measure_migration(Context& ctx, db::Driver& scratch, ImpactProbe& probe, const Pending& pending,
+                       std::vector<core::StatementImpact>& out) {
+    const core::Migration& m = *pending.migration;
+    const core::Dialect dialect = scratch.dialect();
     const Script script = ctx.script(m, core::Direction::up);
     const std::size_t first = out.size();
+    std::int64_t index = -1;  // counted as the runner's journal counts: every statement of the file
     for_each_statement(script, dialect, [&](core::Statement&& statement) {
-        const auto kind = core::classify(statement, dialect, server_version);
+        ++index;
+        const auto kind = core::classify(statement, dialect, scratch.server_version());
         if (kind == core::StatementKind::transaction_begin || kind == core::StatementKind::transaction_end ||
             kind == core::StatementKind::transaction_abort) {
             return;  // each statement is measured in a transaction of its own
         }
-        core::StatementImpact s;
-        s.file = script.label;
-        s.at = statement.start;
-        s.version = m.version.text();
-        s.statement = one_line(statement.text);
-        try {
-            probe.measure(statement, s);
-        } catch (const db::StatementError& e) {
-            throw MigrationError("impact stopped: " + describe_statement_error(script.label, e) +
-                                 "\n(it failed on the scratch database, which holds the schema but none of the "
-                                 "live data)");
+        if (index < pending.resume_at) {
+            try {
+                scratch.execute(std::move(statement));
+                scratch.flush();
+            } catch (const db::StatementError& e) {
+                stopped_on_scratch(script, e);
+            }
+            return;
         }
-        out.push_back(std::move(s));
+        out.push_back(measure_statement(probe, script, m, statement));
     });
-    add_lint_checks(lint_up_script(ctx, script, dialect, server_version),
-                    std::span<core::StatementImpact>(out).subspan(first));
+    const auto measured = std::span<core::StatementImpact>(out).subspan(first);
+    if (pending.resume_at > 0 && !measured.empty()) {
+        auto& resumed = measured.front();
+        resumed.note += std::string(resumed.note.empty() ? "" : "; ") + "the interrupted run resumes here: the " +
+                        std::to_string(pending.resume_at) + " statement(s) before it committed (its journal)";
+    }
+    add_lint_checks(lint_up_script(ctx, script, dialect, scratch.server_version()), measured);
 }
 
 // The relation whose size decides the statement's estimate: what it rewrites, scans or
@@ -257,8 +319,8 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
         apply_up(ctx, *driver, *m);
     }
     const auto probe = make_probe(driver->dialect(), *driver);
-    for (const auto* m : split.pending) {
-        measure_migration(ctx, *probe, driver->dialect(), driver->server_version(), *m, report.statements);
+    for (const auto& pending : split.pending) {
+        measure_migration(ctx, *driver, *probe, pending, report.statements);
     }
     if (live) {
         add_live_sizes(*probe, *live, report, request.calibration_rows);
@@ -266,7 +328,11 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     return report;
 }
 
-void refuse_over_impact_budget(Context& ctx, const std::string& target) {
+void check_impact_before_up(Context& ctx, const std::string& target) {
+    const config::UpGate gate = ctx.config().impact_before_up;
+    if (gate == config::UpGate::off) {
+        return;
+    }
     ImpactRequest request;
     request.target = target.empty() ? "head" : target;
     const ImpactReport report = measure_impact(ctx, request);
@@ -280,9 +346,12 @@ void refuse_over_impact_budget(Context& ctx, const std::string& target) {
         list += "\n  " + b.statement->file + ":" + std::to_string(b.statement->at.line) + ": [impact] " + b.budget +
                 ": " + b.why;
     }
-    throw RefusedError(std::to_string(breaches.size()) + " pending statement(s) over the [impact] budgets "
-                       "([impact] before_up = true); nothing was run:" + list +
-                       "\n'sqlmig impact' shows every statement; change the migration or the budget");
+    const std::string what = std::to_string(breaches.size()) + " pending statement(s) over the [impact] budgets";
+    if (gate == config::UpGate::refuse) {
+        throw RefusedError(what + " ([impact] before_up = \"refuse\"); nothing was run:" + list +
+                           "\n'sqlmig impact' shows every statement; change the migration or the budget");
+    }
+    spdlog::warn("{} ([impact] before_up = \"warn\"); running them anyway:{}", what, list);
 }
 
 }  // namespace sqlmig::cli

@@ -42,9 +42,10 @@ struct ImpactReport {
 // fails on the scratch database.
 ImpactReport measure_impact(Context& ctx, const ImpactRequest& request);
 
-// [impact] before_up: measures what `up TARGET` would run and throws RefusedError (exit 3) listing
-// the statements over an [impact] budget; nothing has run then. Throws as measure_impact.
-void refuse_over_impact_budget(Context& ctx, const std::string& target);
+// [impact] before_up: unless "off", measures what `up TARGET` would run and lists the statements
+// over an [impact] budget: "warn" logs them and returns, "refuse" throws RefusedError (exit 3);
+// nothing has run then. Throws as measure_impact.
+void check_impact_before_up(Context& ctx, const std::string& target);
 
 // What one database can tell about a statement run on its scratch database.
 class ImpactProbe {

@@ -193,7 +193,12 @@ private:
             }
             m_cfg.impact.rewrite = value == "refuse" ? core::RewritePolicy::refuse : core::RewritePolicy::allow;
         } else if (k == "before_up") {
-            m_cfg.impact_before_up = bool_value(node, name);
+            // Configs written for the release where it was a bool: true refused, false did nothing.
+            if (const auto* b = node.as_boolean()) {
+                m_cfg.impact_before_up = b->get() ? UpGate::refuse : UpGate::off;
+            } else {
+                m_cfg.impact_before_up = up_gate_value(node, name);
+            }
         } else {
             throw ConfigError(where(m_cfg.file, node, name) + unknown_key("impact", k));
         }
@@ -269,18 +274,24 @@ private:
                     core::parse_drift_pattern(patterns[i], where(m_cfg.file, *arr->get(i), name)));
             }
         } else {
-            const std::string gate = string_value(node, name);
-            if (gate == "off") {
-                m_cfg.drift.before_up = DriftGate::off;
-            } else if (gate == "warn") {
-                m_cfg.drift.before_up = DriftGate::warn;
-            } else if (gate == "refuse") {
-                m_cfg.drift.before_up = DriftGate::refuse;
-            } else {
-                throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\" or \"refuse\", not '" +
-                                  util::printable(gate) + "'");
-            }
+            m_cfg.drift.before_up = up_gate_value(node, name);
         }
+    }
+
+    // "off", "warn" or "refuse": a before_up key.
+    UpGate up_gate_value(const toml::node& node, const std::string& name) {
+        const std::string gate = string_value(node, name);
+        if (gate == "off") {
+            return UpGate::off;
+        }
+        if (gate == "warn") {
+            return UpGate::warn;
+        }
+        if (gate == "refuse") {
+            return UpGate::refuse;
+        }
+        throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\" or \"refuse\", not '" +
+                          util::printable(gate) + "'");
     }
 
     bool apply_preflight_key(const std::string& k, const toml::node& node, const std::string& name) {

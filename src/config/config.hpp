@@ -48,10 +48,13 @@ struct LintConfig {
     bool strict = false;
 };
 
+// Whether `up` checks something first ([drift] before_up, [impact] before_up): not at all, with a
+// warning and going on, or refusing to run (exit 3) before anything runs.
+enum class UpGate { off, warn, refuse };
+using DriftGate = UpGate;
+
 // [drift] (docs/drift.md): objects `sqlmig drift` does not report, and whether `up` checks for
-// drift first: not at all (the default: a replay of every applied migration on each up is
-// costly), with a warning, or refusing to run (exit 3).
-enum class DriftGate { off, warn, refuse };
+// drift first (off by default: a replay of every applied migration on each up is costly).
 struct DriftConfig {
     std::vector<core::DriftPattern> ignore;
     DriftGate before_up = DriftGate::off;
@@ -184,7 +187,7 @@ struct Config {
     // [impact] (docs/impact.md): the budgets a pending migration must stay within, and whether
     // `up` measures its migrations against them first.
     core::ImpactBudget impact;
-    bool impact_before_up = false;
+    UpGate impact_before_up = UpGate::off;
 };
 
 // Defaults, for running without a config file (base_dir is the working directory).

@@ -170,7 +170,94 @@ std::optional<LintCheck> check_lint_rule(std::string_view rule, const StatementI
     if (rule == "index-not-concurrently") {
         return check(blocks_writes, "writes not blocked");
     }
+    if (rule == "add-key-without-index") {
+        return check(measured.work == DataWork::index_build || measured.work == DataWork::rewrite, "no index build");
+    }
     return std::nullopt;
+}
+
+namespace {
+
+// "orders" for public.orders: the schema every reader assumes is left out.
+std::string shown(const std::string& relation) {
+    return relation.starts_with("public.") ? relation.substr(7) : relation;
+}
+
+}  // namespace
+
+std::string describe_lock(const StatementImpact& s) {
+    const LockHeld* strongest = s.strongest();
+    if (!strongest) {
+        return "no lock on an existing table";
+    }
+    std::string on;
+    for (const auto& lock : s.locks) {
+        if (lock.mode == strongest->mode && lock.strength == strongest->strength) {
+            on += (on.empty() ? "" : ", ") + shown(lock.relation);
+        }
+    }
+    const char* blocks = strongest->blocks_reads    ? " (blocks reads and writes)"
+                         : strongest->blocks_writes ? " (blocks writes)"
+                                                    : "";
+    return strongest->mode + " on " + on + blocks;
+}
+
+std::string_view describe_work(DataWork work) {
+    switch (work) {
+    case DataWork::none: return "no rewrite";
+    case DataWork::scan: return "scan to validate";
+    case DataWork::index_build: return "index build";
+    case DataWork::rewrite: return "rewrite";
+    }
+    return "no rewrite";
+}
+
+const StatementImpact* statement_at(std::span<const StatementImpact> measured, std::string_view file, Position at) {
+    const StatementImpact* on = nullptr;
+    for (const auto& s : measured) {
+        const bool starts_before = s.at.line < at.line || (s.at.line == at.line && s.at.column <= at.column);
+        if (s.file == file && starts_before) {
+            on = &s;
+        }
+    }
+    return on;
+}
+
+namespace {
+
+// lint's lock messages are "the guess; the advice": the advice still holds when the guess is measured true.
+std::string advice_of(const std::string& message) {
+    const std::size_t at = message.find("; ");
+    return at == std::string::npos ? "" : message.substr(at);
+}
+
+MeasuredFinding measured_finding(const Finding& f, std::span<const StatementImpact> measured) {
+    const StatementImpact* on = statement_at(measured, f.file, f.position);
+    const auto check = on ? check_lint_rule(f.rule, *on) : std::nullopt;
+    if (!check) {
+        return {f, Verdict::guessed};
+    }
+    Finding out = f;
+    const std::string what = describe_lock(*on) + ", " + std::string(describe_work(on->work));
+    if (check->confirmed) {
+        out.message = "measured on a scratch database: " + what + advice_of(f.message);
+        return {std::move(out), Verdict::confirmed};
+    }
+    out.message = "lint's guess does not hold here: " + check->measured + " measured on a scratch database (" +
+                  what + ")";
+    return {std::move(out), Verdict::contradicted};
+}
+
+}  // namespace
+
+std::vector<MeasuredFinding> with_measurements(const std::vector<Finding>& findings,
+                                               std::span<const StatementImpact> measured) {
+    std::vector<MeasuredFinding> out;
+    out.reserve(findings.size());
+    for (const auto& f : findings) {
+        out.push_back(measured_finding(f, measured));
+    }
+    return out;
 }
 
 std::string human_rows(std::int64_t rows) {

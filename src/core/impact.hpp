@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/lint.hpp"
 #include "core/sql_splitter.hpp"
 
 namespace sqlmig::core {
@@ -139,7 +141,32 @@ struct BudgetBreach {
 };
 std::vector<BudgetBreach> check_budget(const std::vector<StatementImpact>& statements, const ImpactBudget& budget);
 
+// What impact's measurement says of one of lint's findings (`sqlmig lint --impact`).
+enum class Verdict {
+    guessed,       // a rule impact does not measure, or a statement it did not measure: the rule's text
+    confirmed,     // measured as the rule says: the message says what was measured
+    contradicted,  // measured otherwise: a note, no longer a warning
+};
+struct MeasuredFinding {
+    Finding finding;
+    Verdict verdict = Verdict::guessed;
+};
+// lint's findings with each guess impact measured replaced by the measurement (check_lint_rule's
+// rules, on the statements of `measured`); the others as they are, in the same order.
+std::vector<MeasuredFinding> with_measurements(const std::vector<Finding>& findings,
+                                               std::span<const StatementImpact> measured);
+
 // "310 M rows", "12.4 k rows", "512 rows".
 std::string human_rows(std::int64_t rows);
+
+// The strongest lock as a report line names it: "ACCESS EXCLUSIVE on orders (blocks reads and
+// writes)" (public. left out), or "no lock on an existing table".
+std::string describe_lock(const StatementImpact& s);
+// What it did to the data: "rewrite", "index build", "scan to validate" or "no rewrite".
+std::string_view describe_work(DataWork work);
+
+// The measured statement a finding at `file`:`at` is about: the last of that file's statements
+// starting at or before it; nullptr when impact measured none there (a file not measured).
+const StatementImpact* statement_at(std::span<const StatementImpact> measured, std::string_view file, Position at);
 
 }  // namespace sqlmig::core

@@ -127,3 +127,32 @@ TEST(ImpactMariadb, MeasuresTheCorpusModelRegistryFolderHalfApplied) {
     }
     EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM sqlmig_migrations"), "10") << "the live database only read";
 }
+
+TEST(ImpactMariadb, MeasuresEveryStatementOfTheCorpusModelRegistryFolderFromAnEmptyDatabase) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    MariadbProject p;
+    const std::string dir = (corpus / "model-registry-mysql").string();
+    const Result r = p.run({"--dir", dir, "impact", "--json"});  // live stats of a database with no tracking table
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["pending"], 21);
+    ASSERT_EQ(doc["statements"].size(), 17u);  // 15 CREATE TABLE and 2 seeds; four files hold only a comment
+    std::size_t seeds = 0;
+    for (const auto& s : doc["statements"]) {
+        const std::string text = s["statement"];
+        if (text.starts_with("CREATE TABLE")) {
+            EXPECT_TRUE(s["locks"].empty()) << "a new table: nobody waits for it: " << text;
+            continue;
+        }
+        ++seeds;
+        ASSERT_EQ(s["locks"].size(), 1u) << text;  // INSERT into a table an earlier migration created
+        EXPECT_EQ(s["locks"][0]["mode"], "MDL_SHARED_WRITE and row locks");
+        EXPECT_EQ(s["locks"][0]["blocks_writes"], false);
+        const std::string table = s["locks"][0]["relation"];
+        EXPECT_TRUE(table == "Type" || table == "MLMDEnv") << table;
+    }
+    EXPECT_EQ(seeds, 2u);
+    EXPECT_EQ(p.db.query("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"), "0")
+        << "the live database only read";
+}
+

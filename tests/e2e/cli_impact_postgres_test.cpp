@@ -279,8 +279,9 @@ TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
     const Result up = p.run({"up"});
     EXPECT_EQ(up.code, 3) << up.err;
     EXPECT_CONTAINS(up.err, "sqlmig: error: ");
-    EXPECT_CONTAINS(up.err, " pending statement(s) over the [impact] budgets ([impact] before_up = "
-                            "true); nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
+    // true, as configs of the last release say it, is "refuse".
+    EXPECT_CONTAINS(up.err, " pending statement(s) over the [impact] budgets ([impact] before_up = \"refuse\"); "
+                            "nothing was run:\n  migrations/002_orders.up.sql:1: [impact] max_access_exclusive");
     EXPECT_EQ(p.versions(), "1");
     const Result r = p.run({"impact"});
     EXPECT_EQ(r.code, 3) << r.err << r.out;
@@ -308,6 +309,111 @@ TEST(ImpactPostgres, BudgetsRefuseWithExitThreeAndTheJsonSaysWhy) {
     ASSERT_NE(at, std::string::npos) << offline.err;
     const std::string name = offline.err.substr(at, offline.err.find(' ', at) - at);
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_database WHERE datname = '" + name + "'"), "0");
+}
+
+TEST(ImpactPostgres, BeforeUpRefusesBeforeAnythingRunsOrWarnsAndGoesOn) {
+    PgProject p("[impact]\nrewrite = \"refuse\"\nbefore_up = \"refuse\"\n");
+    orders_project(p);
+    const Result refused = p.run({"up", "--no-backup"});
+    EXPECT_EQ(refused.code, 3) << refused.err;
+    EXPECT_CONTAINS(refused.err, "sqlmig: error: 1 pending statement(s) over the [impact] budgets ([impact] "
+                                 "before_up = \"refuse\"); nothing was run:\n  migrations/002_orders.up.sql:1: "
+                                 "[impact] rewrite: rewrites public.orders");
+    EXPECT_EQ(p.versions(), "1");
+    EXPECT_EQ(p.db.query("SELECT data_type FROM information_schema.columns WHERE table_name = 'orders' AND "
+                         "column_name = 'total'"),
+              "integer");
+    p.project.write_file("config.toml", "[database]\nurl = \"" + p.db.url() +
+                                            "\"\n[impact]\nrewrite = \"refuse\"\nbefore_up = \"warn\"\n");
+    const Result warned = p.run({"up", "--no-backup"});
+    ASSERT_EQ(warned.code, 0) << warned.err;
+    EXPECT_CONTAINS(warned.err, "1 pending statement(s) over the [impact] budgets ([impact] before_up = \"warn\"); "
+                                "running them anyway:\n  migrations/002_orders.up.sql:1: [impact] rewrite: rewrites "
+                                "public.orders");
+    EXPECT_EQ(p.versions(), "1,2");
+}
+
+// An interrupted migration runs again from its journal's statement: only what is still to run is
+// measured, on a scratch database that has the statements the journal counts applied.
+TEST(ImpactPostgres, MeasuresOnlyWhatAnInterruptedMigrationStillRuns) {
+    PgProject p;
+    p.project.migration("001_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n");
+    p.project.migration("002_orders.up.sql", "-- sqlmig:no-transaction\nALTER TABLE orders ADD COLUMN paid int;\n"
+                                             "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n"
+                                             "CREATE INDEX orders_paid ON orders (paid);\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    // As if killed after the first statement: the other two undone, the row running with its journal.
+    p.db.query("DROP INDEX orders_paid");
+    p.db.query("ALTER TABLE orders ALTER COLUMN total TYPE int");
+    for (const char* state : {"running", "failed"}) {
+        p.db.query(std::string("UPDATE sqlmig_migrations SET state = '") + state +
+                   "', statements_done = 1, journal_checksum = checksum WHERE version = '2'");
+        const Result r = p.run({"impact", "--json"});
+        ASSERT_EQ(r.code, 0) << state << ": " << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_EQ(doc["pending"], 1) << state;
+        // The index on paid builds on the scratch only because the journal's statement was applied there.
+        ASSERT_EQ(doc["statements"].size(), 2u) << state << ": " << r.out;
+        EXPECT_EQ(doc["statements"][0]["line"], 3);
+        EXPECT_EQ(doc["statements"][0]["work"], "rewrite");
+        EXPECT_EQ(doc["statements"][0]["note"],
+                  "the interrupted run resumes here: the 1 statement(s) before it committed (its journal)");
+        EXPECT_EQ(doc["statements"][1]["line"], 4);
+        EXPECT_EQ(doc["statements"][1]["work"], "index_build");
+    }
+    const Result text = p.run({"impact"});
+    EXPECT_EQ(text.out.find("ADD COLUMN paid"), std::string::npos) << text.out;
+    EXPECT_CONTAINS(text.out, "2 statements in 1 pending migrations");
+}
+
+// lint --impact: where impact measures a lock rule's claim, the measurement replaces the guess; a
+// guess it contradicts is a note, which neither counts as a warning nor fails --strict.
+TEST(ImpactPostgres, LintWithImpactReplacesTheLockRulesGuessesByTheMeasurement) {
+    PgProject p;
+    p.project.migration("001_orders.up.sql",
+                        "CREATE TABLE orders (id bigint PRIMARY KEY, total int, note varchar(100));\n");
+    p.project.migration("002_orders.up.sql", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\n"
+                                             "ALTER TABLE orders ADD COLUMN created timestamptz DEFAULT now();\n"
+                                             "ALTER TABLE orders ALTER COLUMN note TYPE varchar(200);\n"
+                                             "ALTER TABLE orders DROP COLUMN note;\n");
+    const std::string file = (p.project.dir() / "migrations/002_orders.up.sql").string();
+    const Result guessed = p.run({"lint", file});
+    EXPECT_EQ(guessed.code, 0) << guessed.err;
+    EXPECT_CONTAINS(guessed.out, "002_orders.up.sql:3:38: warning: changing a column's type rewrites orders");
+    EXPECT_CONTAINS(guessed.out, "0 error(s), 6 warning(s) in 1 migration(s)\n");
+    const Result r = p.run({"lint", "--impact", file});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.out, "002_orders.up.sql:1:39: warning: measured on a scratch database: ACCESS EXCLUSIVE on "
+                           "orders (blocks reads and writes), rewrite; add a new column and backfill it instead "
+                           "[alter-column-type]\n");
+    EXPECT_CONTAINS(r.out, "002_orders.up.sql:2:59: note: lint's guess does not hold here: no rewrite measured on a "
+                           "scratch database (ACCESS EXCLUSIVE on orders (blocks reads and writes), no rewrite) "
+                           "[add-column-volatile-default]\n");
+    EXPECT_CONTAINS(r.out, "002_orders.up.sql:3:38: note: lint's guess does not hold here: no rewrite measured");
+    // A rule impact does not measure keeps its text.
+    EXPECT_CONTAINS(r.out, "002_orders.up.sql:4:1: warning: renaming or dropping a column of orders breaks the code");
+    EXPECT_CONTAINS(r.out, "0 error(s), 4 warning(s) in 1 migration(s); measured on a scratch database: 1 guess(es) "
+                           "confirmed, 2 contradicted (note)\n");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('orders', 'sqlmig_migrations')"), "0")
+        << "the configured database is not touched: the scratch is another database";
+    const Result json = p.run({"lint", "--impact", "--json", file});
+    ASSERT_EQ(json.code, 0) << json.err;
+    const auto doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["warnings"], 4);
+    EXPECT_EQ(doc["notes"], 2);
+    std::map<std::string, std::string> measured;  // line:rule -> severity/measured
+    for (const auto& f : doc["findings"]) {
+        measured[std::to_string(f["line"].get<int>()) + ":" + f["rule"].get<std::string>()] =
+            f["severity"].get<std::string>() + "/" + f["measured"].get<std::string>();
+    }
+    EXPECT_EQ(measured["1:alter-column-type"], "warning/confirmed");
+    EXPECT_EQ(measured["2:add-column-volatile-default"], "note/contradicted");
+    EXPECT_EQ(measured["3:alter-column-type"], "note/contradicted");
+    EXPECT_EQ(measured["4:rename-or-drop"], "warning/guessed");
+    EXPECT_EQ(p.run({"lint", "--impact", "--strict", file}).code, 3) << "the warnings left still fail --strict";
+    const Result both = p.run({"lint", "--impact", "--dialect", "sqlite", file});
+    EXPECT_EQ(both.code, 2);
+    EXPECT_CONTAINS(both.err, "sqlmig: error: ");
 }
 
 TEST(ImpactPostgres, BadInputIsOneErrorLineWithItsExitCode) {
@@ -367,3 +473,47 @@ TEST(ImpactPostgres, MeasuresTheRealFoldersOfTheCorpus) {
         EXPECT_TRUE(found) << r.out.substr(0, 2000);
     }
 }
+
+// A statement that works on a table existing before it: it must report the lock it took there.
+bool touches_an_existing_table(const std::string& statement) {
+    for (const char* start : {"ALTER TABLE", "CREATE INDEX", "CREATE UNIQUE INDEX", "INSERT", "UPDATE", "DELETE"}) {
+        if (statement.starts_with(start)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST(ImpactPostgres, MeasuresEveryStatementOfACorpusFolderFromAnEmptyDatabase) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    PgProject p("[migrations]\ndir = \"" + (corpus / "quickwit-postgres").string() + "\"\n");
+    const Result r = p.run({"impact", "--json"});  // live stats read from a database with no tracking table
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["pending"], 28) << "every migration of the folder";
+    EXPECT_EQ(doc["statements"].size(), 96u);
+    std::size_t locked = 0;
+    for (const auto& s : doc["statements"]) {
+        const std::string text = s["statement"];
+        ASSERT_TRUE(s["locks"].is_array()) << text;
+        if (touches_an_existing_table(text)) {
+            EXPECT_FALSE(s["locks"].empty()) << s["file"] << ":" << s["line"] << ": " << text;
+        }
+        locked += !s["locks"].empty();
+    }
+    // The others create what they use (a table, a function, a type) or drop what is not there (IF EXISTS).
+    EXPECT_EQ(locked, 80u);
+    const Result text = p.run({"impact"});
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_CONTAINS(text.out, "96 statements in 28 pending migrations");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname IN ('sqlmig_migrations', 'splits')"), "0")
+        << "the live database is only read";
+    // One of its files linted alone, as a pull request's: the guess is measured and confirmed.
+    const std::string pull_request = (corpus / "quickwit-postgres/22_change-splits-pkey.up.sql").string();
+    const Result lint = p.run({"lint", "--impact", pull_request});
+    EXPECT_EQ(lint.code, 0) << lint.err;
+    EXPECT_CONTAINS(lint.out, "22_change-splits-pkey.up.sql:1:49: warning: measured on a scratch database: ACCESS "
+                              "EXCLUSIVE on splits (blocks reads and writes), index build; CREATE UNIQUE INDEX "
+                              "CONCURRENTLY first, then ADD ... USING INDEX [add-key-without-index]\n");
+}
+

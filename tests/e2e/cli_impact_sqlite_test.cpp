@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "e2e/cli_test_support.hpp"
 
@@ -43,3 +44,22 @@ TEST(ImpactSqlite, MeasuresTheCorpusGophishFolder) {
     EXPECT_CONTAINS(r.out, "58 statements in 25 pending migrations");
     EXPECT_FALSE(std::filesystem::exists(p.db_path()));
 }
+
+TEST(ImpactSqlite, MeasuresEveryStatementOfTheCorpusGophishFolderFromAnEmptyDatabase) {
+    SQLMIG_REQUIRE_CORPUS(corpus);
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\ndir = \"" +
+                                    (corpus / "gophish-sqlite-goose").string() + "\"\nformat = \"goose\"\n");
+    const Result r = p.run({"impact", "--json"});  // with live stats: the database does not exist yet
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["pending"], 25);
+    ASSERT_EQ(doc["statements"].size(), 58u);
+    for (const auto& s : doc["statements"]) {
+        // Every one of them writes: each holds the whole database.
+        ASSERT_EQ(s["locks"].size(), 1u) << s["file"] << ":" << s["line"] << ": " << s["statement"];
+        EXPECT_EQ(s["locks"][0]["relation"], "the whole database");
+    }
+    EXPECT_FALSE(std::filesystem::exists(p.db_path())) << "the live database is only read, and not created";
+}
+

@@ -326,15 +326,27 @@ TEST(Config, ImpactBudgetsAreOffByDefaultAndNameTheKeyOfABadValue) {
     const Config defaults = parse("");
     EXPECT_FALSE(defaults.impact.max_access_exclusive);
     EXPECT_EQ(defaults.impact.rewrite, sqlmig::core::RewritePolicy::allow);
-    EXPECT_FALSE(defaults.impact_before_up);
+    EXPECT_EQ(defaults.impact_before_up, sqlmig::config::UpGate::off);
     const Config c = parse("[impact]\nmax_access_exclusive = \"5s\"\nmax_write_block = \"1min\"\n"
                            "rewrite = \"refuse\"\nbefore_up = true\n");
     EXPECT_EQ(c.impact.max_access_exclusive->count(), 5000);
     EXPECT_EQ(c.impact.max_write_block->count(), 60000);
     EXPECT_EQ(c.impact.rewrite, sqlmig::core::RewritePolicy::refuse);
-    EXPECT_TRUE(c.impact_before_up);
+    EXPECT_EQ(c.impact_before_up, sqlmig::config::UpGate::refuse) << "true, as written last release: refuse";
     EXPECT_EQ(error_of("[impact]\nrewrite = \"never\"\n"),
               "config.toml:2:11: [impact] rewrite: must be \"allow\" or \"refuse\", not 'never'");
     EXPECT_EQ(error_of("[impact]\nmax_acces_exclusive = \"5s\"\n"),
               "config.toml:2:23: [impact] max_acces_exclusive: unknown key; did you mean 'max_access_exclusive'?");
+}
+
+TEST(Config, ImpactBeforeUpTakesDriftsThreeValuesAndStillTheBoolsOfLastRelease) {
+    using sqlmig::config::UpGate;
+    EXPECT_EQ(parse("[impact]\nbefore_up = \"warn\"\n").impact_before_up, UpGate::warn);
+    EXPECT_EQ(parse("[impact]\nbefore_up = \"refuse\"\n").impact_before_up, UpGate::refuse);
+    EXPECT_EQ(parse("[impact]\nbefore_up = \"off\"\n").impact_before_up, UpGate::off);
+    EXPECT_EQ(parse("[impact]\nbefore_up = false\n").impact_before_up, UpGate::off);
+    EXPECT_EQ(error_of("[impact]\nbefore_up = \"yes\"\n"),
+              "config.toml:2:13: [impact] before_up: must be \"off\", \"warn\" or \"refuse\", not 'yes'");
+    EXPECT_EQ(error_of("[drift]\nbefore_up = \"yes\"\n"),
+              "config.toml:2:13: [drift] before_up: must be \"off\", \"warn\" or \"refuse\", not 'yes'");
 }

@@ -87,5 +87,41 @@ TEST(Impact, LintRulesAreCheckedAgainstTheMeasurement) {
     EXPECT_TRUE(check_lint_rule("alter-column-type", rewrite)->confirmed);
     EXPECT_TRUE(check_lint_rule("index-not-concurrently", rewrite)->confirmed);
     EXPECT_FALSE(check_lint_rule("set-not-null", catalog_only)->confirmed);
+    StatementImpact index_build = catalog_only;
+    index_build.work = DataWork::index_build;
+    EXPECT_TRUE(check_lint_rule("add-key-without-index", index_build)->confirmed);
+    EXPECT_EQ(check_lint_rule("add-key-without-index", catalog_only)->measured, "no index build");
     EXPECT_FALSE(check_lint_rule("missing-down", rewrite)) << "a rule impact does not measure";
+}
+
+TEST(Impact, MeasurementsReplaceTheGuessesOfTheRulesTheyMeasureOnTheirOwnStatements) {
+    StatementImpact rewrite;
+    rewrite.file = "migrations/002_a.up.sql";
+    rewrite.at = {1, 1};
+    rewrite.work = DataWork::rewrite;
+    rewrite.locks.push_back({"public.orders", "ACCESS EXCLUSIVE", 15, true, true, true});
+    StatementImpact catalog_only = rewrite;
+    catalog_only.at = {3, 1};
+    catalog_only.work = DataWork::none;
+    const std::vector<StatementImpact> measured = {rewrite, catalog_only};
+    const std::vector<Finding> findings = {
+        {"migrations/002_a.up.sql", {1, 36}, Severity::warning, "alter-column-type",
+         "changing a column's type rewrites orders under an exclusive lock; add a new column and backfill it instead"},
+        {"migrations/002_a.up.sql", {4, 5}, Severity::warning, "add-column-volatile-default", "a guess; advice"},
+        {"migrations/002_a.up.sql", {3, 1}, Severity::warning, "rename-or-drop", "not measured"},
+        {"migrations/001_b.up.sql", {1, 1}, Severity::warning, "alter-column-type", "another file's guess"},
+    };
+    const auto out = with_measurements(findings, measured);
+    ASSERT_EQ(out.size(), 4u);
+    EXPECT_EQ(out[0].verdict, Verdict::confirmed);
+    EXPECT_EQ(out[0].finding.message, "measured on a scratch database: ACCESS EXCLUSIVE on orders (blocks reads and "
+                                      "writes), rewrite; add a new column and backfill it instead");
+    // Line 4 is inside the statement that starts on line 3, which rewrote nothing.
+    EXPECT_EQ(out[1].verdict, Verdict::contradicted);
+    EXPECT_EQ(out[1].finding.message, "lint's guess does not hold here: no rewrite measured on a scratch database "
+                                      "(ACCESS EXCLUSIVE on orders (blocks reads and writes), no rewrite)");
+    EXPECT_EQ(out[2].verdict, Verdict::guessed);
+    EXPECT_EQ(out[2].finding.message, "not measured");
+    EXPECT_EQ(out[3].verdict, Verdict::guessed) << "a file impact did not measure";
+    EXPECT_EQ(out[3].finding.severity, Severity::warning);
 }
