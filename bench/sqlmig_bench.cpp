@@ -606,6 +606,10 @@ private:
         for (int i = 1; i <= m_o.runs; ++i) {
             timed_check("D2", "postgres", "sqlmig fleet drift", i,
                         fleet_with(head + behind, {"drift", "--parallel", parallel, "-q", "--json"}), "\"ok\": true");
+            // Targets at the same applied state share one replay (issue 26): two states, two replays.
+            if (read_file(m_o.work / "D2.out").find("\"replays\": 2") == std::string::npos) {
+                fail("D2: fleet drift did not share its replays between the targets at the same version");
+            }
         }
         for (int i = 1; i <= n; ++i) {
             pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS bench_drift_" + padded(i, 4));
