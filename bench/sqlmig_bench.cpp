@@ -47,7 +47,7 @@ struct Options {
     int fleet_targets = 1000;
     int fleet_parallel = 16;
     int fleet_migrations = 10;
-    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7", "W8", "F1", "F2"};
+    std::vector<std::string> workloads = {"W1", "W2", "W3", "W5", "W6", "W7", "W8", "F1", "F2", "V1", "D1", "D2"};
     std::vector<std::string> databases = {"postgres", "sqlite"};
 };
 
@@ -261,6 +261,14 @@ public:
                 } else if (w == "F1" || w == "F2") {
                     if (db == "postgres") {
                         fleet(w);
+                    }
+                } else if (w == "V1") {
+                    verify_w1_folder(db);
+                } else if (w == "D1") {
+                    drift_w1_database(db);
+                } else if (w == "D2") {
+                    if (db == "postgres") {
+                        fleet_drift();
                     }
                 } else {
                     fail("unknown workload " + w);
@@ -518,6 +526,96 @@ private:
         }
     }
 
+    // ---- the scratch path (verify, drift, fleet drift) --------------------------
+    // No floor: the targets are absolute (issue 26: V1 at most 30 s on PostgreSQL and 15 s on
+    // SQLite, D1 at most 10 s, D2 at most 30 s; docs/performance.md).
+
+    // Runs a sqlmig command whose stdout must contain `want`; records its time.
+    void timed_check(const std::string& w, const std::string& db, const std::string& tool, int i,
+                     const std::vector<std::string>& argv, const std::string& want) {
+        const fs::path out = m_o.work / (w + ".out");
+        record(w, db, tool, i, run(argv, out));
+        const std::string text = read_file(out);
+        if (text.find(want) == std::string::npos) {
+            fail(w + ": expected '" + want + "' in the output of " + tool + ":\n" + text.substr(0, 500));
+        }
+    }
+
+    // V1: `sqlmig verify` of W1's folder (every down checked on a scratch database sqlmig makes).
+    void verify_w1_folder(const std::string& db) {
+        const int n = m_o.w1_migrations;
+        const fs::path dir = make_w1(m_o, n);
+        const Target t = fresh_target(m_o, db, "bench_v1");
+        for (int i = 1; i <= m_o.runs; ++i) {
+            timed_check("V1", db, "sqlmig verify", i, sqlmig(t, dir, {"verify", "-q"}),
+                        std::to_string(n) + " reversible, 0 not, 0 unchecked");
+        }
+    }
+
+    // The setup's dirty pages written out before a measured run: PostgreSQL's DROP DATABASE (the
+    // scratch database's, at the end of drift) waits for a checkpoint, which would otherwise write
+    // the 1000 migrations the setup just applied, inside drift's time.
+    void settle(const std::string& db) const {
+        if (db == "postgres") {
+            pg_scalar(m_o.pg_url, "CHECKPOINT");
+        }
+    }
+
+    // D1: `sqlmig drift` of a database at W1's head: a replay of its 1000 migrations on a scratch
+    // database and both schemas compared.
+    void drift_w1_database(const std::string& db) {
+        const int n = m_o.w1_migrations;
+        const fs::path dir = make_w1(m_o, n);
+        const Target t = fresh_target(m_o, db, "bench_d1");
+        run(sqlmig(t, dir, {"up", "--no-backup", "-q"}), m_o.work / "log");
+        verify_w1(t, n);
+        settle(db);
+        for (int i = 1; i <= m_o.runs; ++i) {
+            timed_check("D1", db, "sqlmig drift", i, sqlmig(t, dir, {"drift", "-q"}),
+                        "no drift: the database matches its " + std::to_string(n) + " applied migrations");
+        }
+    }
+
+    // D2: `sqlmig fleet drift` of fleet_targets databases, half of them one migration behind:
+    // two applied states, so two replays.
+    void fleet_drift() {
+        const int n = m_o.fleet_targets;
+        const fs::path dir = make_fleet_folder();
+        const std::string base = m_o.pg_url.substr(0, m_o.pg_url.rfind('/') + 1);
+        std::string head, behind;
+        for (int i = 1; i <= n; ++i) {
+            const std::string name = "bench_drift_" + padded(i, 4);
+            pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS " + name);
+            pg_scalar(m_o.pg_url, "CREATE DATABASE " + name);
+            (i % 2 ? head : behind) += name + " " + base + name + "\n";
+        }
+        const auto fleet_with = [&](const std::string& targets, std::vector<std::string> args) {
+            write(m_o.work / "drift-targets.txt", targets);
+            write(dir / "config.toml", "[fleet]\ntargets_file = \"" + (m_o.work / "drift-targets.txt").string() +
+                                           "\"\n[backup]\nenabled = false\n");
+            std::vector<std::string> argv = {m_o.sqlmig, "--config", (dir / "config.toml").string(), "fleet"};
+            argv.insert(argv.end(), args.begin(), args.end());
+            return argv;
+        };
+        const std::string parallel = std::to_string(m_o.fleet_parallel);
+        run(fleet_with(head, {"up", "--parallel", parallel, "-q"}), m_o.work / "fleet.out");
+        run(fleet_with(behind, {"up", std::to_string(m_o.fleet_migrations - 1), "--parallel", parallel, "-q"}),
+            m_o.work / "fleet.out");
+        settle("postgres");
+        std::fprintf(stderr, "D2: %d databases at two versions\n", n);
+        for (int i = 1; i <= m_o.runs; ++i) {
+            timed_check("D2", "postgres", "sqlmig fleet drift", i,
+                        fleet_with(head + behind, {"drift", "--parallel", parallel, "-q", "--json"}), "\"ok\": true");
+            // Targets at the same applied state share one replay (issue 26): two states, two replays.
+            if (read_file(m_o.work / "D2.out").find("\"replays\": 2") == std::string::npos) {
+                fail("D2: fleet drift did not share its replays between the targets at the same version");
+            }
+        }
+        for (int i = 1; i <= n; ++i) {
+            pg_scalar(m_o.pg_url, "DROP DATABASE IF EXISTS bench_drift_" + padded(i, 4));
+        }
+    }
+
     void inserts(const std::string& w, const std::string& db, long rows, int bytes_per_row) {
         const fs::path dir = make_inserts(m_o, w == "W2" ? "w2" : "w5", rows, bytes_per_row);
         const fs::path file = dir / "migrations" / "00001_load.up.sql";
@@ -678,14 +776,14 @@ private:
 int main(int argc, char** argv) {
     Options o;
     bool smoke = false;
-    CLI::App app{"sqlmig benchmark: workloads W1-W8 against sqlmig and the floor tools"};
+    CLI::App app{"sqlmig benchmark: workloads W1-W8, F1-F2, V1, D1-D2 against sqlmig and the floor tools"};
     app.add_option("--sqlmig", o.sqlmig, "The sqlmig binary")->required();
     app.add_option("--pqexec", o.pqexec, "The pqexec_floor binary")->required();
     app.add_option("--pg-url", o.pg_url, "A PostgreSQL server URL (a database that may create databases)");
     app.add_option("--work", o.work, "Scratch folder for generated workloads and SQLite files");
     app.add_option("--json", o.json_out, "Where to write the raw samples");
     app.add_option("--runs", o.runs, "Runs per tool and workload (at least 1)")->check(CLI::Range(1, 100));
-    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7 W8 F1 F2")->delimiter(',');
+    app.add_option("--workloads", o.workloads, "Subset of W1 W2 W3 W5 W6 W7 W8 F1 F2 V1 D1 D2")->delimiter(',');
     app.add_option("--fleet-targets", o.fleet_targets, "F1 databases, F2 schemas")->check(CLI::Range(1, 9999));
     app.add_option("--fleet-parallel", o.fleet_parallel)->check(CLI::Range(1, 256));
     app.add_option("--fleet-migrations", o.fleet_migrations)->check(CLI::Range(1, 999));

@@ -96,6 +96,64 @@ std::vector<const core::Migration*> in_range(const core::Catalog& catalog, const
     return out;
 }
 
+// A schema as verify keeps it from one migration to the next: its snapshot, and the snapshot's
+// fingerprint (core::lines_fingerprint), which the database computes without sending the lines.
+struct Schema {
+    std::vector<std::string> lines;
+    std::string fingerprint;
+};
+
+Schema read_schema(db::Driver& driver) {
+    Schema s;
+    s.lines = driver.schema_snapshot();
+    s.fingerprint = core::lines_fingerprint(s.lines);
+    return s;
+}
+
+// What differs between `expected` and the scratch database now: nothing when the fingerprints
+// match (no lines read); else the diff of the lines, which decides (a fingerprint computed in
+// another encoding differs without the lines differing).
+std::vector<std::string> differences(db::Driver& driver, const Schema& expected) {
+    if (driver.schema_fingerprint() == expected.fingerprint) {
+        return {};
+    }
+    return core::schema_diff(expected.lines, driver.schema_snapshot());
+}
+
+// One migration checked from the schema before it: its up; its down, which must give `before`
+// again; its up again, which must give what the first up gave. One snapshot (after the up) and
+// two fingerprints when it is reversible; a snapshot more to show a difference. Returns the
+// schema it leaves, which the next migration starts from.
+Schema check(Context& ctx, db::Driver& driver, const Schema& before, const VerifyOptions& o, Verdict& v,
+             std::optional<std::string>& failure) {
+    const core::Migration& m = *v.migration;
+    apply(ctx, driver, core::Direction::up, m);
+    Schema after_up = read_schema(driver);
+    if (!m.down_file) {
+        return after_up;
+    }
+    apply(ctx, driver, core::Direction::down, m);
+    v.diff = differences(driver, before);
+    v.what = "its down does not restore the schema before it";
+    if (v.diff.empty()) {
+        apply(ctx, driver, core::Direction::up, m);
+        v.diff = differences(driver, after_up);
+        v.what = "applied again after its down, it gives another schema";
+    } else if (o.keep_going) {
+        // Later migrations need this one applied: its up again, over what the down left.
+        try {
+            apply(ctx, driver, core::Direction::up, m);
+        } catch (const Error& e) {
+            failure = "cannot go on after " + title(m) + "'s down: applying it again failed:\n" + e.what();
+        }
+    }
+    v.reversible = v.diff.empty() ? Reversible::yes : Reversible::no;
+    if (v.reversible == Reversible::no && o.keep_going && !failure) {
+        return read_schema(driver);  // what the up made over the down's leftovers
+    }
+    return after_up;  // reversible: the same schema (equal fingerprints); else verify stops here
+}
+
 void run_verify(Context& ctx, const VerifyOptions& o) {
     const auto& catalog = ctx.catalog();
     const auto migrations = in_range(catalog, o.target);
@@ -113,35 +171,19 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
     std::vector<Verdict> verdicts;
     std::optional<std::string> failure;
     try {
+        std::optional<Schema> current;  // the scratch database's schema, when known
         for (const auto* m : migrations) {
             if (from && m->version < *from) {
                 apply(ctx, *driver, core::Direction::up, *m);  // applied, not checked
+                current.reset();
                 continue;
+            }
+            if (!current) {
+                current = read_schema(*driver);
             }
             Verdict v;
             v.migration = m;
-            const auto before = driver->schema_snapshot();
-            apply(ctx, *driver, core::Direction::up, *m);
-            const auto after_up = driver->schema_snapshot();
-            if (m->down_file) {
-                apply(ctx, *driver, core::Direction::down, *m);
-                v.diff = core::schema_diff(before, driver->schema_snapshot());
-                v.what = "its down does not restore the schema before it";
-                if (v.diff.empty()) {
-                    apply(ctx, *driver, core::Direction::up, *m);
-                    v.diff = core::schema_diff(after_up, driver->schema_snapshot());
-                    v.what = "applied again after its down, it gives another schema";
-                } else if (o.keep_going) {
-                    // Later migrations need this one applied: its up again, over what the down left.
-                    try {
-                        apply(ctx, *driver, core::Direction::up, *m);
-                    } catch (const Error& e) {
-                        failure = "cannot go on after " + title(*m) + "'s down: applying it again failed:\n" +
-                                  e.what();
-                    }
-                }
-                v.reversible = v.diff.empty() ? Reversible::yes : Reversible::no;
-            }
+            current = check(ctx, *driver, *current, o, v, failure);
             if (!ctx.options.json) {
                 print_verdict(v);
             }

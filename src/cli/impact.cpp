@@ -309,7 +309,8 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
         return report;
     }
     const KeepScratch keep = request.keep ? KeepScratch::yes : KeepScratch::no;
-    Scratch scratch(ctx, ScratchRequest{"impact", request.scratch_url, keep});
+    // Durable: impact measures statements, and a commit that does not sync would look cheaper than it is.
+    Scratch scratch(ctx, ScratchRequest{"impact", request.scratch_url, keep, ScratchUrl::offered, db::Durability::durable});
     report.scratch = scratch.label();
     report.scratch_kept = scratch.kept();
     spdlog::info("impact on the scratch database {}", scratch.label());

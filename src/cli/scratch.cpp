@@ -26,11 +26,13 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     if (!request.url.empty()) {
         m_plan.options = configured;
         m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
+        m_plan.options.durability = request.durability;
         m_keep = true;  // the user's own database: never dropped
         return;
     }
     const db::Backend& backend = db::backend_of(configured.url);
     m_plan = backend.scratch(configured, scratch_name(request.purpose), fs::temp_directory_path());
+    m_plan.options.durability = request.durability;
     if (!m_plan.create_sql.empty()) {
         try {
             auto admin = backend.connect(configured);

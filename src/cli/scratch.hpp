@@ -23,6 +23,9 @@ struct ScratchRequest {
     std::string url;      // --scratch-url: an empty database of the user's, used as is and never dropped ("": none)
     KeepScratch keep = KeepScratch::no;
     ScratchUrl url_option = ScratchUrl::offered;
+    // Its commits do not wait for the disk (db::Durability): it is thrown away, even a kept one
+    // or the user's own --scratch-url, whose contents are the command's to make again.
+    db::Durability durability = db::Durability::throwaway;
 };
 
 // Created in the constructor, dropped in the destructor unless kept (a failed drop is

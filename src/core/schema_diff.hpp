@@ -1,6 +1,7 @@
 #pragma once
 // The difference between two schema snapshots (db::Driver::schema_snapshot(): sorted
-// lines, one object or column a line), as `verify`, `drift` and `squash` print it. Pure.
+// lines, one object or column a line), as `verify`, `drift` and `squash` print it, and a
+// snapshot's fingerprint (db::Driver::schema_fingerprint()). Pure.
 
 #include <string>
 #include <vector>
@@ -14,5 +15,9 @@ namespace sqlmig::core {
 //  - drift: minus = the replay of the applied migrations (expected), plus = the live database;
 //  - squash: minus = the database the baseline made, plus = the replay of the squashed migrations.
 std::vector<std::string> schema_diff(const std::vector<std::string>& plus, const std::vector<std::string>& minus);
+
+// "sha256:<hex>" of the lines in their order, each one's length before it, so that two lists
+// have the same fingerprint only when they have the same lines (up to SHA-256 collisions).
+std::string lines_fingerprint(const std::vector<std::string>& lines);
 
 }  // namespace sqlmig::core

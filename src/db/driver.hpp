@@ -51,6 +51,12 @@ public:
 // inside each transaction.
 enum class RunLock { advisory, lease };
 
+// Whether the database's commits must survive a crash of its server. A scratch database
+// (verify, drift, squash) is dropped at the end: its commits need not wait for the disk
+// (PostgreSQL's synchronous_commit off, SQLite's synchronous OFF), which is most of the time
+// of a replay of many small migrations on a server that syncs.
+enum class Durability { durable, throwaway };
+
 struct ConnectOptions {
     core::DatabaseUrl url;
     core::TableName table;
@@ -76,6 +82,7 @@ struct ConnectOptions {
     // PostgreSQL, schema-per-tenant fleets: run in this schema (search_path; an identifier
     // already checked); backups dump only it.
     std::optional<std::string> schema;
+    Durability durability = Durability::durable;
 };
 
 // A session holding (or queued ahead for) a lock that a migration waited for.
@@ -183,6 +190,12 @@ public:
     // tracking table: two calls on the same schema give the same bytes, and what a
     // down forgets shows as a line (`sqlmig verify`). Throws DbError.
     virtual std::vector<std::string> schema_snapshot() = 0;
+
+    // A digest of schema_snapshot(): two calls give the same text exactly when their snapshots
+    // would be equal, and cost less where the database can digest the lines itself (no lines
+    // sent, none sorted here). Only ever compared with this driver's own fingerprints, never
+    // with another database's. Throws DbError.
+    virtual std::string schema_fingerprint() = 0;
 };
 
 // Releases the run-wide lock on every path out of a scope (a no-op when it was not taken).

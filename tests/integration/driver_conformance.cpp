@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
+#include "core/schema_diff.hpp"
 #include "db/backend.hpp"
 #include "db/driver.hpp"
 #include "support/scratch_database.hpp"
@@ -264,6 +266,53 @@ TEST_P(DriverConformance, SchemaSnapshotIsStableSeesChangesAndLeavesOutTheTracki
     const auto without_index = d->schema_snapshot();
     EXPECT_NE(without_index, with_t);
     EXPECT_EQ(without_index.size() + 1, with_t.size()) << "one line per index";
+}
+
+// A scratch database's commits do not wait for the disk where the session can say so; a
+// configured database's keep the server's setting.
+TEST_P(DriverConformance, AThrowawayDatabaseDoesNotSyncItsCommits) {
+    const std::map<std::string, std::pair<std::string, std::string>> setting = {
+        {"postgres", {"SHOW synchronous_commit", "off"}},
+        {"sqlite", {"PRAGMA synchronous", "0"}},
+    };
+    const auto it = setting.find(GetParam());
+    if (it == setting.end()) {
+        GTEST_SKIP() << GetParam() << ": innodb_flush_log_at_trx_commit is the server's, not a session's";
+    }
+    const auto& [query, off] = it->second;
+    auto o = options();
+    o.durability = db::Durability::throwaway;
+    const auto rows = db::make_driver(o)->query_rows(query);
+    ASSERT_TRUE(rows && rows->size() == 1 && rows->front().front());
+    EXPECT_EQ(*rows->front().front(), off);
+    const auto durable = connect()->query_rows(query);
+    ASSERT_TRUE(durable && durable->size() == 1 && durable->front().front());
+    EXPECT_NE(*durable->front().front(), off);
+}
+
+// verify compares a fingerprint the database computes with one computed here from the lines
+// (core::lines_fingerprint): the two must agree, and tell schemas apart as the lines do.
+TEST_P(DriverConformance, SchemaFingerprintIsTheDigestOfTheSnapshotsLines) {
+    auto d = connect();
+    d->ensure_tracking_table();
+    const std::string empty = d->schema_fingerprint();
+    EXPECT_EQ(empty, core::lines_fingerprint(d->schema_snapshot()));
+    d->begin();
+    // A backslash, a carriage return and a non-ASCII letter in the text the snapshot keeps.
+    d->execute(statement("CREATE TABLE t (a int NOT NULL, b text DEFAULT 'x\\y\r\nz\u00e9')"));
+    d->execute(statement("CREATE INDEX t_a ON t (a)"));
+    d->flush();
+    d->commit();
+    const std::string with_t = d->schema_fingerprint();
+    EXPECT_NE(with_t, empty);
+    EXPECT_EQ(with_t, core::lines_fingerprint(d->schema_snapshot()));
+    EXPECT_EQ(d->schema_fingerprint(), with_t) << "two fingerprints of one schema are the same";
+    d->begin();
+    d->execute(statement(m_db->drop_index_sql("t_a", "t")));
+    d->flush();
+    d->commit();
+    EXPECT_NE(d->schema_fingerprint(), with_t);
+    EXPECT_EQ(d->schema_fingerprint(), core::lines_fingerprint(d->schema_snapshot()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DriverConformance, ::testing::ValuesIn(backend_names()),

@@ -99,3 +99,16 @@ TEST(SchemaDiff, MinusLinesAreOnlyInMinusAndPlusOnlyInPlus) {
     EXPECT_EQ(schema_diff({"a", "b"}, {"b", "c"}), (std::vector<std::string>{"+ a", "- c"}));
     EXPECT_TRUE(schema_diff({"a"}, {"a"}).empty());
 }
+
+// Two lists share a fingerprint only when they have the same lines: where a line ends, a
+// carriage return (which a file's checksum ignores before a line feed) and a backslash count.
+TEST(SchemaFingerprint, TellsListsApartExactlyAsTheirLines) {
+    EXPECT_EQ(lines_fingerprint({"a", "b"}), lines_fingerprint({"a", "b"}));
+    EXPECT_EQ(lines_fingerprint({}).rfind("sha256:", 0), 0u);
+    EXPECT_NE(lines_fingerprint({"a", "b"}), lines_fingerprint({"b", "a"}));
+    EXPECT_NE(lines_fingerprint({"ab"}), lines_fingerprint({"a", "b"}));
+    EXPECT_NE(lines_fingerprint({"a\nb"}), lines_fingerprint({"a", "b"}));
+    EXPECT_NE(lines_fingerprint({"a\r\nb"}), lines_fingerprint({"a\nb"}));
+    EXPECT_NE(lines_fingerprint({"a\\r"}), lines_fingerprint({"a\r"}));
+    EXPECT_NE(lines_fingerprint({}), lines_fingerprint({""}));
+}

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/checksum.hpp"
+#include "core/schema_diff.hpp"
 #include "db/mariadb/lock_watch.hpp"
 #include "db/mariadb/url.hpp"
 #include "db/session_lock.hpp"
@@ -392,6 +393,9 @@ public:
         std::sort(lines.begin(), lines.end());
         return lines;
     }
+
+    // information_schema's lines are built by the server for every object either way: digested here.
+    std::string schema_fingerprint() override { return core::lines_fingerprint(schema_snapshot()); }
 
 private:
     void connect() {

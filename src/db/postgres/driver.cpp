@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/schema_diff.hpp"
 #include "db/postgres/lease_lock.hpp"
 #include "db/postgres/lock_watch.hpp"
 #include "db/session_lock.hpp"
@@ -324,18 +325,29 @@ public:
     void execute_internal(const std::string& sql) override { queue_internal(sql); }
 
     std::vector<std::string> schema_snapshot() override {
-        flush();
-        const std::string sql = snapshot_sql();
-        Result r(PQexec(m_conn.get(), sql.c_str()));
-        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-            DbError e = error_from(r.get(), m_conn.get());
-            throw DbError("cannot read the schema: " + std::string(e.what()));
-        }
+        const Result r = snapshot_query("SELECT line FROM (" + snapshot_lines_sql() + ") s ORDER BY line COLLATE \"C\"");
         std::vector<std::string> lines;
         for (int i = 0; i < PQntuples(r.get()); ++i) {
             lines.emplace_back(PQgetvalue(r.get(), i, 0));
         }
         return lines;
+    }
+
+    // core::lines_fingerprint() of the snapshot, computed by the server: 71 characters come back
+    // instead of every line. textsend() gives a line's bytes as this session receives them (in its
+    // client encoding), so that the digest is the one of the lines schema_snapshot() returns.
+    // sha256() is PostgreSQL 11's: older servers send the lines.
+    std::string schema_fingerprint() override {
+        if (server_version() < 110000) {
+            return core::lines_fingerprint(schema_snapshot());
+        }
+        // chr(): the same text whatever the session's standard_conforming_strings.
+        const std::string line = "COALESCE(line, '')";
+        const Result r = snapshot_query(
+            "SELECT 'sha256:' || encode(sha256(COALESCE(string_agg(textsend(length(textsend(" + line + "))::text ||"
+            " ':' || replace(replace(" + line + ", chr(92), chr(92) || chr(92)), chr(13), chr(92) || 'r') || chr(10)),"
+            " '' ORDER BY line COLLATE \"C\"), '')), 'hex') FROM (" + snapshot_lines_sql() + ") s");
+        return PQgetvalue(r.get(), 0, 0);
     }
 
     // Sends what is queued and waits for every result; the first error names its statement.
@@ -550,6 +562,9 @@ private:
             queue_internal("SET LOCAL statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) +
                            "ms'");
         }
+        if (m_options.durability == Durability::throwaway) {
+            queue_internal("SET LOCAL synchronous_commit = off");
+        }
     }
 
     // The backend the attempt runs on, for the watcher. Through a pooler PQbackendPID is the
@@ -581,6 +596,9 @@ private:
         if (m_options.statement_timeout) {
             exec_now("SET statement_timeout = '" + std::to_string(m_options.statement_timeout->count()) + "ms'");
         }
+        if (m_options.durability == Durability::throwaway) {
+            exec_now("SET synchronous_commit = off");  // a user setting: no privilege needed
+        }
     }
 
     Connection open_connection(const std::string& app) const {
@@ -610,9 +628,20 @@ private:
         return conn;
     }
 
-    // Every user object from the catalogs, one sorted line each. Objects that belong to
-    // an extension are the extension's line; the tracking table and its index are left out.
-    std::string snapshot_sql() const {
+    // Runs a query over the snapshot's lines, after what is queued. Throws DbError.
+    Result snapshot_query(const std::string& sql) {
+        flush();
+        Result r(PQexec(m_conn.get(), sql.c_str()));
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+            DbError e = error_from(r.get(), m_conn.get());
+            throw DbError("cannot read the schema: " + std::string(e.what()));
+        }
+        return r;
+    }
+
+    // Every user object from the catalogs, one line each (a query whose column is `line`). Objects
+    // that belong to an extension are the extension's line; the tracking table and its index are left out.
+    std::string snapshot_lines_sql() const {
         const auto literal = [](const std::string& name) { return core::sql_literal(name, core::Dialect::postgres); };
         const std::string& t = m_options.table.table;
         // The tracking table and its companions (<table>_layout, the lease's <table>_lock): sqlmig's own.
@@ -627,8 +656,7 @@ private:
             s.replace(s.find("{oid}"), 5, oid);
             return s;
         };
-        return "SELECT line FROM ("
-               "SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE " + user_ns + own("n.oid") +
+        return "SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE " + user_ns + own("n.oid") +
                " UNION ALL SELECT 'extension ' || extname FROM pg_extension"
                " UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text ||"
                " CASE WHEN c.relrowsecurity THEN ' row security' ELSE '' END ||"
@@ -692,8 +720,7 @@ private:
                " ' ' || d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid"
                " AND d.classoid = 'pg_class'::regclass JOIN pg_namespace n ON n.oid = c.relnamespace"
                " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0"
-               " WHERE " + user_ns + " AND c.relname NOT IN " + tracking +
-               ") s ORDER BY line COLLATE \"C\"";
+               " WHERE " + user_ns + " AND c.relname NOT IN " + tracking;
     }
 
     bool table_exists() {

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <thread>
 
+#include "core/schema_diff.hpp"
 #include "db/sqlite/handles.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
@@ -230,14 +232,11 @@ public:
 
     void execute_internal(const std::string& sql) override { exec(sql); }
 
-    // sqlite_schema's entries (their CREATE text is what SQLite keeps), and each
-    // table's columns as pragma table_info reports them.
+    // sqlite_schema's entries (their CREATE text is what SQLite keeps), and each table's
+    // columns as pragma table_info reports them.
     std::vector<std::string> schema_snapshot() override {
         std::vector<std::string> lines;
-        std::vector<std::string> tables;
-        StatementHandle stmt = prepare("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema "
-                                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                                       "AND tbl_name NOT IN (?1, ?1 || '_layout', ?1 || '_lock')");
+        StatementHandle stmt = prepare(k_schema_rows);
         sqlite3_bind_text(stmt.get(), 1, m_options.table.table.c_str(), -1, SQLITE_TRANSIENT);
         int rc = 0;
         while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
@@ -247,31 +246,55 @@ public:
             };
             lines.push_back(text(0) + " " + text(1) + " on " + text(2) + ": " + text(3));
             if (text(0) == "table") {
-                tables.push_back(text(1));
+                const auto& columns = column_lines(text(1), text(3));
+                lines.insert(lines.end(), columns.begin(), columns.end());
             }
         }
         if (rc != SQLITE_DONE) {
             throw error("cannot read the schema of " + m_path.string());
         }
-        for (const auto& table : tables) {
-            StatementHandle info = prepare("SELECT name, type, \"notnull\", COALESCE(dflt_value, ''), pk "
-                                           "FROM pragma_table_info(?1)");
-            sqlite3_bind_text(info.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
-            while (sqlite3_step(info.get()) == SQLITE_ROW) {
-                std::string line = "column " + table;
-                for (int i = 0; i < 5; ++i) {
-                    const auto* p = sqlite3_column_text(info.get(), i);
-                    line += ' ';
-                    line += p ? reinterpret_cast<const char*>(p) : "";
-                }
-                lines.push_back(std::move(line));
-            }
-        }
         std::sort(lines.begin(), lines.end());
         return lines;
     }
 
+    // In-process: the snapshot costs no round trip (and its columns are kept, column_lines()).
+    std::string schema_fingerprint() override { return core::lines_fingerprint(schema_snapshot()); }
+
 private:
+    // The rows of sqlite_schema a snapshot covers: all but SQLite's own and the tracking table's.
+    static constexpr const char* k_schema_rows =
+        "SELECT type, name, tbl_name, COALESCE(sql, '') AS sql FROM sqlite_schema "
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?1, ?1 || '_layout', ?1 || '_lock')";
+
+    // A table's "column ..." lines, as pragma table_info reports them. SQLite derives them from
+    // the table's CREATE text alone, so they are kept by name and text: verify snapshots a
+    // schema three times per migration, and reading every table's columns each time made it
+    // quadratic in the number of tables (docs/performance.md, V1).
+    const std::vector<std::string>& column_lines(const std::string& table, const std::string& create_sql) {
+        auto [it, added] = m_columns.try_emplace({table, create_sql});
+        if (!added) {
+            return it->second;
+        }
+        StatementHandle info = prepare("SELECT name, type, \"notnull\", COALESCE(dflt_value, ''), pk "
+                                       "FROM pragma_table_info(?1)");
+        sqlite3_bind_text(info.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+        int rc = 0;
+        while ((rc = sqlite3_step(info.get())) == SQLITE_ROW) {
+            std::string line = "column " + table;
+            for (int i = 0; i < 5; ++i) {
+                const auto* p = sqlite3_column_text(info.get(), i);
+                line += ' ';
+                line += p ? reinterpret_cast<const char*>(p) : "";
+            }
+            it->second.push_back(std::move(line));
+        }
+        if (rc != SQLITE_DONE) {
+            m_columns.erase(it);
+            throw error("cannot read the columns of " + table + " in " + m_path.string());
+        }
+        return it->second;
+    }
+
     // Back to locking_mode NORMAL, and the file's locks given back.
     void let_go() noexcept {
         try {
@@ -344,6 +367,11 @@ private:
         if (m_options.sqlite_foreign_keys &&
             sqlite3_exec(db.get(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr) != SQLITE_OK) {
             throw DbError("cannot enable foreign keys ([sqlite] foreign_keys) on " + m_path.string() + ": " +
+                          sqlite3_errmsg(db.get()));
+        }
+        if (m_options.durability == Durability::throwaway &&
+            sqlite3_exec(db.get(), "PRAGMA synchronous = OFF", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw DbError("cannot turn off syncing on the scratch database " + m_path.string() + ": " +
                           sqlite3_errmsg(db.get()));
         }
         return db;
@@ -449,6 +477,7 @@ private:
     bool m_hold_wanted = false;  // in a batch: hold the file from its first transaction on
     bool m_holding = false;      // locking_mode EXCLUSIVE, taken by a transaction of the batch
     util::UniqueFd m_lock_fd;
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> m_columns;  // column_lines()
 };
 
 }  // namespace
