@@ -177,6 +177,62 @@ std::string redact_keyword_form(std::string_view s) {
     return out;
 }
 
+
+// The values of password=... pairs (URL query or libpq key=value form), quotes removed.
+void add_password_pairs(std::string_view s, std::vector<std::string>& secrets) {
+    for (std::size_t p = s.find("password"); p != std::string_view::npos; p = s.find("password", p + 1)) {
+        std::size_t v = s.find_first_not_of(" \t", p + 8);
+        if (v == std::string_view::npos || s[v] != '=') {
+            continue;
+        }
+        v = s.find_first_not_of(" \t", v + 1);
+        if (v == std::string_view::npos) {
+            continue;
+        }
+        const bool quoted = s[v] == '\'';
+        const std::size_t start = quoted ? v + 1 : v;
+        const std::size_t stop = quoted ? s.find('\'', start) : s.find_first_of(" \t&#", start);
+        secrets.emplace_back(s.substr(start, stop == std::string_view::npos ? std::string_view::npos : stop - start));
+    }
+}
+
+// "p%40ss" -> "p@ss"; the text as it is where an escape is malformed.
+std::string percent_decoded(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// Every password a database URL or key=value string holds, as written and percent-decoded.
+std::vector<std::string> secrets_of(std::string_view url) {
+    std::vector<std::string> secrets;
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end != std::string_view::npos) {
+        const std::size_t authority_start = scheme_end + 3;
+        const std::size_t authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
+        const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+        const std::size_t at = authority.rfind('@');
+        const std::size_t colon = authority.substr(0, at == std::string_view::npos ? 0 : at).find(':');
+        if (at != std::string_view::npos && colon != std::string_view::npos) {
+            secrets.emplace_back(authority.substr(colon + 1, at - colon - 1));
+        }
+    }
+    add_password_pairs(url, secrets);
+    const std::size_t written = secrets.size();
+    for (std::size_t i = 0; i < written; ++i) {
+        secrets.push_back(percent_decoded(secrets[i]));
+    }
+    std::erase_if(secrets, [](const std::string& secret) { return secret.empty(); });
+    return secrets;
+}
 }  // namespace
 
 std::string redact_url(std::string_view url) {
@@ -185,6 +241,23 @@ std::string redact_url(std::string_view url) {
         return redact_uri(url, scheme_end);
     }
     return redact_keyword_form(url);
+}
+
+std::string redact_url_in(std::string_view message, std::string_view url) {
+    std::string out(message);
+    const std::string redacted = redact_url(url);
+    if (!url.empty()) {
+        for (std::size_t p = out.find(url); p != std::string::npos; p = out.find(url, p + redacted.size())) {
+            out.replace(p, url.size(), redacted);
+        }
+    }
+    // What is left: a password quoted alone (libpq: invalid percent-encoded token: "s3cr%zz").
+    for (const auto& secret : secrets_of(url)) {
+        for (std::size_t p = out.find(secret); p != std::string::npos; p = out.find(secret, p + 3)) {
+            out.replace(p, secret.size(), "***");
+        }
+    }
+    return out;
 }
 
 std::size_t char_count(std::string_view s) {

@@ -35,6 +35,10 @@ std::string masked_query(std::string_view query, std::size_t max_chars);
 // of the authority, and any password=... pair, is hidden.
 std::string redact_url(std::string_view url);
 
+// A message about `url` (a database's or a library's error text) with the URL redacted wherever it
+// appears whole, and every password it holds (as written or percent-decoded) replaced by ***.
+std::string redact_url_in(std::string_view message, std::string_view url);
+
 // The number of UTF-8 characters (bytes that are not continuation bytes).
 std::size_t char_count(std::string_view s);
 

@@ -133,6 +133,11 @@ std::vector<Hostile> config_cases() {
         {"sqlite without a file", {{"config.toml", "[database]\nurl = \"sqlite://\"\n"}}, {"up"}, "", 2, "invalid SQLite URL"},
         {"unreachable host with a password", {{"config.toml", "[database]\nurl = \"postgres://app:hunter2@127.0.0.1:1/app\"\n"}},
          {"up"}, "", 1, "cannot connect to PostgreSQL at postgres://app:***@127.0.0.1:1/app"},
+        // libpq quotes what it cannot parse: the whole URL, or the password alone.
+        {"password in a URL libpq cannot parse", {{"config.toml", "[database]\nurl = \"postgres://app:hunter2@[::1/app\"\n"}},
+         {"up"}, "", 1, "cannot connect to PostgreSQL at postgres://app:***@[::1/app: "},
+        {"password with a bad percent escape", {{"config.toml", "[database]\nurl = \"postgres://app:hunter2%zz@127.0.0.1:1/app\"\n"}},
+         {"status", "--json"}, "", 1, "invalid percent-encoded token: \"***\""},
         {"negative connect timeout", {{"config.toml", config("connect_timeout = -5\n")}}, {"up"}, "", 2,
          "[database] connect_timeout: must be between 0 and 86400000"},
         {"duration with a bad unit", {{"config.toml", config("[sqlite]\nbusy_timeout = \"5 parsecs\"\n")}}, {"up"}, "", 2,

@@ -18,6 +18,18 @@ TEST(RedactUrl, HidesPasswordsInEveryForm) {
     EXPECT_EQ(redact_url("sqlite:///data/app.db"), "sqlite:///data/app.db");
 }
 
+// libpq's own messages quote the text it could not parse: the whole URL, or the password alone.
+TEST(RedactUrlIn, HidesTheUrlAndItsPasswordsInAnotherProgramsMessage) {
+    EXPECT_EQ(redact_url_in("in URI: \"postgres://u:Secr3tPW@[::1/db\"", "postgres://u:Secr3tPW@[::1/db"),
+              "in URI: \"postgres://u:***@[::1/db\"");
+    EXPECT_EQ(redact_url_in("invalid percent-encoded token: \"Secr3t%zzPW\"", "postgres://u:Secr3t%zzPW@h:5432/db"),
+              "invalid percent-encoded token: \"***\"");
+    EXPECT_EQ(redact_url_in("bad p@ss and p%40ss", "postgres://u:p%40ss@h/db"), "bad *** and ***");
+    EXPECT_EQ(redact_url_in("near 'hun ter2'", "host=h password='hun ter2'"), "near '***'");
+    EXPECT_EQ(redact_url_in("token \"hunter2\"", "postgres://h/db?user=x&password=hunter2"), "token \"***\"");
+    EXPECT_EQ(redact_url_in("could not connect to server", "postgres://u@h/db"), "could not connect to server");
+}
+
 TEST(Printable, EscapesControlBytesKeepsUtf8) {
     EXPECT_EQ(printable("a\nb\x1b[31m"), "a\\x0ab\\x1b[31m");
     EXPECT_EQ(printable("héllo"), "héllo");

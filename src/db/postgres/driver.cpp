@@ -622,7 +622,8 @@ private:
             throw DbError("cannot connect to " + m_options.url.redacted() + ": out of memory");
         }
         if (PQstatus(conn.get()) != CONNECTION_OK) {
-            const std::string reason(util::trim(PQerrorMessage(conn.get())));
+            // libpq quotes what it could not parse, the password included: hidden here.
+            const std::string reason = util::redact_url_in(util::trim(PQerrorMessage(conn.get())), m_options.url.raw);
             throw ConnectionError("cannot connect to PostgreSQL at " + m_options.url.redacted() + ": " + reason);
         }
         return conn;
@@ -781,7 +782,7 @@ private:
 
     DbError connection_error(const std::string& what) {
         return DbError(what + " PostgreSQL at " + m_options.url.redacted() + ": " +
-                       std::string(util::trim(PQerrorMessage(m_conn.get()))));
+                       util::redact_url_in(util::trim(PQerrorMessage(m_conn.get())), m_options.url.raw));
     }
 
     ConnectOptions m_options;
