@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
-#include "cli/lint.hpp"
+#include "engine/files.hpp"
+#include "engine/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
 #include "core/discovery.hpp"
@@ -15,6 +15,8 @@
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace fs = std::filesystem;
 
