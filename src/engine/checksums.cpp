@@ -47,13 +47,6 @@ std::uint64_t name_hash(std::string_view s) {
     return h;
 }
 
-core::FileStamp stamp_of(const struct stat& st) {
-    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-            static_cast<std::int64_t>(st.st_size),
-            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-            static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec};
-}
-
 void prune_cache_folder(const fs::path& dir) {
     std::error_code ec;
     std::vector<std::pair<fs::file_time_type, fs::path>> files;

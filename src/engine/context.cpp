@@ -363,7 +363,7 @@ namespace {
 // What a migration's row keeps of a script: its text, up to store_sql_max bytes.
 std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
     std::error_code ec;
-    const auto size = std::filesystem::file_size(script.path, ec);
+    const auto size = script.kept ? script.kept->size() : std::filesystem::file_size(script.path, ec);
     if (ec || max == 0) {
         return std::nullopt;
     }
@@ -377,18 +377,22 @@ std::optional<std::string> sql_to_store(const Script& script, std::size_t max) {
 
 }  // namespace
 
-void Context::add_stored_sql(const core::Migration& migration, core::AppliedRow& row) {
+void Context::add_stored_sql(const core::Migration& migration, core::AppliedRow& row, const Script* up) {
     if (migration.stored) {
         return;
     }
     const std::size_t max = config().store_sql_max;
-    row.up_sql = sql_to_store(script(migration, core::Direction::up), max);
+    row.up_sql = sql_to_store(up ? *up : script(migration, core::Direction::up), max);
     if (migration.down_file) {
-        const Script down = script(migration, core::Direction::down);
+        Script down = script(migration, core::Direction::down);
+        std::error_code ec;
+        if (max > 0 && std::filesystem::file_size(down.path, ec) <= max && !ec) {
+            // Read once for both its text and its checksum.
+            down.kept = std::make_shared<const std::string>(read_whole_file(down.path));
+        }
         row.down_sql = sql_to_store(down, max);
         if (row.down_sql) {
-            util::UniqueFd fd(::open(down.path.c_str(), O_RDONLY | O_CLOEXEC));
-            row.down_checksum = fd ? std::optional<std::string>(script_checksum(fd.get(), down)) : std::nullopt;
+            row.down_checksum = script_checksum(down);
         }
     }
 }

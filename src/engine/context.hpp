@@ -74,8 +74,9 @@ public:
     // are gone but whose down SQL the tracking table kept. Valid until the next call.
     const std::vector<core::Migration>& migrations_with_stored(const std::vector<core::AppliedRow>& rows);
     // Fills the row's stored SQL from the migration's files: its up and its down as they are
-    // now, each up to [tracking] store_sql_max bytes (up, stamp and adopt record it).
-    void add_stored_sql(const core::Migration& migration, core::AppliedRow& row);
+    // now, each up to [tracking] store_sql_max bytes (up, stamp and adopt record it). `up`, when
+    // given, is the up script a run prepared (its kept bytes are not read again).
+    void add_stored_sql(const core::Migration& migration, core::AppliedRow& row, const Script* up = nullptr);
     // The file (and section) a migration runs in one direction; the down must exist.
     Script script(const core::Migration& migration, core::Direction direction);
 

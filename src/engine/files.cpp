@@ -179,7 +179,35 @@ void read_chunks(const fs::path& file, const std::function<void(std::string_view
     read_chunks(open_to_read(file).get(), file, sink);
 }
 
+namespace {
+
+ReadObserver g_read_observer = nullptr;
+
+}  // namespace
+
+core::FileStamp stamp_of(const struct stat& st) {
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+            static_cast<std::int64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+            static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
+
+void set_read_observer(ReadObserver observer) {
+    g_read_observer = observer;
+}
+
+std::optional<core::FileStamp> file_stamp(const fs::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    return stamp_of(st);
+}
+
 void read_chunks(int fd, const fs::path& file, const std::function<void(std::string_view)>& sink) {
+    if (g_read_observer) {
+        g_read_observer(file);
+    }
     // One buffer per thread for every file, allocated once and never zeroed: status
     // reads thousands of small files, and a fresh 256 KiB each time costs more than the reads.
     thread_local const std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(k_chunk_size);
@@ -323,22 +351,43 @@ void read_script_chunks(const Script& script, const std::function<void(std::stri
         sink(*script.stored);
         return;
     }
+    if (script.kept) {
+        sink(*script.kept);
+        return;
+    }
     read_chunks(script.path, sink);
 }
 
-std::string script_checksum(int fd, const Script& script) {
+namespace {
+
+using ChunkSink = std::function<void(std::string_view)>;
+
+// The checksum of what `read` passes on: the whole of it, or the script's section's lines and markers.
+std::string checksum_of(const Script& script, const std::function<void(const ChunkSink&)>& read) {
     if (script.section == core::Section::whole || !core::has_sections(script.format)) {
-        return file_checksum(fd, script.path);
+        core::Checksummer sum;
+        read([&](std::string_view chunk) { sum.update(chunk); });
+        return sum.finish();
     }
     // Any dialect: the checksum needs the lines, not the statements.
     core::ScriptSplitter splitter(core::Dialect::postgres, script.format, script.section);
-    read_chunks(fd, script.path, [&](std::string_view chunk) {
+    read([&](std::string_view chunk) {
         splitter.feed(chunk);
         drain(splitter, [](const core::Statement&) {});
     });
     splitter.finish();
     drain(splitter, [](const core::Statement&) {});
     return splitter.checksum();
+}
+
+}  // namespace
+
+std::string script_checksum(int fd, const Script& script) {
+    return checksum_of(script, [&](const ChunkSink& sink) { read_chunks(fd, script.path, sink); });
+}
+
+std::string script_checksum(const Script& script) {
+    return checksum_of(script, [&](const ChunkSink& sink) { read_script_chunks(script, sink); });
 }
 
 std::string for_each_statement(const Script& script, core::Dialect dialect,
@@ -359,14 +408,41 @@ std::string for_each_statement(const Script& script, core::Dialect dialect,
     return splitter.checksum();
 }
 
-FileCheck check_file(const Script& script, core::Dialect dialect, int server_version) {
+namespace {
+
+// One pass over the script for check_file: from the file, keeping its bytes (and its stamp)
+// when it has keep_max bytes or fewer; the stored or kept SQL as it is.
+void read_for_check(const Script& script, std::uintmax_t keep_max, FileCheck& check, const ChunkSink& sink) {
+    if (script.stored || script.kept) {
+        read_script_chunks(script, sink);
+        return;
+    }
+    const util::UniqueFd fd = open_to_read(script.path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0) {
+        check.stamp = stamp_of(st);
+    }
+    if (!check.stamp || static_cast<std::uintmax_t>(st.st_size) > keep_max) {
+        read_chunks(fd.get(), script.path, sink);
+        return;
+    }
+    auto text = std::make_shared<std::string>();
+    text->reserve(static_cast<std::size_t>(st.st_size));
+    read_chunks(fd.get(), script.path, [&](std::string_view chunk) { text->append(chunk); });
+    sink(*text);
+    check.text = std::move(text);
+}
+
+}  // namespace
+
+FileCheck check_file(const Script& script, core::Dialect dialect, int server_version, std::uintmax_t keep_max) {
     FileCheck check;
     core::ScriptSplitter splitter(dialect, script.format, script.section);
     core::FileAnalysis analysis(dialect, server_version);
     core::TextCheck text;
     bool first_chunk = true;
     std::string head;  // the first line, for the directive
-    read_script_chunks(script, [&](std::string_view chunk) {
+    read_for_check(script, keep_max, check, [&](std::string_view chunk) {
         if (first_chunk || (head.size() < 512 && head.find('\n') == std::string::npos)) {
             head.append(chunk.substr(0, 256));
         }

@@ -2,12 +2,17 @@
 // Reading migration files: the edge where the core's pure functions meet the disk.
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <sys/stat.h>
+
+#include "core/checksum_cache.hpp"
 #include "core/discovery.hpp"
 #include "core/format.hpp"
 #include "core/sections.hpp"
@@ -75,10 +80,25 @@ struct Script {
     core::Section section = core::Section::whole;
     // The SQL itself when it comes from the tracking table (a migration whose files are gone).
     std::optional<std::string> stored;
+    // The file's bytes as check_file read them, when it kept them: the lint gate, the stored SQL
+    // and the run read these instead of the file, so that a run reads each file once.
+    std::shared_ptr<const std::string> kept = nullptr;
 };
 
-// Calls sink with the script's bytes: the file's in chunks, or the stored SQL.
+// Calls sink with the script's bytes: the stored SQL, the kept bytes, or the file's in chunks.
 void read_script_chunks(const Script& script, const std::function<void(std::string_view)>& sink);
+
+// What the file system says of a file's contents without reading them (core::FileStamp: a file
+// replaced, extended or rewritten since has another; an edit of the same size within the same
+// nanosecond is not seen).
+core::FileStamp stamp_of(const struct stat& st);
+// nullopt when the file cannot be stat'ed.
+std::optional<core::FileStamp> file_stamp(const std::filesystem::path& file);
+
+// Tests only: called with a file's path at the start of each pass that reads it, to count the
+// reads of a run (tests/engine). sqlmig sets none.
+using ReadObserver = void (*)(const std::filesystem::path& file);
+void set_read_observer(ReadObserver observer);
 
 // Whether Flyway's settings file beside the script (<script>.conf) says executeInTransaction=false.
 // Throws MigrationFileError for a value that is not true or false.
@@ -90,6 +110,8 @@ std::string file_checksum(const std::filesystem::path& file);
 std::string file_checksum(int fd, const std::filesystem::path& file);
 // The checksum of what the script runs: the whole file, or its section's lines and markers.
 std::string script_checksum(int fd, const Script& script);
+// The same read through read_script_chunks (the kept bytes when there are some).
+std::string script_checksum(const Script& script);
 
 // Streams the script's statements to sink, in order, and returns the checksum of
 // what it read (what ran, which the caller compares with what was checked).
@@ -114,7 +136,13 @@ struct FileCheck {
     // The first statement that commits implicitly (MySQL/MariaDB DDL), when there is one.
     std::optional<core::Position> implicit_commit;
     std::string implicit_commit_text;  // shortened, for the log
+    // The file's bytes, when it is keep_max bytes or smaller (see check_file), and its stamp as
+    // it was read: what the run compares the file with before it commits.
+    std::shared_ptr<const std::string> text;
+    std::optional<core::FileStamp> stamp;
 };
-FileCheck check_file(const Script& script, core::Dialect dialect, int server_version);
+// keep_max: a file of at most this many bytes is kept in memory (FileCheck::text), so that nothing
+// after the check reads it again; a larger one is streamed again by the run, its hash compared.
+FileCheck check_file(const Script& script, core::Dialect dialect, int server_version, std::uintmax_t keep_max = 0);
 
 }  // namespace sqlmig::engine

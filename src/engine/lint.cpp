@@ -20,7 +20,8 @@ core::LintFile read_script(const Script& script) {
     if (script.stored) {
         return {script.label, *script.stored, false, false};
     }
-    core::SectionText section = core::section_text(read_whole_file(script.path), script.format, script.section);
+    core::SectionText section =
+        core::section_text(script.kept ? *script.kept : read_whole_file(script.path), script.format, script.section);
     const bool no_transaction =
         section.no_transaction || (script.format == core::Format::flyway && flyway_says_no_transaction(script));
     return {script.label, std::move(section.text), no_transaction, script.format != core::Format::sqlmig};
@@ -57,7 +58,7 @@ core::LintOptions run_lint_options(Context& ctx, core::Dialect dialect, int serv
 
 bool small_enough(const Script& s) {
     std::error_code ec;
-    return s.stored || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec);
+    return s.stored || s.kept || (fs::file_size(s.path, ec) < k_lint_before_run_max_bytes && !ec);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ std::set<std::string> tables_of(const std::vector<PreparedStep>& steps) {
     for (const auto& step : steps) {
         const Script& s = step.script;
         std::error_code ec;
-        if (!s.stored && (std::filesystem::file_size(s.path, ec) >= k_lint_before_run_max_bytes || ec)) {
+        if (!s.stored && !s.kept && (std::filesystem::file_size(s.path, ec) >= k_lint_before_run_max_bytes || ec)) {
             spdlog::debug("pre-flight: {} is too large to look for its tables", s.label);
             continue;
         }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/index_leftover.hpp"
+#include "engine/lint.hpp"
 #include "engine/progress.hpp"
 #include "core/concurrent_index.hpp"
 #include "core/statement_kind.hpp"
@@ -238,6 +239,7 @@ std::int64_t resume_point(const PreparedStep& p, const core::AppliedRow& row) {
 
 std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
     m_table = tracking_table();
+    m_keep_budget = k_kept_bytes_max;
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
         prepared.push_back(prepare_one(step, m_ctx.script(*step.migration, step.direction), single_transaction));
@@ -247,6 +249,7 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, 
 
 std::vector<PreparedStep> Runner::prepare(const std::vector<std::pair<core::Step, Script>>& steps) {
     m_table = tracking_table();
+    m_keep_budget = k_kept_bytes_max;
     std::vector<PreparedStep> prepared;
     for (const auto& [step, script] : steps) {
         prepared.push_back(prepare_one(step, script, false));
@@ -261,7 +264,15 @@ PreparedStep Runner::prepare_one(const core::Step& step, Script script, bool sin
         spdlog::warn("{}_{} has no files here; reverting it with the down SQL stored when it was applied",
                      step.migration->version.text(), util::printable(step.migration->name));
     }
-    p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version());
+    // One read of the file: the lint gate, the stored SQL and the run use what this pass kept, as
+    // long as the run's kept files stay within k_kept_bytes_max (a larger run streams the rest again).
+    const std::uintmax_t keep_max = std::min(
+        std::max<std::uintmax_t>(m_ctx.config().store_sql_max, k_lint_before_run_max_bytes), m_keep_budget);
+    p.check = check_file(p.script, m_driver.dialect(), m_driver.server_version(), keep_max);
+    p.script.kept = p.check.text;
+    if (p.check.text) {
+        m_keep_budget -= p.check.text->size();
+    }
     if (p.check.section_missing && step.direction == core::Direction::down) {
         spdlog::warn("{} has no down section; reverting it only removes its record, as {} does", p.script.label,
                      core::format_name(step.migration->format));
@@ -314,7 +325,7 @@ core::AppliedRow Runner::tracking_row(const PreparedStep& step, std::int64_t dur
 void Runner::load_stored_sql(const PreparedStep& step) {
     m_step_sql = {};
     if (step.step.direction == core::Direction::up) {
-        m_ctx.add_stored_sql(*step.step.migration, m_step_sql);
+        m_ctx.add_stored_sql(*step.step.migration, m_step_sql, &step.script);
     }
 }
 
@@ -356,12 +367,25 @@ std::string Runner::rolled_back(const PreparedStep& step, bool earlier_steps_don
 
 // What ran must be what was checked, and whose checksum is recorded: a hook or an
 // editor may change the file between the check and the run (the backup can take minutes).
+// A kept file ran from the bytes that were checked: its stamp tells whether the file changed since.
 std::optional<std::string> Runner::changed_while_running(const PreparedStep& step, const std::string& ran) const {
-    if (ran == step.check.checksum) {
+    if (ran != step.check.checksum) {
+        return step.script.label + " changed while sqlmig ran it (checked " + step.check.checksum + ", ran " + ran +
+               "); do not edit migrations during a run";
+    }
+    if (!step.script.kept || !step.check.stamp || file_stamp(step.script.path) == step.check.stamp) {
         return std::nullopt;
     }
-    return step.script.label + " changed while sqlmig ran it (checked " + step.check.checksum + ", ran " + ran +
-           "); do not edit migrations during a run";
+    Script now = step.script;
+    now.kept.reset();
+    std::string is_now = "unreadable";
+    try {
+        is_now = script_checksum(now);
+    } catch (const Error&) {
+        // gone or unreadable: changed all the same
+    }
+    return step.script.label + " changed while sqlmig ran it (checked and ran " + step.check.checksum + ", now " +
+           is_now + "); do not edit migrations during a run";
 }
 
 // The file runs inside sqlmig's transaction (begun here unless the caller holds one

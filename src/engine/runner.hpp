@@ -2,7 +2,8 @@
 // Executes a plan's steps against a driver: one transaction per migration
 // together with its tracking row (or the whole run with --single-transaction),
 // files that manage their own transaction, and no-transaction files. Every file
-// is read and checked before the first statement runs.
+// is read and checked before the first statement runs, once: what the check read is
+// kept for the lint gate, the stored SQL and the run (see k_kept_bytes_max).
 
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +23,10 @@
 #include "util/json.hpp"
 
 namespace sqlmig::engine {
+
+// The bytes of files one run keeps in memory after checking them, at most (see check_file):
+// the files beyond are streamed again when they run.
+inline constexpr std::uintmax_t k_kept_bytes_max = std::uintmax_t{256} << 20;
 
 // A step with its file read and checked.
 struct PreparedStep {
@@ -147,6 +152,7 @@ private:
     bool m_statement_retries = false;   // a statement that commits on its own is retried alone
     std::optional<Millis> m_session_lock_timeout;  // [postgres] lock_timeout: no rung waits longer
     std::string m_section;                         // "postgres": where the keys are, for messages
+    std::uintmax_t m_keep_budget = 0;              // bytes the files still to prepare may keep in memory
 };
 
 // "pid 4123 (app 'report', user 'app', idle in transaction for 12.4 s: SELECT ...)".

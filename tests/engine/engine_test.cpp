@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
+#include "engine/files.hpp"
 #include "engine/migrate.hpp"
 #include "engine/stub_driver.hpp"
 #include "util/error.hpp"
@@ -203,6 +205,48 @@ TEST_F(EngineUp, ADatabaseWithoutDataGetsNoBackup) {
     migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
     ASSERT_EQ(run(), "");
     EXPECT_FALSE(contains(calls(), "backup"));
+}
+
+std::map<std::string, int> g_reads;  // file name -> passes that read it
+
+void count_read(const fs::path& file) {
+    ++g_reads[file.filename().string()];
+}
+
+// Counts the reads of each file during a run.
+class ReadCount {
+public:
+    ReadCount() {
+        g_reads.clear();
+        engine::set_read_observer(count_read);
+    }
+    ~ReadCount() { engine::set_read_observer(nullptr); }
+    ReadCount(const ReadCount&) = delete;
+    ReadCount& operator=(const ReadCount&) = delete;
+};
+
+// The check, the lint gate, the stored SQL and the run share one read of each file; a down file is
+// read once for its stored SQL and its checksum.
+TEST_F(EngineUp, EachFileOfARunIsReadOnce) {
+    migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
+    migration("001_a.down.sql", "DROP TABLE a;\n");
+    migration("002_b.up.sql", "-- sqlmig:no-transaction\nCREATE TABLE b (x int);\n");
+    const ReadCount counting;
+    ASSERT_EQ(run(), "");
+    EXPECT_EQ(g_reads, (std::map<std::string, int>{{"001_a.up.sql", 1}, {"001_a.down.sql", 1}, {"002_b.up.sql", 1}}));
+}
+
+// A file too large to keep is streamed again when it runs (its hash compared before COMMIT).
+TEST_F(EngineUp, AFileTooLargeToKeepIsReadTwice) {
+    std::string big;
+    while (big.size() <= (std::size_t{1} << 20)) {
+        big += "INSERT INTO a VALUES (1);\n";
+    }
+    migration("001_a.up.sql", big);
+    const ReadCount counting;
+    ASSERT_EQ(run(), "");
+    EXPECT_EQ(g_reads, (std::map<std::string, int>{{"001_a.up.sql", 2}}));
+    EXPECT_EQ(calls()[calls().size() - 3], "record 1 applied");
 }
 
 }  // namespace
