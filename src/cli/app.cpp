@@ -12,13 +12,17 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
 #include "db/backend.hpp"
+#include "engine/log_target.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 
@@ -39,15 +43,14 @@ bool wants_colour(const std::string& mode, int fd) {
     return ::isatty(fd) && !(term && std::string_view(term) == "dumb");
 }
 
-thread_local std::string t_log_target;
-
 // %* in the pattern: "[target] " on a fleet's worker threads, nothing elsewhere.
 class TargetFlag final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
-        if (!t_log_target.empty()) {
+        const std::string& target = engine::log_target();
+        if (!target.empty()) {
             dest.push_back('[');
-            dest.append(t_log_target.data(), t_log_target.data() + t_log_target.size());
+            dest.append(target.data(), target.data() + target.size());
             dest.append(std::string_view("] "));
         }
     }
@@ -55,10 +58,6 @@ public:
 };
 
 }  // namespace
-
-void set_log_target(std::string name) {
-    t_log_target = std::move(name);
-}
 
 void configure_logging(const GlobalOptions& options) {
     set_table_colour(!options.json && wants_colour(options.color, STDOUT_FILENO));
@@ -148,6 +147,7 @@ int run(int argc, char** argv) {
     app.require_subcommand(1, 1);
     app.fallthrough();  // global options may follow the command: sqlmig up --json
     add_global_options(app, ctx.options);
+    ctx.progress_display = live_progress_line(ctx.options);
     setup_init(app, ctx);
     setup_new(app, ctx);
     setup_migrate(app, ctx);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "engine/bookkeeping.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
 #include "core/adopt.hpp"
@@ -15,6 +16,8 @@
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 
@@ -112,16 +115,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
         return;
     }
     ctx.prepare_tracking(*driver);
-    driver->begin();
-    try {
-        for (const auto& row : rows) {
-            driver->execute_internal(core::upsert_row_sql(table, row, driver->dialect()));
-        }
-        driver->commit();
-    } catch (...) {
-        driver->rollback();
-        throw;
-    }
+    record_rows(*driver, table, rows);
     if (ctx.options.json) {
         print_json(util::Json::object()
                        .set("from", core::source_tool_name(*tool))

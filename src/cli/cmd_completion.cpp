@@ -15,6 +15,8 @@
 
 namespace sqlmig::cli {
 
+using namespace engine;
+
 namespace {
 
 namespace fs = std::filesystem;

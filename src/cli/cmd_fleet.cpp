@@ -15,12 +15,14 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "cli/fleet.hpp"
+#include "engine/fleet.hpp"
 #include "cli/output.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -5,11 +5,13 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/impact.hpp"
+#include "engine/impact.hpp"
 #include "cli/output.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -11,12 +11,14 @@
 #include <iterator>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
+#include "engine/files.hpp"
 #include "config/config.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace fs = std::filesystem;
 

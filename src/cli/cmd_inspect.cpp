@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/inspect.hpp"
+#include "engine/inspect.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -15,18 +15,7 @@
 
 namespace sqlmig::cli {
 
-std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
-    auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
-    return read_snapshot(ctx, *driver);
-}
-
-std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver) {
-    auto snap = std::make_unique<Snapshot>();
-    snap->rows = ctx.applied_rows(driver);
-    ctx.checksum_applied(snap->rows);
-    snap->status = core::build_status(ctx.migrations_with_stored(snap->rows), snap->rows);
-    return snap;
-}
+using namespace engine;
 
 namespace {
 

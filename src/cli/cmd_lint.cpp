@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
-#include "cli/impact.hpp"
-#include "cli/lint.hpp"
+#include "engine/files.hpp"
+#include "engine/impact.hpp"
+#include "engine/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
 #include "core/discovery.hpp"
@@ -17,6 +17,8 @@
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace fs = std::filesystem;
 

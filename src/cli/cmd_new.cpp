@@ -6,11 +6,13 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
+#include "engine/files.hpp"
 #include "core/discovery.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 

@@ -12,17 +12,19 @@
 #include <iostream>
 #include <unistd.h>
 
-#include "cli/backups.hpp"
+#include "engine/backups.hpp"
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
+#include "engine/files.hpp"
 #include "cli/output.hpp"
-#include "cli/runner.hpp"
-#include "cli/scratch.hpp"
+#include "engine/runner.hpp"
+#include "engine/scratch.hpp"
 #include "core/schema_diff.hpp"
 #include "core/squash.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace fs = std::filesystem;
 

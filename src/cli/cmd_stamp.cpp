@@ -5,7 +5,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/files.hpp"
+#include "engine/bookkeeping.hpp"
+#include "engine/files.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
 #include "core/tracking_sql.hpp"
@@ -13,28 +14,9 @@
 
 namespace sqlmig::cli {
 
+using namespace engine;
+
 namespace {
-
-// Holds the lock and one transaction for a bookkeeping change.
-class Bookkeeping {
-public:
-    explicit Bookkeeping(Context& ctx) : m_driver((ctx.catalog(), ctx.connect(false))) {
-        m_driver->acquire_lock(ctx.lock_timeout());
-        ctx.prepare_tracking(*m_driver);
-        table = core::parse_table_name(ctx.config().table);
-    }
-    ~Bookkeeping() {
-        m_driver->rollback();
-        m_driver->release_lock();
-    }
-    Bookkeeping(const Bookkeeping&) = delete;
-    Bookkeeping& operator=(const Bookkeeping&) = delete;
-    db::Driver& driver() { return *m_driver; }
-    core::TableName table;
-
-private:
-    std::unique_ptr<db::Driver> m_driver;
-};
 
 core::AppliedRow stamped_row(const core::Migration& m, const std::string& checksum) {
     core::AppliedRow row;

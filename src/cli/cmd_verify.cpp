@@ -7,14 +7,16 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/runner.hpp"
-#include "cli/scratch.hpp"
+#include "engine/runner.hpp"
+#include "engine/scratch.hpp"
 #include "core/plan.hpp"
 #include "core/schema_diff.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
+
+using namespace engine;
 
 namespace {
 

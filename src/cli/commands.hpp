@@ -4,30 +4,27 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/context.hpp"
+#include "engine/context.hpp"
 
 namespace sqlmig::cli {
 
-void setup_init(CLI::App& app, Context& ctx);
-void setup_new(CLI::App& app, Context& ctx);
-void setup_migrate(CLI::App& app, Context& ctx);   // up, down, redo
-void setup_inspect(CLI::App& app, Context& ctx);   // status, current, history, validate, check
-void setup_stamp(CLI::App& app, Context& ctx);     // stamp, repair
-void setup_adopt(CLI::App& app, Context& ctx);
-void setup_backup(CLI::App& app, Context& ctx);    // backup, backups, restore
-void setup_lint(CLI::App& app, Context& ctx);
-void setup_verify(CLI::App& app, Context& ctx);
-void setup_drift(CLI::App& app, Context& ctx);
-void setup_squash(CLI::App& app, Context& ctx);
-void setup_impact(CLI::App& app, Context& ctx);
-void setup_completion(CLI::App& app, Context& ctx);  // completion bash|zsh|fish, and its helper
+void setup_init(CLI::App& app, engine::Context& ctx);
+void setup_new(CLI::App& app, engine::Context& ctx);
+void setup_migrate(CLI::App& app, engine::Context& ctx);   // up, down, redo
+void setup_inspect(CLI::App& app, engine::Context& ctx);   // status, current, history, validate, check
+void setup_stamp(CLI::App& app, engine::Context& ctx);     // stamp, repair
+void setup_adopt(CLI::App& app, engine::Context& ctx);
+void setup_backup(CLI::App& app, engine::Context& ctx);    // backup, backups, restore
+void setup_lint(CLI::App& app, engine::Context& ctx);
+void setup_verify(CLI::App& app, engine::Context& ctx);
+void setup_drift(CLI::App& app, engine::Context& ctx);
+void setup_squash(CLI::App& app, engine::Context& ctx);
+void setup_impact(CLI::App& app, engine::Context& ctx);
+void setup_completion(CLI::App& app, engine::Context& ctx);  // completion bash|zsh|fish, and its helper
 
-void setup_fleet(CLI::App& app, Context& ctx);      // fleet up|down|status|check|validate|report
+void setup_fleet(CLI::App& app, engine::Context& ctx);      // fleet up|down|status|check|validate|report
 
 // Configures logging from the global options; every command callback calls it first.
-void configure_logging(const GlobalOptions& options);
-
-// The fleet target this thread works on: its log lines start with "[name] " ("" for none).
-void set_log_target(std::string name);
+void configure_logging(const engine::GlobalOptions& options);
 
 }  // namespace sqlmig::cli

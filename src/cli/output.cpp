@@ -108,12 +108,4 @@ bool json_printed() {
     return g_json_printed;
 }
 
-util::Json current_json(const core::Status& status) {
-    return status.current ? util::Json(status.as_written(*status.current)) : util::Json(nullptr);
-}
-
-std::string current_text(const core::Status& status) {
-    return status.current ? status.display(*status.current) : "none";
-}
-
 }  // namespace sqlmig::cli

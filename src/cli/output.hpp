@@ -36,9 +36,4 @@ void print_json(const util::Json& doc);
 // Whether print_json has printed a document in this process.
 bool json_printed();
 
-// The current version: for tools as written (core::Status::as_written) or null; for
-// people as shown (core::Status::display) or "none".
-util::Json current_json(const core::Status& status);
-std::string current_text(const core::Status& status);
-
 }  // namespace sqlmig::cli

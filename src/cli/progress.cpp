@@ -89,4 +89,13 @@ void Progress::draw(Clock::duration elapsed) {
     m_drawn = true;
 }
 
+engine::ProgressDisplay live_progress_line(const engine::GlobalOptions& options) {
+    return [&options](const std::string& label, std::uintmax_t total_bytes) -> std::unique_ptr<engine::FileProgress> {
+        if (!progress_enabled(options.progress, options.quiet, options.json)) {
+            return nullptr;
+        }
+        return std::make_unique<Progress>(true, label, total_bytes);
+    };
+}
+
 }  // namespace sqlmig::cli

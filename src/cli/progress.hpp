@@ -11,21 +11,23 @@
 #include <string>
 #include <thread>
 
+#include "engine/context.hpp"
+#include "engine/progress.hpp"
+
 namespace sqlmig::cli {
 
-// --progress: auto draws on a terminal only; never with -q or --json.
-enum class ProgressMode { automatic, always, never };
+using engine::ProgressMode;
 
-class Progress {
+class Progress final : public engine::FileProgress {
 public:
     // Starts drawing for one file of total_bytes when enabled; a no-op otherwise.
     Progress(bool enabled, std::string label, std::uintmax_t total_bytes);
-    ~Progress();  // stops and erases the line
+    ~Progress() override;  // stops and erases the line
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
-    void read(std::size_t bytes) { m_bytes.fetch_add(bytes, std::memory_order_relaxed); }
-    void statement_sent() { m_statements.fetch_add(1, std::memory_order_relaxed); }
+    void read(std::size_t bytes) override { m_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+    void statement_sent() override { m_statements.fetch_add(1, std::memory_order_relaxed); }
 
 private:
     void draw(std::chrono::steady_clock::duration elapsed);
@@ -41,5 +43,9 @@ private:
 
 // Whether to draw, from --progress, -q, --json and whether stderr is a terminal.
 bool progress_enabled(ProgressMode mode, bool quiet, bool json);
+
+// The engine's progress display for these options (read when a file starts, after parsing):
+// the live line on stderr, or nothing.
+engine::ProgressDisplay live_progress_line(const engine::GlobalOptions& options);
 
 }  // namespace sqlmig::cli

@@ -2,7 +2,7 @@
 // A cache of migration files' checksums keyed by what stat(2) says of each file,
 // as git's index does: `status` on 10,000 applied migrations then costs one stat
 // per file instead of open, read and close. Pure: text in, text out; reading and
-// writing the cache file is the caller's (src/cli/checksums.cpp).
+// writing the cache file is the caller's (src/engine/checksums.cpp).
 //
 // A cached checksum is used only while the file's device, inode, size, mtime and
 // ctime are all unchanged. ctime cannot be set by user programs (touch, tar, cp -p

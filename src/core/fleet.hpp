@@ -1,7 +1,7 @@
 #pragma once
 // A fleet: many databases (or PostgreSQL schemas) migrated by one command.
 // The pure parts: target lists, names, selection, shards and how results add up.
-// Running them is src/cli/fleet.cpp.
+// Running them is src/engine/fleet.cpp.
 
 #include <cstdint>
 #include <optional>

@@ -2,7 +2,7 @@
 // The pure part of `sqlmig impact` (docs/impact.md): PostgreSQL's lock modes and their
 // conflicts, the locks PostgreSQL documents for the statements that cannot be measured inside a
 // transaction, what a measured statement did, the production estimate and the [impact] budgets.
-// What a statement really does is measured on a scratch database by src/cli/impact*.cpp.
+// What a statement really does is measured on a scratch database by src/engine/impact*.cpp.
 
 #include <chrono>
 #include <cstdint>

@@ -581,4 +581,12 @@ StampPlan plan_stamp(const Status& status, const std::string& target) {
     return plan;
 }
 
+util::Json current_json(const Status& status) {
+    return status.current ? util::Json(status.as_written(*status.current)) : util::Json(nullptr);
+}
+
+std::string current_text(const Status& status) {
+    return status.current ? status.display(*status.current) : "none";
+}
+
 }  // namespace sqlmig::core

@@ -10,6 +10,7 @@
 
 #include "core/discovery.hpp"
 #include "core/migration.hpp"
+#include "util/json.hpp"
 
 namespace sqlmig::core {
 
@@ -54,6 +55,11 @@ struct Status {
 private:
     const StatusEntry* find(const Version& version) const;
 };
+
+// The current version: for tools as written (Status::as_written) or null; for people as
+// shown (Status::display) or "none".
+util::Json current_json(const Status& status);
+std::string current_text(const Status& status);
 
 // Merges files and rows. Migrations whose checksum is unknown count as unchanged.
 Status build_status(const std::vector<Migration>& migrations, const std::vector<AppliedRow>& rows);

@@ -84,6 +84,10 @@ public:
 // Every registered backend, in registration order.
 std::span<const Backend* const> backends();
 
+// Adds a backend after the built-in ones, before any other thread reads the registry: only the
+// engine tests do, for their recording stub (tests/engine/stub_driver.hpp). sqlmig never calls it.
+void add_backend(const Backend& backend);
+
 // The backend whose URL this is. Throws ConfigError naming every accepted form.
 const Backend& backend_for(std::string_view url);
 

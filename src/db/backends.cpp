@@ -1,6 +1,8 @@
 // The registry of databases: one line per backend. Order matters only where two
 // could accept the same URL (a libpq key=value string is PostgreSQL's only when
 // nothing before claimed it).
+#include <vector>
+
 #include "db/mariadb/backend.hpp"
 #include "db/postgres/backend.hpp"
 #include "db/sqlite/backend.hpp"
@@ -11,16 +13,23 @@ namespace sqlmig::db {
 
 namespace {
 
-const Backend* const k_backends[] = {
-    &sqlite_backend(),
-    &postgres_backend(),
-    &mariadb_backend(),
-};
+std::vector<const Backend*>& registry() {
+    static std::vector<const Backend*> backends = {
+        &sqlite_backend(),
+        &postgres_backend(),
+        &mariadb_backend(),
+    };
+    return backends;
+}
 
 }  // namespace
 
 std::span<const Backend* const> backends() {
-    return k_backends;
+    return registry();
+}
+
+void add_backend(const Backend& backend) {
+    registry().push_back(&backend);
 }
 
 const Backend& backend_for(std::string_view url) {

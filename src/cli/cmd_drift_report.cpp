@@ -1,0 +1,55 @@
+// drift: options into a struct, engine::measure_drift on the configured database, the report printed.
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "engine/drift.hpp"
+
+namespace sqlmig::cli {
+
+using namespace engine;
+
+namespace {
+
+struct DriftOptions {
+    std::string scratch_url;
+    bool keep = false;
+};
+
+void run_drift(Context& ctx, const DriftOptions& o) {
+    // A bad pattern is reported before the database is touched.
+    DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx),
+                         nullptr};
+    auto live = ctx.connect_during(true, [&] { ctx.catalog(); });
+    const auto rows = ctx.applied_rows(*live);
+    ctx.checksum_applied(rows);
+    const DriftOutcome outcome = measure_drift(ctx, *live, rows, request);
+    if (ctx.options.json) {
+        util::Json doc = drift_json(outcome);
+        doc.set("database", ctx.database_label());
+        print_json(doc);
+    } else {
+        print_drift(outcome, std::cout);
+    }
+    if (!outcome.report.clean()) {
+        throw SilentFailure(ExitCode::refused);
+    }
+}
+
+}  // namespace
+
+void setup_drift(CLI::App& app, Context& ctx) {
+    static DriftOptions o;
+    auto* drift = app.add_subcommand(
+        "drift", "Compare the database's schema with a replay of its applied migrations (docs/drift.md)");
+    drift->add_option("--scratch-url", o.scratch_url, "An empty database to replay on instead of creating one")
+        ->type_name("URL");
+    drift->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
+    drift->callback([&ctx] {
+        configure_logging(ctx.options);
+        run_drift(ctx, o);
+    });
+}
+
+}  // namespace sqlmig::cli

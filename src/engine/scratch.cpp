@@ -1,0 +1,78 @@
+#include "engine/scratch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <random>
+
+namespace sqlmig::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string scratch_name(const std::string& purpose) {
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "_%08x", rd());
+    return "sqlmig_" + purpose + buf;
+}
+
+}  // namespace
+
+Scratch::Scratch(Context& ctx, const ScratchRequest& request)
+    : m_ctx(ctx), m_keep(request.keep == KeepScratch::yes) {
+    const db::ConnectOptions configured = ctx.connect_options(false);
+    if (!request.url.empty()) {
+        m_plan.options = configured;
+        m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
+        m_plan.options.durability = request.durability;
+        m_keep = true;  // the user's own database: never dropped
+        return;
+    }
+    const db::Backend& backend = db::backend_of(configured.url);
+    m_plan = backend.scratch(configured, scratch_name(request.purpose), fs::temp_directory_path());
+    m_plan.options.durability = request.durability;
+    if (!m_plan.create_sql.empty()) {
+        try {
+            auto admin = backend.connect(configured);
+            admin->execute_internal(m_plan.create_sql);
+            admin->flush();
+        } catch (const DbError& e) {
+            throw DbError("cannot create the scratch database for " + request.purpose + " on " +
+                          configured.url.redacted() + ": " + e.what() + "\nthe user needs the CREATEDB privilege" +
+                          (request.url_option == ScratchUrl::offered
+                               ? "; or pass --scratch-url URL of an empty database to use instead"
+                               : ""));
+        }
+    }
+    m_created = true;
+}
+
+Scratch::~Scratch() {
+    if (!m_created || m_keep) {
+        return;
+    }
+    try {
+        if (!m_plan.drop_sql.empty()) {
+            const db::ConnectOptions configured = m_ctx.connect_options(false);
+            auto admin = db::backend_of(configured.url).connect(configured);
+            admin->execute_internal(m_plan.drop_sql);
+            admin->flush();
+        } else if (!m_plan.options.url.file.empty()) {
+            std::error_code ec;
+            fs::remove(m_plan.options.url.file, ec);
+            fs::remove(m_plan.options.url.file.string() + "-sqlmig-lock", ec);
+        }
+    } catch (const std::exception& e) {
+        spdlog::warn("the scratch database {} was not dropped: {}", label(), e.what());
+    }
+}
+
+std::string Scratch::label() const {
+    return m_plan.options.database_override
+               ? *m_plan.options.database_override + " on " + m_plan.options.url.redacted()
+               : m_plan.options.url.redacted();
+}
+
+}  // namespace sqlmig::engine
