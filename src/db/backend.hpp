@@ -42,6 +42,7 @@ struct ScratchPlan {
     ConnectOptions options;  // how to reach it
     std::string create_sql;  // run on the configured database first ("" for a file database)
     std::string drop_sql;    // run there at the end
+    std::string privilege;   // what create_sql needs, for the error when it is refused: "the CREATEDB privilege"
 };
 
 class Backend {

@@ -18,6 +18,14 @@ std::string scratch_name(const std::string& purpose) {
     return "sqlmig_" + purpose + buf;
 }
 
+// --scratch-url must reach the same kind of database: the migrations are written for it.
+void refuse_another_kind(const core::DatabaseUrl& scratch, const core::DatabaseUrl& configured) {
+    if (scratch.backend != configured.backend) {
+        throw ConfigError("--scratch-url: a " + scratch.backend + " database (" + scratch.redacted() +
+                          ") cannot stand in for this project's " + configured.backend + " database");
+    }
+}
+
 }  // namespace
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
@@ -26,6 +34,7 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     if (!request.url.empty()) {
         m_plan.options = configured;
         m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
+        refuse_another_kind(m_plan.options.url, configured.url);
         m_plan.options.durability = request.durability;
         m_keep = true;  // the user's own database: never dropped
         return;
@@ -34,13 +43,13 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     m_plan = backend.scratch(configured, scratch_name(request.purpose), fs::temp_directory_path());
     m_plan.options.durability = request.durability;
     if (!m_plan.create_sql.empty()) {
+        auto admin = backend.connect(configured);  // not reaching the server is its own error, without a hint
         try {
-            auto admin = backend.connect(configured);
             admin->execute_internal(m_plan.create_sql);
             admin->flush();
         } catch (const DbError& e) {
             throw DbError("cannot create the scratch database for " + request.purpose + " on " +
-                          configured.url.redacted() + ": " + e.what() + "\nthe user needs the CREATEDB privilege" +
+                          configured.url.redacted() + ": " + e.what() + "\nthe user needs " + m_plan.privilege +
                           (request.url_option == ScratchUrl::offered
                                ? "; or pass --scratch-url URL of an empty database to use instead"
                                : ""));

@@ -201,6 +201,25 @@ TEST(DriftPostgres, AReplayThatFailsNamesItsPositionAndLeavesNoScratchDatabase) 
         << "the scratch database is dropped";
 }
 
+// The migrations are written for the project's database: a scratch database of another kind is refused
+// before anything is made, and a server that cannot be reached gets no advice about privileges.
+TEST(DriftPostgres, AScratchUrlOfAnotherKindIsRefusedAndAnUnreachableServerGetsNoPrivilegeHint) {
+    PgProject p;
+    migrate(p);
+    Result r = p.run({"drift", "--scratch-url", "sqlite:///elsewhere.db"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_CONTAINS(r.err, "sqlmig: error: --scratch-url: a sqlite database (sqlite:///elsewhere.db) cannot stand in "
+                           "for this project's postgres database");
+    EXPECT_FALSE(std::filesystem::exists(p.project.dir() / "elsewhere.db"));
+    // lint --impact reads no live database: the scratch database's server is the first it reaches.
+    p.project.write_file("config.toml", "[database]\nurl = \"postgres://app:hunter2@127.0.0.1:1/app\"\n");
+    r = p.run({"lint", "--impact"});
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_CONTAINS(r.err, "cannot connect to PostgreSQL at postgres://app:***@127.0.0.1:1/app");
+    EXPECT_NOT_CONTAINS(r.err, "privilege");
+    EXPECT_NOT_CONTAINS(r.err, "hunter2");
+}
+
 TEST(DriftPostgres, WithoutCreatedbItSaysWhatIsMissingAndAReadOnlyUserCanUseAScratchUrl) {
     PgProject p;
     migrate(p);

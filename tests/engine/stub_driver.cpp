@@ -151,7 +151,7 @@ public:
     }
     db::ScratchPlan scratch(const db::ConnectOptions& configured, const std::string&,
                             const std::filesystem::path&) const override {
-        return {configured, "", ""};
+        return {configured, "", "", ""};
     }
 
 private:

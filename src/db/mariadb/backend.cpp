@@ -45,7 +45,8 @@ public:
     }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path&) const override {
-        ScratchPlan plan{configured, "CREATE DATABASE `" + name + "`", "DROP DATABASE IF EXISTS `" + name + "`"};
+        ScratchPlan plan{configured, "CREATE DATABASE `" + name + "`", "DROP DATABASE IF EXISTS `" + name + "`",
+                         "the CREATE privilege on new databases"};
         plan.options.database_override = name;
         return plan;
     }

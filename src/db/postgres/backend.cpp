@@ -98,7 +98,7 @@ public:
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path&) const override {
         ScratchPlan plan{configured, "CREATE DATABASE \"" + name + "\"",
-                         "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)"};
+                         "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)", "the CREATEDB privilege"};
         plan.options.database_override = name;
         return plan;
     }

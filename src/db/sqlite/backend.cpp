@@ -102,7 +102,7 @@ public:
     }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path& folder) const override {
-        ScratchPlan plan{configured, "", ""};
+        ScratchPlan plan{configured, "", "", ""};
         plan.options.url.file = folder / (name + ".db");
         plan.options.url.raw = "sqlite:///" + plan.options.url.file.string();
         return plan;
