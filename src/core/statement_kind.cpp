@@ -200,7 +200,7 @@ TransactionMode FileAnalysis::decide(const std::string& file_label, bool directi
     }
     if (m_non_tx_count > 0) {
         const Statement& s = *m_first_non_tx;
-        throw MigrationFileError(
+        throw RefusedError(
             file_label + ":" + std::to_string(s.start.line) + ":" + std::to_string(s.start.column) + ": '" +
             util::shorten(s.text, 60) + "' cannot run inside a transaction, and the file has other statements; " +
             "put it in a migration of its own, or add '" + std::string(no_transaction_marker) +

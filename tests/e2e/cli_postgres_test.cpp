@@ -82,9 +82,9 @@ TEST(CliPostgres, ConcurrentlyRunsOutsideATransactionUnderTheLock) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_CONTAINS(r.err, "cannot run in a transaction; running it without one");
     EXPECT_EQ(p.db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass"), "t");
-    // A mix is refused before anything runs, naming the statement.
+    // A mix is refused as unsafe (exit 3, docs/exit-codes.md) before anything runs, naming the statement.
     r = p.run({"up"});
-    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.code, 3);
     EXPECT_CONTAINS(r.err, "003_mixed.up.sql:2:1:");
     EXPECT_CONTAINS(r.err, "sqlmig:no-transaction");
     EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_class WHERE relname = 'u'"), "0");

@@ -107,6 +107,21 @@ TEST(CliSqlite, AFailureInTheMiddleLeavesNothingOfThatMigration) {
     EXPECT_EQ(tables(p), "posts,users");  // neither "half" nor "after"
 }
 
+// A statement that cannot run in a transaction beside others in a transaction file: refused as unsafe
+// (exit 3, as lint's error for it), with file:line:column, before anything of the run is applied.
+TEST(CliSqlite, ANoTransactionStatementAmongOthersIsRefusedBeforeAnythingRuns) {
+    Project p;
+    three_migrations(p);
+    p.migration("004_vacuum.up.sql", "CREATE TABLE v (id INTEGER);\nVACUUM;\n");
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"up", "--dry-run"}, {"up"}}) {
+        const Result r = p.run(args);
+        EXPECT_EQ(r.code, 3) << r.err;
+        EXPECT_CONTAINS(r.err, "sqlmig: error: migrations/004_vacuum.up.sql:2:1: 'VACUUM' cannot run inside a "
+                               "transaction, and the file has other statements");
+    }
+    EXPECT_EQ(tables(p), "") << "nothing ran, not even the first three";
+}
+
 TEST(CliSqlite, SingleTransactionIsAllOrNothing) {
     Project p;
     three_migrations(p);

@@ -66,8 +66,8 @@ TEST(FileAnalysis, RefusesAMixWithoutTheDirectiveNamingTheStatement) {
     const auto a = analyse("CREATE TABLE t (a int);\n  CREATE INDEX CONCURRENTLY i ON t (a);");
     try {
         a.decide("migrations/004_x.up.sql", false);
-        FAIL() << "expected a MigrationFileError";
-    } catch (const sqlmig::MigrationFileError& e) {
+        FAIL() << "expected a RefusedError";
+    } catch (const sqlmig::RefusedError& e) {
         const std::string what = e.what();
         EXPECT_NE(what.find("migrations/004_x.up.sql:2:3"), std::string::npos) << what;
         EXPECT_NE(what.find("sqlmig:no-transaction"), std::string::npos) << what;
