@@ -142,6 +142,26 @@ TEST(Drift, AFailingReplayIsExitOneWithFileLineAndColumn) {
     EXPECT_EQ(std::filesystem::last_write_time(p.db_path()), before);
 }
 
+// "warn" never stops a deploy, even when the check itself cannot run; "refuse" stops with the check's error.
+TEST(Drift, BeforeUpWarnGoesOnWhenTheCheckCannotRunAndRefuseStops) {
+    Project p;
+    migrate(p);
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE TABLE handmade (y INTEGER)");
+    p.migration("003_lean.up.sql", "ALTER TABLE handmade ADD COLUMN x INTEGER;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    p.migration("004_next.up.sql", "CREATE TABLE next (id INTEGER);\n");
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[drift]\nbefore_up = \"refuse\"\n");
+    Result r = p.run({"up"});
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_CONTAINS(r.err, "migrations/003_lean.up.sql:1:1: no such table: handmade");
+    EXPECT_EQ(p.query("SELECT count(*) FROM sqlmig_migrations"), "3");
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[drift]\nbefore_up = \"warn\"\n");
+    r = p.run({"up"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_CONTAINS(r.err, "the drift check could not run ([drift] before_up = \"warn\"; going on): cannot replay");
+    EXPECT_EQ(p.query("SELECT count(*) FROM sqlmig_migrations"), "4");
+}
+
 TEST(Drift, RealSqliteFolderGivesNoDrift) {
     SQLMIG_REQUIRE_CORPUS(corpus);
     Project p;
