@@ -177,7 +177,6 @@ std::string redact_keyword_form(std::string_view s) {
     return out;
 }
 
-
 // The values of password=... pairs (URL query or libpq key=value form), quotes removed.
 void add_password_pairs(std::string_view s, std::vector<std::string>& secrets) {
     for (std::size_t p = s.find("password"); p != std::string_view::npos; p = s.find("password", p + 1)) {
@@ -233,6 +232,7 @@ std::vector<std::string> secrets_of(std::string_view url) {
     std::erase_if(secrets, [](const std::string& secret) { return secret.empty(); });
     return secrets;
 }
+
 }  // namespace
 
 std::string redact_url(std::string_view url) {
