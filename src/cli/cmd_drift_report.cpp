@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "engine/drift.hpp"
 
 namespace sqlmig::cli {
@@ -43,8 +44,9 @@ void setup_drift(CLI::App& app, Context& ctx) {
     static DriftOptions o;
     auto* drift = app.add_subcommand(
         "drift", "Compare the database's schema with a replay of its applied migrations (docs/drift.md)");
-    drift->add_option("--scratch-url", o.scratch_url, "An empty database to replay on instead of creating one")
-        ->type_name("URL");
+    non_empty(drift->add_option("--scratch-url", o.scratch_url,
+                             "An empty database to replay on instead of creating one")
+                  ->type_name("URL"));
     drift->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
     drift->callback([&ctx] {
         configure_logging(ctx.options);

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "engine/impact.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -205,8 +206,9 @@ void setup_impact(CLI::App& app, Context& ctx) {
     impact->add_option("--from", o.request.from,
                        "With --no-live-stats: build the scratch database up to VERSION (default: none applied)")
         ->type_name("VERSION");
-    impact->add_option("--scratch-url", o.request.scratch_url, "An empty database to use instead of creating one")
-        ->type_name("URL");
+    non_empty(impact->add_option("--scratch-url", o.request.scratch_url,
+                             "An empty database to use instead of creating one")
+                  ->type_name("URL"));
     impact->add_flag("--keep", o.request.keep, "Keep the scratch database at the end (its name is printed)");
     impact->add_option("--calibration-rows", o.request.calibration_rows,
                        "Rows of the table the throughput is measured on (default 200000)")

@@ -256,8 +256,9 @@ void setup_lint(CLI::App& app, Context& ctx) {
                                   "Measure the lock rules' guesses on a scratch database of the configured server, "
                                   "as 'sqlmig impact --no-live-stats' does (docs/lint.md)");
     impact->excludes("--dialect");
-    lint->add_option("--scratch-url", o.scratch_url, "With --impact: an empty database to use instead of creating one")
-        ->type_name("URL")
+    non_empty(lint->add_option("--scratch-url", o.scratch_url,
+                             "With --impact: an empty database to use instead of creating one")
+                  ->type_name("URL"))
         ->needs(impact);
     lint->callback([&ctx] {
         configure_logging(ctx.options);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "engine/runner.hpp"
 #include "engine/scratch.hpp"
 #include "core/plan.hpp"
@@ -233,8 +234,9 @@ void setup_verify(CLI::App& app, Context& ctx) {
     verify->add_option("target", o.target, "head (default) or the last version to check");
     verify->add_option("--from", o.from, "Apply the migrations before VERSION without checking them")
         ->type_name("VERSION");
-    verify->add_option("--scratch-url", o.scratch_url, "An empty database to use instead of creating one")
-        ->type_name("URL");
+    non_empty(verify->add_option("--scratch-url", o.scratch_url,
+                             "An empty database to use instead of creating one")
+                  ->type_name("URL"));
     verify->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
     verify->add_flag("--keep-going", o.keep_going, "Check every migration, not only up to the first irreversible one");
     verify->callback([&ctx] {

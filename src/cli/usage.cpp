@@ -66,6 +66,11 @@ CLI::Option* one_of(CLI::Option* opt, std::vector<std::string> words, std::strin
     return opt;
 }
 
+CLI::Option* non_empty(CLI::Option* opt) {
+    opt->check(CLI::Validator([](const std::string& value) { return value.empty() ? "must not be empty" : ""; }, ""));
+    return opt;
+}
+
 const std::vector<std::string>& choices_of(const CLI::Option* opt) {
     static const std::vector<std::string> none;
     const auto it = choice_registry().find(opt);

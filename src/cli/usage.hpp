@@ -35,6 +35,9 @@ CLI::Option* one_of(CLI::Option* opt, const std::vector<std::pair<std::string, T
     return one_of(opt, std::move(words));  // inserted before the transformer: its message wins
 }
 
+// Refuses an empty value ("--scratch-url ''" would otherwise mean "not given"). Returns opt.
+CLI::Option* non_empty(CLI::Option* opt);
+
 // The words of an option made with one_of; empty for any other option.
 const std::vector<std::string>& choices_of(const CLI::Option* opt);
 

@@ -280,6 +280,10 @@ private:
 
     // "off", "warn" or "refuse": a before_up key.
     UpGate up_gate_value(const toml::node& node, const std::string& name) {
+        static constexpr const char* choices = ": must be \"off\", \"warn\" or \"refuse\"";
+        if (!node.is_string()) {
+            throw ConfigError(where(m_cfg.file, node, name) + choices);
+        }
         const std::string gate = string_value(node, name);
         if (gate == "off") {
             return UpGate::off;
@@ -290,8 +294,7 @@ private:
         if (gate == "refuse") {
             return UpGate::refuse;
         }
-        throw ConfigError(where(m_cfg.file, node, name) + ": must be \"off\", \"warn\" or \"refuse\", not '" +
-                          util::printable(gate) + "'");
+        throw ConfigError(where(m_cfg.file, node, name) + choices + ", not '" + util::printable(gate) + "'");
     }
 
     bool apply_preflight_key(const std::string& k, const toml::node& node, const std::string& name) {

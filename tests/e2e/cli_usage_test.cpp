@@ -111,6 +111,11 @@ TEST(Usage, AValueOutsideAnOptionsWordsNamesTheWords) {
         {{"status", "--color"}, "--color needs a value: auto, always or never"},
         {{"status", "--database"}, "--database needs a value (URL)"},
         {{"lint", "--dialect"}, "--dialect needs a value: sqlite, postgres, mysql or mariadb"},
+        // An empty scratch URL is a mistake (an unset variable), not "make one for me".
+        {{"verify", "--scratch-url", ""}, "--scratch-url must not be empty"},
+        {{"drift", "--scratch-url", ""}, "--scratch-url must not be empty"},
+        {{"impact", "--scratch-url", ""}, "--scratch-url must not be empty"},
+        {{"lint", "--impact", "--scratch-url", ""}, "--scratch-url must not be empty"},
     };
     for (const auto& [args, expected] : cases) {
         const std::string line = usage_error(p, args);

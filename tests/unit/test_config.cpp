@@ -349,4 +349,9 @@ TEST(Config, ImpactBeforeUpTakesDriftsThreeValuesAndStillTheBoolsOfLastRelease) 
               "config.toml:2:13: [impact] before_up: must be \"off\", \"warn\" or \"refuse\", not 'yes'");
     EXPECT_EQ(error_of("[drift]\nbefore_up = \"yes\"\n"),
               "config.toml:2:13: [drift] before_up: must be \"off\", \"warn\" or \"refuse\", not 'yes'");
+    // A number is neither last release's bool nor a string: the message still lists the choices.
+    EXPECT_EQ(error_of("[impact]\nbefore_up = 5\n"),
+              "config.toml:2:13: [impact] before_up: must be \"off\", \"warn\" or \"refuse\"");
+    EXPECT_EQ(error_of("[drift]\nbefore_up = [\"warn\"]\n"),
+              "config.toml:2:13: [drift] before_up: must be \"off\", \"warn\" or \"refuse\"");
 }
