@@ -213,6 +213,7 @@ void measure_migration(Context& ctx, db::Driver& scratch, ImpactProbe& probe, co
     const core::Migration& m = *pending.migration;
     const core::Dialect dialect = scratch.dialect();
     const Script script = ctx.script(m, core::Direction::up);
+    check_file(script, dialect, scratch.server_version());  // what up would refuse, impact refuses alike
     const std::size_t first = out.size();
     std::int64_t index = -1;  // counted as the runner's journal counts: every statement of the file
     for_each_statement(script, dialect, [&](core::Statement&& statement) {

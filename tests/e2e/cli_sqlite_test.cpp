@@ -108,12 +108,14 @@ TEST(CliSqlite, AFailureInTheMiddleLeavesNothingOfThatMigration) {
 }
 
 // A statement that cannot run in a transaction beside others in a transaction file: refused as unsafe
-// (exit 3, as lint's error for it), with file:line:column, before anything of the run is applied.
+// (exit 3, as lint's error for it), with file:line:column, before anything of the run is applied;
+// impact, which measures what up would run, refuses it the same way.
 TEST(CliSqlite, ANoTransactionStatementAmongOthersIsRefusedBeforeAnythingRuns) {
     Project p;
     three_migrations(p);
     p.migration("004_vacuum.up.sql", "CREATE TABLE v (id INTEGER);\nVACUUM;\n");
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"up", "--dry-run"}, {"up"}}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"up", "--dry-run"}, {"up"}, {"impact"}, {"impact", "--no-live-stats"}}) {
         const Result r = p.run(args);
         EXPECT_EQ(r.code, 3) << r.err;
         EXPECT_CONTAINS(r.err, "sqlmig: error: migrations/004_vacuum.up.sql:2:1: 'VACUUM' cannot run inside a "
