@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/text.hpp"
+
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -26,6 +29,24 @@ void refuse_another_kind(const core::DatabaseUrl& scratch, const core::DatabaseU
     }
 }
 
+// The replay assumes nothing exists: a table left there would make a migration fail with
+// "already exists", or hide a difference that drift or verify should report. Schemas and
+// extensions are what a new database inherits from its template (PostgreSQL's public and
+// plpgsql), so only the other lines make it not empty.
+void refuse_non_empty(const db::ConnectOptions& scratch) {
+    const auto lines = db::backend_of(scratch.url).connect(scratch)->schema_snapshot();
+    const auto inherited = [](const std::string& line) {
+        return line.starts_with("schema ") || line.starts_with("extension ");
+    };
+    const auto own = std::count_if(lines.begin(), lines.end(), [&](const auto& line) { return !inherited(line); });
+    if (own > 0) {
+        const auto first = *std::find_if_not(lines.begin(), lines.end(), inherited);
+        throw ConfigError("--scratch-url: " + scratch.url.redacted() + " is not empty (" + std::to_string(own) +
+                          " object(s), the first: '" + util::shorten(first, 60) +
+                          "'); give an empty database to replay on");
+    }
+}
+
 }  // namespace
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
@@ -37,6 +58,7 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
         refuse_another_kind(m_plan.options.url, configured.url);
         m_plan.options.durability = request.durability;
         m_keep = true;  // the user's own database: never dropped
+        refuse_non_empty(m_plan.options);
         return;
     }
     const db::Backend& backend = db::backend_of(configured.url);

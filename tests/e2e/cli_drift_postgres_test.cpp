@@ -239,6 +239,14 @@ TEST(DriftPostgres, WithoutCreatedbItSaysWhatIsMissingAndAReadOnlyUserCanUseAScr
     r = p.run({"drift", "--scratch-url", scratch.url()});
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_CONTAINS(r.out, "no drift");
+    // The same database given twice, or any with objects in it, is never replayed on.
+    const std::string tables_before = p.db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+    r = p.run({"drift", "--scratch-url", url});
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_CONTAINS(r.err, "sqlmig: error: --scratch-url: postgres://");
+    EXPECT_CONTAINS(r.err, "is not empty (");
+    EXPECT_CONTAINS(r.err, "give an empty database to replay on");
+    EXPECT_EQ(p.db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), tables_before);
     p.db.query("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM sqlmig_drift_reader");
     p.db.query("DROP ROLE sqlmig_drift_reader");
 }
