@@ -24,24 +24,6 @@ namespace {
 
 constexpr const char* k_ignore_file = ".sqlmig-drift-ignore";
 
-// Raises the log level to warnings while a replay runs, so that its "applying ..." lines (one per
-// migration) do not drown the report; --verbose keeps them. Not in a fleet (`up` with [drift]
-// before_up on each target): the level is the process's, and its threads would restore each other's.
-class QuietReplay {
-public:
-    explicit QuietReplay(const Context& ctx) : m_before(spdlog::get_level()) {
-        if (!ctx.options.verbose && ctx.target.empty() && m_before < spdlog::level::warn) {
-            spdlog::set_level(spdlog::level::warn);
-        }
-    }
-    ~QuietReplay() { spdlog::set_level(m_before); }
-    QuietReplay(const QuietReplay&) = delete;
-    QuietReplay& operator=(const QuietReplay&) = delete;
-
-private:
-    spdlog::level::level_enum m_before;
-};
-
 // The up SQL the tracking table stored for a version; nullopt when none (or a layout-1 table).
 std::optional<std::string> stored_up_sql(Context& ctx, db::Driver& live, const core::Version& version) {
     const core::TableName table = core::parse_table_name(ctx.config().table);

@@ -317,8 +317,11 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     spdlog::info("impact on the scratch database {}", scratch.label());
     auto driver = db::make_driver(scratch.options());
     ctx.prepare_tracking(*driver);
-    for (const auto* m : split.applied) {
-        apply_up(ctx, *driver, *m);
+    {
+        const QuietReplay quiet(ctx);
+        for (const auto* m : split.applied) {
+            apply_up(ctx, *driver, *m);
+        }
     }
     const auto probe = make_probe(driver->dialect(), *driver);
     for (const auto& pending : split.pending) {

@@ -106,4 +106,14 @@ std::string Scratch::label() const {
                : m_plan.options.url.redacted();
 }
 
+QuietReplay::QuietReplay(const Context& ctx) : m_before(spdlog::get_level()) {
+    if (!ctx.options.verbose && ctx.target.empty() && m_before < spdlog::level::warn) {
+        spdlog::set_level(spdlog::level::warn);
+    }
+}
+
+QuietReplay::~QuietReplay() {
+    spdlog::set_level(static_cast<spdlog::level::level_enum>(m_before));
+}
+
 }  // namespace sqlmig::engine

@@ -50,4 +50,19 @@ private:
     bool m_created = false;
 };
 
+// Raises the log level to warnings while migrations are replayed on a scratch database, so that
+// their "applying ..." lines (one per migration) neither drown a report nor read as if the live
+// database were being changed (impact before up); --verbose keeps them. Not in a fleet (`up` with [drift]
+// before_up on each target): the level is the process's, and its threads would restore each other's.
+class QuietReplay {
+public:
+    explicit QuietReplay(const Context& ctx);
+    ~QuietReplay();
+    QuietReplay(const QuietReplay&) = delete;
+    QuietReplay& operator=(const QuietReplay&) = delete;
+
+private:
+    int m_before;  // spdlog::level::level_enum, without spdlog in this header
+};
+
 }  // namespace sqlmig::engine
