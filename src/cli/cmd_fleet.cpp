@@ -224,10 +224,6 @@ void run_fleet_command(Context& ctx, FleetFlags& flags, const CLI::App& app) {
     o.lock_timeout_given = app.get_option("--lock-timeout")->count() > 0;
     ctx.catalog();  // a broken folder is reported before any target is touched
     const auto configured = load_targets(ctx);
-    if (o.command == FleetCommand::drift && !configured.empty() && !configured.front().schema.empty()) {
-        throw RefusedError("fleet drift does not support tenant schemas ([fleet] schemas) yet: the schema snapshot "
-                           "covers the whole database; nothing was read");
-    }
     // --only and --exclude that match nothing are a mistake; a shard may be empty (more
     // machines than the fleet needs).
     core::Selection by_name = o.selection;

@@ -2,6 +2,9 @@
 
 #include "core/checksum.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace sqlmig::core {
 
 std::vector<std::string> schema_diff(const std::vector<std::string>& plus, const std::vector<std::string>& minus) {
@@ -43,6 +46,38 @@ std::string lines_fingerprint(const std::vector<std::string>& lines) {
         text += '\n';
     }
     return checksum_of(text);
+}
+
+namespace {
+
+bool identifier_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+std::string without_qualifier(const std::string& line, const std::string& qualifier) {
+    std::string out;
+    std::size_t from = 0;
+    for (std::size_t at = line.find(qualifier); at != std::string::npos; at = line.find(qualifier, at + 1)) {
+        if (at > 0 && (identifier_char(line[at - 1]) || line[at - 1] == '.' || line[at - 1] == '"')) {
+            continue;  // the end of another name: "xtenant.", "other.tenant."
+        }
+        out.append(line, from, at - from);
+        from = at + qualifier.size();
+    }
+    out.append(line, from, std::string::npos);
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> unqualified_lines(std::vector<std::string> lines, const std::string& schema) {
+    const std::string own_line = "schema " + schema;
+    std::erase(lines, own_line);
+    for (auto& line : lines) {
+        line = without_qualifier(line, schema + ".");
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
 }
 
 }  // namespace sqlmig::core

@@ -20,4 +20,10 @@ std::vector<std::string> schema_diff(const std::vector<std::string>& plus, const
 // have the same fingerprint only when they have the same lines (up to SHA-256 collisions).
 std::string lines_fingerprint(const std::vector<std::string>& lines);
 
+// A snapshot of one schema made comparable with the same objects in a schema of another name
+// (the tenants of a schema-per-tenant fleet, and the scratch schema their replay ran in): the
+// schema's own "schema NAME" line is left out, and "NAME." is removed wherever it qualifies a
+// name (not inside a longer identifier); the result is sorted again. NAME is a plain identifier.
+std::vector<std::string> unqualified_lines(std::vector<std::string> lines, const std::string& schema);
+
 }  // namespace sqlmig::core

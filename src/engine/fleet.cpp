@@ -200,12 +200,9 @@ struct Shared {
 };
 
 // fleet drift: the target's schema against the replay of what it applied, shared with the targets
-// at the same applied state. Tenant schemas share one database's catalogs: not supported yet.
-void drift_of(Context& ctx, const core::FleetTarget& target, ReplayCache& replays, TargetResult& r) {
-    if (!target.schema.empty()) {
-        throw RefusedError("fleet drift does not support tenant schemas ([fleet] schemas) yet: the schema snapshot "
-                           "covers the whole database");
-    }
+// at the same applied state. A tenant schema's snapshot is that schema's objects with their names
+// unqualified, and its replay runs in a schema of the same name on the scratch database.
+void drift_of(Context& ctx, ReplayCache& replays, TargetResult& r) {
     const auto ignore = drift_ignore_patterns(ctx);
     auto live = ctx.connect(true);
     const auto rows = ctx.applied_rows(*live);
@@ -276,7 +273,7 @@ TargetResult run_target(Shared& shared, const core::FleetTarget& target, Session
             judge(snapshot(ctx, target, session)->status, shared.fleet.command, r);
             break;
         case FleetCommand::drift:
-            drift_of(ctx, target, shared.replays, r);
+            drift_of(ctx, shared.replays, r);
             break;
         }
     } catch (const Error& e) {

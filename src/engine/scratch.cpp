@@ -47,6 +47,18 @@ void refuse_non_empty(const db::ConnectOptions& scratch) {
     }
 }
 
+// A tenant of a schema-per-tenant fleet replays in a schema of its name, as its migrations ran
+// (search_path); the snapshots leave the name out (core::unqualified_lines), so that tenants at
+// the same applied state share one replay. The schema is an identifier the fleet already checked.
+void make_tenant_schema(const db::ConnectOptions& scratch) {
+    if (!scratch.schema) {
+        return;
+    }
+    auto driver = db::backend_of(scratch.url).connect(scratch);
+    driver->execute_internal("CREATE SCHEMA IF NOT EXISTS \"" + *scratch.schema + "\"");
+    driver->flush();
+}
+
 }  // namespace
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
@@ -59,6 +71,7 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
         m_plan.options.durability = request.durability;
         m_keep = true;  // the user's own database: never dropped
         refuse_non_empty(m_plan.options);
+        make_tenant_schema(m_plan.options);
         return;
     }
     const db::Backend& backend = db::backend_of(configured.url);
@@ -78,12 +91,23 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
         }
     }
     m_created = true;
+    try {
+        make_tenant_schema(m_plan.options);
+    } catch (...) {
+        drop();  // the destructor does not run when the constructor throws
+        throw;
+    }
 }
 
 Scratch::~Scratch() {
+    drop();
+}
+
+void Scratch::drop() noexcept {
     if (!m_created || m_keep) {
         return;
     }
+    m_created = false;
     try {
         if (!m_plan.drop_sql.empty()) {
             const db::ConnectOptions configured = m_ctx.connect_options(false);

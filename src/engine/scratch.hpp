@@ -44,6 +44,8 @@ public:
     bool kept() const { return m_keep; }
 
 private:
+    void drop() noexcept;  // unless kept; a failure is logged
+
     Context& m_ctx;
     db::ScratchPlan m_plan;
     bool m_keep = false;

@@ -310,14 +310,3 @@ TEST(DriftPostgres, RealFoldersGiveNoDriftOnTheDatabasesTheyMake) {
         EXPECT_CONTAINS(r.out, "no drift");
     }
 }
-
-TEST(DriftPostgres, FleetDriftRefusesTenantSchemasAsNotSupportedYet) {
-    PgProject p("[fleet]\nschemas = \"tenant\\\\_%\"\n[backup]\nenabled = false\n");
-    p.db.query("CREATE SCHEMA tenant_a");
-    p.project.migration("001_a.up.sql", "CREATE TABLE a (id int);\n");
-    ASSERT_EQ(p.run({"fleet", "up"}).code, 0);
-    const Result r = p.run({"fleet", "drift"});
-    EXPECT_EQ(r.code, 3);
-    EXPECT_CONTAINS(r.err, "sqlmig: error: fleet drift does not support tenant schemas ([fleet] schemas) yet");
-    EXPECT_EQ(r.out, "");
-}

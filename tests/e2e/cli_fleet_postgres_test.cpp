@@ -260,6 +260,43 @@ TEST(FleetPostgresSchemas, BadSchemaSetupsAreErrorsBeforeAnythingRuns) {
     EXPECT_CONTAINS(f.project.run({"fleet", "status"}).err, "schema-per-tenant fleets need PostgreSQL");
 }
 
+// Each tenant schema is compared with the replay of what it applied, made in a schema of its name
+// on a scratch database and shared with the tenants at the same state; names compare unqualified
+// (pg_get_indexdef, triggers and functions name the schema), and other schemas are not a tenant's.
+TEST(FleetPostgresSchemas, DriftComparesEachTenantsSchemaWithOneReplayPerAppliedState) {
+    SchemaFleet f(4);
+    f.project.migration("003_orders.up.sql",
+                        "CREATE TABLE orders (id serial PRIMARY KEY, user_id int REFERENCES users (id));\n"
+                        "CREATE INDEX orders_user ON orders (user_id);\nCREATE VIEW user_ids AS SELECT id FROM users;\n"
+                        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+                        "CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION touch();\n");
+    ASSERT_EQ(f.project.run({"fleet", "up", "001", "--only", "tenant_3"}).code, 0);
+    ASSERT_EQ(f.project.run({"fleet", "up", "--exclude", "tenant_3"}).code, 0);
+    f.db.query("CREATE TABLE billing.audit (id int); CREATE TABLE public.stray (id int)");  // no tenant's
+    Result r = f.project.run({"fleet", "drift", "--json"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    auto doc = json_of(r);
+    EXPECT_EQ(results_of(doc), (std::map<std::string, std::string>{{"tenant_0", "at head"},
+                                                                   {"tenant_1", "at head"},
+                                                                   {"tenant_2", "at head"},
+                                                                   {"tenant_3", "behind"}}));
+    EXPECT_EQ(doc["replays"], 2) << "three tenants at 003 share one replay; tenant_3 at 001 has its own";
+
+    f.db.query("CREATE INDEX users_email ON tenant_1.users (email); ALTER TABLE tenant_2.users ALTER COLUMN email "
+               "SET DEFAULT 'x'; CREATE TABLE tenant_3.extra (id int)");
+    r = f.project.run({"fleet", "drift", "--json"});
+    EXPECT_EQ(r.code, 3) << r.out << r.err;
+    doc = json_of(r);
+    EXPECT_EQ(results_of(doc), (std::map<std::string, std::string>{{"tenant_0", "at head"},
+                                                                   {"tenant_1", "drift"},
+                                                                   {"tenant_2", "drift"},
+                                                                   {"tenant_3", "drift"}}));
+    EXPECT_EQ(doc["targets"][1]["error"], "added index users_email");
+    EXPECT_EQ(doc["targets"][2]["error"], "changed column users.email");
+    EXPECT_EQ(doc["targets"][3]["error"], "added table extra");
+    EXPECT_EQ(f.tables("public"), "stray") << "the live database is only read";
+}
+
 // The small fleet CI runs end to end: 50 databases and 200 schemas, failures in a few.
 TEST(FleetPostgresSmallFleet, FiftyDatabasesAndTwoHundredSchemasWithFailuresInjected) {
     DatabaseFleet dbs(50, "[backup]\nenabled = false\n");

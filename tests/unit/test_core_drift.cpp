@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/drift.hpp"
 #include "core/schema_diff.hpp"
 #include "util/error.hpp"
@@ -98,6 +100,36 @@ TEST(Drift, CompareGroupsLinesByObjectAndFoldsAWholeTable) {
 TEST(SchemaDiff, MinusLinesAreOnlyInMinusAndPlusOnlyInPlus) {
     EXPECT_EQ(schema_diff({"a", "b"}, {"b", "c"}), (std::vector<std::string>{"+ a", "- c"}));
     EXPECT_TRUE(schema_diff({"a"}, {"a"}).empty());
+}
+
+// Tenants of a schema-per-tenant fleet compare with a replay made in a schema of another name.
+TEST(SchemaDiff, UnqualifiedLinesCompareOneSchemaWithTheSameInAnotherName) {
+    const std::vector<std::string> tenant = {
+        "column t1.users.id integer not null default nextval('users_id_seq'::regclass)",
+        "index t1.users_pkey CREATE UNIQUE INDEX users_pkey ON t1.users USING btree (id)",
+        "relation t1.users r",
+        "schema t1",
+        "trigger t1.users.tr CREATE TRIGGER tr BEFORE INSERT ON t1.users FOR EACH ROW EXECUTE FUNCTION t1.f()",
+        "view t1.v SELECT xt1.a, public.t1.b FROM t1.users",
+    };
+    const std::vector<std::string> replay = {
+        "column r.users.id integer not null default nextval('users_id_seq'::regclass)",
+        "index r.users_pkey CREATE UNIQUE INDEX users_pkey ON r.users USING btree (id)",
+        "relation r.users r",
+        "schema r",
+        "trigger r.users.tr CREATE TRIGGER tr BEFORE INSERT ON r.users FOR EACH ROW EXECUTE FUNCTION r.f()",
+        "view r.v SELECT xt1.a, public.t1.b FROM r.users",
+    };
+    const auto a = unqualified_lines(tenant, "t1");
+    EXPECT_EQ(a, unqualified_lines(replay, "r"));
+    EXPECT_EQ(a, (std::vector<std::string>{
+                     "column users.id integer not null default nextval('users_id_seq'::regclass)",
+                     "index users_pkey CREATE UNIQUE INDEX users_pkey ON users USING btree (id)",
+                     "relation users r",
+                     "trigger users.tr CREATE TRIGGER tr BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()",
+                     "view v SELECT xt1.a, public.t1.b FROM users",  // other names ending in t1 stay
+                 }));
+    EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
 }
 
 // Two lists share a fingerprint only when they have the same lines: where a line ends, a

@@ -330,6 +330,9 @@ public:
         for (int i = 0; i < PQntuples(r.get()); ++i) {
             lines.emplace_back(PQgetvalue(r.get(), i, 0));
         }
+        if (m_options.schema) {
+            return core::unqualified_lines(std::move(lines), *m_options.schema);
+        }
         return lines;
     }
 
@@ -338,7 +341,7 @@ public:
     // client encoding), so that the digest is the one of the lines schema_snapshot() returns.
     // sha256() is PostgreSQL 11's: older servers send the lines.
     std::string schema_fingerprint() override {
-        if (server_version() < 110000) {
+        if (server_version() < 110000 || m_options.schema) {  // a tenant's lines are unqualified here
             return core::lines_fingerprint(schema_snapshot());
         }
         // chr(): the same text whatever the session's standard_conforming_strings.
@@ -648,8 +651,26 @@ private:
         // The tracking table and its companions (<table>_layout, the lease's <table>_lock): sqlmig's own.
         const std::string tracking = "(" + literal(t) + ", " + literal(core::layout_table(m_options.table).table) +
                                      ", " + literal(t + "_lock") + ")";
-        const std::string user_ns = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
-                                    "'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+        // A tenant of a schema-per-tenant fleet is its schema: the rest of the database is other
+        // tenants' and what they share, and the database-wide extensions are not the tenant's.
+        const std::string user_ns =
+            m_options.schema ? "n.nspname = " + literal(*m_options.schema)
+                             : "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+                               "'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+        const std::string extensions = m_options.schema ? " WHERE false" : "";
+        // What is hashed on the server loses the tenant's qualifier there, as core::unqualified_lines
+        // removes it from the lines (not after a letter, digit, '_', '$', '.' or '"').
+        const auto unqualified = [&](const std::string& text) -> std::string {
+            if (!m_options.schema) {
+                return text;
+            }
+            std::string escaped;
+            for (const char c : *m_options.schema) {
+                escaped += c == '$' ? std::string("\\$") : std::string(1, c);
+            }
+            return "regexp_replace(" + text + ", '(^|[^[:alnum:]_$.\"])' || " + literal(escaped + "\\.") +
+                   ", E'\\\\1', 'g')";  // E'': the same text whatever standard_conforming_strings
+        };
         const std::string not_extension = " AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = {oid} AND "
                                           "dep.deptype = 'e')";
         const auto own = [&](const std::string& oid) {
@@ -658,7 +679,7 @@ private:
             return s;
         };
         return "SELECT 'schema ' || n.nspname AS line FROM pg_namespace n WHERE " + user_ns + own("n.oid") +
-               " UNION ALL SELECT 'extension ' || extname FROM pg_extension"
+               " UNION ALL SELECT 'extension ' || extname FROM pg_extension" + extensions +
                " UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text ||"
                " CASE WHEN c.relrowsecurity THEN ' row security' ELSE '' END ||"
                " CASE WHEN c.relforcerowsecurity THEN ' forced' ELSE '' END"
@@ -685,7 +706,7 @@ private:
                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
                user_ns + own("c.oid") +
                " UNION ALL SELECT 'function ' || n.nspname || '.' || p.proname || '(' ||"
-               " pg_get_function_identity_arguments(p.oid) || ') ' || md5(pg_get_functiondef(p.oid))"
+               " pg_get_function_identity_arguments(p.oid) || ') ' || md5(" + unqualified("pg_get_functiondef(p.oid)") + ")"
                " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p', 'w') AND " +
                user_ns + own("p.oid") +
                " UNION ALL SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || tg.tgname || ' ' ||"
