@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <unistd.h>
 
 #include "core/schema_diff.hpp"
@@ -182,15 +183,28 @@ std::vector<std::string> replaced_files(const fs::path& dir, const core::SquashP
     return files;
 }
 
+// Whether what squashed/ holds goes one level down first (squashed/squashed/): when this squash
+// replaces an earlier baseline, squashed/ is then the folder as it was before this squash (that
+// baseline, the files after it up to the target, and its own squashed/), itself a squashed folder,
+// so that `--dir <folder>/squashed` finishes a database part-way through either range, and no two
+// files of one version lie side by side (the earlier baseline and the file it kept the version of).
+enum class Nest { no, yes };
+
+Nest nest_of(const fs::path& dir, const core::SquashPlan& plan) {
+    std::error_code ec;
+    const bool replaces_baseline = plan.replay.front()->squashes_from.has_value();
+    return replaces_baseline && fs::is_directory(dir / core::k_squashed_folder, ec) ? Nest::yes : Nest::no;
+}
+
 // Refuses, before anything runs, a folder where the move could not be done whole.
-void check_moves(const fs::path& dir, const std::vector<std::string>& files, const std::string& baseline) {
+void check_moves(const fs::path& dir, const std::vector<std::string>& files, const std::string& baseline, Nest nest) {
     const fs::path squashed = dir / core::k_squashed_folder;
     std::error_code ec;
     if (fs::exists(squashed, ec) && !fs::is_directory(squashed, ec)) {
         throw UsageError((squashed).string() + " is not a folder; squash moves the replaced files there");
     }
     for (const auto& file : files) {
-        if (fs::exists(squashed / file, ec)) {
+        if (nest == Nest::no && fs::exists(squashed / file, ec)) {
             throw UsageError((squashed / file).string() + " already exists; squash would overwrite it");
         }
     }
@@ -199,25 +213,87 @@ void check_moves(const fs::path& dir, const std::vector<std::string>& files, con
     }
 }
 
-// Moves the replaced files to squashed/ and writes the baseline; moves them back if a step fails.
-void write_folder(const fs::path& dir, const std::vector<std::string>& files, const core::BaselineFile& baseline) {
+// The folder's changes, each undone (in reverse order) unless keep() is called: a failed write
+// leaves the folder as it was.
+class FolderWrite {
+public:
+    FolderWrite() = default;
+    ~FolderWrite() {
+        for (auto it = m_undo.rbegin(); it != m_undo.rend(); ++it) {
+            (*it)();
+        }
+    }
+    FolderWrite(const FolderWrite&) = delete;
+    FolderWrite& operator=(const FolderWrite&) = delete;
+
+    void make_folder(const fs::path& folder) {
+        std::error_code ec;
+        fs::create_directory(folder, ec);
+        if (ec) {
+            throw Error(ExitCode::failed, "cannot create " + folder.string() + ": " + ec.message());
+        }
+        m_undo.emplace_back([folder] {
+            std::error_code ignored;
+            fs::remove(folder, ignored);
+        });
+    }
+    // A new folder named .sqlmig-squash-XXXXXX in `parent`, with the permissions of `like`.
+    fs::path make_temporary_folder(const fs::path& parent, const fs::path& like) {
+        std::string name = (parent / ".sqlmig-squash-XXXXXX").string();
+        if (!::mkdtemp(name.data())) {
+            throw Error(ExitCode::failed, "cannot create a folder in " + parent.string() + ": " + std::strerror(errno));
+        }
+        const fs::path folder = name;
+        m_undo.emplace_back([folder] {
+            std::error_code ignored;
+            fs::remove(folder, ignored);
+        });
+        std::error_code ec;
+        fs::permissions(folder, fs::status(like, ec).permissions(), ec);  // mkdtemp's is 0700
+        return folder;
+    }
+    void move(const fs::path& from, const fs::path& to) {
+        std::error_code ec;
+        fs::rename(from, to, ec);
+        if (ec) {
+            throw Error(ExitCode::failed, "cannot move " + from.string() + " to " + to.string() + ": " + ec.message());
+        }
+        m_undo.emplace_back([from, to] {
+            std::error_code ignored;
+            fs::rename(to, from, ignored);
+        });
+    }
+    void keep() { m_undo.clear(); }
+
+private:
+    std::vector<std::function<void()>> m_undo;
+};
+
+// Moves the replaced files to squashed/ (what it held to squashed/squashed/ first, see Nest) and
+// writes the baseline; a step that fails undoes the ones before it.
+void write_folder(const fs::path& dir, const std::vector<std::string>& files, const core::BaselineFile& baseline,
+                  Nest nest) {
     const fs::path squashed = dir / core::k_squashed_folder;
-    fs::create_directories(squashed);
-    std::vector<std::string> moved;
+    FolderWrite write;
     try {
+        std::error_code ec;
+        if (nest == Nest::yes) {
+            // A folder cannot be moved into itself: squashed/ goes into a new folder that becomes squashed/.
+            const fs::path outer = write.make_temporary_folder(dir, squashed);
+            write.move(squashed, outer / core::k_squashed_folder);
+            write.move(outer, squashed);
+        } else if (!fs::is_directory(squashed, ec)) {
+            write.make_folder(squashed);
+        }
         for (const auto& file : files) {
-            fs::rename(dir / file, squashed / file);
-            moved.push_back(file);
+            write.move(dir / file, squashed / file);
         }
         write_file_atomically(dir / baseline.name, baseline.text);
-    } catch (const std::exception& e) {
-        for (const auto& file : moved) {
-            std::error_code ec;
-            fs::rename(squashed / file, dir / file, ec);
-        }
-        throw Error(ExitCode::failed, "cannot write the squashed folder " + dir.string() + ": " + e.what() +
-                                          "; the files were moved back");
+    } catch (const Error& e) {
+        throw Error(ExitCode::failed, std::string(e.what()) + "; squash left the folder " + dir.string() +
+                                          " as it was");
     }
+    write.keep();
 }
 
 core::Migration candidate_migration(const core::SquashPlan& plan, const Candidate& candidate) {
@@ -247,7 +323,8 @@ SquashOutcome squash(Context& ctx, const SquashRequest& request) {
     const fs::path dir = ctx.config().migrations_dir;
     const core::Format format = plan.target->format;
     const auto files = replaced_files(dir, plan);
-    check_moves(dir, files, core::baseline_file(format, plan.first, plan.target->version, "").name);
+    const Nest nest = nest_of(dir, plan);
+    check_moves(dir, files, core::baseline_file(format, plan.first, plan.target->version, "").name, nest);
 
     const Replay r = replay(ctx, plan, request);
     const core::BaselineFile file = core::baseline_file(format, plan.first, plan.target->version, r.body);
@@ -259,7 +336,7 @@ SquashOutcome squash(Context& ctx, const SquashRequest& request) {
         throw_unproven(plan, diff);
     }
     if (request.write == SquashWrite::yes) {
-        write_folder(dir, files, file);
+        write_folder(dir, files, file, nest);
         outcome.written = true;
     }
     outcome.baseline = file.name;

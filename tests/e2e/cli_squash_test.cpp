@@ -66,14 +66,20 @@ Result on(const Project& p, const std::string& url, std::vector<std::string> arg
     return p.run(args);
 }
 
+void second_squash(Project& p, const std::string& old, const std::vector<std::string>& current);
+
 // The whole story on one database kind: see the file's comment.
 void squash_story(Project& p, const Databases& dbs) {
     four_migrations(p);
     const std::string before = dbs.make();  // made before the squash, nothing applied
     const std::string inside = dbs.make();  // at 001, inside the squashed range 001..002
     const std::string after = dbs.make();   // at 004, past it
+    const std::string deep = dbs.make();    // at 001, inside both squashes' ranges until the end
+    const std::string at_003 = dbs.make();  // at 003 by the old files: past the first range, inside the second
     ASSERT_EQ(on(p, inside, {"up", "1"}).code, 0);
     ASSERT_EQ(on(p, after, {"up"}).code, 0);
+    ASSERT_EQ(on(p, deep, {"up", "1"}).code, 0);
+    ASSERT_EQ(on(p, at_003, {"up", "3"}).code, 0);
 
     const Result squashed = on(p, after, {"squash", "--to", "2"});
     ASSERT_EQ(squashed.code, 0) << squashed.err;
@@ -133,19 +139,62 @@ void squash_story(Project& p, const Databases& dbs) {
     EXPECT_NOT_CONTAINS(lint.out, "002_baseline.up.sql:1:1: warning: no down file");
 
     // Squashed again, to head: the earlier baseline is replaced too, and every database still reads right.
-    const Result to_head = on(p, after, {"squash", "--to", "4", "--json"});
+    const std::string from_first = dbs.make();  // the first baseline and 003: inside the second range
+    ASSERT_EQ(on(p, from_first, {"up", "3"}).code, 0);
+    second_squash(p, after, {inside, fresh});
+    const std::string newest = dbs.make();
+    EXPECT_EQ(on(p, newest, {"up"}).code, 0);
+    EXPECT_EQ(dbs.query(newest, "SELECT count(*) FROM posts"), "0");
+    EXPECT_EQ(dbs.query(newest, "SELECT name FROM users ORDER BY id"), dbs.query(after, "SELECT name FROM users ORDER BY id"));
+
+    // squashed/ is the folder as it was before the second squash, and finishes a database part-way
+    // through its range, whichever files made it; its own squashed/ does the same one range further back.
+    for (const auto& url : {from_first, at_003}) {
+        const Result part = on(p, url, {"up"});
+        EXPECT_EQ(part.code, 3) << url;
+        EXPECT_CONTAINS(part.err, "migrate it past 004 with the old files first");
+        const Result finished = on(p, url, {"--dir", "migrations/squashed", "up"});
+        EXPECT_EQ(finished.code, 0) << url << ": " << finished.err;
+        EXPECT_CONTAINS(on(p, url, {"up"}).err, "nothing to do");
+    }
+    const Result deeper = on(p, deep, {"--dir", "migrations/squashed", "up"});
+    EXPECT_EQ(deeper.code, 3);
+    EXPECT_CONTAINS(deeper.err, "this database applied 001 of the migrations that 002_baseline.up.sql squashes");
+    EXPECT_EQ(on(p, deep, {"--dir", "migrations/squashed/squashed", "up", "2"}).code, 0);
+    EXPECT_EQ(on(p, deep, {"--dir", "migrations/squashed", "up"}).code, 0);
+    EXPECT_CONTAINS(on(p, deep, {"up"}).err, "nothing to do");
+    EXPECT_EQ(dbs.query(deep, "SELECT count(*) FROM posts"), "0");
+}
+
+// The second squash of squash_story (to 004, over the baseline 002_baseline): the layout it leaves,
+// and status, history, verify and lint of it on a database the old files made (`old`); `current`
+// databases are at head and stay there.
+void second_squash(Project& p, const std::string& old, const std::vector<std::string>& current) {
+    const Result to_head = on(p, old, {"squash", "--to", "4", "--json"});
     ASSERT_EQ(to_head.code, 0) << to_head.err;
     EXPECT_CONTAINS(to_head.out, "\"baseline\": \"004_baseline.up.sql\"");
     EXPECT_CONTAINS(to_head.out, "\"first\": \"001\"");
-    EXPECT_TRUE(fs::exists(p.dir() / "migrations/squashed/002_baseline.up.sql"));
-    for (const auto& url : {after, inside, fresh}) {
+    const fs::path dir = p.dir() / "migrations";
+    EXPECT_TRUE(fs::exists(dir / "squashed/002_baseline.up.sql"));
+    EXPECT_TRUE(fs::exists(dir / "squashed/003_email.down.sql"));
+    EXPECT_TRUE(fs::exists(dir / "squashed/squashed/002_roles.up.sql"));
+    EXPECT_FALSE(fs::exists(dir / "squashed/002_roles.up.sql")) << "two files of version 002 side by side";
+    for (const auto& url : current) {
         const Result again = on(p, url, {"up"});
         EXPECT_EQ(again.code, 0) << url << ": " << again.err;
         EXPECT_CONTAINS(again.err, "nothing to do");
     }
-    const std::string newest = dbs.make();
-    EXPECT_EQ(on(p, newest, {"up"}).code, 0);
-    EXPECT_EQ(dbs.query(newest, "SELECT count(*) FROM posts"), "0");
+    const Result status = on(p, old, {"status"});
+    EXPECT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(status.out, "squashed (into 004_baseline.up.sql)");
+    EXPECT_CONTAINS(on(p, old, {"up"}).err, "nothing to do");
+    EXPECT_EQ(on(p, old, {"history"}).code, 0);
+    EXPECT_EQ(on(p, old, {"--dir", "migrations/squashed", "status"}).code, 0);
+    const Result verify = on(p, old, {"verify"});
+    EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+    EXPECT_CONTAINS(verify.out, "unchecked       004_baseline (no down file)");
+    const Result lint = p.run({"lint"});
+    EXPECT_NOT_CONTAINS(lint.out, "004_baseline.up.sql:1:1: warning: no down file");
 }
 
 // Squashes a real folder (copied: squash moves files) to its head, proves it, and makes a fresh database
@@ -276,6 +325,30 @@ TEST(SquashSqlite, OtherFormatsGetTheirOwnBaselineFile) {
     const Result down = p.run({"down", "1"});
     EXPECT_EQ(down.code, 3) << down.err;  // 003 has its down; the old files applied the baseline's range
     EXPECT_EQ(p.run({"check"}).code, 0);
+}
+
+TEST(SquashSqlite, SqlMigrateFolderSquashesTwice) {
+    Project p;
+    sqlmig::test::use_format(p, "sql-migrate");
+    for (const std::string name : {"a", "b", "c", "d"}) {
+        const std::string number = std::to_string(name[0] - 'a' + 1);
+        p.migration(number + "_" + name + ".sql", "-- +migrate Up\nCREATE TABLE " + name + " (x INTEGER);\nINSERT INTO " +
+                                                      name + " VALUES (" + number + ");\n-- +migrate Down\nDROP TABLE " +
+                                                      name + ";\n");
+    }
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const Result again = p.run({"squash", "--to", "4"});
+    ASSERT_EQ(again.code, 0) << again.err;
+    const fs::path dir = p.dir() / "migrations";
+    EXPECT_EQ(sqlmig::test::read_text(dir / "4_d.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..4_d.sql\n", 0), 0u);
+    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/2_b.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..2_b.sql\n", 0), 0u);
+    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/squashed/2_b.sql").rfind("-- +migrate Up\n", 0), 0u);
+    EXPECT_CONTAINS(p.run({"up"}).err, "nothing to do");
+    EXPECT_EQ(p.run({"status"}).code, 0);
+    const std::string fresh = "sqlite:" + (p.dir() / "data/fresh.db").string();
+    EXPECT_EQ(on(p, fresh, {"up"}).code, 0);
+    EXPECT_EQ(sqlmig::test::query_sqlite(p.dir() / "data/fresh.db", "SELECT x FROM b"), "2");
 }
 
 TEST(SquashSqlite, RealGooseFolderSquashesToItsHead) {
