@@ -11,7 +11,9 @@
 
 #include "engine/drift.hpp"
 #include "engine/runner.hpp"
+#include "engine/squashed.hpp"
 #include "core/discovery.hpp"
+#include "core/squash.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
@@ -88,13 +90,16 @@ private:
             m_steps.emplace_back(core::Step{core::Direction::up, file}, ctx.script(*file, core::Direction::up));
             return;
         }
+        // A version a baseline replaced since: the file that ran is under squashed/.
+        if (const core::Migration* squashed = squashed_files(ctx).applied_as(row.version, row.checksum)) {
+            m_steps.emplace_back(core::Step{core::Direction::up, squashed}, ctx.script(*squashed, core::Direction::up));
+            return;
+        }
         auto sql = stored_up_sql(ctx, live, row.version);
         if (!sql) {
             throw MigrationFileError(
                 "cannot replay version " + row.version.text() + " (" + util::printable(row.name) + "): " +
-                (file ? "its file " + ctx.file_label(file->up_file) + " was edited after it was applied"
-                      : std::string("its file is not in the migrations folder")) +
-                ", and the tracking table keeps no SQL for it ([tracking] store_sql_max); restore the file as it "
+                where_its_file_is(ctx, row, file) + ", and the tracking table keeps no SQL for it ([tracking] store_sql_max); restore the file as it "
                 "was applied");
         }
         core::Migration& m = m_synthesized.emplace_back();
@@ -108,6 +113,30 @@ private:
         m_from_stored.push_back(row.version.text());
     }
 
+    // Why the file that ran is not at hand, for the error when no SQL was stored either.
+    std::string where_its_file_is(Context& ctx, const core::AppliedRow& row, const core::Migration* file) {
+        const auto squashed = squashed_files(ctx).of(row.version);
+        if (file && !file->squashes_from) {
+            return "its file " + ctx.file_label(file->up_file) + " was edited after it was applied";
+        }
+        if (!squashed.empty()) {
+            return "its file " + ctx.file_label(squashed.front()->up_file) + " was edited after it was applied";
+        }
+        if (file) {
+            return "the file it ran was squashed into " + ctx.file_label(file->up_file) + " and is no longer under " +
+                   ctx.file_label(core::k_squashed_folder) + "/";
+        }
+        return "its file is not in the migrations folder";
+    }
+
+    SquashedFiles& squashed_files(Context& ctx) {
+        if (!m_squashed) {
+            m_squashed.emplace(ctx);
+        }
+        return *m_squashed;
+    }
+
+    std::optional<SquashedFiles> m_squashed;    // read when a row's file is not in the folder; steps point into it
     std::deque<core::Migration> m_synthesized;  // a deque: steps point into it
     std::vector<std::pair<core::Step, Script>> m_steps;
     std::vector<std::string> m_from_stored;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 
@@ -266,6 +267,61 @@ TEST(SquashSqlite, BadInputIsOneErrorLineAndNothingIsWritten) {
     const Result back = p.run({"status"});
     EXPECT_EQ(back.code, 2);
     EXPECT_CONTAINS(back.err, "002_roles.up.sql has a version inside 001..003, which 003_baseline.up.sql squashes");
+}
+
+// Appends a comment to a migration file: another checksum, the same schema.
+void edit(const Project& p, const std::string& file) {
+    std::ofstream(p.dir() / "migrations" / file, std::ios::app) << "-- edited\n";
+}
+
+TEST(SquashSqlite, ValidateComparesASquashedVersionsRowWithItsFileUnderSquashed) {
+    Project p;
+    four_migrations(p);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the files as they were
+    edit(p, "001_users.up.sql");
+    edit(p, "002_roles.up.sql");         // the baseline's own version, applied by the file it replaces
+    const std::string edited = "sqlite:" + (p.dir() / "data/edited.db").string();
+    ASSERT_EQ(on(p, edited, {"up"}).code, 0);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+
+    const Result clean = on(p, edited, {"validate"});
+    EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+    for (const std::string command : {"validate", "check"}) {
+        const Result r = p.run({command});
+        EXPECT_EQ(r.code, 3) << command;
+        EXPECT_CONTAINS(r.out, "problem: version 001 (users) was edited after it was applied and then squashed: its "
+                               "tracking row records sha256:");
+        EXPECT_CONTAINS(r.out, ", which migrations/squashed/001_users.up.sql does not have; restore the file under "
+                               "migrations/squashed/ as it was applied");
+        EXPECT_CONTAINS(r.out, "problem: version 002 (roles) was edited after it was applied and then squashed");
+    }
+}
+
+TEST(SquashSqlite, DriftReplaysSquashedVersionsFromSquashedWhenNoSqlIsStored) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[tracking]\nstore_sql_max = 0\n");
+    four_migrations(p);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the old files
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const std::string from_first = "sqlite:" + (p.dir() / "data/first.db").string();
+    ASSERT_EQ(on(p, from_first, {"up"}).code, 0);  // the first baseline, 003 and 004
+    ASSERT_EQ(p.run({"squash", "--to", "4"}).code, 0);
+
+    for (const auto& url : {std::string("sqlite:///data/app.db"), from_first}) {
+        const Result r = on(p, url, {"drift", "--json"});
+        EXPECT_EQ(r.code, 0) << url << ": " << r.out << r.err;
+        EXPECT_CONTAINS(r.out, "\"replayed_from_stored_sql\": []");
+    }
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE INDEX users_name ON users (name)");
+    const Result drifted = p.run({"drift"});
+    EXPECT_EQ(drifted.code, 3) << drifted.err;
+    EXPECT_CONTAINS(drifted.out, "added index users_name");
+
+    edit(p, "squashed/squashed/001_users.up.sql");
+    const Result edited = p.run({"drift"});
+    EXPECT_EQ(edited.code, 2) << edited.out;
+    EXPECT_CONTAINS(edited.err, "(users): its file migrations/squashed/squashed/001_users.up.sql was edited after it "
+                                "was applied, and the tracking table keeps no SQL for it");
 }
 
 TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
