@@ -11,6 +11,7 @@
 
 #include "engine/drift.hpp"
 #include "engine/runner.hpp"
+#include "engine/search_path.hpp"
 #include "engine/squashed.hpp"
 #include "core/discovery.hpp"
 #include "core/squash.hpp"
@@ -150,8 +151,17 @@ std::string without_aftermath(const std::string& message) {
     return last == std::string::npos ? message : message.substr(0, last);
 }
 
-std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch) {
+// A replay's snapshot, and the live search path's schemas it did not make (search_path.hpp).
+struct Replayed {
+    std::vector<std::string> snapshot;
+    std::vector<std::string> lacking;
+};
+
+// `made_by_hand`: schemas made before the replay, which no migration makes.
+Replayed replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch,
+                const std::vector<std::string>& search_path, const std::vector<std::string>& made_by_hand) {
     auto driver = db::make_driver(scratch.options());
+    create_schemas(*driver, made_by_hand);  // before the tracking table, which goes to the first of them
     ctx.prepare_tracking(*driver);
     {
         QuietReplay quiet(ctx);
@@ -165,7 +175,7 @@ std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scra
                                  " (the live database was not touched):\n" + without_aftermath(e.what()));
         }
     }
-    return driver->schema_snapshot();
+    return {driver->schema_snapshot(), schemas_lacking(*driver, search_path)};
 }
 
 std::string objects_differ(std::size_t n) {
@@ -239,12 +249,33 @@ std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRo
     return key;
 }
 
-std::vector<std::string> expected_schema(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
-                                         std::string& scratch_label) {
+Replayed replay_on_scratch(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
+                           const std::vector<std::string>& search_path, const std::vector<std::string>& made_by_hand,
+                           std::string& scratch_label) {
     Scratch scratch(ctx, ScratchRequest{"drift", request.scratch_url, request.keep});
     spdlog::debug("drift: replaying {} migrations on the scratch database {}", plan.steps().size(), scratch.label());
     scratch_label = scratch.label() + (scratch.kept() ? " (kept)" : "");
-    return replay(ctx, plan, scratch);
+    return replay(ctx, plan, scratch, search_path, made_by_hand);
+}
+
+// The replay's snapshot; replayed a second time, on a new scratch database holding them, when the
+// live search path names schemas no migration makes (search_path.hpp).
+std::vector<std::string> expected_schema(Context& ctx, db::Driver& live, const ReplayPlan& plan,
+                                         const DriftRequest& request, std::string& scratch_label) {
+    const auto search_path = search_path_schemas(live);
+    Replayed first = replay_on_scratch(ctx, plan, request, search_path, {}, scratch_label);
+    if (first.lacking.empty()) {
+        return std::move(first.snapshot);
+    }
+    if (!request.scratch_url.empty()) {
+        throw ConfigError("--scratch-url: the database's search path names " + schema_list(first.lacking) +
+                          ", which no applied migration makes; pass an empty --scratch-url database that has it (CREATE "
+                          "SCHEMA), or leave --scratch-url out");
+    }
+    spdlog::info("drift: the search path's {} made by hand, not by a migration: replaying again with {}",
+                 schema_list(first.lacking) + (first.lacking.size() == 1 ? " is" : " are"),
+                 first.lacking.size() == 1 ? "it" : "them");
+    return replay_on_scratch(ctx, plan, request, search_path, first.lacking, scratch_label).snapshot;
 }
 
 }  // namespace
@@ -256,8 +287,8 @@ DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<cor
     std::string scratch = "(shared with another target)";
     const auto expected =
         request.shared ? request.shared->get(replay_key(live, rows),
-                                             [&] { return expected_schema(ctx, plan, request, scratch); })
-                       : expected_schema(ctx, plan, request, scratch);
+                                             [&] { return expected_schema(ctx, live, plan, request, scratch); })
+                       : expected_schema(ctx, live, plan, request, scratch);
     DriftOutcome outcome;
     outcome.report = core::compare_schemas(expected, found, live.dialect(), request.ignore);
     outcome.replayed = plan.steps().size();

@@ -15,6 +15,7 @@
 #include "engine/backups.hpp"
 #include "engine/files.hpp"
 #include "engine/runner.hpp"
+#include "engine/search_path.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::engine {
@@ -85,11 +86,35 @@ struct Replay {
     DatabaseState state;
     std::string body;
     std::chrono::milliseconds took{};
+    std::vector<std::string> lacking;  // the configured search path's schemas the replay did not make
 };
-Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& request) {
+
+// The body for a folder whose search path names schemas made by hand (search_path.hpp): they exist
+// where it runs (pg_dump's CREATE SCHEMA becomes IF NOT EXISTS), and its session takes the search path
+// the migrations ran with (every name in the dump is qualified; a psql session gets it too).
+std::string with_schemas_made_by_hand(std::string body, const std::vector<std::string>& schemas,
+                                      const std::string& search_path) {
+    for (const auto& schema : schemas) {
+        const std::string create = "\nCREATE SCHEMA " + schema + ";\n";
+        if (const auto at = body.find(create); at != std::string::npos) {
+            body.replace(at, create.size(), "\nCREATE SCHEMA IF NOT EXISTS " + schema + ";\n");
+        }
+    }
+    std::string literal;
+    for (const char c : search_path) {
+        literal += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    return "SELECT pg_catalog.set_config('search_path', '" + literal + "', true);\n" + body;
+}
+
+// `made_by_hand`: schemas made before the replay, which no migration makes. When the replay leaves
+// some of `search_path` lacking, it returns before the dump: the caller replays again with them.
+Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& request,
+              const std::vector<std::string>& search_path, const std::vector<std::string>& made_by_hand) {
     Scratch scratch(ctx, scratch_request(request));
     spdlog::info("squash: replaying {} migration(s) on the scratch database {}", plan.replay.size(), scratch.label());
     auto driver = db::make_driver(scratch.options());
+    create_schemas(*driver, made_by_hand);  // before the tracking table, which goes to the first of them
     ctx.prepare_tracking(*driver);
     std::vector<core::Step> steps;
     for (const auto* m : plan.replay) {
@@ -104,6 +129,10 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
     }
     Replay r;
     r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    r.lacking = schemas_lacking(*driver, search_path);
+    if (!r.lacking.empty()) {
+        return r;
+    }
     const auto tracking = tracking_tables(ctx);
     r.state = state_of(*driver, tracking);
     const auto engine = backup_engine(ctx, *driver, scratch.options());
@@ -113,7 +142,41 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
         throw BackupError(std::string("cannot dump the baseline from the scratch database: ") + e.what() +
                           "; nothing was written");
     }
+    if (!made_by_hand.empty()) {
+        const auto setting = driver->query_rows("SELECT current_setting('search_path')");
+        const bool has = setting && !setting->empty() && !setting->front().empty() && setting->front()[0];
+        r.body = with_schemas_made_by_hand(std::move(r.body), made_by_hand, has ? *setting->front()[0] : "");
+    }
     return r;
+}
+
+// The configured database's search path schemas: what the migrations ran with there.
+std::vector<std::string> configured_search_path(Context& ctx) {
+    const db::ConnectOptions options = ctx.connect_options(true);
+    if (db::backend_of(options.url).dialect() != core::Dialect::postgres) {
+        return {};
+    }
+    auto live = ctx.connect(true);
+    return search_path_schemas(*live);
+}
+
+// The replay; a second one, with them made first, when the configured search path names schemas no
+// migration makes (search_path.hpp).
+Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& request) {
+    const auto search_path = configured_search_path(ctx);
+    Replay first = replay(ctx, plan, request, search_path, {});
+    if (first.lacking.empty()) {
+        return first;
+    }
+    spdlog::info("squash: the search path's {} made by hand, not by a migration: replaying again with {}",
+                 schema_list(first.lacking) + (first.lacking.size() == 1 ? " is" : " are"),
+                 first.lacking.size() == 1 ? "it" : "them");
+    Replay second = replay(ctx, plan, request, search_path, first.lacking);
+    if (!second.lacking.empty()) {  // a migration dropped the schema: the baseline cannot stand in for it
+        throw MigrationError("squash stopped: the search path's " + schema_list(second.lacking) + " is gone after "
+                             "the migrations ran, even when made before them; nothing was written");
+    }
+    return second;
 }
 
 // The candidate baseline, in a temporary folder until it is proven.

@@ -481,6 +481,35 @@ TEST(SquashPostgres, ATrackingTableInASchemaOfItsOwnIsLeftOutAndItsSchemaMayExis
     EXPECT_EQ(p.db.query("SELECT string_agg(version, ',' ORDER BY version::int) FROM ops.sqlmig_migrations"), "2,3,4");
 }
 
+// The URL of a database whose search path starts with the schema by_hand.
+std::string with_search_path(const std::string& url) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "search_path=by_hand,public";
+}
+
+TEST(SquashPostgres, ASearchPathSchemaMadeByHandHoldsTheBaselinesObjects) {
+    sqlmig::test::PgProject p;
+    p.db.query("CREATE SCHEMA by_hand");
+    p.project.write_file("config.toml", "[database]\nurl = \"" + with_search_path(p.db.url()) + "\"\n");
+    four_migrations(p.project);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the old files, into by_hand
+    const Result r = p.run({"squash", "--to", "2"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string text = sqlmig::test::read_text(p.project.dir() / "migrations/002_baseline.up.sql");
+    EXPECT_CONTAINS(text, "CREATE SCHEMA IF NOT EXISTS by_hand;");
+    EXPECT_CONTAINS(text, "CREATE TABLE by_hand.users");
+    EXPECT_CONTAINS(text, "SELECT pg_catalog.set_config('search_path', 'by_hand,public', true);");
+
+    sqlmig::test::PgDatabase fresh;
+    fresh.query("CREATE SCHEMA by_hand");
+    const Result up = p.run({"--database", with_search_path(fresh.url()), "up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    const std::string tables = "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY 1) FROM "
+                               "information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')";
+    EXPECT_EQ(fresh.query(tables), p.db.query(tables));
+    EXPECT_EQ(fresh.query("SELECT role FROM by_hand.user_roles"), "admin");
+    EXPECT_EQ(p.run({"drift"}).code, 0);
+}
+
 TEST(SquashPostgres, TheBaselineRunsInPsqlToo) {
     sqlmig::test::PgProject p;
     four_migrations(p.project);
