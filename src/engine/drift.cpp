@@ -184,14 +184,33 @@ std::string objects_differ(std::size_t n) {
 
 }  // namespace
 
+namespace {
+
+// The ignore file is there but is no file: skipping it would report as drift what it ignores.
+void refuse_non_file(const fs::path& file, const std::string& label) {
+    std::error_code ec;
+    const fs::file_status target = fs::status(file, ec);
+    const char* what = fs::is_regular_file(target)     ? nullptr
+                       : fs::is_directory(target)      ? "a folder"
+                       : !fs::exists(target)           ? "a dangling symbolic link"
+                                                       : "not a regular file";
+    if (what) {
+        throw ConfigError(label + ": is " + std::string(what) + ", not a file of drift ignore patterns; make it one, "
+                          "or remove it");
+    }
+}
+
+}  // namespace
+
 std::vector<core::DriftPattern> drift_ignore_patterns(Context& ctx) {
     const auto& cfg = ctx.config();
     std::vector<core::DriftPattern> patterns = cfg.drift.ignore;
     const fs::path file = cfg.base_dir / k_ignore_file;
     std::error_code ec;
-    if (!fs::exists(file, ec)) {
+    if (!fs::exists(fs::symlink_status(file, ec))) {
         return patterns;
     }
+    refuse_non_file(file, ctx.project_label(file));
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
@@ -333,16 +352,35 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
     spdlog::warn("{}", what);
 }
 
+namespace {
+
+// One snapshot line after its marker; a text that spans lines (a view's or a trigger's body) goes on
+// as lines of its own under the same marker, indented, rather than as \x0a escapes.
+void print_diff_line(std::ostream& out, std::string_view marker, std::string_view line) {
+    std::string_view indent;
+    while (true) {
+        const auto end = line.find('\n');
+        out << marker << indent << util::printable(line.substr(0, end)) << '\n';
+        if (end == std::string_view::npos) {
+            return;
+        }
+        line.remove_prefix(end + 1);
+        indent = "  ";
+    }
+}
+
+}  // namespace
+
 void print_drift(const DriftOutcome& outcome, std::ostream& out) {
     const auto& report = outcome.report;
     for (const auto& d : report.objects) {
         out << core::to_string(d.change) << ' ' << core::to_string(d.object.kind) << ' '
             << util::printable(d.object.name) << '\n';
         for (const auto& line : d.expected) {
-            out << "    - " << util::printable(line) << '\n';
+            print_diff_line(out, "    - ", line);
         }
         for (const auto& line : d.found) {
-            out << "    + " << util::printable(line) << '\n';
+            print_diff_line(out, "    + ", line);
         }
     }
     const std::string ignored =

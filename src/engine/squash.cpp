@@ -124,8 +124,9 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
     try {
         run_steps(ctx, *driver, steps);
     } catch (const Error& e) {
-        throw MigrationError("squash stopped: a migration failed on the scratch database " + scratch.label() +
-                             "; nothing was written:\n" + e.what());
+        // Its own exit code: a file that cannot be read is a folder error (2), as in every command.
+        throw Error(e.exit_code(), "squash stopped: a migration failed on the scratch database " + scratch.label() +
+                                       "; nothing was written:\n" + e.what());
     }
     Replay r;
     r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
@@ -263,8 +264,15 @@ Nest nest_of(const fs::path& dir, const core::SquashPlan& plan) {
 void check_moves(const fs::path& dir, const std::vector<std::string>& files, const std::string& baseline, Nest nest) {
     const fs::path squashed = dir / core::k_squashed_folder;
     std::error_code ec;
-    if (fs::exists(squashed, ec) && !fs::is_directory(squashed, ec)) {
+    if (fs::exists(fs::symlink_status(squashed, ec)) && !fs::is_directory(squashed, ec)) {
         throw UsageError((squashed).string() + " is not a folder; squash moves the replaced files there");
+    }
+    for (const fs::path& folder : {dir, squashed}) {
+        if (fs::exists(folder, ec) && ::access(folder.c_str(), W_OK | X_OK) != 0) {
+            throw MigrationFileError("cannot write the folder " + folder.string() + ": " + std::strerror(errno) +
+                                     "; squash moves the replaced files to " + squashed.string() +
+                                     " and writes the baseline beside the files after it; nothing was written");
+        }
     }
     for (const auto& file : files) {
         if (nest == Nest::no && fs::exists(squashed / file, ec)) {

@@ -324,6 +324,26 @@ TEST(SquashSqlite, DriftReplaysSquashedVersionsFromSquashedWhenNoSqlIsStored) {
                                 "was applied, and the tracking table keeps no SQL for it");
 }
 
+TEST(SquashSqlite, AFileThatCannotBeReadIsAFolderErrorAndASquashedThatIsNoFolderIsRefusedFirst) {
+    Project p;
+    four_migrations(p);
+    p.migration("002_roles.up.sql", std::string("SELECT 1;\n\0\n", 12));  // sqlmig cannot send a NUL byte
+    const auto files_before = sqlmig::test::files_in(p.dir() / "migrations");
+    const Result unreadable = p.run({"squash", "--to", "3"});
+    EXPECT_EQ(unreadable.code, 2) << unreadable.err;
+    EXPECT_CONTAINS(unreadable.err, "sqlmig: error: squash stopped: a migration failed on the scratch database");
+    EXPECT_CONTAINS(unreadable.err, "002_roles.up.sql");
+    EXPECT_EQ(sqlmig::test::files_in(p.dir() / "migrations"), files_before);
+
+    p.migration("002_roles.up.sql", "SELECT 1;\n");
+    fs::create_symlink("nowhere", p.dir() / "migrations/squashed");
+    const Result dangling = p.run({"squash", "--to", "3"});
+    EXPECT_EQ(dangling.code, 2) << dangling.err;
+    EXPECT_CONTAINS(dangling.err, "migrations/squashed is not a folder; squash moves the replaced files there");
+    EXPECT_NOT_CONTAINS(dangling.err, "replaying") << "refused before anything runs";
+    EXPECT_TRUE(fs::exists(p.dir() / "migrations/001_users.up.sql"));
+}
+
 TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
     Project p;
     four_migrations(p);
