@@ -100,7 +100,8 @@ private:
         if (!sql) {
             throw MigrationFileError(
                 "cannot replay version " + row.version.text() + " (" + util::printable(row.name) + "): " +
-                where_its_file_is(ctx, row, file) + ", and the tracking table keeps no SQL for it ([tracking] store_sql_max); restore the file as it "
+                where_its_file_is(ctx, row, file) +
+                ", and the tracking table keeps no SQL for it ([tracking] store_sql_max); restore the file as it "
                 "was applied");
         }
         core::Migration& m = m_synthesized.emplace_back();
@@ -288,8 +289,8 @@ std::vector<std::string> expected_schema(Context& ctx, db::Driver& live, const R
     }
     if (!request.scratch_url.empty()) {
         throw ConfigError("--scratch-url: the database's search path names " + schema_list(first.lacking) +
-                          ", which no applied migration makes; pass an empty --scratch-url database that has it (CREATE "
-                          "SCHEMA), or leave --scratch-url out");
+                          ", which no applied migration makes; pass an empty --scratch-url database that has it "
+                          "(CREATE SCHEMA), or leave --scratch-url out");
     }
     spdlog::info("drift: the search path's {} made by hand, not by a migration: replaying again with {}",
                  schema_list(first.lacking) + (first.lacking.size() == 1 ? " is" : " are"),

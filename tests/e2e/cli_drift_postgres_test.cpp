@@ -306,10 +306,10 @@ TEST(DriftPostgres, RealFoldersGiveNoDriftOnTheDatabasesTheyMake) {
 TEST(DriftPostgres, ASearchPathSchemaMadeByHandIsMadeOnTheScratchDatabaseToo) {
     PgProject p;
     p.db.query("CREATE SCHEMA by_hand");
-    const std::string url = p.db.url();
     // by_migration is in the path too, and made by 001: it must not be made before the replay.
-    p.project.write_file("config.toml", "[database]\nurl = \"" + url + (url.find('?') == std::string::npos ? "?" : "&") +
-                                            "search_path=by_hand,by_migration,public\"\n");
+    p.project.write_file("config.toml", "[database]\nurl = \"" +
+                                            sqlmig::test::with_search_path(p.db.url(), "by_hand,by_migration,public") +
+                                            "\"\n");
     p.project.migration("001_a.up.sql", "CREATE SCHEMA by_migration;\nCREATE TABLE things (id int PRIMARY KEY);\n");
     p.project.migration("002_b.up.sql", "CREATE INDEX things_id ON things (id);\n");
     ASSERT_EQ(p.run({"up"}).code, 0);

@@ -132,7 +132,8 @@ TEST(Drift, AnIgnoreFileThatIsAFolderOrADanglingLinkIsAnErrorNamingIt) {
     std::filesystem::create_directory(p.dir() / ".sqlmig-drift-ignore");
     const Result folder = p.run({"drift"});
     EXPECT_EQ(folder.code, 2) << folder.out;
-    EXPECT_CONTAINS(folder.err, "sqlmig: error: .sqlmig-drift-ignore: is a folder, not a file of drift ignore patterns");
+    EXPECT_CONTAINS(folder.err,
+                    "sqlmig: error: .sqlmig-drift-ignore: is a folder, not a file of drift ignore patterns");
     std::filesystem::remove(p.dir() / ".sqlmig-drift-ignore");
     std::filesystem::create_symlink("nowhere", p.dir() / ".sqlmig-drift-ignore");
     const Result dangling = p.run({"drift"});

@@ -146,7 +146,8 @@ void squash_story(Project& p, const Databases& dbs) {
     const std::string newest = dbs.make();
     EXPECT_EQ(on(p, newest, {"up"}).code, 0);
     EXPECT_EQ(dbs.query(newest, "SELECT count(*) FROM posts"), "0");
-    EXPECT_EQ(dbs.query(newest, "SELECT name FROM users ORDER BY id"), dbs.query(after, "SELECT name FROM users ORDER BY id"));
+    const std::string names = "SELECT name FROM users ORDER BY id";
+    EXPECT_EQ(dbs.query(newest, names), dbs.query(after, names));
 
     // squashed/ is the folder as it was before the second squash, and finishes a database part-way
     // through its range, whichever files made it; its own squashed/ does the same one range further back.
@@ -408,9 +409,9 @@ TEST(SquashSqlite, SqlMigrateFolderSquashesTwice) {
     sqlmig::test::use_format(p, "sql-migrate");
     for (const std::string name : {"a", "b", "c", "d"}) {
         const std::string number = std::to_string(name[0] - 'a' + 1);
-        p.migration(number + "_" + name + ".sql", "-- +migrate Up\nCREATE TABLE " + name + " (x INTEGER);\nINSERT INTO " +
-                                                      name + " VALUES (" + number + ");\n-- +migrate Down\nDROP TABLE " +
-                                                      name + ";\n");
+        p.migration(number + "_" + name + ".sql",
+                    "-- +migrate Up\nCREATE TABLE " + name + " (x INTEGER);\nINSERT INTO " + name + " VALUES (" +
+                        number + ");\n-- +migrate Down\nDROP TABLE " + name + ";\n");
     }
     ASSERT_EQ(p.run({"up"}).code, 0);
     ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
@@ -418,7 +419,8 @@ TEST(SquashSqlite, SqlMigrateFolderSquashesTwice) {
     ASSERT_EQ(again.code, 0) << again.err;
     const fs::path dir = p.dir() / "migrations";
     EXPECT_EQ(sqlmig::test::read_text(dir / "4_d.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..4_d.sql\n", 0), 0u);
-    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/2_b.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..2_b.sql\n", 0), 0u);
+    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/2_b.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..2_b.sql\n", 0),
+              0u);
     EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/squashed/2_b.sql").rfind("-- +migrate Up\n", 0), 0u);
     EXPECT_CONTAINS(p.run({"up"}).err, "nothing to do");
     EXPECT_EQ(p.run({"status"}).code, 0);
@@ -501,15 +503,11 @@ TEST(SquashPostgres, ATrackingTableInASchemaOfItsOwnIsLeftOutAndItsSchemaMayExis
     EXPECT_EQ(p.db.query("SELECT string_agg(version, ',' ORDER BY version::int) FROM ops.sqlmig_migrations"), "2,3,4");
 }
 
-// The URL of a database whose search path starts with the schema by_hand.
-std::string with_search_path(const std::string& url) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "search_path=by_hand,public";
-}
-
 TEST(SquashPostgres, ASearchPathSchemaMadeByHandHoldsTheBaselinesObjects) {
     sqlmig::test::PgProject p;
     p.db.query("CREATE SCHEMA by_hand");
-    p.project.write_file("config.toml", "[database]\nurl = \"" + with_search_path(p.db.url()) + "\"\n");
+    const std::string url = sqlmig::test::with_search_path(p.db.url(), "by_hand,public");
+    p.project.write_file("config.toml", "[database]\nurl = \"" + url + "\"\n");
     four_migrations(p.project);
     ASSERT_EQ(p.run({"up"}).code, 0);  // the old files, into by_hand
     const Result r = p.run({"squash", "--to", "2"});
@@ -521,10 +519,11 @@ TEST(SquashPostgres, ASearchPathSchemaMadeByHandHoldsTheBaselinesObjects) {
 
     sqlmig::test::PgDatabase fresh;
     fresh.query("CREATE SCHEMA by_hand");
-    const Result up = p.run({"--database", with_search_path(fresh.url()), "up"});
+    const Result up = p.run({"--database", sqlmig::test::with_search_path(fresh.url(), "by_hand,public"), "up"});
     ASSERT_EQ(up.code, 0) << up.err;
     const std::string tables = "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY 1) FROM "
-                               "information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')";
+                               "information_schema.tables "
+                               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')";
     EXPECT_EQ(fresh.query(tables), p.db.query(tables));
     EXPECT_EQ(fresh.query("SELECT role FROM by_hand.user_roles"), "admin");
     EXPECT_EQ(p.run({"drift"}).code, 0);
