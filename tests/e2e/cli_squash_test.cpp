@@ -10,6 +10,8 @@
 #include <functional>
 #include <memory>
 
+#include <unistd.h>
+
 #include "e2e/cli_test_support.hpp"
 #ifdef SQLMIG_E2E_SUITE_pg
 #include "e2e/pg_project.hpp"
@@ -343,6 +345,35 @@ TEST(SquashSqlite, AFileThatCannotBeReadIsAFolderErrorAndASquashedThatIsNoFolder
     EXPECT_CONTAINS(dangling.err, "migrations/squashed is not a folder; squash moves the replaced files there");
     EXPECT_NOT_CONTAINS(dangling.err, "replaying") << "refused before anything runs";
     EXPECT_TRUE(fs::exists(p.dir() / "migrations/001_users.up.sql"));
+}
+
+// Runs sqlmig as a user the folder's permissions hold: nobody when the tests run as root, who
+// reads and writes anything.
+Result as_unprivileged(const Project& p, const std::vector<std::string>& args) {
+    return p.run(args, ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "");
+}
+
+TEST(SquashSqlite, AFolderItCannotWriteOrAFileItCannotReadIsOneErrorLineAndNothingIsWritten) {
+    Project p;
+    four_migrations(p);
+    const fs::path dir = p.dir() / "migrations";
+    const auto files_before = sqlmig::test::files_in(dir);
+    fs::permissions(p.dir(), fs::perms::owner_all | fs::perms::group_all | fs::perms::others_all);
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                             fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const Result unwritable = as_unprivileged(p, {"squash", "--to", "2"});
+    EXPECT_EQ(unwritable.code, 2) << unwritable.err;
+    EXPECT_CONTAINS(unwritable.err, "sqlmig: error: cannot write the folder " + dir.string() + ": Permission denied");
+    EXPECT_NOT_CONTAINS(unwritable.err, "replaying") << "refused before anything runs";
+    EXPECT_NOT_CONTAINS(unwritable.err, "filesystem error");
+
+    fs::permissions(dir, fs::perms::all);
+    fs::permissions(dir / "002_roles.up.sql", fs::perms::none);
+    const Result unreadable = as_unprivileged(p, {"squash", "--to", "2"});
+    fs::permissions(dir / "002_roles.up.sql", fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(unreadable.code, 2) << unreadable.err;
+    EXPECT_CONTAINS(unreadable.err, "cannot read " + (dir / "002_roles.up.sql").string() + ": Permission denied");
+    EXPECT_EQ(sqlmig::test::files_in(dir), files_before);
 }
 
 TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
