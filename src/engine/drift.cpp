@@ -258,9 +258,12 @@ std::size_t ReplayCache::replays() const {
 namespace {
 
 // What makes two databases' replays the same: the database kind and its server's version (the
-// snapshot's text is the catalog's), and each applied version with the checksum of what ran.
-std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRow>& rows) {
-    std::string key = std::string(core::dialect_name(live.dialect())) + " " + std::to_string(live.server_version());
+// snapshot's text is the catalog's), the search path's schemas (search_path.hpp: some may be made
+// before the replay), and each applied version with the checksum of what ran.
+std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRow>& rows,
+                       const std::vector<std::string>& search_path) {
+    std::string key = std::string(core::dialect_name(live.dialect())) + " " + std::to_string(live.server_version()) +
+                      " search_path " + schema_list(search_path);
     for (const auto& r : rows) {
         if (r.state == core::k_state_applied) {
             key += "\n" + r.version.canonical() + " " + r.checksum;
@@ -280,9 +283,9 @@ Replayed replay_on_scratch(Context& ctx, const ReplayPlan& plan, const DriftRequ
 
 // The replay's snapshot; replayed a second time, on a new scratch database holding them, when the
 // live search path names schemas no migration makes (search_path.hpp).
-std::vector<std::string> expected_schema(Context& ctx, db::Driver& live, const ReplayPlan& plan,
-                                         const DriftRequest& request, std::string& scratch_label) {
-    const auto search_path = search_path_schemas(live);
+std::vector<std::string> expected_schema(Context& ctx, const std::vector<std::string>& search_path,
+                                         const ReplayPlan& plan, const DriftRequest& request,
+                                         std::string& scratch_label) {
     Replayed first = replay_on_scratch(ctx, plan, request, search_path, {}, scratch_label);
     if (first.lacking.empty()) {
         return std::move(first.snapshot);
@@ -304,11 +307,12 @@ DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<cor
                            const DriftRequest& request) {
     const ReplayPlan plan(ctx, live, rows);
     const auto found = live.schema_snapshot();
+    const auto search_path = search_path_schemas(live);
     std::string scratch = "(shared with another target)";
     const auto expected =
-        request.shared ? request.shared->get(replay_key(live, rows),
-                                             [&] { return expected_schema(ctx, live, plan, request, scratch); })
-                       : expected_schema(ctx, live, plan, request, scratch);
+        request.shared ? request.shared->get(replay_key(live, rows, search_path),
+                                             [&] { return expected_schema(ctx, search_path, plan, request, scratch); })
+                       : expected_schema(ctx, search_path, plan, request, scratch);
     DriftOutcome outcome;
     outcome.report = core::compare_schemas(expected, found, live.dialect(), request.ignore);
     outcome.replayed = plan.steps().size();

@@ -323,6 +323,24 @@ TEST(DriftPostgres, ASearchPathSchemaMadeByHandIsMadeOnTheScratchDatabaseToo) {
     EXPECT_EQ(sqlmig::test::drift_headers(drifted.out), std::set<std::string>{"added column by_hand.things.note"});
 }
 
+TEST(DriftPostgres, FleetDriftDoesNotShareAReplayBetweenSearchPathsOfOtherSchemas) {
+    sqlmig::test::PgDatabase plain;
+    sqlmig::test::PgDatabase by_hand;
+    by_hand.query("CREATE SCHEMA by_hand");
+    sqlmig::test::Project project;
+    project.write_file("config.toml", "[fleet]\ntargets = [\n  { name = \"plain\", url = \"" + plain.url() +
+                                          "\" },\n  { name = \"by_hand\", url = \"" +
+                                          sqlmig::test::with_search_path(by_hand.url(), "by_hand,public") +
+                                          "\" } ]\n[backup]\nenabled = false\n");
+    project.migration("001_a.up.sql", "CREATE TABLE things (id int PRIMARY KEY);\n");
+    ASSERT_EQ(project.run({"fleet", "up"}).code, 0);
+    ASSERT_EQ(by_hand.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'things'"),
+              "by_hand");
+    const Result r = project.run({"fleet", "drift"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_CONTAINS(r.out, "replays: 2 for 2 targets");
+}
+
 TEST(DriftPostgres, FleetDriftRefusesTenantSchemasAsNotSupportedYet) {
     PgProject p("[fleet]\nschemas = \"tenant\\\\_%\"\n[backup]\nenabled = false\n");
     p.db.query("CREATE SCHEMA tenant_a");
