@@ -246,7 +246,7 @@ void run_validate(Context& ctx, bool require_up_to_date) {
     const auto& status = snap->status;
     // From another folder, what differs is everything; the one problem is which database this is.
     const auto foreign = ctx.another_folder(status);
-    const auto problems = foreign ? std::vector<std::string>{*foreign} : core::find_drift(status);
+    const auto problems = foreign ? std::vector<std::string>{*foreign} : validation_problems(ctx, status);
     const std::size_t pending = status.pending_count();
     const bool ok = problems.empty() && (!require_up_to_date || pending == 0);
     if (ctx.options.json) {

@@ -3,7 +3,8 @@
 // It takes that version, is named `<version>_baseline` in the folder's format, and its
 // first line says which versions it replaces:
 //     -- sqlmig:baseline squashes 001..005
-// The replaced files move to the folder's `squashed/` subfolder, which discovery does not
+// The replaced files move to the folder's `squashed/` subfolder (a second squash moves what it
+// held to squashed/squashed/ first: each level is a squashed folder), which discovery does not
 // read. What a baseline means to a database (core/plan.hpp, build_status):
 //  - every squashed version applied by the old files: the baseline counts as applied;
 //  - none of them: the baseline runs, then the files after it;

@@ -11,7 +11,10 @@
 
 #include "engine/drift.hpp"
 #include "engine/runner.hpp"
+#include "engine/search_path.hpp"
+#include "engine/squashed.hpp"
 #include "core/discovery.hpp"
+#include "core/squash.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
@@ -70,12 +73,16 @@ private:
             m_steps.emplace_back(core::Step{core::Direction::up, file}, ctx.script(*file, core::Direction::up));
             return;
         }
+        // A version a baseline replaced since: the file that ran is under squashed/.
+        if (const core::Migration* squashed = squashed_files(ctx).applied_as(row.version, row.checksum)) {
+            m_steps.emplace_back(core::Step{core::Direction::up, squashed}, ctx.script(*squashed, core::Direction::up));
+            return;
+        }
         auto sql = stored_up_sql(ctx, live, row.version);
         if (!sql) {
             throw MigrationFileError(
                 "cannot replay version " + row.version.text() + " (" + util::printable(row.name) + "): " +
-                (file ? "its file " + ctx.file_label(file->up_file) + " was edited after it was applied"
-                      : std::string("its file is not in the migrations folder")) +
+                where_its_file_is(ctx, row, file) +
                 ", and the tracking table keeps no SQL for it ([tracking] store_sql_max); restore the file as it "
                 "was applied");
         }
@@ -90,6 +97,30 @@ private:
         m_from_stored.push_back(row.version.text());
     }
 
+    // Why the file that ran is not at hand, for the error when no SQL was stored either.
+    std::string where_its_file_is(Context& ctx, const core::AppliedRow& row, const core::Migration* file) {
+        const auto squashed = squashed_files(ctx).of(row.version);
+        if (file && !file->squashes_from) {
+            return "its file " + ctx.file_label(file->up_file) + " was edited after it was applied";
+        }
+        if (!squashed.empty()) {
+            return "its file " + ctx.file_label(squashed.front()->up_file) + " was edited after it was applied";
+        }
+        if (file) {
+            return "the file it ran was squashed into " + ctx.file_label(file->up_file) + " and is no longer under " +
+                   ctx.file_label(core::k_squashed_folder) + "/";
+        }
+        return "its file is not in the migrations folder";
+    }
+
+    SquashedFiles& squashed_files(Context& ctx) {
+        if (!m_squashed) {
+            m_squashed.emplace(ctx);
+        }
+        return *m_squashed;
+    }
+
+    std::optional<SquashedFiles> m_squashed;    // read when a row's file is not in the folder; steps point into it
     std::deque<core::Migration> m_synthesized;  // a deque: steps point into it
     std::vector<std::pair<core::Step, Script>> m_steps;
     std::vector<std::string> m_from_stored;
@@ -103,8 +134,17 @@ std::string without_aftermath(const std::string& message) {
     return last == std::string::npos ? message : message.substr(0, last);
 }
 
-std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch) {
+// A replay's snapshot, and the live search path's schemas it did not make (search_path.hpp).
+struct Replayed {
+    std::vector<std::string> snapshot;
+    std::vector<std::string> lacking;
+};
+
+// `made_by_hand`: schemas made before the replay, which no migration makes.
+Replayed replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch,
+                const std::vector<std::string>& search_path, const std::vector<std::string>& made_by_hand) {
     auto driver = db::make_driver(scratch.options());
+    create_schemas(*driver, made_by_hand);  // before the tracking table, which goes to the first of them
     ctx.prepare_tracking(*driver);
     {
         QuietReplay quiet(ctx);
@@ -118,11 +158,29 @@ std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scra
                                  " (the live database was not touched):\n" + without_aftermath(e.what()));
         }
     }
-    return driver->schema_snapshot();
+    return {driver->schema_snapshot(), schemas_lacking(*driver, search_path)};
 }
 
 std::string objects_differ(std::size_t n) {
     return std::to_string(n) + (n == 1 ? " object differs" : " objects differ");
+}
+
+}  // namespace
+
+namespace {
+
+// The ignore file is there but is no file: skipping it would report as drift what it ignores.
+void refuse_non_file(const fs::path& file, const std::string& label) {
+    std::error_code ec;
+    const fs::file_status target = fs::status(file, ec);
+    const char* what = fs::is_regular_file(target)     ? nullptr
+                       : fs::is_directory(target)      ? "a folder"
+                       : !fs::exists(target)           ? "a dangling symbolic link"
+                                                       : "not a regular file";
+    if (what) {
+        throw ConfigError(label + ": is " + std::string(what) + ", not a file of drift ignore patterns; make it one, "
+                          "or remove it");
+    }
 }
 
 }  // namespace
@@ -132,9 +190,10 @@ std::vector<core::DriftPattern> drift_ignore_patterns(Context& ctx) {
     std::vector<core::DriftPattern> patterns = cfg.drift.ignore;
     const fs::path file = cfg.base_dir / k_ignore_file;
     std::error_code ec;
-    if (!fs::exists(file, ec)) {
+    if (!fs::exists(fs::symlink_status(file, ec))) {
         return patterns;
     }
+    refuse_non_file(file, ctx.project_label(file));
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
@@ -181,9 +240,12 @@ std::size_t ReplayCache::replays() const {
 namespace {
 
 // What makes two databases' replays the same: the database kind and its server's version (the
-// snapshot's text is the catalog's), and each applied version with the checksum of what ran.
-std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRow>& rows) {
-    std::string key = std::string(core::dialect_name(live.dialect())) + " " + std::to_string(live.server_version());
+// snapshot's text is the catalog's), the search path's schemas (search_path.hpp: some may be made
+// before the replay), and each applied version with the checksum of what ran.
+std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRow>& rows,
+                       const std::vector<std::string>& search_path) {
+    std::string key = std::string(core::dialect_name(live.dialect())) + " " + std::to_string(live.server_version()) +
+                      " search_path " + schema_list(search_path);
     for (const auto& r : rows) {
         if (r.state == core::k_state_applied) {
             key += "\n" + r.version.canonical() + " " + r.checksum;
@@ -192,12 +254,33 @@ std::string replay_key(const db::Driver& live, const std::vector<core::AppliedRo
     return key;
 }
 
-std::vector<std::string> expected_schema(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
-                                         std::string& scratch_label) {
+Replayed replay_on_scratch(Context& ctx, const ReplayPlan& plan, const DriftRequest& request,
+                           const std::vector<std::string>& search_path, const std::vector<std::string>& made_by_hand,
+                           std::string& scratch_label) {
     Scratch scratch(ctx, ScratchRequest{"drift", request.scratch_url, request.keep});
     spdlog::debug("drift: replaying {} migrations on the scratch database {}", plan.steps().size(), scratch.label());
     scratch_label = scratch.label() + (scratch.kept() ? " (kept)" : "");
-    return replay(ctx, plan, scratch);
+    return replay(ctx, plan, scratch, search_path, made_by_hand);
+}
+
+// The replay's snapshot; replayed a second time, on a new scratch database holding them, when the
+// live search path names schemas no migration makes (search_path.hpp).
+std::vector<std::string> expected_schema(Context& ctx, const std::vector<std::string>& search_path,
+                                         const ReplayPlan& plan, const DriftRequest& request,
+                                         std::string& scratch_label) {
+    Replayed first = replay_on_scratch(ctx, plan, request, search_path, {}, scratch_label);
+    if (first.lacking.empty()) {
+        return std::move(first.snapshot);
+    }
+    if (!request.scratch_url.empty()) {
+        throw ConfigError("--scratch-url: the database's search path names " + schema_list(first.lacking) +
+                          ", which no applied migration makes; pass an empty --scratch-url database that has it "
+                          "(CREATE SCHEMA), or leave --scratch-url out");
+    }
+    spdlog::info("drift: the search path's {} made by hand, not by a migration: replaying again with {}",
+                 schema_list(first.lacking) + (first.lacking.size() == 1 ? " is" : " are"),
+                 first.lacking.size() == 1 ? "it" : "them");
+    return replay_on_scratch(ctx, plan, request, search_path, first.lacking, scratch_label).snapshot;
 }
 
 }  // namespace
@@ -206,11 +289,15 @@ DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<cor
                            const DriftRequest& request) {
     const ReplayPlan plan(ctx, live, rows);
     const auto found = live.schema_snapshot();
+    // A tenant's search path is its own schema, which Scratch makes and the snapshots leave out
+    // (core::unqualified_lines): the tenants at one applied state share a replay.
+    const bool tenant = ctx.connect_options(false).schema.has_value();
+    const auto search_path = tenant ? std::vector<std::string>{} : search_path_schemas(live);
     std::string scratch = "(shared with another target)";
     const auto expected =
-        request.shared ? request.shared->get(replay_key(live, rows),
-                                             [&] { return expected_schema(ctx, plan, request, scratch); })
-                       : expected_schema(ctx, plan, request, scratch);
+        request.shared ? request.shared->get(replay_key(live, rows, search_path),
+                                             [&] { return expected_schema(ctx, search_path, plan, request, scratch); })
+                       : expected_schema(ctx, search_path, plan, request, scratch);
     DriftOutcome outcome;
     outcome.report = core::compare_schemas(expected, found, live.dialect(), request.ignore);
     outcome.replayed = plan.steps().size();
@@ -255,16 +342,35 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
     spdlog::warn("{}", what);
 }
 
+namespace {
+
+// One snapshot line after its marker; a text that spans lines (a view's or a trigger's body) goes on
+// as lines of its own under the same marker, indented, rather than as \x0a escapes.
+void print_diff_line(std::ostream& out, std::string_view marker, std::string_view line) {
+    std::string_view indent;
+    while (true) {
+        const auto end = line.find('\n');
+        out << marker << indent << util::printable(line.substr(0, end)) << '\n';
+        if (end == std::string_view::npos) {
+            return;
+        }
+        line.remove_prefix(end + 1);
+        indent = "  ";
+    }
+}
+
+}  // namespace
+
 void print_drift(const DriftOutcome& outcome, std::ostream& out) {
     const auto& report = outcome.report;
     for (const auto& d : report.objects) {
         out << core::to_string(d.change) << ' ' << core::to_string(d.object.kind) << ' '
             << util::printable(d.object.name) << '\n';
         for (const auto& line : d.expected) {
-            out << "    - " << util::printable(line) << '\n';
+            print_diff_line(out, "    - ", line);
         }
         for (const auto& line : d.found) {
-            out << "    + " << util::printable(line) << '\n';
+            print_diff_line(out, "    + ", line);
         }
     }
     const std::string ignored =

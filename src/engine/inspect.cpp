@@ -1,6 +1,54 @@
 #include "engine/inspect.hpp"
 
+#include "core/squash.hpp"
+#include "engine/squashed.hpp"
+#include "util/text.hpp"
+
 namespace sqlmig::engine {
+
+namespace {
+
+// A row the old files wrote for a version a baseline now holds: a squashed version, or the
+// baseline's own version applied by the file it replaced (another checksum than the baseline's).
+bool applied_by_squashed_file(const core::StatusEntry& e) {
+    if (!e.row || e.row->state != core::k_state_applied || !e.baseline) {
+        return false;
+    }
+    return e.state == core::EntryState::squashed ||
+           (e.migration == e.baseline && e.migration->checksum && *e.migration->checksum != e.row->checksum);
+}
+
+std::string squashed_edit(Context& ctx, const core::Status& status, const core::StatusEntry& e,
+                          const std::vector<const core::Migration*>& files) {
+    std::string names;
+    for (const auto* m : files) {
+        names += (names.empty() ? "" : ", ") + ctx.file_label(m->up_file);
+    }
+    return "version " + status.display(e) + " (" + util::printable(e.row->name) + ") was edited after it was applied "
+           "and then squashed: its tracking row records " + e.row->checksum + ", which " + names +
+           (files.size() == 1 ? " does" : " do") + " not have; restore the file under " +
+           ctx.file_label(core::k_squashed_folder) + "/ as it was applied";
+}
+
+}  // namespace
+
+std::vector<std::string> validation_problems(Context& ctx, const core::Status& status) {
+    std::vector<std::string> problems = core::find_drift(status);
+    std::optional<SquashedFiles> squashed;  // read only when a row needs it
+    for (const auto& e : status.entries) {
+        if (!applied_by_squashed_file(e)) {
+            continue;
+        }
+        if (!squashed) {
+            squashed.emplace(ctx);
+        }
+        const auto files = squashed->of(e.version);
+        if (!files.empty() && !squashed->applied_as(e.version, e.row->checksum)) {
+            problems.push_back(squashed_edit(ctx, status, e, files));
+        }
+    }
+    return problems;
+}
 
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
     auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });

@@ -20,4 +20,10 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx);
 // The same on a connection already open to the context's database and tracking table.
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver);
 
+// What validate and check report: core::find_drift's problems, then each applied version a baseline
+// replaced whose tracking row matches none of that version's files under squashed/ (a file edited
+// after it was applied, and squashed since). A version with no file left under squashed/ (deleted
+// once no database needed them) is not compared.
+std::vector<std::string> validation_problems(Context& ctx, const core::Status& status);
+
 }  // namespace sqlmig::engine

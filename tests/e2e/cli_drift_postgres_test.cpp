@@ -310,3 +310,41 @@ TEST(DriftPostgres, RealFoldersGiveNoDriftOnTheDatabasesTheyMake) {
         EXPECT_CONTAINS(r.out, "no drift");
     }
 }
+
+TEST(DriftPostgres, ASearchPathSchemaMadeByHandIsMadeOnTheScratchDatabaseToo) {
+    PgProject p;
+    p.db.query("CREATE SCHEMA by_hand");
+    // by_migration is in the path too, and made by 001: it must not be made before the replay.
+    p.project.write_file("config.toml", "[database]\nurl = \"" +
+                                            sqlmig::test::with_search_path(p.db.url(), "by_hand,by_migration,public") +
+                                            "\"\n");
+    p.project.migration("001_a.up.sql", "CREATE SCHEMA by_migration;\nCREATE TABLE things (id int PRIMARY KEY);\n");
+    p.project.migration("002_b.up.sql", "CREATE INDEX things_id ON things (id);\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    ASSERT_EQ(p.db.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'things'"), "by_hand");
+    const Result clean = p.run({"drift"});
+    EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+    EXPECT_CONTAINS(clean.out, "no drift: the database matches its 2 applied migrations");
+    p.db.query("ALTER TABLE by_hand.things ADD COLUMN note text");
+    const Result drifted = p.run({"drift"});
+    EXPECT_EQ(drifted.code, 3) << drifted.err;
+    EXPECT_EQ(sqlmig::test::drift_headers(drifted.out), std::set<std::string>{"added column by_hand.things.note"});
+}
+
+TEST(DriftPostgres, FleetDriftDoesNotShareAReplayBetweenSearchPathsOfOtherSchemas) {
+    sqlmig::test::PgDatabase plain;
+    sqlmig::test::PgDatabase by_hand;
+    by_hand.query("CREATE SCHEMA by_hand");
+    sqlmig::test::Project project;
+    project.write_file("config.toml", "[fleet]\ntargets = [\n  { name = \"plain\", url = \"" + plain.url() +
+                                          "\" },\n  { name = \"by_hand\", url = \"" +
+                                          sqlmig::test::with_search_path(by_hand.url(), "by_hand,public") +
+                                          "\" } ]\n[backup]\nenabled = false\n");
+    project.migration("001_a.up.sql", "CREATE TABLE things (id int PRIMARY KEY);\n");
+    ASSERT_EQ(project.run({"fleet", "up"}).code, 0);
+    ASSERT_EQ(by_hand.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'things'"),
+              "by_hand");
+    const Result r = project.run({"fleet", "drift"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_CONTAINS(r.out, "replays: 2 for 2 targets");
+}

@@ -126,6 +126,35 @@ TEST(Drift, AVersionThatCannotBeReplayedIsNamedAndNothingIsWritten) {
     EXPECT_EQ(std::filesystem::last_write_time(p.db_path()), before);
 }
 
+TEST(Drift, AnIgnoreFileThatIsAFolderOrADanglingLinkIsAnErrorNamingIt) {
+    Project p;
+    migrate(p);
+    std::filesystem::create_directory(p.dir() / ".sqlmig-drift-ignore");
+    const Result folder = p.run({"drift"});
+    EXPECT_EQ(folder.code, 2) << folder.out;
+    EXPECT_CONTAINS(folder.err,
+                    "sqlmig: error: .sqlmig-drift-ignore: is a folder, not a file of drift ignore patterns");
+    std::filesystem::remove(p.dir() / ".sqlmig-drift-ignore");
+    std::filesystem::create_symlink("nowhere", p.dir() / ".sqlmig-drift-ignore");
+    const Result dangling = p.run({"drift"});
+    EXPECT_EQ(dangling.code, 2) << dangling.out;
+    EXPECT_CONTAINS(dangling.err, "sqlmig: error: .sqlmig-drift-ignore: is a dangling symbolic link, not a file");
+    EXPECT_EQ(dangling.out, "");
+}
+
+TEST(Drift, ATextOnSeveralLinesIsShownAsLinesNotEscapes) {
+    Project p;
+    p.migration("001_view.up.sql", "CREATE TABLE t (a INTEGER);\nCREATE VIEW v AS\nSELECT a\nFROM t;\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    sqlmig::test::exec_sqlite(p.db_path(), "DROP VIEW v");
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE VIEW v AS\nSELECT a + 1 AS a\nFROM t");
+    const Result r = p.run({"drift"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_CONTAINS(r.out, "changed view v\n    - view v on v: CREATE VIEW v AS\n    -   SELECT a\n    -   FROM t\n"
+                           "    + view v on v: CREATE VIEW v AS\n    +   SELECT a + 1 AS a\n    +   FROM t\n");
+    EXPECT_NOT_CONTAINS(r.out, "\\x0a");
+}
+
 TEST(Drift, AFailingReplayIsExitOneWithFileLineAndColumn) {
     Project p;
     migrate(p);

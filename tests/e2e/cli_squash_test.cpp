@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
+
+#include <unistd.h>
 
 #include "e2e/cli_test_support.hpp"
 #ifdef SQLMIG_E2E_SUITE_pg
@@ -66,14 +69,20 @@ Result on(const Project& p, const std::string& url, std::vector<std::string> arg
     return p.run(args);
 }
 
+void second_squash(Project& p, const std::string& old, const std::vector<std::string>& current);
+
 // The whole story on one database kind: see the file's comment.
 void squash_story(Project& p, const Databases& dbs) {
     four_migrations(p);
     const std::string before = dbs.make();  // made before the squash, nothing applied
     const std::string inside = dbs.make();  // at 001, inside the squashed range 001..002
     const std::string after = dbs.make();   // at 004, past it
+    const std::string deep = dbs.make();    // at 001, inside both squashes' ranges until the end
+    const std::string at_003 = dbs.make();  // at 003 by the old files: past the first range, inside the second
     ASSERT_EQ(on(p, inside, {"up", "1"}).code, 0);
     ASSERT_EQ(on(p, after, {"up"}).code, 0);
+    ASSERT_EQ(on(p, deep, {"up", "1"}).code, 0);
+    ASSERT_EQ(on(p, at_003, {"up", "3"}).code, 0);
 
     const Result squashed = on(p, after, {"squash", "--to", "2"});
     ASSERT_EQ(squashed.code, 0) << squashed.err;
@@ -133,19 +142,63 @@ void squash_story(Project& p, const Databases& dbs) {
     EXPECT_NOT_CONTAINS(lint.out, "002_baseline.up.sql:1:1: warning: no down file");
 
     // Squashed again, to head: the earlier baseline is replaced too, and every database still reads right.
-    const Result to_head = on(p, after, {"squash", "--to", "4", "--json"});
+    const std::string from_first = dbs.make();  // the first baseline and 003: inside the second range
+    ASSERT_EQ(on(p, from_first, {"up", "3"}).code, 0);
+    second_squash(p, after, {inside, fresh});
+    const std::string newest = dbs.make();
+    EXPECT_EQ(on(p, newest, {"up"}).code, 0);
+    EXPECT_EQ(dbs.query(newest, "SELECT count(*) FROM posts"), "0");
+    const std::string names = "SELECT name FROM users ORDER BY id";
+    EXPECT_EQ(dbs.query(newest, names), dbs.query(after, names));
+
+    // squashed/ is the folder as it was before the second squash, and finishes a database part-way
+    // through its range, whichever files made it; its own squashed/ does the same one range further back.
+    for (const auto& url : {from_first, at_003}) {
+        const Result part = on(p, url, {"up"});
+        EXPECT_EQ(part.code, 3) << url;
+        EXPECT_CONTAINS(part.err, "migrate it past 004 with the old files first");
+        const Result finished = on(p, url, {"--dir", "migrations/squashed", "up"});
+        EXPECT_EQ(finished.code, 0) << url << ": " << finished.err;
+        EXPECT_CONTAINS(on(p, url, {"up"}).err, "nothing to do");
+    }
+    const Result deeper = on(p, deep, {"--dir", "migrations/squashed", "up"});
+    EXPECT_EQ(deeper.code, 3);
+    EXPECT_CONTAINS(deeper.err, "this database applied 001 of the migrations that 002_baseline.up.sql squashes");
+    EXPECT_EQ(on(p, deep, {"--dir", "migrations/squashed/squashed", "up", "2"}).code, 0);
+    EXPECT_EQ(on(p, deep, {"--dir", "migrations/squashed", "up"}).code, 0);
+    EXPECT_CONTAINS(on(p, deep, {"up"}).err, "nothing to do");
+    EXPECT_EQ(dbs.query(deep, "SELECT count(*) FROM posts"), "0");
+}
+
+// The second squash of squash_story (to 004, over the baseline 002_baseline): the layout it leaves,
+// and status, history, verify and lint of it on a database the old files made (`old`); `current`
+// databases are at head and stay there.
+void second_squash(Project& p, const std::string& old, const std::vector<std::string>& current) {
+    const Result to_head = on(p, old, {"squash", "--to", "4", "--json"});
     ASSERT_EQ(to_head.code, 0) << to_head.err;
     EXPECT_CONTAINS(to_head.out, "\"baseline\": \"004_baseline.up.sql\"");
     EXPECT_CONTAINS(to_head.out, "\"first\": \"001\"");
-    EXPECT_TRUE(fs::exists(p.dir() / "migrations/squashed/002_baseline.up.sql"));
-    for (const auto& url : {after, inside, fresh}) {
+    const fs::path dir = p.dir() / "migrations";
+    EXPECT_TRUE(fs::exists(dir / "squashed/002_baseline.up.sql"));
+    EXPECT_TRUE(fs::exists(dir / "squashed/003_email.down.sql"));
+    EXPECT_TRUE(fs::exists(dir / "squashed/squashed/002_roles.up.sql"));
+    EXPECT_FALSE(fs::exists(dir / "squashed/002_roles.up.sql")) << "two files of version 002 side by side";
+    for (const auto& url : current) {
         const Result again = on(p, url, {"up"});
         EXPECT_EQ(again.code, 0) << url << ": " << again.err;
         EXPECT_CONTAINS(again.err, "nothing to do");
     }
-    const std::string newest = dbs.make();
-    EXPECT_EQ(on(p, newest, {"up"}).code, 0);
-    EXPECT_EQ(dbs.query(newest, "SELECT count(*) FROM posts"), "0");
+    const Result status = on(p, old, {"status"});
+    EXPECT_EQ(status.code, 0) << status.err;
+    EXPECT_CONTAINS(status.out, "squashed (into 004_baseline.up.sql)");
+    EXPECT_CONTAINS(on(p, old, {"up"}).err, "nothing to do");
+    EXPECT_EQ(on(p, old, {"history"}).code, 0);
+    EXPECT_EQ(on(p, old, {"--dir", "migrations/squashed", "status"}).code, 0);
+    const Result verify = on(p, old, {"verify"});
+    EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+    EXPECT_CONTAINS(verify.out, "unchecked       004_baseline (no down file)");
+    const Result lint = p.run({"lint"});
+    EXPECT_NOT_CONTAINS(lint.out, "004_baseline.up.sql:1:1: warning: no down file");
 }
 
 // Squashes a real folder (copied: squash moves files) to its head, proves it, and makes a fresh database
@@ -219,6 +272,110 @@ TEST(SquashSqlite, BadInputIsOneErrorLineAndNothingIsWritten) {
     EXPECT_CONTAINS(back.err, "002_roles.up.sql has a version inside 001..003, which 003_baseline.up.sql squashes");
 }
 
+// Appends a comment to a migration file: another checksum, the same schema.
+void edit(const Project& p, const std::string& file) {
+    std::ofstream(p.dir() / "migrations" / file, std::ios::app) << "-- edited\n";
+}
+
+TEST(SquashSqlite, ValidateComparesASquashedVersionsRowWithItsFileUnderSquashed) {
+    Project p;
+    four_migrations(p);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the files as they were
+    edit(p, "001_users.up.sql");
+    edit(p, "002_roles.up.sql");         // the baseline's own version, applied by the file it replaces
+    const std::string edited = "sqlite:" + (p.dir() / "data/edited.db").string();
+    ASSERT_EQ(on(p, edited, {"up"}).code, 0);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+
+    const Result clean = on(p, edited, {"validate"});
+    EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+    for (const std::string command : {"validate", "check"}) {
+        const Result r = p.run({command});
+        EXPECT_EQ(r.code, 3) << command;
+        EXPECT_CONTAINS(r.out, "problem: version 001 (users) was edited after it was applied and then squashed: its "
+                               "tracking row records sha256:");
+        EXPECT_CONTAINS(r.out, ", which migrations/squashed/001_users.up.sql does not have; restore the file under "
+                               "migrations/squashed/ as it was applied");
+        EXPECT_CONTAINS(r.out, "problem: version 002 (roles) was edited after it was applied and then squashed");
+    }
+}
+
+TEST(SquashSqlite, DriftReplaysSquashedVersionsFromSquashedWhenNoSqlIsStored) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[tracking]\nstore_sql_max = 0\n");
+    four_migrations(p);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the old files
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const std::string from_first = "sqlite:" + (p.dir() / "data/first.db").string();
+    ASSERT_EQ(on(p, from_first, {"up"}).code, 0);  // the first baseline, 003 and 004
+    ASSERT_EQ(p.run({"squash", "--to", "4"}).code, 0);
+
+    for (const auto& url : {std::string("sqlite:///data/app.db"), from_first}) {
+        const Result r = on(p, url, {"drift", "--json"});
+        EXPECT_EQ(r.code, 0) << url << ": " << r.out << r.err;
+        EXPECT_CONTAINS(r.out, "\"replayed_from_stored_sql\": []");
+    }
+    sqlmig::test::exec_sqlite(p.db_path(), "CREATE INDEX users_name ON users (name)");
+    const Result drifted = p.run({"drift"});
+    EXPECT_EQ(drifted.code, 3) << drifted.err;
+    EXPECT_CONTAINS(drifted.out, "added index users_name");
+
+    edit(p, "squashed/squashed/001_users.up.sql");
+    const Result edited = p.run({"drift"});
+    EXPECT_EQ(edited.code, 2) << edited.out;
+    EXPECT_CONTAINS(edited.err, "(users): its file migrations/squashed/squashed/001_users.up.sql was edited after it "
+                                "was applied, and the tracking table keeps no SQL for it");
+}
+
+TEST(SquashSqlite, AFileThatCannotBeReadIsAFolderErrorAndASquashedThatIsNoFolderIsRefusedFirst) {
+    Project p;
+    four_migrations(p);
+    p.migration("002_roles.up.sql", std::string("SELECT 1;\n\0\n", 12));  // sqlmig cannot send a NUL byte
+    const auto files_before = sqlmig::test::files_in(p.dir() / "migrations");
+    const Result unreadable = p.run({"squash", "--to", "3"});
+    EXPECT_EQ(unreadable.code, 2) << unreadable.err;
+    EXPECT_CONTAINS(unreadable.err, "sqlmig: error: squash stopped: a migration failed on the scratch database");
+    EXPECT_CONTAINS(unreadable.err, "002_roles.up.sql");
+    EXPECT_EQ(sqlmig::test::files_in(p.dir() / "migrations"), files_before);
+
+    p.migration("002_roles.up.sql", "SELECT 1;\n");
+    fs::create_symlink("nowhere", p.dir() / "migrations/squashed");
+    const Result dangling = p.run({"squash", "--to", "3"});
+    EXPECT_EQ(dangling.code, 2) << dangling.err;
+    EXPECT_CONTAINS(dangling.err, "migrations/squashed is not a folder; squash moves the replaced files there");
+    EXPECT_NOT_CONTAINS(dangling.err, "replaying") << "refused before anything runs";
+    EXPECT_TRUE(fs::exists(p.dir() / "migrations/001_users.up.sql"));
+}
+
+// Runs sqlmig as a user the folder's permissions hold: nobody when the tests run as root, who
+// reads and writes anything.
+Result as_unprivileged(const Project& p, const std::vector<std::string>& args) {
+    return p.run(args, ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "");
+}
+
+TEST(SquashSqlite, AFolderItCannotWriteOrAFileItCannotReadIsOneErrorLineAndNothingIsWritten) {
+    Project p;
+    four_migrations(p);
+    const fs::path dir = p.dir() / "migrations";
+    const auto files_before = sqlmig::test::files_in(dir);
+    fs::permissions(p.dir(), fs::perms::owner_all | fs::perms::group_all | fs::perms::others_all);
+    fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                             fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const Result unwritable = as_unprivileged(p, {"squash", "--to", "2"});
+    EXPECT_EQ(unwritable.code, 2) << unwritable.err;
+    EXPECT_CONTAINS(unwritable.err, "sqlmig: error: cannot write the folder " + dir.string() + ": Permission denied");
+    EXPECT_NOT_CONTAINS(unwritable.err, "replaying") << "refused before anything runs";
+    EXPECT_NOT_CONTAINS(unwritable.err, "filesystem error");
+
+    fs::permissions(dir, fs::perms::all);
+    fs::permissions(dir / "002_roles.up.sql", fs::perms::none);
+    const Result unreadable = as_unprivileged(p, {"squash", "--to", "2"});
+    fs::permissions(dir / "002_roles.up.sql", fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(unreadable.code, 2) << unreadable.err;
+    EXPECT_CONTAINS(unreadable.err, "cannot read " + (dir / "002_roles.up.sql").string() + ": Permission denied");
+    EXPECT_EQ(sqlmig::test::files_in(dir), files_before);
+}
+
 TEST(SquashSqlite, FleetStatusSeesEachTargetsSideOfTheBaseline) {
     Project p;
     four_migrations(p);
@@ -276,6 +433,31 @@ TEST(SquashSqlite, OtherFormatsGetTheirOwnBaselineFile) {
     const Result down = p.run({"down", "1"});
     EXPECT_EQ(down.code, 3) << down.err;  // 003 has its down; the old files applied the baseline's range
     EXPECT_EQ(p.run({"check"}).code, 0);
+}
+
+TEST(SquashSqlite, SqlMigrateFolderSquashesTwice) {
+    Project p;
+    sqlmig::test::use_format(p, "sql-migrate");
+    for (const std::string name : {"a", "b", "c", "d"}) {
+        const std::string number = std::to_string(name[0] - 'a' + 1);
+        p.migration(number + "_" + name + ".sql",
+                    "-- +migrate Up\nCREATE TABLE " + name + " (x INTEGER);\nINSERT INTO " + name + " VALUES (" +
+                        number + ");\n-- +migrate Down\nDROP TABLE " + name + ";\n");
+    }
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    ASSERT_EQ(p.run({"squash", "--to", "2"}).code, 0);
+    const Result again = p.run({"squash", "--to", "4"});
+    ASSERT_EQ(again.code, 0) << again.err;
+    const fs::path dir = p.dir() / "migrations";
+    EXPECT_EQ(sqlmig::test::read_text(dir / "4_d.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..4_d.sql\n", 0), 0u);
+    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/2_b.sql").rfind("-- sqlmig:baseline squashes 1_a.sql..2_b.sql\n", 0),
+              0u);
+    EXPECT_EQ(sqlmig::test::read_text(dir / "squashed/squashed/2_b.sql").rfind("-- +migrate Up\n", 0), 0u);
+    EXPECT_CONTAINS(p.run({"up"}).err, "nothing to do");
+    EXPECT_EQ(p.run({"status"}).code, 0);
+    const std::string fresh = "sqlite:" + (p.dir() / "data/fresh.db").string();
+    EXPECT_EQ(on(p, fresh, {"up"}).code, 0);
+    EXPECT_EQ(sqlmig::test::query_sqlite(p.dir() / "data/fresh.db", "SELECT x FROM b"), "2");
 }
 
 TEST(SquashSqlite, RealGooseFolderSquashesToItsHead) {
@@ -350,6 +532,32 @@ TEST(SquashPostgres, ATrackingTableInASchemaOfItsOwnIsLeftOutAndItsSchemaMayExis
     const Result up = p.run({"up"});
     EXPECT_EQ(up.code, 0) << up.err;
     EXPECT_EQ(p.db.query("SELECT string_agg(version, ',' ORDER BY version::int) FROM ops.sqlmig_migrations"), "2,3,4");
+}
+
+TEST(SquashPostgres, ASearchPathSchemaMadeByHandHoldsTheBaselinesObjects) {
+    sqlmig::test::PgProject p;
+    p.db.query("CREATE SCHEMA by_hand");
+    const std::string url = sqlmig::test::with_search_path(p.db.url(), "by_hand,public");
+    p.project.write_file("config.toml", "[database]\nurl = \"" + url + "\"\n");
+    four_migrations(p.project);
+    ASSERT_EQ(p.run({"up"}).code, 0);  // the old files, into by_hand
+    const Result r = p.run({"squash", "--to", "2"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string text = sqlmig::test::read_text(p.project.dir() / "migrations/002_baseline.up.sql");
+    EXPECT_CONTAINS(text, "CREATE SCHEMA IF NOT EXISTS by_hand;");
+    EXPECT_CONTAINS(text, "CREATE TABLE by_hand.users");
+    EXPECT_CONTAINS(text, "SELECT pg_catalog.set_config('search_path', 'by_hand,public', true);");
+
+    sqlmig::test::PgDatabase fresh;
+    fresh.query("CREATE SCHEMA by_hand");
+    const Result up = p.run({"--database", sqlmig::test::with_search_path(fresh.url(), "by_hand,public"), "up"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    const std::string tables = "SELECT string_agg(table_schema || '.' || table_name, ',' ORDER BY 1) FROM "
+                               "information_schema.tables "
+                               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')";
+    EXPECT_EQ(fresh.query(tables), p.db.query(tables));
+    EXPECT_EQ(fresh.query("SELECT role FROM by_hand.user_roles"), "admin");
+    EXPECT_EQ(p.run({"drift"}).code, 0);
 }
 
 TEST(SquashPostgres, TheBaselineRunsInPsqlToo) {

@@ -9,6 +9,11 @@
 
 namespace sqlmig::test {
 
+// The database URL with dbmate's ?search_path= parameter (a list of schemas, "a,public").
+inline std::string with_search_path(const std::string& url, const std::string& schemas) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "search_path=" + schemas;
+}
+
 struct PgProject {
     PgDatabase db;
     Project project;
