@@ -12,7 +12,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "backup/naming.hpp"
+#include "db/mariadb/dump_text.hpp"
 #include "db/mariadb/url.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -149,7 +149,7 @@ public:
         if (!result.ok()) {
             throw BackupError(m_tools.mariadb_dump + " " + result.describe() + util::stderr_tail(result.err));
         }
-        return backup::baseline_from_mariadb_dump(result.out);
+        return baseline_from_mariadb_dump(result.out);
     }
 
 private:
@@ -166,17 +166,17 @@ private:
 
     // The release of the dump tool (or the client), checked against the server's: a
     // MariaDB tool older than a MariaDB server may not know what the server has.
-    backup::MysqlRelease tool_release() { return tool_release(m_tools.mariadb_dump, "mariadb_dump"); }
+    MysqlRelease tool_release() { return tool_release(m_tools.mariadb_dump, "mariadb_dump"); }
 
-    backup::MysqlRelease tool_release(const std::string& program, const char* setting) {
+    MysqlRelease tool_release(const std::string& program, const char* setting) {
         const auto result = run_tool({{program, "--version"}, {}, {}, -1, true}, program, setting);
-        const auto tool = backup::mysql_tool_release(result.out);
+        const auto tool = mysql_tool_release(result.out);
         if (!result.ok() || !tool) {
             throw BackupError(program + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it a MariaDB or MySQL client program?" +
                               util::stderr_tail(result.err));
         }
-        const backup::MysqlRelease server = backup::mysql_server_release(m_server_version);
+        const MysqlRelease server = mysql_server_release(m_server_version);
         if (tool->mariadb && server.mariadb && tool->number < server.number) {
             throw BackupError(program + " of MariaDB " + tool->text + " is older than the server, MariaDB " +
                               server.text + "; install the client programs of " + server.text +

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "backup/naming.hpp"
+#include "db/postgres/dump_text.hpp"
 #include "db/postgres/conninfo.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -53,12 +53,12 @@ public:
 
     void check() override {
         const auto result = run_tool({{m_tools.pg_dump, "--version"}, {}, {}, -1, true}, "pg_dump");
-        const auto tool = backup::pg_tool_major(result.out);
+        const auto tool = pg_tool_major(result.out);
         if (!result.ok() || !tool) {
             throw BackupError(m_tools.pg_dump + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it pg_dump?" + util::stderr_tail(result.err));
         }
-        const backup::PgMajor server = backup::pg_server_major(m_server_version);
+        const PgMajor server = pg_server_major(m_server_version);
         if (tool->number < server.number) {
             throw BackupError("pg_dump " + tool->text + " (" + m_tools.pg_dump + ") is older than the server, "
                               "PostgreSQL " + server.text + ", and cannot back it up; install pg_dump " + server.text +
@@ -125,8 +125,8 @@ public:
     std::string schema() override {
         std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password"};
         const auto help = run_tool({{m_tools.pg_dump, "--help"}, {}, {}, -1, true}, "pg_dump");
-        if (help.ok() && backup::pg_dump_has_restrict_key(help.out)) {
-            argv.push_back("--restrict-key=" + std::string(backup::k_schema_restrict_key));
+        if (help.ok() && pg_dump_has_restrict_key(help.out)) {
+            argv.push_back("--restrict-key=" + std::string(k_schema_restrict_key));
         }
         argv.push_back("--dbname=" + m_child.conninfo);
         const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
@@ -150,7 +150,7 @@ public:
         if (!result.ok()) {
             throw BackupError("pg_dump " + result.describe() + util::stderr_tail(result.err));
         }
-        std::string body = backup::baseline_from_pg_dump(result.out);
+        std::string body = baseline_from_pg_dump(result.out);
         // The tracking table's own schema exists before the baseline runs (sqlmig makes it first).
         for (const auto& table : leave_out) {
             if (const auto dot = table.find('.'); dot != std::string::npos) {
