@@ -173,7 +173,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     core::LintOptions options;
     options.dialect = lint_dialect(ctx, o.dialect);
     options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
-    options.bounded_lock_waits = cfg.pg_lock_retries.enabled;
+    options.bounded_lock_waits = cfg.lock_retries("postgres").enabled;
     core::Linter linter(options);
     FolderListing listing = list_folder(cfg.migrations_dir);
     core::Catalog catalog = core::discover(listing.files, cfg.ignore, cfg.format);

@@ -347,7 +347,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     }
     try {
         // Before any lock of the migrations, and before the backup and hooks: a refusal leaves nothing to undo.
-        run_preflight(ctx.config().pg_preflight, ctx.config().pg_lock_retries.budget, prepared, *driver, preflight);
+        run_preflight(ctx.config().pg_preflight, ctx.config().lock_retries("postgres").budget, prepared, *driver, preflight);
         execution.emplace(ctx, *driver, command, status, steps);
         execution->before(o.no_backup, runner);
         try {
