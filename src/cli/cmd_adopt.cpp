@@ -60,7 +60,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
         throw UsageError(std::string("--table: ") + e.what());
     }
     const auto& migrations = ctx.catalog().migrations;
-    auto driver = ctx.connect(o.dry_run);
+    auto driver = ctx.connect(o.dry_run ? engine::Access::read_only : engine::Access::read_write);
     if (!o.dry_run) {
         driver->acquire_lock(ctx.lock_timeout());
     }

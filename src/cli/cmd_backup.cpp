@@ -44,7 +44,7 @@ std::string version_of(Context& ctx, const std::vector<core::AppliedRow>& rows) 
 }
 
 void run_backup(Context& ctx, const std::string& out) {
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect(engine::Access::read_only);
     auto engine = backup_engine(ctx, *driver);
     engine->check();  // before the lock, which would create files beside a missing SQLite database
     db::LockGuard guard(*driver);
@@ -60,7 +60,7 @@ void run_backup(Context& ctx, const std::string& out) {
 }
 
 void run_backups(Context& ctx) {
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect(engine::Access::read_only);
     const fs::path dir = ctx.config().backup.dir;
     const auto listed = backup::list_backups(dir, driver->database_name());
     if (ctx.options.json) {
@@ -129,7 +129,7 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     if (!fs::is_regular_file(file, ec)) {
         throw UsageError("cannot restore " + util::printable(o.file) + ": no such file (see 'sqlmig backups')");
     }
-    auto driver = ctx.connect(false);
+    auto driver = ctx.connect(engine::Access::read_write);
     db::LockGuard guard(*driver);
     driver->acquire_lock(ctx.lock_timeout());
     const auto before = driver->read_applied();

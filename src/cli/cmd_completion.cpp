@@ -383,7 +383,7 @@ void print_versions(Context& ctx, const std::string& which) {
     const core::Catalog& catalog = ctx.catalog();
     std::set<std::string> applied;
     bool known = false;
-    const db::ConnectOptions opts = ctx.connect_options(true);
+    const db::ConnectOptions opts = ctx.connect_options(engine::Access::read_only);
     if (db::backend_of(opts.url).capabilities().reach == db::Reach::local_file && fs::exists(opts.url.file)) {
         for (const auto& row : db::make_driver(opts)->read_applied()) {
             applied.insert(row.version.canonical());

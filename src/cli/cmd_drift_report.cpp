@@ -21,7 +21,7 @@ void run_drift(Context& ctx, const DriftOptions& o) {
     // A bad pattern is reported before the database is touched.
     DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx),
                          nullptr};
-    auto live = ctx.connect_during(true, [&] { ctx.catalog(); });
+    auto live = ctx.connect_during(engine::Access::read_only, [&] { ctx.catalog(); });
     const auto rows = ctx.applied_rows(*live);
     ctx.checksum_applied(rows);
     const DriftOutcome outcome = measure_drift(ctx, *live, rows, request);

@@ -88,9 +88,9 @@ DatabaseState state_of(db::Driver& driver, const std::vector<std::string>& track
 
 void run_steps(Context& ctx, db::Driver& driver, const std::vector<core::Step>& steps) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare(steps, false);
+    const auto prepared = runner.prepare(steps, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 // Replays the migrations on a scratch database and dumps the baseline's body from it.

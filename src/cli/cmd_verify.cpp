@@ -39,9 +39,9 @@ struct Verdict {
 
 void apply(Context& ctx, db::Driver& driver, core::Direction direction, const core::Migration& m) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare({core::Step{direction, &m}}, false);
+    const auto prepared = runner.prepare({core::Step{direction, &m}}, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 std::string title(const core::Migration& m) {

@@ -8,7 +8,7 @@
 namespace sqlmig::engine {
 
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver) {
-    return backup_engine(ctx, driver, ctx.connect_options(false));
+    return backup_engine(ctx, driver, ctx.connect_options(Access::read_write));
 }
 
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver,

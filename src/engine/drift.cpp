@@ -130,7 +130,7 @@ std::vector<std::string> replay(Context& ctx, const ReplayPlan& plan, const Scra
         const auto prepared = runner.prepare(plan.steps());
         std::vector<StepOutcome> done;
         try {
-            runner.run(prepared, false, done);
+            runner.run(prepared, RunTransaction::per_migration, done);
         } catch (const MigrationError& e) {
             throw MigrationError("cannot replay the applied migrations on the scratch database " + scratch.label() +
                                  " (the live database was not touched):\n" + without_aftermath(e.what()));

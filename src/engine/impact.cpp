@@ -36,7 +36,7 @@ double bytes_per_second(double bytes, std::int64_t ms) {
 namespace {
 
 // A session that cannot write, whatever a bug in sqlmig would try: the live database is
-// only read. SQLite is opened read-only instead (Context::connect(true)).
+// only read. SQLite is opened read-only instead (Context::connect(Access::read_only)).
 std::optional<std::string> read_only_session_sql(core::Dialect dialect) {
     switch (dialect) {
     case core::Dialect::postgres: return "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
@@ -149,9 +149,9 @@ Split split_offline(Context& ctx, const std::string& from, const std::string& ta
 
 void apply_up(Context& ctx, db::Driver& driver, const core::Migration& m) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare({core::Step{core::Direction::up, &m}}, false);
+    const auto prepared = runner.prepare({core::Step{core::Direction::up, &m}}, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 std::string one_line(const std::string& text) {
@@ -294,7 +294,7 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     std::unique_ptr<db::Driver> live;
     Split split;
     if (request.live == LiveStats::read) {
-        live = ctx.connect(true);
+        live = ctx.connect(Access::read_only);
         if (const auto sql = read_only_session_sql(live->dialect())) {
             live->execute_internal(*sql);
             live->flush();

@@ -3,7 +3,7 @@
 namespace sqlmig::engine {
 
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
-    auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
+    auto driver = ctx.connect_during(Access::read_only, [&] { ctx.catalog(); });
     return read_snapshot(ctx, *driver);
 }
 

@@ -30,7 +30,7 @@ void refuse_another_kind(const core::DatabaseUrl& scratch, const core::DatabaseU
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     : m_ctx(ctx), m_keep(request.keep == KeepScratch::yes) {
-    const db::ConnectOptions configured = ctx.connect_options(false);
+    const db::ConnectOptions configured = ctx.connect_options(Access::read_write);
     if (!request.url.empty()) {
         m_plan.options = configured;
         m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
@@ -64,7 +64,7 @@ Scratch::~Scratch() {
     }
     try {
         if (!m_plan.drop_sql.empty()) {
-            const db::ConnectOptions configured = m_ctx.connect_options(false);
+            const db::ConnectOptions configured = m_ctx.connect_options(Access::read_write);
             auto admin = db::backend_of(configured.url).connect(configured);
             admin->execute_internal(m_plan.drop_sql);
             admin->flush();
