@@ -1,6 +1,7 @@
 // backup, backups and restore: a copy of the database now, the copies there
 // are, and putting one back.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -175,28 +176,25 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
 }  // namespace
 
 void setup_backup(CLI::App& app, Context& ctx) {
-    static std::string out;
-    static RestoreOptions restore_opts;
+    const auto out = std::make_shared<std::string>();
+    const auto restore_opts = std::make_shared<RestoreOptions>();
 
     auto* backup = app.add_subcommand("backup", "Back up the database now ([backup] dir, or --out FILE)");
-    backup->add_option("--out", out, "Write the backup to FILE (never overwritten)")->type_name("FILE");
-    backup->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_backup(ctx, out);
+    backup->add_option("--out", *out, "Write the backup to FILE (never overwritten)")->type_name("FILE");
+    backup->callback([&ctx, out] {
+        run_backup(ctx, *out);
     });
 
     app.add_subcommand("backups", "List this database's backups, newest first")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_backups(ctx);
     });
 
     auto* restore = app.add_subcommand("restore", "Replace the database's contents with a backup (needs --yes)");
-    restore->add_option("file", restore_opts.file, "The backup file")->required();
-    restore->add_flag("--yes", restore_opts.yes, "Really overwrite the database");
-    restore->add_flag("--no-backup", restore_opts.no_backup, "Do not back up the current contents first");
-    restore->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_restore(ctx, restore_opts);
+    restore->add_option("file", restore_opts->file, "The backup file")->required();
+    restore->add_flag("--yes", restore_opts->yes, "Really overwrite the database");
+    restore->add_flag("--no-backup", restore_opts->no_backup, "Do not back up the current contents first");
+    restore->callback([&ctx, restore_opts] {
+        run_restore(ctx, *restore_opts);
     });
 }
 

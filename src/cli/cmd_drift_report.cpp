@@ -1,5 +1,6 @@
 // drift: options into a struct, engine::measure_drift on the configured database, the report printed.
 
+#include <memory>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -40,15 +41,14 @@ void run_drift(Context& ctx, const DriftOptions& o) {
 }  // namespace
 
 void setup_drift(CLI::App& app, Context& ctx) {
-    static DriftOptions o;
+    const auto o = std::make_shared<DriftOptions>();
     auto* drift = app.add_subcommand(
         "drift", "Compare the database's schema with a replay of its applied migrations (docs/drift.md)");
-    drift->add_option("--scratch-url", o.scratch_url, "An empty database to replay on instead of creating one")
+    drift->add_option("--scratch-url", o->scratch_url, "An empty database to replay on instead of creating one")
         ->type_name("URL");
-    drift->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
-    drift->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_drift(ctx, o);
+    drift->add_flag("--keep", o->keep, "Keep the scratch database at the end (its name is printed)");
+    drift->callback([&ctx, o] {
+        run_drift(ctx, *o);
     });
 }
 

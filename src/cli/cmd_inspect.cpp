@@ -1,6 +1,7 @@
 // Read-only commands: status, current, history, validate, check. They create
 // nothing: no database file, no tracking table, no lock.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -285,32 +286,27 @@ void run_validate(Context& ctx, Pending pending_policy) {
 }  // namespace
 
 void setup_inspect(CLI::App& app, Context& ctx) {
-    static bool history_verbose = false;
-    static std::string history_sql;
+    const auto history_verbose = std::make_shared<bool>(false);
+    const auto history_sql = std::make_shared<std::string>();
     app.add_subcommand("status", "Show every migration and its state")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_status(ctx);
     });
     app.add_subcommand("current", "Print the current version")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_current(ctx);
     });
     auto* history = app.add_subcommand("history", "List applied migrations, newest first");
-    history->add_flag("--verbose", history_verbose, "Show full checksums, file paths, failures and backups");
-    history->add_option("--sql", history_sql, "Print the up and down SQL stored for this applied version")
+    history->add_flag("--verbose", *history_verbose, "Show full checksums, file paths, failures and backups");
+    history->add_option("--sql", *history_sql, "Print the up and down SQL stored for this applied version")
         ->type_name("VERSION");
-    history->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_history(ctx, history_verbose || ctx.options.verbose, history_sql);
+    history->callback([&ctx, history_verbose, history_sql] {
+        run_history(ctx, *history_verbose || ctx.options.verbose, *history_sql);
     });
     app.add_subcommand("validate", "Check that applied migrations still match their files (exit 3 if not)")
         ->callback([&ctx] {
-            configure_logging(ctx.options);
             run_validate(ctx, Pending::allowed);
         });
     app.add_subcommand("check", "Exit 0 only when validate passes and nothing is pending (exit 3 if not)")
         ->callback([&ctx] {
-            configure_logging(ctx.options);
             run_validate(ctx, Pending::refused);
         });
 }

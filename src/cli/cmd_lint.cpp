@@ -2,6 +2,7 @@
 // folder (or the files given) and never connects; with --impact, the guesses of the lock rules
 // are replaced by what `sqlmig impact` measures on a scratch database (never the live one).
 
+#include <memory>
 #include <algorithm>
 #include <iostream>
 
@@ -238,9 +239,9 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
 }  // namespace
 
 void setup_lint(CLI::App& app, Context& ctx) {
-    static LintCommandOptions o;
+    const auto o = std::make_shared<LintCommandOptions>();
     auto* lint = app.add_subcommand("lint", "Find what will hurt in the migrations, without connecting (docs/lint.md)");
-    lint->add_option("files", o.files, "Only these migration files (default: the whole folder)");
+    lint->add_option("files", o->files, "Only these migration files (default: the whole folder)");
     std::vector<std::string> dialects;  // each backend's dialect and name: sqlite, postgres, mysql, mariadb
     for (const db::Backend* b : db::backends()) {
         for (const std::string_view name : {core::dialect_name(b->dialect()), b->name()}) {
@@ -249,19 +250,18 @@ void setup_lint(CLI::App& app, Context& ctx) {
             }
         }
     }
-    one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"),
+    one_of(lint->add_option("--dialect", o->dialect, "The SQL dialect (default: from the config's URL scheme)"),
            dialects);
-    lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
-    auto* impact = lint->add_flag("--impact", o.impact,
+    lint->add_flag("--strict", o->strict, "Warnings fail too (exit 3)");
+    auto* impact = lint->add_flag("--impact", o->impact,
                                   "Measure the lock rules' guesses on a scratch database of the configured server, "
                                   "as 'sqlmig impact --no-live-stats' does (docs/lint.md)");
     impact->excludes("--dialect");
-    lint->add_option("--scratch-url", o.scratch_url, "With --impact: an empty database to use instead of creating one")
+    lint->add_option("--scratch-url", o->scratch_url, "With --impact: an empty database to use instead of creating one")
         ->type_name("URL")
         ->needs(impact);
-    lint->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_lint(ctx, o);
+    lint->callback([&ctx, o] {
+        run_lint(ctx, *o);
     });
 }
 
