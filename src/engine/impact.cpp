@@ -14,6 +14,7 @@
 #include "engine/inspect.hpp"
 #include "engine/lint.hpp"
 #include "engine/runner.hpp"
+#include "db/backend.hpp"
 #include "engine/scratch.hpp"
 #include "core/statement_kind.hpp"
 #include "util/text.hpp"
@@ -34,17 +35,6 @@ double bytes_per_second(double bytes, std::int64_t ms) {
 }
 
 namespace {
-
-// A session that cannot write, whatever a bug in sqlmig would try: the live database is
-// only read. SQLite is opened read-only instead (Context::connect(Access::read_only)).
-std::optional<std::string> read_only_session_sql(core::Dialect dialect) {
-    switch (dialect) {
-    case core::Dialect::postgres: return "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
-    case core::Dialect::mysql: return "SET SESSION TRANSACTION READ ONLY";
-    case core::Dialect::sqlite: return std::nullopt;
-    }
-    return std::nullopt;
-}
 
 std::unique_ptr<ImpactProbe> make_probe(core::Dialect dialect, db::Driver& scratch) {
     switch (dialect) {
@@ -295,7 +285,8 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     Split split;
     if (request.live == LiveStats::read) {
         live = ctx.connect(Access::read_only);
-        if (const auto sql = read_only_session_sql(live->dialect())) {
+        // A session that cannot write, whatever a bug in sqlmig would try: the live database is only read.
+        if (const auto sql = db::backend_of(ctx.connect_options(Access::read_only).url).read_only_session_sql()) {
             live->execute_internal(*sql);
             live->flush();
         }
