@@ -57,11 +57,12 @@ public:
     std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TargetFlag>(); }
 };
 
-}  // namespace
-
+// Logging from the global options: run once, when the command line is parsed and before the
+// command's callback (a second call would find the "sqlmig" logger taken, so it is dropped first).
 void configure_logging(const GlobalOptions& options) {
     set_table_colour(!options.json && wants_colour(options.color, STDOUT_FILENO));
     const bool colour_logs = wants_colour(options.color, STDERR_FILENO);
+    spdlog::drop("sqlmig");
     auto logger = spdlog::stderr_color_mt("sqlmig", colour_logs ? spdlog::color_mode::always : spdlog::color_mode::never);
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<TargetFlag>('*').set_pattern("sqlmig: %^%l%$: %*%v");
@@ -70,8 +71,6 @@ void configure_logging(const GlobalOptions& options) {
                                     : options.verbose ? spdlog::level::debug : spdlog::level::info);
     spdlog::set_default_logger(logger);
 }
-
-namespace {
 
 void add_global_options(CLI::App& app, GlobalOptions& o) {
     app.add_option_function<std::string>(
@@ -147,6 +146,9 @@ int run(int argc, char** argv) {
     app.require_subcommand(1, 1);
     app.fallthrough();  // global options may follow the command: sqlmig up --json
     add_global_options(app, ctx.options);
+    // The main app's parse-complete callback runs after every option is read (global options given after
+    // the command too) and before the command's callback: logging is configured here, once.
+    app.parse_complete_callback([&ctx] { configure_logging(ctx.options); });
     ctx.progress_display = live_progress_line(ctx.options);
     setup_init(app, ctx);
     setup_new(app, ctx);

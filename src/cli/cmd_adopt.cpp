@@ -1,6 +1,7 @@
 // adopt --from TOOL: takes over another tool's history in the same database, in one
 // transaction under sqlmig's lock, leaving the other tool's table as it is.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -60,7 +61,7 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
         throw UsageError(std::string("--table: ") + e.what());
     }
     const auto& migrations = ctx.catalog().migrations;
-    auto driver = ctx.connect(o.dry_run);
+    auto driver = ctx.connect(o.dry_run ? engine::Access::read_only : engine::Access::read_write);
     if (!o.dry_run) {
         driver->acquire_lock(ctx.lock_timeout());
     }
@@ -132,19 +133,18 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
 }  // namespace
 
 void setup_adopt(CLI::App& app, Context& ctx) {
-    static AdoptOptions o;
+    const auto o = std::make_shared<AdoptOptions>();
     auto* adopt = app.add_subcommand("adopt", "Take over another tool's history of this database (docs/formats.md)");
     std::vector<std::string> tools;
     for (const core::SourceTool t : core::k_source_tools) {
         tools.push_back(core::source_tool_name(t));
     }
-    one_of(adopt->add_option("--from", o.from, "The tool whose history table to take over")->required(), tools);
-    adopt->add_option("--table", o.table, "Its history table, when renamed (default: the tool's own)")->type_name("NAME");
-    adopt->add_flag("--dry-run", o.dry_run, "Print what would be recorded; change nothing");
-    adopt->add_flag("--allow-missing", o.allow_missing, "Adopt the rest when applied migrations have no file");
-    adopt->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_adopt(ctx, o);
+    one_of(adopt->add_option("--from", o->from, "The tool whose history table to take over")->required(), tools);
+    adopt->add_option("--table", o->table, "Its history table, when renamed (default: the tool's own)")->type_name("NAME");
+    adopt->add_flag("--dry-run", o->dry_run, "Print what would be recorded; change nothing");
+    adopt->add_flag("--allow-missing", o->allow_missing, "Adopt the rest when applied migrations have no file");
+    adopt->callback([&ctx, o] {
+        run_adopt(ctx, *o);
     });
 }
 

@@ -1,6 +1,7 @@
 // backup, backups and restore: a copy of the database now, the copies there
 // are, and putting one back.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -44,7 +45,7 @@ std::string version_of(Context& ctx, const std::vector<core::AppliedRow>& rows) 
 }
 
 void run_backup(Context& ctx, const std::string& out) {
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect(engine::Access::read_only);
     auto engine = backup_engine(ctx, *driver);
     engine->check();  // before the lock, which would create files beside a missing SQLite database
     db::LockGuard guard(*driver);
@@ -60,7 +61,7 @@ void run_backup(Context& ctx, const std::string& out) {
 }
 
 void run_backups(Context& ctx) {
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect(engine::Access::read_only);
     const fs::path dir = ctx.config().backup.dir;
     const auto listed = backup::list_backups(dir, driver->database_name());
     if (ctx.options.json) {
@@ -129,7 +130,7 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
     if (!fs::is_regular_file(file, ec)) {
         throw UsageError("cannot restore " + util::printable(o.file) + ": no such file (see 'sqlmig backups')");
     }
-    auto driver = ctx.connect(false);
+    auto driver = ctx.connect(engine::Access::read_write);
     db::LockGuard guard(*driver);
     driver->acquire_lock(ctx.lock_timeout());
     const auto before = driver->read_applied();
@@ -175,28 +176,25 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
 }  // namespace
 
 void setup_backup(CLI::App& app, Context& ctx) {
-    static std::string out;
-    static RestoreOptions restore_opts;
+    const auto out = std::make_shared<std::string>();
+    const auto restore_opts = std::make_shared<RestoreOptions>();
 
     auto* backup = app.add_subcommand("backup", "Back up the database now ([backup] dir, or --out FILE)");
-    backup->add_option("--out", out, "Write the backup to FILE (never overwritten)")->type_name("FILE");
-    backup->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_backup(ctx, out);
+    backup->add_option("--out", *out, "Write the backup to FILE (never overwritten)")->type_name("FILE");
+    backup->callback([&ctx, out] {
+        run_backup(ctx, *out);
     });
 
     app.add_subcommand("backups", "List this database's backups, newest first")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_backups(ctx);
     });
 
     auto* restore = app.add_subcommand("restore", "Replace the database's contents with a backup (needs --yes)");
-    restore->add_option("file", restore_opts.file, "The backup file")->required();
-    restore->add_flag("--yes", restore_opts.yes, "Really overwrite the database");
-    restore->add_flag("--no-backup", restore_opts.no_backup, "Do not back up the current contents first");
-    restore->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_restore(ctx, restore_opts);
+    restore->add_option("file", restore_opts->file, "The backup file")->required();
+    restore->add_flag("--yes", restore_opts->yes, "Really overwrite the database");
+    restore->add_flag("--no-backup", restore_opts->no_backup, "Do not back up the current contents first");
+    restore->callback([&ctx, restore_opts] {
+        run_restore(ctx, *restore_opts);
     });
 }
 

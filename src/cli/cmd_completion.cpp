@@ -4,6 +4,7 @@
 // project knows: its versions and its [env.NAME] names. The helper never connects to
 // a server; a SQLite database, a local file, is read to tell applied from pending.
 
+#include <memory>
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -383,7 +384,7 @@ void print_versions(Context& ctx, const std::string& which) {
     const core::Catalog& catalog = ctx.catalog();
     std::set<std::string> applied;
     bool known = false;
-    const db::ConnectOptions opts = ctx.connect_options(true);
+    const db::ConnectOptions opts = ctx.connect_options(engine::Access::read_only);
     if (db::backend_of(opts.url).capabilities().reach == db::Reach::local_file && fs::exists(opts.url.file)) {
         for (const auto& row : db::make_driver(opts)->read_applied()) {
             applied.insert(row.version.canonical());
@@ -415,24 +416,24 @@ void run_complete(Context& ctx, const std::string& what) {
 }  // namespace
 
 void setup_completion(CLI::App& app, Context& ctx) {
-    static std::string shell;
+    const auto shell = std::make_shared<std::string>();
     auto* completion = app.add_subcommand("completion", "Print the shell completion script: bash, zsh or fish");
-    one_of(completion->add_option("shell", shell, "The shell to complete for")->required(), {"bash", "zsh", "fish"},
+    one_of(completion->add_option("shell", *shell, "The shell to complete for")->required(), {"bash", "zsh", "fish"},
            "the shell");
-    completion->callback([&app] {
+    completion->callback([&app, shell] {
         std::vector<OptionSpec> global;
         add_options_of("", app, global);
         std::vector<CommandSpec> commands;
         add_commands(app, "", commands);
-        std::cout << (shell == "bash" ? bash_script(global, commands)
-                      : shell == "zsh" ? zsh_script(global, commands)
+        std::cout << (*shell == "bash" ? bash_script(global, commands)
+                      : *shell == "zsh" ? zsh_script(global, commands)
                                        : fish_script(global, commands));
     });
-    static std::string what;
+    const auto what = std::make_shared<std::string>();
     auto* helper = app.add_subcommand("__complete", "What the completion scripts ask: versions, pending, applied, envs");
     helper->group("");  // hidden from --help
-    helper->add_option("what", what)->required();
-    helper->callback([&ctx] { run_complete(ctx, what); });
+    helper->add_option("what", *what)->required();
+    helper->callback([&ctx, what] { run_complete(ctx, *what); });
 }
 
 }  // namespace sqlmig::cli

@@ -1,5 +1,6 @@
 // drift: options into a struct, engine::measure_drift on the configured database, the report printed.
 
+#include <memory>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -22,7 +23,7 @@ void run_drift(Context& ctx, const DriftOptions& o) {
     // A bad pattern is reported before the database is touched.
     DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx),
                          nullptr};
-    auto live = ctx.connect_during(true, [&] { ctx.catalog(); });
+    auto live = ctx.connect_during(engine::Access::read_only, [&] { ctx.catalog(); });
     const auto rows = ctx.applied_rows(*live);
     ctx.checksum_applied(rows);
     const DriftOutcome outcome = measure_drift(ctx, *live, rows, request);
@@ -41,16 +42,15 @@ void run_drift(Context& ctx, const DriftOptions& o) {
 }  // namespace
 
 void setup_drift(CLI::App& app, Context& ctx) {
-    static DriftOptions o;
+    const auto o = std::make_shared<DriftOptions>();
     auto* drift = app.add_subcommand(
         "drift", "Compare the database's schema with a replay of its applied migrations (docs/drift.md)");
-    non_empty(drift->add_option("--scratch-url", o.scratch_url,
+    non_empty(drift->add_option("--scratch-url", o->scratch_url,
                              "An empty database to replay on instead of creating one")
                   ->type_name("URL"));
-    drift->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
-    drift->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_drift(ctx, o);
+    drift->add_flag("--keep", o->keep, "Keep the scratch database at the end (its name is printed)");
+    drift->callback([&ctx, o] {
+        run_drift(ctx, *o);
     });
 }
 

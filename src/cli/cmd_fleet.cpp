@@ -1,6 +1,7 @@
 // sqlmig fleet up|down|status|check|validate: one command over every target of [fleet];
 // sqlmig fleet report FILE...: the --json documents of several shards as one summary.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -422,8 +423,8 @@ void add_fleet_flags(CLI::App* cmd, FleetFlags& f) {
 }  // namespace
 
 void setup_fleet(CLI::App& app, Context& ctx) {
-    static std::map<FleetCommand, FleetFlags> flags;
-    static std::vector<std::string> report_files;
+    const auto flags = std::make_shared<std::map<FleetCommand, FleetFlags>>();
+    const auto report_files = std::make_shared<std::vector<std::string>>();
     auto* fleet = app.add_subcommand("fleet", "Run up, down, status, check, validate or drift on every [fleet] target");
     fleet->require_subcommand(1, 1);
     fleet->fallthrough();
@@ -437,7 +438,7 @@ void setup_fleet(CLI::App& app, Context& ctx) {
                               "per applied state)"},
     };
     for (const auto& [command, help] : commands) {
-        FleetFlags& f = flags[command];
+        FleetFlags& f = (*flags)[command];
         f.options.command = command;
         auto* sub = fleet->add_subcommand(to_string(command), help);
         sub->fallthrough();
@@ -452,17 +453,15 @@ void setup_fleet(CLI::App& app, Context& ctx) {
                               "Apply pending migrations older than the newest applied one");
             }
         }
-        sub->callback([&ctx, &f, &app] {
-            configure_logging(ctx.options);
+        sub->callback([&ctx, flags, &f, &app] {  // flags owns f
             run_fleet_command(ctx, f, app);
         });
     }
     auto* report = fleet->add_subcommand("report", "Merge the --json documents of several fleet runs (shards)");
     report->fallthrough();
-    report->add_option("files", report_files, "The documents, one per shard")->required()->type_name("FILE");
-    report->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_report(ctx, report_files);
+    report->add_option("files", *report_files, "The documents, one per shard")->required()->type_name("FILE");
+    report->callback([&ctx, report_files] {
+        run_report(ctx, *report_files);
     });
 }
 

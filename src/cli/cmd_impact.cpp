@@ -2,6 +2,7 @@
 // database and scaled by the live database's sizes; exit 3 when one is over an [impact]
 // budget (docs/impact.md).
 
+#include <memory>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -197,26 +198,25 @@ void run_impact(Context& ctx, const ImpactOptions& o) {
 }  // namespace
 
 void setup_impact(CLI::App& app, Context& ctx) {
-    static ImpactOptions o;
+    const auto o = std::make_shared<ImpactOptions>();
     auto* impact = app.add_subcommand(
         "impact", "Measure what each pending statement locks, rewrites and scans, on a scratch database");
-    impact->add_option("target", o.request.target, "head (default) or the last version to measure");
-    impact->add_flag("--no-live-stats", o.no_live_stats,
+    impact->add_option("target", o->request.target, "head (default) or the last version to measure");
+    impact->add_flag("--no-live-stats", o->no_live_stats,
                      "Do not read the live database: measure on the scratch database only (CI on a pull request)");
-    impact->add_option("--from", o.request.from,
+    impact->add_option("--from", o->request.from,
                        "With --no-live-stats: build the scratch database up to VERSION (default: none applied)")
         ->type_name("VERSION");
-    non_empty(impact->add_option("--scratch-url", o.request.scratch_url,
+    non_empty(impact->add_option("--scratch-url", o->request.scratch_url,
                              "An empty database to use instead of creating one")
                   ->type_name("URL"));
-    impact->add_flag("--keep", o.request.keep, "Keep the scratch database at the end (its name is printed)");
-    impact->add_option("--calibration-rows", o.request.calibration_rows,
+    impact->add_flag("--keep", o->request.keep, "Keep the scratch database at the end (its name is printed)");
+    impact->add_option("--calibration-rows", o->request.calibration_rows,
                        "Rows of the table the throughput is measured on (default 200000)")
         ->type_name("N")
         ->check(CLI::Range(std::int64_t{1000}, std::int64_t{100000000}));
-    impact->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_impact(ctx, o);
+    impact->callback([&ctx, o] {
+        run_impact(ctx, *o);
     });
 }
 

@@ -169,7 +169,6 @@ void run_init(Context& ctx) {
 void setup_init(CLI::App& app, Context& ctx) {
     app.add_subcommand("init", "Create config.toml, migrations/ and .gitignore entries where missing")
         ->callback([&ctx] {
-            configure_logging(ctx.options);
             run_init(ctx);
         });
 }

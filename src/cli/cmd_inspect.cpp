@@ -1,6 +1,7 @@
 // Read-only commands: status, current, history, validate, check. They create
 // nothing: no database file, no tracking table, no lock.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -35,7 +36,7 @@ std::optional<Progress> progress_of(Context& ctx, const core::StatusEntry& e) {
         const auto direction = e.row->state == core::k_state_reverting ? core::Direction::down : core::Direction::up;
         std::int64_t total = 0;
         (void)for_each_statement(ctx.script(*e.migration, direction),
-                                 db::backend_of(ctx.connect_options(true).url).dialect(), [&](core::Statement&&) { ++total; });
+                                 db::backend_of(ctx.connect_options(engine::Access::read_only).url).dialect(), [&](core::Statement&&) { ++total; });
         p.total = total;
     } catch (const Error&) {
         // The file is unreadable now: status still shows what the journal says.
@@ -130,7 +131,7 @@ void run_current(Context& ctx) {
 
 // history --sql VERSION: the SQL the tracking table kept for one applied migration.
 void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
-    auto driver = ctx.connect(true);
+    auto driver = ctx.connect(engine::Access::read_only);
     const core::TableName table = core::parse_table_name(ctx.config().table);
     std::optional<core::TextRows> rows;
     try {
@@ -240,8 +241,12 @@ void run_history(Context& ctx, bool verbose, const std::string& sql_version) {
     }
 }
 
+// Whether nothing may be pending: `check` requires it, `validate` does not.
+enum class Pending { allowed, refused };
+
 // validate and check share this: check also requires nothing pending.
-void run_validate(Context& ctx, bool require_up_to_date) {
+void run_validate(Context& ctx, Pending pending_policy) {
+    const bool require_up_to_date = pending_policy == Pending::refused;
     const auto snap = read_snapshot(ctx);
     const auto& status = snap->status;
     // From another folder, what differs is everything; the one problem is which database this is.
@@ -281,33 +286,28 @@ void run_validate(Context& ctx, bool require_up_to_date) {
 }  // namespace
 
 void setup_inspect(CLI::App& app, Context& ctx) {
-    static bool history_verbose = false;
-    static std::string history_sql;
+    const auto history_verbose = std::make_shared<bool>(false);
+    const auto history_sql = std::make_shared<std::string>();
     app.add_subcommand("status", "Show every migration and its state")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_status(ctx);
     });
     app.add_subcommand("current", "Print the current version")->callback([&ctx] {
-        configure_logging(ctx.options);
         run_current(ctx);
     });
     auto* history = app.add_subcommand("history", "List applied migrations, newest first");
-    history->add_flag("--verbose", history_verbose, "Show full checksums, file paths, failures and backups");
-    history->add_option("--sql", history_sql, "Print the up and down SQL stored for this applied version")
+    history->add_flag("--verbose", *history_verbose, "Show full checksums, file paths, failures and backups");
+    history->add_option("--sql", *history_sql, "Print the up and down SQL stored for this applied version")
         ->type_name("VERSION");
-    history->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_history(ctx, history_verbose || ctx.options.verbose, history_sql);
+    history->callback([&ctx, history_verbose, history_sql] {
+        run_history(ctx, *history_verbose || ctx.options.verbose, *history_sql);
     });
     app.add_subcommand("validate", "Check that applied migrations still match their files (exit 3 if not)")
         ->callback([&ctx] {
-            configure_logging(ctx.options);
-            run_validate(ctx, false);
+            run_validate(ctx, Pending::allowed);
         });
     app.add_subcommand("check", "Exit 0 only when validate passes and nothing is pending (exit 3 if not)")
         ->callback([&ctx] {
-            configure_logging(ctx.options);
-            run_validate(ctx, true);
+            run_validate(ctx, Pending::refused);
         });
 }
 

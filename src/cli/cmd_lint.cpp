@@ -2,6 +2,7 @@
 // folder (or the files given) and never connects; with --impact, the guesses of the lock rules
 // are replaced by what `sqlmig impact` measures on a scratch database (never the live one).
 
+#include <memory>
 #include <algorithm>
 #include <iostream>
 
@@ -173,7 +174,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     core::LintOptions options;
     options.dialect = lint_dialect(ctx, o.dialect);
     options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
-    options.bounded_lock_waits = cfg.pg_lock_retries.enabled;
+    options.bounded_lock_waits = cfg.lock_retries("postgres").enabled;
     core::Linter linter(options);
     FolderListing listing = list_folder(cfg.migrations_dir);
     core::Catalog catalog = core::discover(listing.files, cfg.ignore, cfg.format);
@@ -238,9 +239,9 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
 }  // namespace
 
 void setup_lint(CLI::App& app, Context& ctx) {
-    static LintCommandOptions o;
+    const auto o = std::make_shared<LintCommandOptions>();
     auto* lint = app.add_subcommand("lint", "Find what will hurt in the migrations, without connecting (docs/lint.md)");
-    lint->add_option("files", o.files, "Only these migration files (default: the whole folder)");
+    lint->add_option("files", o->files, "Only these migration files (default: the whole folder)");
     std::vector<std::string> dialects;  // each backend's dialect and name: sqlite, postgres, mysql, mariadb
     for (const db::Backend* b : db::backends()) {
         for (const std::string_view name : {core::dialect_name(b->dialect()), b->name()}) {
@@ -249,20 +250,19 @@ void setup_lint(CLI::App& app, Context& ctx) {
             }
         }
     }
-    one_of(lint->add_option("--dialect", o.dialect, "The SQL dialect (default: from the config's URL scheme)"),
+    one_of(lint->add_option("--dialect", o->dialect, "The SQL dialect (default: from the config's URL scheme)"),
            dialects);
-    lint->add_flag("--strict", o.strict, "Warnings fail too (exit 3)");
-    auto* impact = lint->add_flag("--impact", o.impact,
+    lint->add_flag("--strict", o->strict, "Warnings fail too (exit 3)");
+    auto* impact = lint->add_flag("--impact", o->impact,
                                   "Measure the lock rules' guesses on a scratch database of the configured server, "
                                   "as 'sqlmig impact --no-live-stats' does (docs/lint.md)");
     impact->excludes("--dialect");
-    non_empty(lint->add_option("--scratch-url", o.scratch_url,
+    non_empty(lint->add_option("--scratch-url", o->scratch_url,
                              "With --impact: an empty database to use instead of creating one")
                   ->type_name("URL"))
         ->needs(impact);
-    lint->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_lint(ctx, o);
+    lint->callback([&ctx, o] {
+        run_lint(ctx, *o);
     });
 }
 

@@ -1,5 +1,6 @@
 // new NAME: the next pair of migration files.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -95,14 +96,13 @@ void run_new(Context& ctx, const std::string& raw_name, bool timestamp) {
 }  // namespace
 
 void setup_new(CLI::App& app, Context& ctx) {
-    static std::string name;
-    static bool timestamp = false;
+    const auto name = std::make_shared<std::string>();
+    const auto timestamp = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("new", "Create the next migration's files, in the folder's format");
-    cmd->add_option("name", name, "What the migration does, e.g. add_email")->required();
-    cmd->add_flag("--timestamp", timestamp, "Use a UTC YYYYMMDDHHMMSS version");
-    cmd->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_new(ctx, name, timestamp);
+    cmd->add_option("name", *name, "What the migration does, e.g. add_email")->required();
+    cmd->add_flag("--timestamp", *timestamp, "Use a UTC YYYYMMDDHHMMSS version");
+    cmd->callback([&ctx, name, timestamp] {
+        run_new(ctx, *name, *timestamp);
     });
 }
 

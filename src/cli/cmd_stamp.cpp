@@ -1,5 +1,6 @@
 // stamp and repair: change the tracking table only, running no migration SQL.
 
+#include <memory>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -174,19 +175,17 @@ void run_repair(Context& ctx, bool yes) {
 }  // namespace
 
 void setup_stamp(CLI::App& app, Context& ctx) {
-    static std::string stamp_target;
-    static bool repair_yes = false;
+    const auto stamp_target = std::make_shared<std::string>();
+    const auto repair_yes = std::make_shared<bool>(false);
     auto* stamp = app.add_subcommand("stamp", "Record migrations up to TARGET as applied without running them");
-    stamp->add_option("target", stamp_target, "head, a version, or base")->required();
-    stamp->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_stamp(ctx, stamp_target);
+    stamp->add_option("target", *stamp_target, "head, a version, or base")->required();
+    stamp->callback([&ctx, stamp_target] {
+        run_stamp(ctx, *stamp_target);
     });
     auto* repair = app.add_subcommand("repair", "Clear failed marks; with --yes accept edited files' checksums");
-    repair->add_flag("--yes", repair_yes, "Accept the new checksums of edited applied files");
-    repair->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_repair(ctx, repair_yes);
+    repair->add_flag("--yes", *repair_yes, "Accept the new checksums of edited applied files");
+    repair->callback([&ctx, repair_yes] {
+        run_repair(ctx, *repair_yes);
     });
 }
 

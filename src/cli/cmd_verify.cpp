@@ -2,6 +2,7 @@
 // undoes its up: schema before up == schema after up and down, and the up applied
 // again gives the same schema as the first time (docs/lint.md, "sqlmig verify").
 
+#include <memory>
 #include <spdlog/spdlog.h>
 #include <iostream>
 
@@ -40,9 +41,9 @@ struct Verdict {
 
 void apply(Context& ctx, db::Driver& driver, core::Direction direction, const core::Migration& m) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare({core::Step{direction, &m}}, false);
+    const auto prepared = runner.prepare({core::Step{direction, &m}}, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 std::string title(const core::Migration& m) {
@@ -228,20 +229,19 @@ void run_verify(Context& ctx, const VerifyOptions& o) {
 }  // namespace
 
 void setup_verify(CLI::App& app, Context& ctx) {
-    static VerifyOptions o;
+    const auto o = std::make_shared<VerifyOptions>();
     auto* verify = app.add_subcommand(
         "verify", "Check on a scratch database that every down undoes its up (never touches the configured one)");
-    verify->add_option("target", o.target, "head (default) or the last version to check");
-    verify->add_option("--from", o.from, "Apply the migrations before VERSION without checking them")
+    verify->add_option("target", o->target, "head (default) or the last version to check");
+    verify->add_option("--from", o->from, "Apply the migrations before VERSION without checking them")
         ->type_name("VERSION");
-    non_empty(verify->add_option("--scratch-url", o.scratch_url,
+    non_empty(verify->add_option("--scratch-url", o->scratch_url,
                              "An empty database to use instead of creating one")
                   ->type_name("URL"));
-    verify->add_flag("--keep", o.keep, "Keep the scratch database at the end (its name is printed)");
-    verify->add_flag("--keep-going", o.keep_going, "Check every migration, not only up to the first irreversible one");
-    verify->callback([&ctx] {
-        configure_logging(ctx.options);
-        run_verify(ctx, o);
+    verify->add_flag("--keep", o->keep, "Keep the scratch database at the end (its name is printed)");
+    verify->add_flag("--keep-going", o->keep_going, "Check every migration, not only up to the first irreversible one");
+    verify->callback([&ctx, o] {
+        run_verify(ctx, *o);
     });
 }
 

@@ -24,7 +24,4 @@ void setup_completion(CLI::App& app, engine::Context& ctx);  // completion bash|
 
 void setup_fleet(CLI::App& app, engine::Context& ctx);      // fleet up|down|status|check|validate|report
 
-// Configures logging from the global options; every command callback calls it first.
-void configure_logging(const engine::GlobalOptions& options);
-
 }  // namespace sqlmig::cli

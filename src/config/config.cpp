@@ -8,6 +8,7 @@
 #include "core/format.hpp"
 #include "core/lint.hpp"
 #include "core/tracking_sql.hpp"
+#include "db/settings.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -25,6 +26,12 @@ std::string where(const fs::path& file, const toml::source_region& src, const st
 
 std::string where(const fs::path& file, const toml::node& node, const std::string& key) {
     return where(file, node.source(), key);
+}
+
+// Whether a database's section takes the server session keys ([postgres], [mariadb]).
+bool takes_session_keys(std::string_view section) {
+    const db::DatabaseSettings* s = db::settings_of_section(section);
+    return s && s->session_keys == db::SessionKeys::taken;
 }
 
 // The keys a section takes; none for a section that does not exist.
@@ -129,25 +136,15 @@ private:
                 apply_lock_retry_key(m_cfg.sqlite_lock_retries, k, node, name);
             } else if (section == "sqlite" && k == "foreign_keys") {
                 m_cfg.sqlite_foreign_keys = bool_value(node, name);
-            } else if (section == "postgres" && k == "lock_timeout") {
-                m_cfg.pg_lock_timeout = duration_value(node, name, false);
-            } else if (section == "postgres" && k == "statement_timeout") {
-                m_cfg.pg_statement_timeout = duration_value(node, name, false);
+            } else if (takes_session_keys(section) && apply_session_key(section, k, node, name)) {
+                // [postgres], [mariadb]: lock_timeout, statement_timeout, lock_retries, lock_timeout_ladder,
+                // lock_wait_budget, lock_harm_budget
             } else if (section == "postgres" && k.starts_with("preflight") && apply_preflight_key(k, node, name)) {
                 // [postgres] preflight, preflight_transaction_age, preflight_replica_lag
             } else if (section == "postgres" && k == "lock") {
                 m_cfg.pg_lock = run_lock_value(node, name);
             } else if (section == "postgres" && k == "lease_duration") {
                 m_cfg.pg_lease_duration = lease_duration_value(node, name);
-            } else if (section == "postgres" && k.starts_with("lock_") && apply_lock_retry_key(m_cfg.pg_lock_retries, k, node, name)) {
-                // [postgres] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
-            } else if (section == "mariadb" && k.starts_with("lock_") &&
-                       apply_lock_retry_key(m_cfg.mariadb_lock_retries, k, node, name)) {
-                // [mariadb] lock_retries, lock_timeout_ladder, lock_wait_budget, lock_harm_budget
-            } else if (section == "mariadb" && k == "lock_timeout") {
-                m_cfg.mariadb_lock_timeout = duration_value(node, name, false);
-            } else if (section == "mariadb" && k == "statement_timeout") {
-                m_cfg.mariadb_statement_timeout = duration_value(node, name, false);
             } else if (section == "backup") {
                 apply_backup_key(k, node, name);
             } else if (section == "fleet") {
@@ -222,21 +219,30 @@ private:
             b.keep = static_cast<int>(v->get());
         } else if (k == "dir") {
             b.dir = m_cfg.base_dir / non_empty_string(node, name);
-        } else if (std::string* tool = k == "pg_dump"        ? &b.pg_dump
-                                       : k == "pg_restore"   ? &b.pg_restore
-                                       : k == "psql"         ? &b.psql
-                                       : k == "mariadb_dump" ? &b.mariadb_dump
-                                       : k == "mariadb"      ? &b.mariadb
-                                                             : nullptr) {
+        } else if (db::backup_program(k)) {
             std::string program = non_empty_string(node, name);
             // A path is relative to the config file; a bare name is looked up in PATH.
             if (program.find('/') != std::string::npos) {
                 program = (m_cfg.base_dir / program).lexically_normal().string();
             }
-            *tool = program;
+            b.programs[k] = program;
         } else {
             throw ConfigError(where(m_cfg.file, node, name) + unknown_key("backup", k));
         }
+    }
+
+    // A session key of a server database's section (db::k_session_keys); false for another key.
+    bool apply_session_key(const std::string& section, const std::string& k, const toml::node& node,
+                           const std::string& name) {
+        auto& session = m_cfg.server_sessions[section];
+        if (k == "lock_timeout") {
+            session.limits.lock_timeout = duration_value(node, name, false);
+        } else if (k == "statement_timeout") {
+            session.limits.statement_timeout = duration_value(node, name, false);
+        } else {
+            return k.starts_with("lock_") && apply_lock_retry_key(session.retries, k, node, name);
+        }
+        return true;
     }
 
     // The keys of LockRetryConfig; false for another key.
@@ -518,18 +524,44 @@ private:
 
 }  // namespace
 
-const std::vector<SectionKeys>& config_keys() {
-    static const std::vector<SectionKeys> keys = {
+namespace {
+
+// Each database's section (db::database_settings()): the session keys it takes, then its own.
+std::vector<SectionKeys> database_sections() {
+    std::vector<SectionKeys> out;
+    for (const db::DatabaseSettings* s : db::database_settings()) {
+        SectionKeys section{std::string(s->section), {}};
+        if (s->session_keys == db::SessionKeys::taken) {
+            section.keys.assign(std::begin(db::k_session_keys), std::end(db::k_session_keys));
+        }
+        section.keys.insert(section.keys.end(), s->own_keys.begin(), s->own_keys.end());
+        out.push_back(std::move(section));
+    }
+    return out;
+}
+
+// [backup]: its own keys, then each database's programs.
+SectionKeys backup_section() {
+    SectionKeys backup{"backup", {"enabled", "format", "keep", "dir"}};
+    for (const db::DatabaseSettings* s : db::database_settings()) {
+        for (const db::BackupProgram& p : s->backup_programs) {
+            backup.keys.emplace_back(p.key);
+        }
+    }
+    return backup;
+}
+
+std::vector<SectionKeys> all_config_keys() {
+    std::vector<SectionKeys> keys = {
         {"database", {"url", "connect_timeout"}},
         {"migrations", {"dir", "table", "ignore", "format"}},
         {"tracking", {"store_sql_max"}},
-        {"sqlite", {"extensions", "busy_timeout", "foreign_keys", "lock_retries", "lock_wait_budget"}},
-        {"postgres", {"lock_timeout", "statement_timeout", "lock_retries", "lock_timeout_ladder", "lock_wait_budget",
-                      "lock_harm_budget", "preflight", "preflight_transaction_age", "preflight_replica_lag", "lock",
-                      "lease_duration"}},
-        {"mariadb", {"lock_timeout", "statement_timeout", "lock_retries", "lock_timeout_ladder", "lock_wait_budget",
-                     "lock_harm_budget"}},
-        {"backup", {"enabled", "format", "keep", "dir", "pg_dump", "pg_restore", "psql", "mariadb_dump", "mariadb"}},
+    };
+    for (auto& section : database_sections()) {
+        keys.push_back(std::move(section));
+    }
+    keys.push_back(backup_section());
+    const std::vector<SectionKeys> rest = {
         {"hooks", {"before_migrate", "after_migrate", "on_failure"}},
         {"dump", {"schema_file"}},
         {"lint", {"disable", "strict"}},
@@ -537,7 +569,39 @@ const std::vector<SectionKeys>& config_keys() {
         {"impact", {"max_access_exclusive", "max_write_block", "rewrite", "before_up"}},
         {"fleet", {"targets", "targets_file", "targets_command", "schemas", "url", "parallel"}},
     };
+    keys.insert(keys.end(), rest.begin(), rest.end());
     return keys;
+}
+
+}  // namespace
+
+const std::vector<SectionKeys>& config_keys() {
+    static const std::vector<SectionKeys> keys = all_config_keys();
+    return keys;
+}
+
+std::string BackupConfig::program(std::string_view key) const {
+    return db::backup_program_or_default(programs, key);
+}
+
+LockRetryConfig Config::lock_retries(std::string_view section) const {
+    if (section == "sqlite") {
+        LockRetryConfig sqlite = sqlite_lock_retries;
+        sqlite.ladder = {busy_timeout};
+        return sqlite;
+    }
+    if (!takes_session_keys(section)) {
+        LockRetryConfig off;
+        off.enabled = false;
+        return off;
+    }
+    const auto set = server_sessions.find(section);
+    return set != server_sessions.end() ? set->second.retries : LockRetryConfig{};
+}
+
+Config::SessionLimits Config::session_limits(std::string_view section) const {
+    const auto set = server_sessions.find(section);
+    return set != server_sessions.end() ? set->second.limits : SessionLimits{};
 }
 
 Config default_config(const fs::path& base_dir) {

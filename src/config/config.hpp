@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,11 +28,12 @@ struct BackupConfig {
     std::string format = "custom";       // PostgreSQL: "custom" (pg_restore) or "plain" (psql)
     int keep = 20;                        // newest before-migrate backups kept per database; 0 keeps all
     std::filesystem::path dir;            // default: backups/ beside the config file
-    std::string pg_dump = "pg_dump";      // a bare name is looked up in PATH
-    std::string pg_restore = "pg_restore";
-    std::string psql = "psql";
-    std::string mariadb_dump = "mariadb-dump";
-    std::string mariadb = "mariadb";
+    // The programs set in the file, by key (pg_dump, mariadb_dump...: each database's
+    // db::BackupProgram); a path is resolved against the config file's folder.
+    std::map<std::string, std::string, std::less<>> programs;
+
+    // The program of a key: as set, or the database's default (a bare name, looked up in PATH).
+    std::string program(std::string_view key) const;
 };
 
 // [hooks]: shell commands run around a run that executes migrations. Kept as
@@ -132,50 +134,30 @@ struct Config {
     std::chrono::milliseconds busy_timeout{5000};
     bool sqlite_foreign_keys = false;  // SQLite's own default: foreign keys are not enforced
 
-    std::optional<std::chrono::milliseconds> pg_lock_timeout;
-    std::optional<std::chrono::milliseconds> pg_statement_timeout;
-    std::optional<std::chrono::milliseconds> mariadb_lock_timeout;
-    std::optional<std::chrono::milliseconds> mariadb_statement_timeout;
-    LockRetryConfig pg_lock_retries;
     PgRunLock pg_lock = PgRunLock::advisory;
     std::chrono::milliseconds pg_lease_duration = std::chrono::seconds(30);  // renewed every sixth of it
-    LockRetryConfig mariadb_lock_retries;
     LockRetryConfig sqlite_lock_retries;   // lock_retries and lock_wait_budget; each attempt waits busy_timeout
     PreflightConfig pg_preflight;
 
-    // The lock retry policy of a backend's section; retries are off for sections without one.
-    LockRetryConfig lock_retries(std::string_view section) const {
-        if (section == "postgres") {
-            return pg_lock_retries;
-        }
-        if (section == "mariadb") {
-            return mariadb_lock_retries;
-        }
-        if (section == "sqlite") {
-            LockRetryConfig sqlite = sqlite_lock_retries;
-            sqlite.ladder = {busy_timeout};
-            return sqlite;
-        }
-        LockRetryConfig off;
-        off.enabled = false;
-        return off;
-    }
-
-    // The lock_timeout and statement_timeout of a server backend's section
-    // ([postgres], [mariadb]); none for other sections.
+    // The lock_timeout and statement_timeout of a server database's section.
     struct SessionLimits {
         std::optional<std::chrono::milliseconds> lock_timeout;
         std::optional<std::chrono::milliseconds> statement_timeout;
     };
-    SessionLimits session_limits(std::string_view section) const {
-        if (section == "postgres") {
-            return {pg_lock_timeout, pg_statement_timeout};
-        }
-        if (section == "mariadb") {
-            return {mariadb_lock_timeout, mariadb_statement_timeout};
-        }
-        return {};
-    }
+    // The session keys (db::k_session_keys) of each section that takes them, as set in the file
+    // ([postgres], [mariadb]: db::SessionKeys::taken); a section not set has the defaults.
+    struct ServerSession {
+        SessionLimits limits;
+        LockRetryConfig retries;
+    };
+    std::map<std::string, ServerSession, std::less<>> server_sessions;
+
+    // The lock retry policy of a backend's section: as set, or the defaults for a section that
+    // takes the session keys; SQLite's waits busy_timeout; off for sections without one.
+    LockRetryConfig lock_retries(std::string_view section) const;
+
+    // The lock_timeout and statement_timeout of a server backend's section; none for other sections.
+    SessionLimits session_limits(std::string_view section) const;
 
     BackupConfig backup;
     std::vector<std::string> env_names;  // the [env.NAME] tables, in file order

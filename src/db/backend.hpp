@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,6 +77,10 @@ public:
     // Driver::server_version()).
     virtual std::unique_ptr<BackupEngine> backup_engine(const ConnectOptions& options, int server_version,
                                                         const BackupTools& tools) const = 0;
+    // The statement that makes a session unable to write, whatever a bug in sqlmig would try
+    // (`sqlmig impact` reading the live database); nullopt where the connection itself is opened
+    // read-only instead (none of the built-in backends).
+    virtual std::optional<std::string> read_only_session_sql() const = 0;
     // A scratch database named `name` (letters, digits, '_'), beside `configured`: on the
     // same server, or a file in `folder`.
     virtual ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,

@@ -5,6 +5,7 @@
 
 #include "db/mariadb/backend.hpp"
 #include "db/postgres/backend.hpp"
+#include "db/settings.hpp"
 #include "db/sqlite/backend.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -64,6 +65,10 @@ core::DatabaseUrl parse_database_url(std::string_view url, const std::filesystem
 
 void load_driver(const core::DatabaseUrl& url) {
     backend_of(url).load();
+}
+
+std::string BackupTools::program(std::string_view key) const {
+    return backup_program_or_default(programs, key);
 }
 
 std::unique_ptr<Driver> make_driver(const ConnectOptions& options) {

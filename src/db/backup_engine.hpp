@@ -10,9 +10,11 @@
 
 #include <filesystem>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
@@ -22,14 +24,14 @@ enum class BackupFormat { custom, plain };
 
 // The programs and format for server databases; bare names are looked up in PATH.
 struct BackupTools {
-    std::string pg_dump = "pg_dump";
-    std::string pg_restore = "pg_restore";
-    std::string psql = "psql";
-    std::string mariadb_dump = "mariadb-dump";  // or mysqldump
-    std::string mariadb = "mariadb";            // or mysql
+    // By their [backup] keys (each database's db::BackupProgram: pg_dump, mariadb_dump...).
+    std::map<std::string, std::string, std::less<>> programs;
     BackupFormat format = BackupFormat::custom;
     // pg_dump --lock-wait-timeout: fail instead of waiting longer behind a busy table.
     std::optional<std::chrono::milliseconds> lock_wait_timeout;
+
+    // The program of a key: as configured, or the database's default. Throws nothing.
+    std::string program(std::string_view key) const;
 };
 
 class BackupEngine {

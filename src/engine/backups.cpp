@@ -8,21 +8,18 @@
 namespace sqlmig::engine {
 
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver) {
-    return backup_engine(ctx, driver, ctx.connect_options(false));
+    return backup_engine(ctx, driver, ctx.connect_options(Access::read_write));
 }
 
 std::unique_ptr<db::BackupEngine> backup_engine(Context& ctx, const db::Driver& driver,
                                                 const db::ConnectOptions& options) {
     const auto& cfg = ctx.config().backup;
     db::BackupTools tools;
-    tools.pg_dump = cfg.pg_dump;
-    tools.pg_restore = cfg.pg_restore;
-    tools.psql = cfg.psql;
-    tools.mariadb_dump = cfg.mariadb_dump;
-    tools.mariadb = cfg.mariadb;
+    const db::Backend& backend = db::backend_of(options.url);
+    tools.programs = cfg.programs;
     tools.format = cfg.format == "plain" ? db::BackupFormat::plain : db::BackupFormat::custom;
-    tools.lock_wait_timeout = ctx.config().pg_lock_timeout;
-    return db::backend_of(options.url).backup_engine(options, driver.server_version(), tools);
+    tools.lock_wait_timeout = ctx.config().session_limits(backend.config_section()).lock_timeout;
+    return backend.backup_engine(options, driver.server_version(), tools);
 }
 
 backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, const db::Driver& driver,

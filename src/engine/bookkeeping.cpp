@@ -4,7 +4,7 @@
 
 namespace sqlmig::engine {
 
-Bookkeeping::Bookkeeping(Context& ctx) : m_driver((ctx.catalog(), ctx.connect(false))) {
+Bookkeeping::Bookkeeping(Context& ctx) : m_driver((ctx.catalog(), ctx.connect(Access::read_write))) {
     m_driver->acquire_lock(ctx.lock_timeout());
     ctx.prepare_tracking(*m_driver);
     table = core::parse_table_name(ctx.config().table);

@@ -410,7 +410,7 @@ Script Context::script(const core::Migration& migration, core::Direction directi
     return s;
 }
 
-db::ConnectOptions Context::connect_options(bool read_only) {
+db::ConnectOptions Context::connect_options(Access access) {
     const auto& cfg = config();
     if (cfg.database_url.empty()) {
         const bool no_config_file = cfg.file.empty();
@@ -437,7 +437,7 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     }
     opts.busy_timeout = cfg.busy_timeout;
     opts.sqlite_foreign_keys = cfg.sqlite_foreign_keys;
-    opts.read_only = read_only;
+    opts.read_only = access == Access::read_only;
     opts.schema = cfg.tenant_schema;
     const auto section = db::backend_of(opts.url).config_section();
     const auto limits = cfg.session_limits(section);
@@ -453,8 +453,8 @@ db::ConnectOptions Context::connect_options(bool read_only) {
     return opts;
 }
 
-std::unique_ptr<db::Driver> Context::connect(bool read_only) {
-    const db::ConnectOptions opts = connect_options(read_only);
+std::unique_ptr<db::Driver> Context::connect(Access access) {
+    const db::ConnectOptions opts = connect_options(access);
     spdlog::debug("database: {}", opts.url.redacted());
     return open(db::backend_of(opts.url), opts);
 }
@@ -495,8 +495,8 @@ std::unique_ptr<db::Driver> Context::open(const db::Backend& backend, const db::
 // docs/performance.md: 7 ms less). libpq connects on a second thread, but the
 // module is loaded here first: two threads mapping libraries and faulting pages
 // slow each other down more than they gain. SQLite opens lazily: no thread.
-std::unique_ptr<db::Driver> Context::connect_during(bool read_only, const std::function<void()>& meanwhile) {
-    const db::ConnectOptions opts = connect_options(read_only);
+std::unique_ptr<db::Driver> Context::connect_during(Access access, const std::function<void()>& meanwhile) {
+    const db::ConnectOptions opts = connect_options(access);
     spdlog::debug("database: {}", opts.url.redacted());
     const db::Backend& backend = db::backend_of(opts.url);
     if (backend.capabilities().reach != db::Reach::server) {

@@ -23,6 +23,10 @@ class Backend;
 namespace sqlmig::engine {
 
 // Options that every command accepts.
+// Whether a connection may create or change anything: the inspection commands, --sql and
+// --dry-run read only (a SQLite file is opened read-only, no tracking table is made).
+enum class Access { read_only, read_write };
+
 struct GlobalOptions {
     std::string config_path = "config.toml";
     bool config_given = false;
@@ -81,14 +85,14 @@ public:
     Script script(const core::Migration& migration, core::Direction direction);
 
     // How to reach the configured database. Throws ConfigError.
-    db::ConnectOptions connect_options(bool read_only);
+    db::ConnectOptions connect_options(Access access);
 
-    // Opens the configured database. read_only: create nothing (SQLite file, tracking table).
-    std::unique_ptr<db::Driver> connect(bool read_only);
+    // Opens the configured database. Access::read_only: create nothing (SQLite file, tracking table).
+    std::unique_ptr<db::Driver> connect(Access access);
 
     // The same, with `meanwhile` run on this thread while the connection is made.
     // Its exception wins over a failed connection's, as if it had run first.
-    std::unique_ptr<db::Driver> connect_during(bool read_only, const std::function<void()>& meanwhile);
+    std::unique_ptr<db::Driver> connect_during(Access access, const std::function<void()>& meanwhile);
 
     // How messages and the tracking table name a file the config points at: relative
     // to the config file's folder when inside it, else absolute.

@@ -152,7 +152,7 @@ Replayed replay(Context& ctx, const ReplayPlan& plan, const Scratch& scratch,
         const auto prepared = runner.prepare(plan.steps());
         std::vector<StepOutcome> done;
         try {
-            runner.run(prepared, false, done);
+            runner.run(prepared, RunTransaction::per_migration, done);
         } catch (const MigrationError& e) {
             throw MigrationError("cannot replay the applied migrations on the scratch database " + scratch.label() +
                                  " (the live database was not touched):\n" + without_aftermath(e.what()));
@@ -291,7 +291,7 @@ DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<cor
     const auto found = live.schema_snapshot();
     // A tenant's search path is its own schema, which Scratch makes and the snapshots leave out
     // (core::unqualified_lines): the tenants at one applied state share a replay.
-    const bool tenant = ctx.connect_options(false).schema.has_value();
+    const bool tenant = ctx.connect_options(Access::read_only).schema.has_value();
     const auto search_path = tenant ? std::vector<std::string>{} : search_path_schemas(live);
     std::string scratch = "(shared with another target)";
     const auto expected =

@@ -100,12 +100,12 @@ std::vector<core::FleetTarget> schema_targets(Context& ctx) {
     }
     listing.database_url_origin = fleet.origin;
     lister.use(listing, core::Catalog{});
-    const auto options = lister.connect_options(true);
+    const auto options = lister.connect_options(Access::read_only);
     if (options.url.dialect != core::Dialect::postgres) {
         throw ConfigError(fleet.origin + ": schema-per-tenant fleets need PostgreSQL; " + options.url.redacted() +
                           " is not");
     }
-    auto driver = lister.connect(true);
+    auto driver = lister.connect(Access::read_only);
     const auto rows = driver->query_rows(
         "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE " +
         core::sql_literal(fleet.schemas, core::Dialect::postgres) + " ORDER BY nspname");
@@ -204,7 +204,7 @@ struct Shared {
 // unqualified, and its replay runs in a schema of the same name on the scratch database.
 void drift_of(Context& ctx, ReplayCache& replays, TargetResult& r) {
     const auto ignore = drift_ignore_patterns(ctx);
-    auto live = ctx.connect(true);
+    auto live = ctx.connect(Access::read_only);
     const auto rows = ctx.applied_rows(*live);
     ctx.checksum_applied(rows);
     const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
@@ -236,9 +236,9 @@ std::unique_ptr<Snapshot> snapshot(Context& ctx, const core::FleetTarget& target
     try {
         if (session.driver) {
             // Its search_path stays the first tenant's: the tracking table is read by its qualified name.
-            session.driver->switch_tracking_table(ctx.connect_options(true).table);
+            session.driver->switch_tracking_table(ctx.connect_options(Access::read_only).table);
         } else {
-            session.driver = ctx.connect(true);
+            session.driver = ctx.connect(Access::read_only);
         }
         return read_snapshot(ctx, *session.driver);
     } catch (const Error&) {

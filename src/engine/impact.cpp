@@ -14,6 +14,7 @@
 #include "engine/inspect.hpp"
 #include "engine/lint.hpp"
 #include "engine/runner.hpp"
+#include "db/backend.hpp"
 #include "engine/scratch.hpp"
 #include "core/statement_kind.hpp"
 #include "util/text.hpp"
@@ -34,17 +35,6 @@ double bytes_per_second(double bytes, std::int64_t ms) {
 }
 
 namespace {
-
-// A session that cannot write, whatever a bug in sqlmig would try: the live database is
-// only read. SQLite is opened read-only instead (Context::connect(true)).
-std::optional<std::string> read_only_session_sql(core::Dialect dialect) {
-    switch (dialect) {
-    case core::Dialect::postgres: return "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
-    case core::Dialect::mysql: return "SET SESSION TRANSACTION READ ONLY";
-    case core::Dialect::sqlite: return std::nullopt;
-    }
-    return std::nullopt;
-}
 
 std::unique_ptr<ImpactProbe> make_probe(core::Dialect dialect, db::Driver& scratch) {
     switch (dialect) {
@@ -149,9 +139,9 @@ Split split_offline(Context& ctx, const std::string& from, const std::string& ta
 
 void apply_up(Context& ctx, db::Driver& driver, const core::Migration& m) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare({core::Step{core::Direction::up, &m}}, false);
+    const auto prepared = runner.prepare({core::Step{core::Direction::up, &m}}, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 std::string one_line(const std::string& text) {
@@ -295,8 +285,9 @@ ImpactReport measure_impact(Context& ctx, const ImpactRequest& request) {
     std::unique_ptr<db::Driver> live;
     Split split;
     if (request.live == LiveStats::read) {
-        live = ctx.connect(true);
-        if (const auto sql = read_only_session_sql(live->dialect())) {
+        live = ctx.connect(Access::read_only);
+        // A session that cannot write, whatever a bug in sqlmig would try: the live database is only read.
+        if (const auto sql = db::backend_of(ctx.connect_options(Access::read_only).url).read_only_session_sql()) {
             live->execute_internal(*sql);
             live->flush();
         }

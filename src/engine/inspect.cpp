@@ -51,7 +51,7 @@ std::vector<std::string> validation_problems(Context& ctx, const core::Status& s
 }
 
 std::unique_ptr<Snapshot> read_snapshot(Context& ctx) {
-    auto driver = ctx.connect_during(true, [&] { ctx.catalog(); });
+    auto driver = ctx.connect_during(Access::read_only, [&] { ctx.catalog(); });
     return read_snapshot(ctx, *driver);
 }
 

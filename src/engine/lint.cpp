@@ -49,8 +49,8 @@ core::LintOptions run_lint_options(Context& ctx, core::Dialect dialect, int serv
     core::LintOptions options;
     options.dialect = dialect;
     options.server_version = server_version;
-    options.lock_timeout_configured = ctx.config().pg_lock_timeout.has_value();
-    options.bounded_lock_waits = ctx.config().pg_lock_retries.enabled;
+    options.lock_timeout_configured = ctx.config().session_limits("postgres").lock_timeout.has_value();
+    options.bounded_lock_waits = ctx.config().lock_retries("postgres").enabled;
     const auto& disabled = ctx.config().lint.disable;
     options.disabled.insert(disabled.begin(), disabled.end());
     return options;

@@ -150,7 +150,7 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         spdlog::debug("no backup: [backup] enabled = false");
         return std::nullopt;
     }
-    if (ctx.connect_options(false).url.file == ":memory:") {
+    if (ctx.connect_options(Access::read_write).url.file == ":memory:") {
         spdlog::debug("no backup: an in-memory database");
         return std::nullopt;
     }
@@ -160,7 +160,7 @@ std::optional<backup::Taken> backup_before_migrate(Context& ctx, const db::Drive
         // back that the migrations cannot make again: no file for each run of a dev loop.
         if (!engine->holds_data()) {
             spdlog::info("no backup: the database holds no data yet (no row outside {})",
-                         ctx.connect_options(false).table.display());
+                         ctx.connect_options(Access::read_write).table.display());
             return std::nullopt;
         }
         return take_configured_backup(ctx, *engine, driver, backup::k_kind_before_migrate, cfg.keep, version);
@@ -244,7 +244,7 @@ private:
 // All or nothing needs DDL inside transactions; where DDL commits implicitly
 // (MariaDB, MySQL) the promise cannot be kept, so it is not made.
 void refuse_single_transaction_where_ddl_commits(Context& ctx) {
-    const db::Backend& backend = db::backend_of(ctx.connect_options(true).url);
+    const db::Backend& backend = db::backend_of(ctx.connect_options(Access::read_only).url);
     if (backend.capabilities().ddl == db::DdlTransactions::implicit_commit) {
         throw RefusedError("--single-transaction cannot be all or nothing on " + std::string(backend.name()) +
                            ": its DDL commits implicitly. Run without it: each migration is recorded running, then "
@@ -276,7 +276,7 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     if (command == Command::up && !offline) {
         check_impact_before_up(ctx, o.target);  // before the lock: it measures on a scratch database
     }
-    auto driver = ctx.connect(offline);
+    auto driver = ctx.connect(offline ? Access::read_only : Access::read_write);
     db::LockGuard guard(*driver);
     if (!offline) {
         driver->acquire_lock(ctx.lock_timeout());
@@ -301,10 +301,11 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     result.from = status.current ? status.as_written(*status.current) : "";
     result.to = result.from;
     Runner runner(ctx, *driver);
-    const auto prepared = runner.prepare(steps, o.single_transaction);
+    const RunTransaction transaction = o.single_transaction ? RunTransaction::whole_run : RunTransaction::per_migration;
+    const auto prepared = runner.prepare(steps, transaction);
     lint_before_run(ctx, prepared, driver->dialect(), driver->server_version());
     if (o.sql) {
-        runner.print_sql(prepared, o.single_transaction, *o.print_to);
+        runner.print_sql(prepared, transaction, *o.print_to);
         return;
     }
     if (o.dry_run) {
@@ -347,11 +348,11 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     }
     try {
         // Before any lock of the migrations, and before the backup and hooks: a refusal leaves nothing to undo.
-        run_preflight(ctx.config().pg_preflight, ctx.config().pg_lock_retries.budget, prepared, *driver, preflight);
+        run_preflight(ctx.config().pg_preflight, ctx.config().lock_retries("postgres").budget, prepared, *driver, preflight);
         execution.emplace(ctx, *driver, command, status, steps);
         execution->before(o.no_backup, runner);
         try {
-            runner.run(prepared, o.single_transaction, done);
+            runner.run(prepared, transaction, done);
         } catch (const Error& e) {
             execution->on_failure(e.what());
             throw;

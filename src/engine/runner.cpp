@@ -181,7 +181,7 @@ std::string describe_statement_error(const std::string& label, const db::Stateme
 }
 
 Runner::Runner(Context& ctx, db::Driver& driver) : m_ctx(ctx), m_driver(driver) {
-    m_section = std::string(db::backend_of(ctx.connect_options(true).url).config_section());
+    m_section = std::string(db::backend_of(ctx.connect_options(Access::read_only).url).config_section());
     m_retries = ctx.config().lock_retries(m_section);
     m_retries.enabled = m_retries.enabled && driver.bounds_lock_waits();
     m_statement_retries = m_retries.enabled && driver.bounds_statement_lock_waits();
@@ -237,12 +237,12 @@ std::int64_t resume_point(const PreparedStep& p, const core::AppliedRow& row) {
 
 }  // namespace
 
-std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, bool single_transaction) {
+std::vector<PreparedStep> Runner::prepare(const std::vector<core::Step>& steps, RunTransaction transaction) {
     m_table = tracking_table();
     m_keep_budget = k_kept_bytes_max;
     std::vector<PreparedStep> prepared;
     for (const auto& step : steps) {
-        prepared.push_back(prepare_one(step, m_ctx.script(*step.migration, step.direction), single_transaction));
+        prepared.push_back(prepare_one(step, m_ctx.script(*step.migration, step.direction), transaction));
     }
     return prepared;
 }
@@ -252,12 +252,12 @@ std::vector<PreparedStep> Runner::prepare(const std::vector<std::pair<core::Step
     m_keep_budget = k_kept_bytes_max;
     std::vector<PreparedStep> prepared;
     for (const auto& [step, script] : steps) {
-        prepared.push_back(prepare_one(step, script, false));
+        prepared.push_back(prepare_one(step, script, RunTransaction::per_migration));
     }
     return prepared;
 }
 
-PreparedStep Runner::prepare_one(const core::Step& step, Script script, bool single_transaction) {
+PreparedStep Runner::prepare_one(const core::Step& step, Script script, RunTransaction transaction) {
     PreparedStep p{step, std::move(script), {}, {}, std::nullopt, false};
     if (step.migration->stored) {
         p.script.stored = stored_down_sql(*step.migration);
@@ -284,7 +284,7 @@ PreparedStep Runner::prepare_one(const core::Step& step, Script script, bool sin
         p.resume_at = resume_point(p, *step.resumes);
         p.resume_checked = step.resumes->failure == core::k_checked_by_repair;
     }
-    if (single_transaction && p.check.mode != core::TransactionMode::wrapped) {
+    if (transaction == RunTransaction::whole_run && p.check.mode != core::TransactionMode::wrapped) {
         const char* how = p.check.mode == core::TransactionMode::own            ? "in the file's own transaction"
                           : p.check.mode == core::TransactionMode::stepping_out ? "partly outside a transaction"
                                                                                 : "without a transaction";
@@ -348,7 +348,7 @@ std::string Runner::rolled_back_after(const PreparedStep& step, const std::vecto
                       done.back().step->step.direction == core::Direction::down &&
                       done.back().step->step.migration->version == step.step.migration->version;
     if (!redo) {
-        return rolled_back(step, !done.empty());
+        return rolled_back(step, done.empty() ? EarlierSteps::none : EarlierSteps::done);
     }
     return "its down had committed, then applying it again failed and was rolled back: " + step_title(step) +
            " is now not applied, and the database is at the version before it. Fix " + step.script.label +
@@ -356,13 +356,13 @@ std::string Runner::rolled_back_after(const PreparedStep& step, const std::vecto
 }
 
 // What a failure that rolled back left: this migration is as it was.
-std::string Runner::rolled_back(const PreparedStep& step, bool earlier_steps_done) const {
+std::string Runner::rolled_back(const PreparedStep& step, EarlierSteps earlier) const {
     if (step.step.direction == core::Direction::down) {
         return step_title(step) + " was not reverted (rolled back) and stays applied" +
-               (earlier_steps_done ? "; the migrations reverted before it stay reverted" : "");
+               (earlier == EarlierSteps::done ? "; the migrations reverted before it stay reverted" : "");
     }
     return "nothing of " + step_title(step) + " was applied (rolled back)" +
-           (earlier_steps_done ? "; the migrations before it stay applied" : "");
+           (earlier == EarlierSteps::done ? "; the migrations before it stay applied" : "");
 }
 
 // What ran must be what was checked, and whose checksum is recorded: a hook or an
@@ -390,10 +390,10 @@ std::optional<std::string> Runner::changed_while_running(const PreparedStep& ste
 
 // The file runs inside sqlmig's transaction (begun here unless the caller holds one
 // for --single-transaction), with its tracking row.
-std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transaction,
+std::int64_t Runner::run_wrapped(const PreparedStep& step, RunTransaction transaction,
                                  std::optional<Millis> attempt_timeout) {
     const auto start = Clock::now();
-    if (!outer_transaction) {
+    if (transaction == RunTransaction::per_migration) {
         m_driver.begin();
     }
     if (attempt_timeout) {
@@ -415,12 +415,12 @@ std::int64_t Runner::run_wrapped(const PreparedStep& step, bool outer_transactio
     if (const auto changed = changed_while_running(step, ran)) {
         m_driver.rollback();
         throw MigrationError(*changed + "\n" +
-                             (outer_transaction ? "the whole run was rolled back (--single-transaction)"
-                                                : rolled_back(step, false)));
+                             (transaction == RunTransaction::whole_run ? "the whole run was rolled back (--single-transaction)"
+                                                : rolled_back(step, EarlierSteps::none)));
     }
     const std::int64_t duration = ms_since(start);
     m_driver.execute_internal(tracking_sql(step, duration));
-    if (!outer_transaction) {
+    if (transaction == RunTransaction::per_migration) {
         m_driver.commit();
     }
     return duration;
@@ -474,7 +474,7 @@ void Runner::fail_unwrapped(const PreparedStep& step, const std::optional<core::
         if (mark == RunningMark::present) {
             unmark_running(step);
         }
-        throw MigrationError(error + "\n" + rolled_back(step, false));
+        throw MigrationError(error + "\n" + rolled_back(step, EarlierSteps::none));
     }
     const core::Migration& m = *step.step.migration;
     record_now(core::set_state_sql(m_table, m.version, core::k_state_failed, failure_record, m_driver.dialect()));
@@ -689,7 +689,7 @@ void Runner::execute_with_journal(core::Statement statement, const std::string& 
 // The file manages its own transaction, or runs without one: statements one by
 // one. Work done outside the file's own BEGIN ... COMMIT commits as it runs, so the
 // migration is marked running first and failed when only part of it committed.
-std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done) {
+std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcome, EarlierSteps earlier) {
     const auto start = Clock::now();
     std::optional<Clock::time_point> first_lock_failure;
     const bool each_alone = step.check.mode == core::TransactionMode::none;
@@ -807,7 +807,7 @@ std::int64_t Runner::run_unwrapped(const PreparedStep& step, StepOutcome& outcom
             if (mark == RunningMark::present) {
                 unmark_running(step);
             }
-            throw LockWaitGaveUp(message + "\n" + rolled_back(step, earlier_steps_done) + "\n" +
+            throw LockWaitGaveUp(message + "\n" + rolled_back(step, earlier) + "\n" +
                                      next_step_after_giving_up(outcome),
                                  outcome);
         }
@@ -921,14 +921,14 @@ std::vector<db::LockBlocker> Runner::last_blockers(const StepOutcome& outcome) {
 std::int64_t Runner::run_with_retries(const PreparedStep& step, StepOutcome& outcome,
                                       const std::vector<StepOutcome>& done) {
     if (!m_retries.enabled) {
-        return run_wrapped(step, false, std::nullopt);
+        return run_wrapped(step, RunTransaction::per_migration, std::nullopt);
     }
     const auto first = Clock::now();
     for (int attempt = 1;; ++attempt) {
         const auto timeout = rung(attempt);
         const auto start = Clock::now();
         try {
-            const std::int64_t duration = run_wrapped(step, false, timeout);
+            const std::int64_t duration = run_wrapped(step, RunTransaction::per_migration, timeout);
             outcome.attempts = attempt;
             outcome.lock_wait_ms = std::chrono::duration_cast<Millis>(start - first).count();
             return duration;
@@ -972,7 +972,7 @@ void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std:
                 announce(step);
                 StepOutcome outcome;
                 outcome.step = &step;
-                outcome.duration_ms = run_wrapped(step, true, std::nullopt);
+                outcome.duration_ms = run_wrapped(step, RunTransaction::whole_run, std::nullopt);
                 done.push_back(std::move(outcome));
             }
             (void)m_driver.end_attempt();
@@ -1016,9 +1016,9 @@ void Runner::run_single_transaction(const std::vector<PreparedStep>& steps, std:
     }
 }
 
-void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done) {
+void Runner::run(const std::vector<PreparedStep>& steps, RunTransaction transaction, std::vector<StepOutcome>& done) {
     db::BatchGuard batch(m_driver);
-    if (single_transaction) {
+    if (transaction == RunTransaction::whole_run) {
         run_single_transaction(steps, done);
         return;
     }
@@ -1031,7 +1031,7 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
         try {
             outcome.duration_ms = step.check.mode == core::TransactionMode::wrapped
                                       ? run_with_retries(step, outcome, done)
-                                      : run_unwrapped(step, outcome, !done.empty());
+                                      : run_unwrapped(step, outcome, done.empty() ? EarlierSteps::none : EarlierSteps::done);
         } catch (const db::StatementError& e) {
             m_driver.rollback();
             fail(step, e, rolled_back_after(step, done));
@@ -1051,19 +1051,20 @@ void Runner::run(const std::vector<PreparedStep>& steps, bool single_transaction
     }
 }
 
-void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out) {
+void Runner::print_sql(const std::vector<PreparedStep>& steps, RunTransaction transaction, std::ostream& out) {
     out << "-- generated by sqlmig for " << m_ctx.database_label() << "\n";
     if (const std::string schema = core::create_schema_sql(m_table, m_driver.dialect()); !schema.empty()) {
         out << schema << ";\n";
     }
     out << core::create_table_sql(m_table, m_driver.dialect()) << ";\n\n";
-    if (single_transaction) {
+    if (transaction == RunTransaction::whole_run) {
         out << "BEGIN;\n\n";
     }
     for (const auto& step : steps) {
         load_stored_sql(step);
         out << "-- " << step.script.label << " (" << mode_name(step.check.mode) << ")\n";
-        const bool wrap = (step.check.mode == core::TransactionMode::wrapped && !single_transaction) ||
+        const bool own_transaction = transaction == RunTransaction::per_migration;
+        const bool wrap = (step.check.mode == core::TransactionMode::wrapped && own_transaction) ||
                           step.check.mode == core::TransactionMode::stepping_out;
         if (wrap) {
             out << "BEGIN;\n";
@@ -1077,7 +1078,7 @@ void Runner::print_sql(const std::vector<PreparedStep>& steps, bool single_trans
         }
         out << "\n";
     }
-    if (single_transaction) {
+    if (transaction == RunTransaction::whole_run) {
         out << "COMMIT;\n";
     }
 }

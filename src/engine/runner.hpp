@@ -73,13 +73,19 @@ public:
     StepOutcome outcome;
 };
 
+// Whether each migration runs in its own transaction, or the whole run in one (--single-transaction).
+enum class RunTransaction { per_migration, whole_run };
+
+// Whether migrations of this run finished before the one that failed (its message says they stay).
+enum class EarlierSteps { none, done };
+
 class Runner {
 public:
     Runner(Context& ctx, db::Driver& driver);
 
     // Reads and checks every step's file. Throws MigrationFileError or RefusedError
     // before anything runs.
-    std::vector<PreparedStep> prepare(const std::vector<core::Step>& steps, bool single_transaction);
+    std::vector<PreparedStep> prepare(const std::vector<core::Step>& steps, RunTransaction transaction);
     // The same for up steps whose script the caller chose (drift replays the SQL the tracking
     // table stored where the file is gone or edited), without --single-transaction.
     std::vector<PreparedStep> prepare(const std::vector<std::pair<core::Step, Script>>& steps);
@@ -89,18 +95,18 @@ public:
     // A migration whose statements time out waiting for a lock (or are chosen as a deadlock
     // victim) is rolled back and retried until its lock wait budget is spent, then throws
     // LockWaitGaveUp (docs/production.md); with --single-transaction the whole run is.
-    void run(const std::vector<PreparedStep>& steps, bool single_transaction, std::vector<StepOutcome>& done);
+    void run(const std::vector<PreparedStep>& steps, RunTransaction transaction, std::vector<StepOutcome>& done);
 
     // The backup taken before this run, recorded in each applied migration's tracking row.
     void set_backup(std::string label) { m_backup = std::move(label); }
 
     // Writes the SQL that run() would execute, tracking statements included.
-    void print_sql(const std::vector<PreparedStep>& steps, bool single_transaction, std::ostream& out);
+    void print_sql(const std::vector<PreparedStep>& steps, RunTransaction transaction, std::ostream& out);
 
 private:
     using Millis = std::chrono::milliseconds;
-    PreparedStep prepare_one(const core::Step& step, Script script, bool single_transaction);
-    std::int64_t run_wrapped(const PreparedStep& step, bool outer_transaction, std::optional<Millis> attempt_timeout);
+    PreparedStep prepare_one(const core::Step& step, Script script, RunTransaction transaction);
+    std::int64_t run_wrapped(const PreparedStep& step, RunTransaction transaction, std::optional<Millis> attempt_timeout);
     void run_single_transaction(const std::vector<PreparedStep>& steps, std::vector<StepOutcome>& done);
     std::int64_t run_with_retries(const PreparedStep& step, StepOutcome& outcome, const std::vector<StepOutcome>& done);
     bool after_lock_failure(const PreparedStep& step, const LockAttempt& attempt,
@@ -114,7 +120,7 @@ private:
                        const std::optional<std::string>& journal);
     Millis rung(int attempt) const;
     void announce(const PreparedStep& step) const;
-    std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, bool earlier_steps_done);
+    std::int64_t run_unwrapped(const PreparedStep& step, StepOutcome& outcome, EarlierSteps earlier);
     core::AppliedRow tracking_row(const PreparedStep& step, std::int64_t duration_ms) const;
     core::TableName tracking_table();
     void load_stored_sql(const PreparedStep& step);
@@ -138,7 +144,7 @@ private:
     enum class RunningMark { absent, present };
     [[noreturn]] void fail_unwrapped(const PreparedStep& step, const std::optional<core::Position>& committed_through,
                                      RunningMark mark, const std::string& error, const std::string& failure_record);
-    std::string rolled_back(const PreparedStep& step, bool earlier_steps_done) const;
+    std::string rolled_back(const PreparedStep& step, EarlierSteps earlier) const;
     std::string rolled_back_after(const PreparedStep& step, const std::vector<StepOutcome>& done) const;
     std::optional<std::string> changed_while_running(const PreparedStep& step, const std::string& ran) const;
     [[noreturn]] void fail(const PreparedStep& step, const db::StatementError& e, const std::string& aftermath);

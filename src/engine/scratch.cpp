@@ -63,7 +63,7 @@ void make_tenant_schema(const db::ConnectOptions& scratch) {
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     : m_ctx(ctx), m_keep(request.keep == KeepScratch::yes) {
-    const db::ConnectOptions configured = ctx.connect_options(false);
+    const db::ConnectOptions configured = ctx.connect_options(Access::read_write);
     if (!request.url.empty()) {
         m_plan.options = configured;
         m_plan.options.url = db::parse_database_url(request.url, fs::current_path());
@@ -110,7 +110,7 @@ void Scratch::drop() noexcept {
     m_created = false;
     try {
         if (!m_plan.drop_sql.empty()) {
-            const db::ConnectOptions configured = m_ctx.connect_options(false);
+            const db::ConnectOptions configured = m_ctx.connect_options(Access::read_write);
             auto admin = db::backend_of(configured.url).connect(configured);
             admin->execute_internal(m_plan.drop_sql);
             admin->flush();

@@ -76,9 +76,9 @@ DatabaseState state_of(db::Driver& driver, const std::vector<std::string>& track
 
 void run_steps(Context& ctx, db::Driver& driver, const std::vector<core::Step>& steps) {
     Runner runner(ctx, driver);
-    const auto prepared = runner.prepare(steps, false);
+    const auto prepared = runner.prepare(steps, RunTransaction::per_migration);
     std::vector<StepOutcome> done;
-    runner.run(prepared, false, done);
+    runner.run(prepared, RunTransaction::per_migration, done);
 }
 
 // Replays the migrations on a scratch database and dumps the baseline's body from it.
@@ -153,11 +153,11 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
 
 // The configured database's search path schemas: what the migrations ran with there.
 std::vector<std::string> configured_search_path(Context& ctx) {
-    const db::ConnectOptions options = ctx.connect_options(true);
+    const db::ConnectOptions options = ctx.connect_options(Access::read_only);
     if (db::backend_of(options.url).dialect() != core::Dialect::postgres) {
         return {};
     }
-    auto live = ctx.connect(true);
+    auto live = ctx.connect(Access::read_only);
     return search_path_schemas(*live);
 }
 

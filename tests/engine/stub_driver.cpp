@@ -149,6 +149,7 @@ public:
     std::unique_ptr<db::BackupEngine> backup_engine(const db::ConnectOptions&, int, const db::BackupTools&) const override {
         return std::make_unique<StubBackup>();
     }
+    std::optional<std::string> read_only_session_sql() const override { return std::nullopt; }
     db::ScratchPlan scratch(const db::ConnectOptions& configured, const std::string&,
                             const std::filesystem::path&) const override {
         return {configured, "", "", ""};

@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "db/backend.hpp"
 #include "db/mariadb/url.hpp"
+#include "db/settings.hpp"
 #include "util/error.hpp"
 
 using sqlmig::db::backend_for;
@@ -56,6 +57,40 @@ TEST(Backends, TheConfigReadsEachBackendsSection) {
     for (const auto* b : backends()) {
         const std::string text = "[" + std::string(b->config_section()) + "]\n";
         EXPECT_NO_THROW(sqlmig::config::parse_config(text, "/srv/config.toml", "", no_env)) << text;
+    }
+}
+
+// A database is registered twice, its backend (db/backends.cpp) and its config settings
+// (db/settings.cpp, pure, for the config parser): each must have the other.
+TEST(Backends, EachBackendHasItsConfigSettingsAndEachSettingsItsBackend) {
+    std::set<std::string> sections;
+    for (const auto* b : backends()) {
+        EXPECT_NE(sqlmig::db::settings_of_section(b->config_section()), nullptr) << b->name();
+        sections.insert(std::string(b->config_section()));
+    }
+    for (const auto* s : sqlmig::db::database_settings()) {
+        EXPECT_TRUE(sections.count(std::string(s->section))) << s->section;
+    }
+}
+
+// The server session keys are read for every section that takes them, from that section only.
+TEST(Backends, SessionKeysAreReadPerServerSection) {
+    const auto no_env = [](const std::string&) { return std::optional<std::string>(); };
+    for (const auto* s : sqlmig::db::database_settings()) {
+        if (s->session_keys != sqlmig::db::SessionKeys::taken) {
+            continue;
+        }
+        const std::string section(s->section);
+        const auto c = sqlmig::config::parse_config("[" + section + "]\nlock_timeout = \"2s\"\n"
+                                                    "lock_wait_budget = \"7s\"\n",
+                                                    "/srv/config.toml", "", no_env);
+        EXPECT_EQ(c.session_limits(section).lock_timeout, std::chrono::milliseconds(2000)) << section;
+        EXPECT_EQ(c.lock_retries(section).budget, std::chrono::milliseconds(7000)) << section;
+        for (const auto* other : sqlmig::db::database_settings()) {
+            if (other != s) {
+                EXPECT_FALSE(c.session_limits(other->section).lock_timeout) << section << " -> " << other->section;
+            }
+        }
     }
 }
 

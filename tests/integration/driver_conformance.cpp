@@ -109,6 +109,34 @@ TEST_P(DriverConformance, ATrackingTableCreatedInARolledBackTransactionIsGoneWhe
     EXPECT_EQ(d->ensure_tracking_table(), !commits) << "created again unless the DDL had committed by itself";
 }
 
+// `sqlmig impact` reads the live database as the read-only commands connect, then runs the
+// backend's read-only statement: nothing can be written after it (a writable SQLite file is
+// opened read-write, for its hot journal, so its statement is what refuses).
+TEST_P(DriverConformance, AReadOnlySessionCannotWrite) {
+    const db::Backend& backend = db::backend_of(options().url);
+    connect()->execute_internal("CREATE TABLE kept (a int)");  // a SQLite file exists, as a live database's does
+    db::ConnectOptions read_only = options();
+    read_only.read_only = true;
+    const auto sql = backend.read_only_session_sql();
+    auto d = db::make_driver(read_only);
+    if (sql) {
+        d->execute_internal(*sql);
+        d->flush();
+    }
+    EXPECT_THROW(
+        {
+            d->execute_internal("CREATE TABLE written (a int)");
+            d->flush();
+        },
+        DbError);
+    EXPECT_THROW(
+        {
+            d->execute_internal("INSERT INTO kept VALUES (1)");
+            d->flush();
+        },
+        DbError);
+}
+
 TEST_P(DriverConformance, CommitsStatementsWithTheirTrackingRow) {
     auto d = connect();
     const core::TableName table = core::parse_table_name("sqlmig_migrations");

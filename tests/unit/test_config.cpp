@@ -56,8 +56,8 @@ statement_timeout = 60000
     ASSERT_EQ(c.sqlite_extensions.size(), 1u);
     EXPECT_EQ(c.sqlite_extensions[0], "/srv/app/lib/ext.so");
     EXPECT_EQ(c.busy_timeout.count(), 2000);
-    EXPECT_EQ(c.pg_lock_timeout->count(), 5000);
-    EXPECT_EQ(c.pg_statement_timeout->count(), 60000);
+    EXPECT_EQ(c.session_limits("postgres").lock_timeout->count(), 5000);
+    EXPECT_EQ(c.session_limits("postgres").statement_timeout->count(), 60000);
 }
 
 TEST(Config, InterpolatesEnvironmentVariables) {
@@ -150,10 +150,10 @@ TEST(Config, PreflightWarnsByDefaultAndNamesTheKeyOfABadValue) {
 TEST(Config, LockRetriesDefaultOnWithShortRungsAndReadTheirKeys) {
     using std::chrono::milliseconds;
     const Config d = parse("");
-    EXPECT_TRUE(d.pg_lock_retries.enabled);
-    EXPECT_EQ(d.pg_lock_retries.ladder, (std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400)}));
-    EXPECT_EQ(d.pg_lock_retries.budget, milliseconds(300000));
-    EXPECT_EQ(d.pg_lock_retries.harm_budget, milliseconds(300));
+    EXPECT_TRUE(d.lock_retries("postgres").enabled);
+    EXPECT_EQ(d.lock_retries("postgres").ladder, (std::vector<milliseconds>{milliseconds(100), milliseconds(200), milliseconds(400)}));
+    EXPECT_EQ(d.lock_retries("postgres").budget, milliseconds(300000));
+    EXPECT_EQ(d.lock_retries("postgres").harm_budget, milliseconds(300));
     EXPECT_TRUE(d.lock_retries("sqlite").enabled);
     EXPECT_EQ(d.lock_retries("sqlite").ladder, (std::vector<milliseconds>{milliseconds(5000)}));  // busy_timeout
     EXPECT_EQ(d.lock_retries("sqlite").budget, milliseconds(300000));
@@ -226,7 +226,7 @@ TEST(Config, BackupHooksAndDumpSections) {
     EXPECT_TRUE(defaults.backup.enabled);
     EXPECT_EQ(defaults.backup.keep, 20);
     EXPECT_EQ(defaults.backup.dir, "/srv/app/backups");
-    EXPECT_EQ(defaults.backup.pg_dump, "pg_dump");
+    EXPECT_EQ(defaults.backup.program("pg_dump"), "pg_dump");
     EXPECT_TRUE(defaults.schema_file.empty());
 
     const Config c = parse(R"(
@@ -247,8 +247,8 @@ schema_file = "db/schema.sql"
     EXPECT_EQ(c.backup.format, "plain");
     EXPECT_EQ(c.backup.keep, 3);
     EXPECT_EQ(c.backup.dir, "/var/backups/app");
-    EXPECT_EQ(c.backup.pg_dump, "/srv/app/tools/pg_dump");
-    EXPECT_EQ(c.backup.psql, "psql15");
+    EXPECT_EQ(c.backup.program("pg_dump"), "/srv/app/tools/pg_dump");
+    EXPECT_EQ(c.backup.program("psql"), "psql15");
     EXPECT_EQ(c.hooks.before_migrate, (std::vector<std::string>{"echo ${NOT_EXPANDED_HERE}"}));
     EXPECT_EQ(c.hooks.after_migrate, (std::vector<std::string>{"a", "b"}));
     EXPECT_TRUE(c.hooks.on_failure.empty());

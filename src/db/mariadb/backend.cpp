@@ -43,6 +43,7 @@ public:
                                                 const BackupTools& tools) const override {
         return make_mariadb_backup_engine(options, server_version, tools);
     }
+    std::optional<std::string> read_only_session_sql() const override { return "SET SESSION TRANSACTION READ ONLY"; }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path&) const override {
         ScratchPlan plan{configured, "CREATE DATABASE `" + name + "`", "DROP DATABASE IF EXISTS `" + name + "`",

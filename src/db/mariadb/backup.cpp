@@ -12,7 +12,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "backup/naming.hpp"
+#include "db/mariadb/dump_text.hpp"
 #include "db/mariadb/url.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -62,8 +62,11 @@ private:
 
 class MariadbEngine final : public BackupEngine {
 public:
-    MariadbEngine(const ConnectOptions& options, int server_version, BackupTools tools)
-        : m_url(parse_mariadb_url(options.url.raw)), m_server_version(server_version), m_tools(std::move(tools)) {
+    MariadbEngine(const ConnectOptions& options, int server_version, const BackupTools& tools)
+        : m_url(parse_mariadb_url(options.url.raw)),
+          m_server_version(server_version),
+          m_dump(tools.program("mariadb_dump")),
+          m_client(tools.program("mariadb")) {
         if (options.database_override) {
             m_url.database = *options.database_override;
         }
@@ -82,14 +85,14 @@ public:
         const OptionFile options(client_options(mariadb_tool));
         // One consistent snapshot of InnoDB tables without locking them; routines,
         // triggers and events too; DROP TABLE before each CREATE so a restore replaces.
-        std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--single-transaction",
+        std::vector<std::string> argv = {m_dump, options.argument(), "--single-transaction",
                                          "--routines", "--triggers", "--events", "--hex-blob", "--add-drop-table",
                                          "--no-tablespaces", m_url.database};
         util::ProcessSpec spec{argv, {}, {}, out.get(), true};
         spec.fd3 = options.fd();
-        const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
+        const auto result = run_tool(spec, m_dump, "mariadb_dump");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb_dump + " " + result.describe() + util::stderr_tail(result.err));
+            throw BackupError(m_dump + " " + result.describe() + util::stderr_tail(result.err));
         }
         if (::fsync(out.get()) != 0) {
             throw BackupError("cannot write " + file.string() + ": " + std::strerror(errno));
@@ -102,15 +105,15 @@ public:
         if (!in) {
             throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
         }
-        const OptionFile options(client_options(tool_release(m_tools.mariadb, "mariadb").mariadb));
-        const std::vector<std::string> argv = {m_tools.mariadb, options.argument(), "--batch",
+        const OptionFile options(client_options(tool_release(m_client, "mariadb").mariadb));
+        const std::vector<std::string> argv = {m_client, options.argument(), "--batch",
                                                "--database=" + m_url.database};
         util::ProcessSpec spec{argv, {}, {}, STDERR_FILENO, true};
         spec.stdin_fd = in.get();
         spec.fd3 = options.fd();
-        const auto result = run_tool(spec, m_tools.mariadb, "mariadb");
+        const auto result = run_tool(spec, m_client, "mariadb");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb + " " + result.describe() +
+            throw BackupError(m_client + " " + result.describe() +
                               "; the restore stopped at the first error and the tables restored before it stay "
                               "restored (MariaDB/MySQL cannot restore in one transaction)" + util::stderr_tail(result.err));
         }
@@ -118,14 +121,14 @@ public:
 
     std::string schema() override {
         const OptionFile options(client_options(tool_release().mariadb));
-        const std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--no-data", "--routines",
+        const std::vector<std::string> argv = {m_dump, options.argument(), "--no-data", "--routines",
                                                "--triggers", "--events", "--skip-dump-date", "--no-tablespaces",
                                                m_url.database};
         util::ProcessSpec spec{argv, {}, {}, -1, true};
         spec.fd3 = options.fd();
-        const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
+        const auto result = run_tool(spec, m_dump, "mariadb_dump");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb_dump + " --no-data " + result.describe() + util::stderr_tail(result.err));
+            throw BackupError(m_dump + " --no-data " + result.describe() + util::stderr_tail(result.err));
         }
         return result.out;
     }
@@ -135,7 +138,7 @@ public:
     // and events; the session settings it changes it restores at its end, as the client expects.
     std::string baseline(const std::vector<std::string>& leave_out) override {
         const OptionFile options(client_options(tool_release().mariadb));
-        std::vector<std::string> argv = {m_tools.mariadb_dump, options.argument(), "--routines", "--triggers",
+        std::vector<std::string> argv = {m_dump, options.argument(), "--routines", "--triggers",
                                          "--events", "--hex-blob", "--complete-insert", "--skip-comments",
                                          "--skip-add-drop-table", "--skip-add-locks", "--skip-disable-keys",
                                          "--no-tablespaces"};
@@ -145,11 +148,11 @@ public:
         argv.push_back(m_url.database);
         util::ProcessSpec spec{argv, {}, {}, -1, true};
         spec.fd3 = options.fd();
-        const auto result = run_tool(spec, m_tools.mariadb_dump, "mariadb_dump");
+        const auto result = run_tool(spec, m_dump, "mariadb_dump");
         if (!result.ok()) {
-            throw BackupError(m_tools.mariadb_dump + " " + result.describe() + util::stderr_tail(result.err));
+            throw BackupError(m_dump + " " + result.describe() + util::stderr_tail(result.err));
         }
-        return backup::baseline_from_mariadb_dump(result.out);
+        return baseline_from_mariadb_dump(result.out);
     }
 
 private:
@@ -166,17 +169,17 @@ private:
 
     // The release of the dump tool (or the client), checked against the server's: a
     // MariaDB tool older than a MariaDB server may not know what the server has.
-    backup::MysqlRelease tool_release() { return tool_release(m_tools.mariadb_dump, "mariadb_dump"); }
+    MysqlRelease tool_release() { return tool_release(m_dump, "mariadb_dump"); }
 
-    backup::MysqlRelease tool_release(const std::string& program, const char* setting) {
+    MysqlRelease tool_release(const std::string& program, const char* setting) {
         const auto result = run_tool({{program, "--version"}, {}, {}, -1, true}, program, setting);
-        const auto tool = backup::mysql_tool_release(result.out);
+        const auto tool = mysql_tool_release(result.out);
         if (!result.ok() || !tool) {
             throw BackupError(program + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it a MariaDB or MySQL client program?" +
                               util::stderr_tail(result.err));
         }
-        const backup::MysqlRelease server = backup::mysql_server_release(m_server_version);
+        const MysqlRelease server = mysql_server_release(m_server_version);
         if (tool->mariadb && server.mariadb && tool->number < server.number) {
             throw BackupError(program + " of MariaDB " + tool->text + " is older than the server, MariaDB " +
                               server.text + "; install the client programs of " + server.text +
@@ -245,7 +248,8 @@ private:
 
     MariadbUrl m_url;
     int m_server_version;
-    BackupTools m_tools;
+    std::string m_dump;    // [backup] mariadb_dump (or mysqldump)
+    std::string m_client;  // [backup] mariadb (or mysql)
 };
 
 }  // namespace

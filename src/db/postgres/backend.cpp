@@ -95,6 +95,9 @@ public:
         }
         return make_postgres_backup_engine(options, server_version, tools);
     }
+    std::optional<std::string> read_only_session_sql() const override {
+        return "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
+    }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path&) const override {
         ScratchPlan plan{configured, "CREATE DATABASE \"" + name + "\"",

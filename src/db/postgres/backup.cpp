@@ -8,7 +8,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "backup/naming.hpp"
+#include "db/postgres/dump_text.hpp"
 #include "db/postgres/conninfo.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -42,6 +42,9 @@ public:
     PostgresEngine(const ConnectOptions& options, int server_version, BackupTools tools)
         : m_child(pg_child_connection(options.url.raw, "sqlmig backup")),
           m_server_version(server_version),
+          m_pg_dump(tools.program("pg_dump")),
+          m_pg_restore(tools.program("pg_restore")),
+          m_psql(tools.program("psql")),
           m_tools(std::move(tools)),
           m_schema(options.schema) {
         if (options.database_override) {  // a scratch database (a name of letters, digits and '_')
@@ -52,15 +55,15 @@ public:
     std::string extension() const override { return m_tools.format == BackupFormat::custom ? "dump" : "sql"; }
 
     void check() override {
-        const auto result = run_tool({{m_tools.pg_dump, "--version"}, {}, {}, -1, true}, "pg_dump");
-        const auto tool = backup::pg_tool_major(result.out);
+        const auto result = run_tool({{m_pg_dump, "--version"}, {}, {}, -1, true}, "pg_dump");
+        const auto tool = pg_tool_major(result.out);
         if (!result.ok() || !tool) {
-            throw BackupError(m_tools.pg_dump + " --version " + result.describe() + " and printed '" +
+            throw BackupError(m_pg_dump + " --version " + result.describe() + " and printed '" +
                               util::printable(util::trim(result.out)) + "'; is it pg_dump?" + util::stderr_tail(result.err));
         }
-        const backup::PgMajor server = backup::pg_server_major(m_server_version);
+        const PgMajor server = pg_server_major(m_server_version);
         if (tool->number < server.number) {
-            throw BackupError("pg_dump " + tool->text + " (" + m_tools.pg_dump + ") is older than the server, "
+            throw BackupError("pg_dump " + tool->text + " (" + m_pg_dump + ") is older than the server, "
                               "PostgreSQL " + server.text + ", and cannot back it up; install pg_dump " + server.text +
                               " or newer (Debian: postgresql-client-" + server.text + ") and set [backup] pg_dump");
         }
@@ -72,7 +75,7 @@ public:
         if (!out) {
             throw BackupError("cannot open " + file.string() + ": " + std::strerror(errno));
         }
-        std::vector<std::string> argv = {m_tools.pg_dump};
+        std::vector<std::string> argv = {m_pg_dump};
         if (m_tools.format == BackupFormat::custom) {
             argv.push_back("--format=custom");
         } else {
@@ -104,10 +107,10 @@ public:
         const bool custom = starts_with_bytes(file, "PGDMP");
         std::vector<std::string> argv;
         if (custom) {
-            argv = {m_tools.pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+            argv = {m_pg_restore, "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
                     "--no-password", "--dbname=" + m_child.conninfo, file.string()};
         } else {
-            argv = {m_tools.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--no-password",
+            argv = {m_psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--no-password",
                     "--dbname=" + m_child.conninfo, "--file=" + file.string()};
         }
         // Their progress output goes to our stderr, keeping stdout for --json.
@@ -123,10 +126,10 @@ public:
     // schema file differ on every run. The file is for review and diffs; loading it into psql
     // still runs restricted, with a key a hostile server could know (docs/postgresql.md).
     std::string schema() override {
-        std::vector<std::string> argv = {m_tools.pg_dump, "--schema-only", "--no-password"};
-        const auto help = run_tool({{m_tools.pg_dump, "--help"}, {}, {}, -1, true}, "pg_dump");
-        if (help.ok() && backup::pg_dump_has_restrict_key(help.out)) {
-            argv.push_back("--restrict-key=" + std::string(backup::k_schema_restrict_key));
+        std::vector<std::string> argv = {m_pg_dump, "--schema-only", "--no-password"};
+        const auto help = run_tool({{m_pg_dump, "--help"}, {}, {}, -1, true}, "pg_dump");
+        if (help.ok() && pg_dump_has_restrict_key(help.out)) {
+            argv.push_back("--restrict-key=" + std::string(k_schema_restrict_key));
         }
         argv.push_back("--dbname=" + m_child.conninfo);
         const auto result = run_tool({argv, m_child.env, {}, -1, true}, "pg_dump");
@@ -140,7 +143,7 @@ public:
     // constraints, indexes, triggers); what only psql runs and the session settings a migration
     // must not change for the rest of its run are taken out (baseline_from_pg_dump).
     std::string baseline(const std::vector<std::string>& leave_out) override {
-        std::vector<std::string> argv = {m_tools.pg_dump, "--format=plain", "--no-owner", "--no-privileges",
+        std::vector<std::string> argv = {m_pg_dump, "--format=plain", "--no-owner", "--no-privileges",
                                          "--inserts", "--rows-per-insert=100", "--no-password"};
         for (const auto& table : leave_out) {
             argv.push_back("--exclude-table=" + table);
@@ -150,7 +153,7 @@ public:
         if (!result.ok()) {
             throw BackupError("pg_dump " + result.describe() + util::stderr_tail(result.err));
         }
-        std::string body = backup::baseline_from_pg_dump(result.out);
+        std::string body = baseline_from_pg_dump(result.out);
         // The tracking table's own schema exists before the baseline runs (sqlmig makes it first).
         for (const auto& table : leave_out) {
             if (const auto dot = table.find('.'); dot != std::string::npos) {
@@ -191,6 +194,9 @@ private:
 
     ChildConnection m_child;
     int m_server_version;
+    std::string m_pg_dump;     // [backup] pg_dump
+    std::string m_pg_restore;  // [backup] pg_restore
+    std::string m_psql;        // [backup] psql
     BackupTools m_tools;
     std::optional<std::string> m_schema;
 };

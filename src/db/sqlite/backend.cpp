@@ -100,6 +100,9 @@ public:
                                                 const BackupTools&) const override {
         return make_sqlite_backup_engine(options);
     }
+    // Not the read-only open alone: a writable file is opened read-write (without CREATE) so that a
+    // hot journal can be rolled back before reading; query_only refuses every change after that.
+    std::optional<std::string> read_only_session_sql() const override { return "PRAGMA query_only = ON"; }
     ScratchPlan scratch(const ConnectOptions& configured, const std::string& name,
                         const std::filesystem::path& folder) const override {
         ScratchPlan plan{configured, "", "", ""};

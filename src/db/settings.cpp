@@ -1,0 +1,54 @@
+// The registry of what the config file holds per database: one line per database, in the
+// order messages list them. Pure: built into sqlmig_db_pure, which the config parser links.
+#include "db/settings.hpp"
+
+#include "db/mariadb/settings.hpp"
+#include "db/postgres/settings.hpp"
+#include "db/sqlite/settings.hpp"
+
+namespace sqlmig::db {
+
+namespace {
+
+constexpr const DatabaseSettings* k_settings[] = {
+    &k_sqlite_settings,
+    &k_postgres_settings,
+    &k_mariadb_settings,
+};
+
+}  // namespace
+
+std::span<const DatabaseSettings* const> database_settings() {
+    return k_settings;
+}
+
+const DatabaseSettings* settings_of_section(std::string_view section) {
+    for (const DatabaseSettings* s : k_settings) {
+        if (s->section == section) {
+            return s;
+        }
+    }
+    return nullptr;
+}
+
+const BackupProgram* backup_program(std::string_view key) {
+    for (const DatabaseSettings* s : k_settings) {
+        for (const BackupProgram& p : s->backup_programs) {
+            if (p.key == key) {
+                return &p;
+            }
+        }
+    }
+    return nullptr;
+}
+
+std::string backup_program_or_default(const std::map<std::string, std::string, std::less<>>& programs,
+                                      std::string_view key) {
+    if (const auto set = programs.find(key); set != programs.end()) {
+        return set->second;
+    }
+    const BackupProgram* known = backup_program(key);
+    return std::string(known ? known->default_program : key);
+}
+
+}  // namespace sqlmig::db
