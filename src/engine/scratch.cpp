@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/search_path.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -71,7 +72,7 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
         m_plan.options.durability = request.durability;
         m_keep = true;  // the user's own database: never dropped
         refuse_non_empty(m_plan.options);
-        make_tenant_schema(m_plan.options);
+        make_schemas();
         return;
     }
     const db::Backend& backend = db::backend_of(configured.url);
@@ -92,11 +93,17 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     }
     m_created = true;
     try {
-        make_tenant_schema(m_plan.options);
+        make_schemas();
     } catch (...) {
         drop();  // the destructor does not run when the constructor throws
         throw;
     }
+}
+
+void Scratch::make_schemas() {
+    make_tenant_schema(m_plan.options);
+    auto driver = db::backend_of(m_plan.options.url).connect(m_plan.options);
+    m_made_schemas = make_first_search_path_schema(*driver);
 }
 
 Scratch::~Scratch() {

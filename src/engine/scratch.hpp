@@ -5,6 +5,7 @@
 // (the baseline proven) and impact (pending statements measured).
 
 #include <string>
+#include <vector>
 
 #include "engine/context.hpp"
 #include "db/backend.hpp"
@@ -42,14 +43,19 @@ public:
     // "sqlmig_verify_1a2b3c4d on postgres://...", or its file: how messages name it, password hidden.
     std::string label() const;
     bool kept() const { return m_keep; }
+    // The search path's first schema, when the new database had none of the path's and it was
+    // made here (search_path.hpp: make_first_search_path_schema); empty otherwise.
+    const std::vector<std::string>& made_schemas() const { return m_made_schemas; }
 
 private:
     void drop() noexcept;  // unless kept; a failure is logged
+    void make_schemas();    // a tenant's schema, the search path's first one
 
     Context& m_ctx;
     db::ScratchPlan m_plan;
     bool m_keep = false;
     bool m_created = false;
+    std::vector<std::string> m_made_schemas;
 };
 
 // Raises the log level to warnings while migrations are replayed on a scratch database, so that

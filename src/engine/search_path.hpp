@@ -20,6 +20,13 @@ std::vector<std::string> search_path_schemas(db::Driver& driver);
 // Those of `wanted` (search_path_schemas of the live database) that `scratch` lacks after a replay.
 std::vector<std::string> schemas_lacking(db::Driver& scratch, const std::vector<std::string>& wanted);
 
+// On a new scratch database that has no schema of its search path at all (the URL's, as the live
+// database's): makes the path's first schema and returns it, as quote_ident writes it. up made the
+// live tracking table in the first schema of the path that existed, before the first migration
+// ran, so that schema was made by hand; without it the tracking table could go nowhere. Nothing
+// where a schema of the path exists (public, by default). Throws DbError.
+std::vector<std::string> make_first_search_path_schema(db::Driver& scratch);
+
 // Makes them on a scratch database, before anything else runs there.
 void create_schemas(db::Driver& scratch, const std::vector<std::string>& schemas);
 

@@ -115,6 +115,8 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
     spdlog::info("squash: replaying {} migration(s) on the scratch database {}", plan.replay.size(), scratch.label());
     auto driver = db::make_driver(scratch.options());
     create_schemas(*driver, made_by_hand);  // before the tracking table, which goes to the first of them
+    std::vector<std::string> made = scratch.made_schemas();
+    made.insert(made.end(), made_by_hand.begin(), made_by_hand.end());
     ctx.prepare_tracking(*driver);
     std::vector<core::Step> steps;
     for (const auto* m : plan.replay) {
@@ -143,10 +145,10 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
         throw BackupError(std::string("cannot dump the baseline from the scratch database: ") + e.what() +
                           "; nothing was written");
     }
-    if (!made_by_hand.empty()) {
+    if (!made.empty()) {
         const auto setting = driver->query_rows("SELECT current_setting('search_path')");
         const bool has = setting && !setting->empty() && !setting->front().empty() && setting->front()[0];
-        r.body = with_schemas_made_by_hand(std::move(r.body), made_by_hand, has ? *setting->front()[0] : "");
+        r.body = with_schemas_made_by_hand(std::move(r.body), made, has ? *setting->front()[0] : "");
     }
     return r;
 }

@@ -331,6 +331,33 @@ TEST(DriftPostgres, ASearchPathSchemaMadeByHandIsMadeOnTheScratchDatabaseToo) {
     EXPECT_EQ(sqlmig::test::drift_headers(drifted.out), std::set<std::string>{"added column by_hand.things.note"});
 }
 
+// The path names one schema, made by hand: on a new scratch database the tracking table has nowhere to
+// go until that schema is made (up made it there before the first migration ran).
+TEST(DriftPostgres, ASearchPathOfOneSchemaMadeByHandWorksForEveryScratchCommand) {
+    PgProject p;
+    p.db.query("CREATE SCHEMA app");
+    p.project.write_file("config.toml",
+                         "[database]\nurl = \"" + sqlmig::test::with_search_path(p.db.url(), "app") + "\"\n");
+    p.project.migration("001_a.up.sql", "CREATE TABLE things (id int PRIMARY KEY);\n");
+    p.project.migration("001_a.down.sql", "DROP TABLE things;\n");
+    p.project.migration("002_b.up.sql", "CREATE INDEX things_id ON things (id);\n");
+    ASSERT_EQ(p.run({"up"}).code, 0);
+    const Result clean = p.run({"drift"});
+    EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+    EXPECT_CONTAINS(clean.out, "no drift");
+    p.db.query("ALTER TABLE app.things ADD COLUMN note text");
+    const Result drifted = p.run({"drift"});
+    EXPECT_EQ(drifted.code, 3) << drifted.err;
+    EXPECT_EQ(sqlmig::test::drift_headers(drifted.out), std::set<std::string>{"added column app.things.note"});
+    const Result verify = p.run({"verify"});
+    EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+    EXPECT_CONTAINS(verify.out, "1 reversible");
+    const Result squash = p.run({"squash", "--to", "002", "--dry-run"});
+    EXPECT_EQ(squash.code, 0) << squash.out << squash.err;
+    const Result impact = p.run({"impact", "--no-live-stats"});
+    EXPECT_EQ(impact.code, 0) << impact.out << impact.err;
+}
+
 TEST(DriftPostgres, FleetDriftDoesNotShareAReplayBetweenSearchPathsOfOtherSchemas) {
     sqlmig::test::PgDatabase plain;
     sqlmig::test::PgDatabase by_hand;
