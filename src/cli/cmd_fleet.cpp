@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -168,6 +169,22 @@ void print_versions(const std::vector<TargetResult>& results, const std::string&
     print_table(rows);
 }
 
+// A drifted target's objects, one a line under the table: the ERROR column has room for the first.
+void print_drifted_objects(const std::vector<TargetResult>& results) {
+    for (const auto& r : results) {
+        if (r.outcome != Outcome::drift || r.error.find('\n') == std::string::npos) {
+            continue;
+        }
+        std::cout << '\n' << util::printable(r.name) << ":\n";
+        std::size_t from = 0;
+        while (from <= r.error.size()) {
+            const auto end = std::min(r.error.find('\n', from), r.error.size());
+            std::cout << "  " << util::printable(r.error.substr(from, end - from)) << '\n';
+            from = end + 1;
+        }
+    }
+}
+
 void print_results(FleetCommand command, const std::vector<TargetResult>& results, const std::string& head) {
     const bool migrating = migrates(command);
     std::vector<std::vector<std::string>> rows = {
@@ -180,6 +197,7 @@ void print_results(FleetCommand command, const std::vector<TargetResult>& result
                         util::printable(util::shorten(util::first_line(r.error), 100))});
     }
     print_table(rows, 1);
+    print_drifted_objects(results);
     if (!migrating) {
         print_versions(results, head);
     }

@@ -333,8 +333,12 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
         list += "\n  " + std::string(core::to_string(d.change)) + " " + std::string(core::to_string(d.object.kind)) +
                 " " + util::printable(d.object.name);
     }
+    // A tenant's drift is shown by fleet drift: plain drift reads the whole database.
+    const std::string shows = ctx.target.empty() || !ctx.connect_options(Access::read_only).schema
+                                  ? "'sqlmig drift' shows how"
+                                  : "'sqlmig fleet drift --only " + util::printable(ctx.target) + "' lists them";
     const std::string what = "the database has drifted from its applied migrations (" +
-                             objects_differ(outcome.report.objects.size()) + "; 'sqlmig drift' shows how):" + list;
+                             objects_differ(outcome.report.objects.size()) + "; " + shows + "):" + list;
     if (gate == config::DriftGate::refuse) {
         throw RefusedError(what + "\nnothing was run ([drift] before_up = \"refuse\"); bring the change into a "
                                   "migration, undo it, or add it to [drift] ignore");
