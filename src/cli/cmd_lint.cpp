@@ -183,8 +183,13 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         catalog.errors.push_back(std::move(problem));
     }
     for (const auto& problem : catalog.errors) {
-        linter.add_folder_problem(ctx.file_label(problem.substr(0, problem.find(": "))), folder_rule(problem),
-                                  problem.substr(problem.find(": ") + 2));
+        // "001_a.sql: not a migration's name" names its file; "two up files have version 2: ..." and
+        // "001_a.up.sql has a version inside ..." are about the folder, which they are reported on.
+        const auto colon = problem.find(": ");
+        const bool names_a_file = colon != std::string::npos && problem.find(' ') >= colon;
+        linter.add_folder_problem(names_a_file ? ctx.file_label(problem.substr(0, colon))
+                                               : ctx.file_label(""),  // the folder
+                                  folder_rule(problem), names_a_file ? problem.substr(colon + 2) : problem);
     }
     std::vector<fs::path> outside;
     const auto migrations = selected(catalog, o.files, cfg.migrations_dir, outside);

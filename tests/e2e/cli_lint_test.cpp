@@ -73,6 +73,8 @@ TEST(LintCommand, FolderProblemsAreFindingsAndUsageProblemsExitTwo) {
     std::filesystem::create_directory(p.dir() / "migrations" / "004_dir.up.sql");
     const Result r = p.run({"lint"});
     EXPECT_EQ(r.code, 3);
+    // A problem about the folder, not one file, is reported on the folder with its message whole.
+    EXPECT_CONTAINS(r.out, "migrations/:1:1: error: two up files have version 1: 001_a.up.sql, 1_b.up.sql");
     EXPECT_CONTAINS(r.out, "[duplicate-version]");
     EXPECT_CONTAINS(r.out, "[down-without-up]");
     EXPECT_CONTAINS(r.out, "migrations/003-d.up.sql:1:1: error: not a valid migration file name");
