@@ -325,7 +325,8 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
         return;
     }
     if (outcome.report.clean()) {
-        spdlog::info("no drift: the database matches its {} applied migrations ([drift] before_up)", outcome.replayed);
+        spdlog::info("no drift: the database matches its {} applied migration{} ([drift] before_up)", outcome.replayed,
+                     outcome.replayed == 1 ? "" : "s");
         return;
     }
     std::string list;
@@ -385,8 +386,8 @@ void print_drift(const DriftOutcome& outcome, std::ostream& out) {
         return;
     }
     out << objects_differ(report.objects.size()) << " from what the " << outcome.replayed
-        << " applied migrations make (- expected, + found in the database)"
-        << ignored << '\n';
+        << (outcome.replayed == 1 ? " applied migration makes" : " applied migrations make")
+        << " (- expected, + found in the database)" << ignored << '\n';
 }
 
 util::Json drift_json(const DriftOutcome& outcome) {
