@@ -48,18 +48,6 @@ void refuse_non_empty(const db::ConnectOptions& scratch) {
     }
 }
 
-// A tenant of a schema-per-tenant fleet replays in a schema of its name, as its migrations ran
-// (search_path); the snapshots leave the name out (core::unqualified_lines), so that tenants at
-// the same applied state share one replay. The schema is an identifier the fleet already checked.
-void make_tenant_schema(const db::ConnectOptions& scratch) {
-    if (!scratch.schema) {
-        return;
-    }
-    auto driver = db::backend_of(scratch.url).connect(scratch);
-    driver->execute_internal("CREATE SCHEMA IF NOT EXISTS \"" + *scratch.schema + "\"");
-    driver->flush();
-}
-
 }  // namespace
 
 Scratch::Scratch(Context& ctx, const ScratchRequest& request)
@@ -100,9 +88,15 @@ Scratch::Scratch(Context& ctx, const ScratchRequest& request)
     }
 }
 
+// A tenant of a schema-per-tenant fleet replays in a schema of its name, as its migrations ran
+// (search_path); the snapshots leave the name out (core::unqualified_lines), so that tenants at
+// the same applied state share one replay. The schema is an identifier the fleet already checked.
 void Scratch::make_schemas() {
-    make_tenant_schema(m_plan.options);
     auto driver = db::backend_of(m_plan.options.url).connect(m_plan.options);
+    if (m_plan.options.schema) {
+        driver->execute_internal("CREATE SCHEMA IF NOT EXISTS \"" + *m_plan.options.schema + "\"");
+        driver->flush();
+    }
     m_made_schemas = make_first_search_path_schema(*driver);
 }
 
