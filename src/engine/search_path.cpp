@@ -1,9 +1,6 @@
 #include "engine/search_path.hpp"
 
 #include <algorithm>
-#include <cctype>
-
-#include "core/tracking_sql.hpp"
 
 namespace sqlmig::engine {
 
@@ -37,64 +34,20 @@ std::vector<std::string> schemas_lacking(db::Driver& scratch, const std::vector<
     return lacking;
 }
 
-namespace {
-
-// The first schema a search_path setting names ('"$user", app' gives app; a quoted name keeps its
-// case, an unquoted one is folded to lower case, as PostgreSQL reads it); "" when none.
-std::string first_named_schema(const std::string& setting) {
-    std::size_t i = 0;
-    while (i < setting.size()) {
-        while (i < setting.size() && (setting[i] == ' ' || setting[i] == ',')) {
-            ++i;
-        }
-        std::string name;
-        bool quoted = false;
-        if (i < setting.size() && setting[i] == '"') {
-            quoted = true;
-            for (++i; i < setting.size(); ++i) {
-                if (setting[i] == '"' && i + 1 < setting.size() && setting[i + 1] == '"') {
-                    name += '"';
-                    ++i;
-                } else if (setting[i] == '"') {
-                    ++i;
-                    break;
-                } else {
-                    name += setting[i];
-                }
-            }
-        } else {
-            for (; i < setting.size() && setting[i] != ',' && setting[i] != ' '; ++i) {
-                name += static_cast<char>(std::tolower(static_cast<unsigned char>(setting[i])));
-            }
-        }
-        while (i < setting.size() && setting[i] != ',') {
-            ++i;
-        }
-        if (!name.empty() && !(name == "$user" && !quoted)) {
-            return name;
-        }
-    }
-    return "";
-}
-
-}  // namespace
-
 std::vector<std::string> make_first_search_path_schema(db::Driver& scratch) {
     if (scratch.dialect() != core::Dialect::postgres) {
         return {};
     }
-    const auto rows = scratch.query_rows("SELECT current_schemas(false) = '{}'::name[], current_setting('search_path')");
-    if (!rows || rows->empty() || rows->front().size() < 2 || rows->front()[0].value_or("f") != "t") {
+    // The setting's first name other than "$user", read by PostgreSQL's own parse_ident (quotes kept,
+    // other names folded to lower case), when no schema of the path exists.
+    const auto rows = scratch.query_rows(
+        "SELECT quote_ident((parse_ident(s))[1]) FROM regexp_split_to_table(current_setting('search_path'), "
+        "'[[:space:]]*,[[:space:]]*') WITH ORDINALITY AS t (s, n) WHERE current_schemas(false) = '{}'::name[] AND "
+        "s NOT IN ('', '$user', '\"$user\"') ORDER BY n LIMIT 1");
+    if (!rows || rows->empty() || rows->front().empty() || !rows->front()[0]) {
         return {};
     }
-    const std::string name = first_named_schema(rows->front()[1].value_or(""));
-    if (name.empty()) {
-        return {};
-    }
-    const auto quoted = scratch.query_rows("SELECT quote_ident(" + core::sql_literal(name, core::Dialect::postgres) + ")");
-    const std::string schema = quoted && !quoted->empty() && !quoted->front().empty() && quoted->front()[0]
-                                   ? *quoted->front()[0]
-                                   : name;
+    const std::string schema = *rows->front()[0];
     create_schemas(scratch, {schema});
     return {schema};
 }
