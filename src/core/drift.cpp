@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "util/error.hpp"
@@ -145,6 +146,30 @@ bool glob_matches(const std::string& glob, const std::string& name) {
     return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
 }
 
+// Where a '[' opens a bracket expression that no ']' closes, if one does. fnmatch() would take such a '['
+// as a plain character, and "[abc" would then match only an object named "[abc": a typo, most likely.
+std::optional<std::size_t> unclosed_bracket(std::string_view glob) {
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        if (glob[i] == '\\') {
+            ++i;  // an escaped character, '[' included
+        } else if (glob[i] == '[') {
+            std::size_t j = i + 1;
+            if (j < glob.size() && glob[j] == '!') {
+                ++j;
+            }
+            if (j < glob.size() && glob[j] == ']') {
+                ++j;  // "[]...]": a first ']' is one of the set
+            }
+            const auto close = glob.find(']', j);
+            if (close == std::string_view::npos) {
+                return i;
+            }
+            i = close;
+        }
+    }
+    return std::nullopt;
+}
+
 bool is_relation(ObjectKind kind) { return kind == ObjectKind::table || kind == ObjectKind::view; }
 
 using ObjectKey = std::pair<ObjectKind, std::string>;
@@ -235,6 +260,11 @@ DriftPattern parse_drift_pattern(std::string_view text, const std::string& where
     if (p.glob.empty()) {
         throw ConfigError(where + ": empty pattern" + (p.text.empty() ? "" : " in '" + util::printable(p.text) + "'") +
                           "; expected GLOB or KIND:GLOB, e.g. \"extension:*\" or \"schema:audit\"");
+    }
+    if (const auto at = unclosed_bracket(p.glob)) {
+        throw ConfigError(where + ": pattern '" + util::printable(p.text) + "' has a '[' at character " +
+                          std::to_string(*at + 1) + " of '" + util::printable(p.glob) +
+                          "' that no ']' closes; close the set, or write \\[ for the character [");
     }
     return p;
 }

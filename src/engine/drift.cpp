@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -194,11 +196,14 @@ std::vector<core::DriftPattern> drift_ignore_patterns(Context& ctx) {
         return patterns;
     }
     refuse_non_file(file, ctx.project_label(file));
+    errno = 0;
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     if (!in) {
-        throw ConfigError("cannot read " + ctx.project_label(file));
+        const int error = errno;
+        const std::string reason = error ? ": " + std::string(std::strerror(error)) : "";
+        throw ConfigError("cannot read " + ctx.project_label(file) + reason);
     }
     for (auto& p : core::parse_drift_ignore_file(text.str(), ctx.project_label(file))) {
         patterns.push_back(std::move(p));

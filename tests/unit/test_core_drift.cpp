@@ -64,6 +64,21 @@ TEST(Drift, AnUnknownKindOrAnEmptyPatternIsAnErrorNamingWhere) {
     EXPECT_THROW(pattern("  "), sqlmig::ConfigError);
 }
 
+TEST(Drift, ABracketNoBracketClosesIsAnErrorAndAClosedOrEscapedOneIsAPattern) {
+    try {
+        pattern("table:log_[ab");
+        FAIL() << "accepted";
+    } catch (const sqlmig::ConfigError& e) {
+        EXPECT_STREQ(e.what(), "config.toml:3:10: [drift] ignore: pattern 'table:log_[ab' has a '[' at character 5 "
+                               "of 'log_[ab' that no ']' closes; close the set, or write \\[ for the character [");
+    }
+    EXPECT_THROW(pattern("a[]b"), sqlmig::ConfigError);  // "[]b" opens a set whose first member is ']'
+    EXPECT_TRUE(matches(pattern("log_[ab]"), object(ObjectKind::table, "log_b")));
+    EXPECT_TRUE(matches(pattern("log_[!ab]"), object(ObjectKind::table, "log_c")));
+    EXPECT_TRUE(matches(pattern("log_[]x]"), object(ObjectKind::table, "log_]")));
+    EXPECT_TRUE(matches(pattern("log_\\[a"), object(ObjectKind::table, "log_[a")));
+}
+
 TEST(Drift, TheIgnoreFileHasOnePatternALineWithComments) {
     const auto patterns = parse_drift_ignore_file("# ours\nextension:*\n\n  public.x  # by hand\n", ".sqlmig-drift-ignore");
     ASSERT_EQ(patterns.size(), 2u);
