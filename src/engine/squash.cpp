@@ -125,8 +125,10 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
     const auto start = std::chrono::steady_clock::now();
     try {
         run_steps(ctx, *driver, steps);
+    } catch (const MigrationFileError& e) {
+        throw MigrationFileError("squash stopped: a migration file is unusable; nothing was written: " +
+                                 std::string(e.what()));
     } catch (const Error& e) {
-        // Its own exit code: a file that cannot be read is a folder error (2), as in every command.
         throw Error(e.exit_code(), "squash stopped: a migration failed on the scratch database " + scratch.label() +
                                        "; nothing was written:\n" + e.what());
     }
