@@ -309,6 +309,15 @@ std::string squashed_versions(const Status& status, const Migration* baseline, s
     return *count > k_shown ? text + ", ..." : text;
 }
 
+// Where the replaced files are, and the command that runs them ("up 003").
+std::string where_squashed(const Status& status, const std::string& command) {
+    if (status.squashed_folder.empty()) {
+        return "they are in the folder's " + std::string(k_squashed_folder) + "/ subfolder";
+    }
+    return "they are in " + util::printable(status.squashed_folder) + " ('sqlmig --dir " +
+           util::printable(status.squashed_folder) + " " + command + "')";
+}
+
 // A database part-way through a squashed range: the baseline would run over what the old files made.
 std::optional<std::string> part_way(const Status& status, const StatusEntry& e) {
     if (e.state != EntryState::pending || !e.baseline || e.baseline != e.migration) {
@@ -322,9 +331,8 @@ std::optional<std::string> part_way(const Status& status, const StatusEntry& e) 
     const std::string& last = e.migration->version.text();
     return "this database applied " + versions + " of the migrations that " + util::printable(e.migration->up_file) +
            " squashes (" + e.migration->squashes_from->text() + ".." + last + ") but not " + last +
-           "; migrate it past " + last + " with the old files first: they are in the folder's " +
-           std::string(k_squashed_folder) + "/ subfolder ('sqlmig --dir <folder>/" + k_squashed_folder + " up " +
-           last + "'), then run this command again";
+           "; migrate it past " + last + " with the old files first: " + where_squashed(status, "up " + last) +
+           ", then run this command again";
 }
 
 }  // namespace
@@ -496,9 +504,8 @@ void refuse_down_across_baseline(const Status& status, const StatusEntry& e) {
         (e.baseline && e.baseline == e.migration && (squashed_versions(status, e.baseline, &count), count > 0))) {
         throw RefusedError("cannot revert " + status.display(e) + " (" + util::printable(e.name) +
                            "): this database applied it with the files that " +
-                           util::printable(e.baseline->up_file) + " squashes; revert it with those files, which "
-                           "are in the folder's " + std::string(k_squashed_folder) + "/ subfolder ('sqlmig --dir "
-                           "<folder>/" + k_squashed_folder + " down ...'); nothing was reverted");
+                           util::printable(e.baseline->up_file) + " squashes; revert it with those files: " +
+                           where_squashed(status, "down ...") + "; nothing was reverted");
     }
     if (e.baseline == e.migration && e.migration && !e.migration->down_file) {
         throw RefusedError("cannot revert " + util::printable(e.migration->up_file) + ": it is a baseline (squashes " +

@@ -41,6 +41,9 @@ struct Status {
     std::optional<Version> current;    // the newest applied version
     // The zero-padded width of the folder's plain numbered versions ("001": 3); 0 when unpadded.
     std::size_t padded_width = 0;
+    // Where the files a baseline replaced are, as people reach it ("migrations/squashed"): set at the
+    // edge, which knows the folder; empty, the messages name it as the folder's squashed/ subfolder.
+    std::string squashed_folder;
     std::size_t pending_count() const;
     // How people see a version, one rule for the whole folder: as its file writes it
     // (Version::display), and a version with no file (only a tracking row) padded like

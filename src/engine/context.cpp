@@ -20,6 +20,7 @@
 #include "engine/files.hpp"
 #include "engine/lint.hpp"
 #include "core/checksum.hpp"
+#include "core/squash.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -330,6 +331,12 @@ std::vector<core::AppliedRow> Context::applied_rows(db::Driver& driver) {
         }
     }
     return rows;
+}
+
+core::Status Context::status_of(const std::vector<core::AppliedRow>& rows) {
+    core::Status status = core::build_status(migrations_with_stored(rows), rows);
+    status.squashed_folder = file_label(core::k_squashed_folder);
+    return status;
 }
 
 const std::vector<core::Migration>& Context::migrations_with_stored(const std::vector<core::AppliedRow>& rows) {

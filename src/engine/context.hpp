@@ -77,6 +77,9 @@ public:
     // The folder's migrations, plus a stored one for each applied migration whose files
     // are gone but whose down SQL the tracking table kept. Valid until the next call.
     const std::vector<core::Migration>& migrations_with_stored(const std::vector<core::AppliedRow>& rows);
+    // The folder's state on a database with these rows (of applied_rows()): its migrations with the
+    // stored ones, and where the files a baseline replaced are.
+    core::Status status_of(const std::vector<core::AppliedRow>& rows);
     // Fills the row's stored SQL from the migration's files: its up and its down as they are
     // now, each up to [tracking] store_sql_max bytes (up, stamp and adopt record it). `up`, when
     // given, is the up script a run prepared (its kept bytes are not read again).

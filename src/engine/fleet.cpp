@@ -207,7 +207,7 @@ void drift_of(Context& ctx, ReplayCache& replays, TargetResult& r) {
     auto live = ctx.connect(Access::read_only);
     const auto rows = ctx.applied_rows(*live);
     ctx.checksum_applied(rows);
-    const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
+    const core::Status status = ctx.status_of(rows);
     r.from = r.to = status.current ? status.as_written(*status.current) : "";
     r.pending = status.pending_count();
     const DriftOutcome outcome = measure_drift(ctx, *live, rows, DriftRequest{"", KeepScratch::no, ignore, &replays});

@@ -59,7 +59,7 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver) {
     auto snap = std::make_unique<Snapshot>();
     snap->rows = ctx.applied_rows(driver);
     ctx.checksum_applied(snap->rows);
-    snap->status = core::build_status(ctx.migrations_with_stored(snap->rows), snap->rows);
+    snap->status = ctx.status_of(snap->rows);
     return snap;
 }
 

@@ -285,7 +285,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     // Read the state only once the lock is held: another run may have just finished.
     const auto rows = ctx.applied_rows(*driver);
     ctx.checksum_applied(rows);
-    const core::Status status = core::build_status(ctx.migrations_with_stored(rows), rows);
+    const core::Status status = ctx.status_of(rows);
+    result.from = status.current ? status.as_written(*status.current) : "";  // known to a refusal too
+    result.to = result.from;
     const auto foreign = ctx.another_folder(status);
     if (foreign && command != Command::down) {
         throw RefusedError(*foreign + "; nothing was run");
@@ -298,8 +300,6 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     if (command == Command::up && !offline && !steps.empty()) {
         check_drift_before_up(ctx, *driver, rows);  // [drift] before_up, under the lock
     }
-    result.from = status.current ? status.as_written(*status.current) : "";
-    result.to = result.from;
     Runner runner(ctx, *driver);
     const RunTransaction transaction = o.single_transaction ? RunTransaction::whole_run : RunTransaction::per_migration;
     const auto prepared = runner.prepare(steps, transaction);

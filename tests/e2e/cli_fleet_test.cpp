@@ -312,3 +312,18 @@ TEST(Fleet, DriftComparesEveryTargetWithOneReplayPerAppliedState) {
     sqlmig::test::exec_sqlite(f.db("t2"), "DROP INDEX users_email");
     EXPECT_EQ(f.run({"fleet", "drift"}).code, 0);
 }
+
+TEST(Fleet, ATargetTheDriftGateRefusesKeepsTheVersionItIsAt) {
+    FleetProject f(names(2), "[backup]\nenabled = false\n[drift]\nbefore_up = \"refuse\"\n");
+    ASSERT_EQ(f.run({"fleet", "up", "001"}).code, 0);
+    sqlmig::test::exec_sqlite(f.db("t2"), "CREATE TABLE handmade (x INTEGER)");
+    const Result r = f.run({"fleet", "up", "--keep-going", "--json"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    const auto doc = json_of(r);
+    EXPECT_EQ(results_of(doc), (std::map<std::string, std::string>{{"t1", "migrated"}, {"t2", "refused"}}));
+    const auto& t2 = doc["targets"][1];
+    EXPECT_EQ(t2["from"], "001") << t2.dump();
+    EXPECT_EQ(t2["to"], "001");
+    EXPECT_CONTAINS(t2["error"].get<std::string>(), "added table handmade");
+    EXPECT_EQ(f.versions("t2"), "1");
+}

@@ -114,7 +114,8 @@ void squash_story(Project& p, const Databases& dbs) {
     EXPECT_EQ(part_way.code, 3);
     EXPECT_CONTAINS(part_way.err, "this database applied 001 of the migrations that 002_baseline.up.sql squashes "
                                   "(001..002) but not 002; migrate it past 002 with the old files first");
-    EXPECT_CONTAINS(part_way.err, "squashed/");
+    EXPECT_CONTAINS(part_way.err, "they are in migrations/squashed ('sqlmig --dir migrations/squashed up 002'), then "
+                                  "run this command again");
     EXPECT_EQ(on(p, inside, {"--dir", "migrations/squashed", "up", "2"}).code, 0);
     const Result caught_up = on(p, inside, {"up"});
     EXPECT_EQ(caught_up.code, 0) << caught_up.err;
@@ -131,7 +132,9 @@ void squash_story(Project& p, const Databases& dbs) {
     EXPECT_EQ(on(p, after, {"down", "2"}).code, 0);  // 004 and 003 have downs
     const Result across = on(p, after, {"down"});
     EXPECT_EQ(across.code, 3);
-    EXPECT_CONTAINS(across.err, "this database applied it with the files that 002_baseline.up.sql squashes");
+    EXPECT_CONTAINS(across.err, "this database applied it with the files that 002_baseline.up.sql squashes; revert it "
+                                "with those files: they are in migrations/squashed ('sqlmig --dir migrations/squashed "
+                                "down ...'); nothing was reverted");
     EXPECT_EQ(on(p, after, {"up"}).code, 0);
     EXPECT_EQ(on(p, after, {"history"}).code, 0);
 
@@ -334,7 +337,7 @@ TEST(SquashSqlite, AFileThatCannotBeReadIsAFolderErrorAndASquashedThatIsNoFolder
     const auto files_before = sqlmig::test::files_in(p.dir() / "migrations");
     const Result unreadable = p.run({"squash", "--to", "3"});
     EXPECT_EQ(unreadable.code, 2) << unreadable.err;
-    EXPECT_CONTAINS(unreadable.err, "sqlmig: error: squash stopped: a migration failed on the scratch database");
+    EXPECT_CONTAINS(unreadable.err, "sqlmig: error: squash stopped: a migration file is unusable; nothing was written");
     EXPECT_CONTAINS(unreadable.err, "002_roles.up.sql");
     EXPECT_EQ(sqlmig::test::files_in(p.dir() / "migrations"), files_before);
 
