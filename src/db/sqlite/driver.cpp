@@ -1,6 +1,7 @@
 #include "db/sqlite/driver.hpp"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -336,6 +337,8 @@ private:
             std::error_code ec;
             if (!fs::exists(m_path, ec)) {
                 target = ":memory:";  // nothing applied yet; do not create the file
+                spdlog::warn("the SQLite database {} does not exist: nothing is applied there yet ('sqlmig up' "
+                             "creates it)", util::printable(m_path.string()));
             } else if (!is_writable(m_path)) {
                 flags = SQLITE_OPEN_READONLY;
             } else {
