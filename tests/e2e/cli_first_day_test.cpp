@@ -112,6 +112,22 @@ TEST(CliFirstDay, AThreeSlashPathThatLooksAbsoluteIsNamedWithAWarning) {
     }
 }
 
+TEST(CliFirstDay, ReadingADatabaseFileThatDoesNotExistSaysSoAndCreatesNothing) {
+    Project p;
+    p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
+    const std::string warning = "sqlmig: warning: the SQLite database " + p.db_path().string() +
+                                " does not exist: nothing is applied there yet ('sqlmig up' creates it)\n";
+    for (const char* command : {"status", "drift", "history"}) {
+        const Result r = p.run({command});
+        EXPECT_EQ(r.code, 0) << command << ": " << r.err;
+        EXPECT_CONTAINS(r.err, warning);
+        EXPECT_EQ(r.err.find(warning), r.err.rfind(warning)) << command << ": said once\n" << r.err;
+        EXPECT_FALSE(fs::exists(p.db_path())) << command;
+    }
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    EXPECT_NOT_CONTAINS(p.run({"status"}).err, "does not exist");
+}
+
 TEST(CliFirstDay, InitInAnotherToolsProjectWritesItsFormatAndFolder) {
     Project p;
     fs::remove(p.dir() / "config.toml");
