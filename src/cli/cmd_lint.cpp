@@ -34,12 +34,11 @@ struct LintCommandOptions {
 };
 
 // The rule id of one of discovery's messages about the folder.
-std::string folder_rule(const std::string& problem) {
-    if (problem.find("files have version") != std::string::npos) {
-        return "duplicate-version";
-    }
-    if (problem.find("down migration without an up") != std::string::npos) {
-        return "down-without-up";
+const char* rule_id(core::FolderRule rule) {
+    switch (rule) {
+    case core::FolderRule::bad_file_name: return "bad-file-name";
+    case core::FolderRule::duplicate_version: return "duplicate-version";
+    case core::FolderRule::down_without_up: return "down-without-up";
     }
     return "bad-file-name";
 }
@@ -183,13 +182,7 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
         catalog.errors.push_back(std::move(problem));
     }
     for (const auto& problem : catalog.errors) {
-        // "001_a.sql: not a migration's name" names its file; "two up files have version 2: ..." and
-        // "001_a.up.sql has a version inside ..." are about the folder, which they are reported on.
-        const auto colon = problem.find(": ");
-        const bool names_a_file = colon != std::string::npos && problem.find(' ') >= colon;
-        linter.add_folder_problem(names_a_file ? ctx.file_label(problem.substr(0, colon))
-                                               : ctx.file_label(""),  // the folder
-                                  folder_rule(problem), names_a_file ? problem.substr(colon + 2) : problem);
+        linter.add_folder_problem(ctx.file_label(problem.file), rule_id(problem.rule), problem.message);
     }
     std::vector<fs::path> outside;
     const auto migrations = selected(catalog, o.files, cfg.migrations_dir, outside);

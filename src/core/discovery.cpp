@@ -70,15 +70,18 @@ void add_version(Catalog& catalog, std::span<NamedFile> ups, std::span<NamedFile
                 names += (names.empty() ? "" : ", ") + util::printable(*f.name);
             }
             const char* direction = has_sections(format) ? "" : is_down(group.front().parsed) ? " down" : " up";
-            catalog.errors.push_back(quantity(group.size()) + direction + " files have version " +
-                                     version.canonical() + ": " + names +
-                                     " (branches merged? give each migration a version of its own)");
+            catalog.errors.push_back({"",
+                                      quantity(group.size()) + direction + " files have version " +
+                                          version.canonical() + ": " + names +
+                                          " (branches merged? give each migration a version of its own)",
+                                      FolderRule::duplicate_version});
         }
     }
     if (ups.empty()) {
         for (const auto& d : downs) {
-            catalog.errors.push_back(util::printable(*d.name) +
-                                     ": down migration without an up migration for version " + version.text());
+            catalog.errors.push_back({util::printable(*d.name),
+                                      "down migration without an up migration for version " + version.text(),
+                                      FolderRule::down_without_up});
         }
         return;
     }
@@ -134,8 +137,9 @@ Catalog discover(std::vector<std::string> file_names, const std::vector<std::str
     // folder's order: misnamed files by name, then versions in order.
     std::sort(misnamed.begin(), misnamed.end());
     for (const auto& [file, reason] : misnamed) {
-        catalog.errors.push_back(util::printable(file) + ": not a valid migration file name: " + reason + " (" +
-                                 name_grammar_hint(format) + "; list it under [migrations] ignore to skip it)");
+        catalog.errors.push_back({util::printable(file), "not a valid migration file name: " + reason + " (" +
+                                                              name_grammar_hint(format) +
+                                                              "; list it under [migrations] ignore to skip it)"});
     }
     files = in_version_order(std::move(files));
     catalog.migrations.reserve(files.size());

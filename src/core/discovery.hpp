@@ -17,10 +17,22 @@ enum class Direction { up, down };
 // Parses one file name of sqlmig's own format (core::parse_name with Format::sqlmig).
 std::optional<ParsedName> parse_file_name(std::string_view file_name, std::string* why);
 
+// What makes a folder unusable, and the lint rule that reports it.
+enum class FolderRule { bad_file_name, duplicate_version, down_without_up };
+
+// One problem of a folder: about one of its files, or about the folder (a message that names files).
+struct FolderProblem {
+    std::string file;  // as printed, inside the folder; empty: the folder itself
+    std::string message;
+    FolderRule rule = FolderRule::bad_file_name;
+    std::string text() const { return file.empty() ? message : file + ": " + message; }
+    bool operator==(const FolderProblem&) const = default;
+};
+
 // The folder's migrations in version order, and every problem found.
 struct Catalog {
     std::vector<Migration> migrations;
-    std::vector<std::string> errors;    // each names the file(s); any error makes the folder unusable
+    std::vector<FolderProblem> errors;  // any error makes the folder unusable
     std::vector<std::string> warnings;  // e.g. up and down names differ
 };
 

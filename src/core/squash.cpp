@@ -45,7 +45,7 @@ std::optional<Version> parse_baseline_header(std::string_view head, const Migrat
     const auto first = dots == std::string_view::npos ? std::nullopt : parse_any(range.substr(0, dots), m.format);
     const auto last = dots == std::string_view::npos ? std::nullopt : parse_any(range.substr(dots + 2), m.format);
     if (!first || !last || !(*last == m.version) || m.version < *first) {
-        *why = util::printable(m.up_file) + ": its first line '" + util::printable(std::string(k_baseline_marker)) +
+        *why = "its first line '" + util::printable(std::string(k_baseline_marker)) +
                util::printable(range) + "' must name the versions it squashes as FIRST.." + m.version.text() +
                " (FIRST not after " + m.version.text() + ")";
         return std::nullopt;
@@ -60,19 +60,19 @@ void check_baselines(Catalog& catalog) {
             continue;
         }
         if (previous_baseline && !(previous_baseline->version < *m.squashes_from)) {
-            catalog.errors.push_back(util::printable(m.up_file) + " squashes " + m.squashes_from->text() + ".." +
-                                     m.version.text() + ", which overlaps the baseline " +
-                                     util::printable(previous_baseline->up_file) + "; keep one of them");
+            catalog.errors.push_back({"", util::printable(m.up_file) + " squashes " + m.squashes_from->text() + ".." +
+                                              m.version.text() + ", which overlaps the baseline " +
+                                              util::printable(previous_baseline->up_file) + "; keep one of them"});
         }
         previous_baseline = &m;
         for (const auto& inside : catalog.migrations) {
             if (&inside != &m && !inside.version.is_repeatable() && !(inside.version < *m.squashes_from) &&
                 inside.version < m.version) {
-                catalog.errors.push_back(util::printable(inside.up_file) + " has a version inside " +
-                                         m.squashes_from->text() + ".." + m.version.text() + ", which " +
-                                         util::printable(m.up_file) + " squashes; move it to " +
-                                         k_squashed_folder + "/ if it was squashed, or renumber it after " +
-                                         m.version.text());
+                catalog.errors.push_back({"", util::printable(inside.up_file) + " has a version inside " +
+                                                  m.squashes_from->text() + ".." + m.version.text() + ", which " +
+                                                  util::printable(m.up_file) + " squashes; move it to " +
+                                                  k_squashed_folder + "/ if it was squashed, or renumber it after " +
+                                                  m.version.text()});
             }
         }
     }

@@ -133,7 +133,7 @@ const core::Catalog& Context::catalog() {
         std::string msg = "the migrations folder " + cfg.migrations_dir.string() + " has " +
                           std::to_string(cat.errors.size()) + " problem(s); nothing was run:";
         for (const auto& e : cat.errors) {
-            msg += "\n  " + e;
+            msg += "\n  " + e.text();
         }
         throw MigrationFileError(msg + other_format_hint(cfg.migrations_dir, cfg.format));
     }

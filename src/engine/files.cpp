@@ -110,7 +110,8 @@ void mark_baselines(const fs::path& dir, core::Catalog& catalog) {
         }
         std::ifstream in(dir / m.up_file, std::ios::binary);
         if (!in) {
-            catalog.errors.push_back(util::printable(m.up_file) + ": cannot be read: " + std::strerror(errno));
+            const std::string reason = std::strerror(errno);
+            catalog.errors.push_back({util::printable(m.up_file), "cannot be read: " + reason});
             continue;
         }
         std::string head(static_cast<std::size_t>(k_head), '\0');
@@ -118,7 +119,7 @@ void mark_baselines(const fs::path& dir, core::Catalog& catalog) {
         head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
         m.squashes_from = core::parse_baseline_header(head, m, &why);
         if (!why.empty()) {
-            catalog.errors.push_back(why);
+            catalog.errors.push_back({util::printable(m.up_file), why});
         }
         if (m.squashes_from && core::has_sections(m.format)) {
             m.down_file.reset();
@@ -163,13 +164,14 @@ FolderListing list_folder(const fs::path& dir) {
     return listing;
 }
 
-std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore,
-                                             core::Format format) {
-    std::vector<std::string> problems;
+std::vector<core::FolderProblem> non_file_migrations(const FolderListing& listing,
+                                                     const std::vector<std::string>& ignore, core::Format format) {
+    std::vector<core::FolderProblem> problems;
     for (const auto& other : listing.others) {
         if (core::is_migration_candidate(other.name, ignore, format)) {
-            problems.push_back(util::printable(other.name) + ": is " + other.kind +
-                               ", not a file; a migration must be a regular file (or a link to one)");
+            problems.push_back({util::printable(other.name), "is " + other.kind +
+                                                                 ", not a file; a migration must be a regular file "
+                                                                 "(or a link to one)"});
         }
     }
     return problems;

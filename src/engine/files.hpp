@@ -34,10 +34,10 @@ struct FolderListing {
 // Throws MigrationFileError when dir cannot be read.
 FolderListing list_folder(const std::filesystem::path& dir);
 
-// "NAME: is a folder, not a file; ..." for each entry that is not a file but is named
+// "is a folder, not a file; ..." on NAME for each entry that is not a file but is named
 // like a migration (by core::is_migration_candidate, honouring the ignore patterns).
-std::vector<std::string> non_file_migrations(const FolderListing& listing, const std::vector<std::string>& ignore,
-                                             core::Format format);
+std::vector<core::FolderProblem> non_file_migrations(const FolderListing& listing,
+                                                     const std::vector<std::string>& ignore, core::Format format);
 
 // Which tool's folder dir looks like (core::detect_format), from the names and the first
 // 4 KB of up to 200 of its .sql files in name order; nullopt when none looks like any,

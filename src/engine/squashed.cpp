@@ -28,7 +28,7 @@ std::vector<core::Migration> read_level(Context& ctx, const fs::path& relative) 
         return {};
     }
     for (const auto& problem : level.errors) {
-        spdlog::warn("{}: {}", ctx.file_label(relative.string()), problem);
+        spdlog::warn("{}: {}", ctx.file_label(relative.string()), problem.text());
     }
     for (auto& m : level.migrations) {
         m.up_file = (relative / m.up_file).string();

@@ -7,6 +7,15 @@
 using namespace sqlmig::core;
 
 namespace {
+bool any_contains(const std::vector<FolderProblem>& v, const std::string& needle) {
+    for (const auto& p : v) {
+        if (p.text().find(needle) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool any_contains(const std::vector<std::string>& v, const std::string& needle) {
     for (const auto& s : v) {
         if (s.find(needle) != std::string::npos) {
@@ -68,16 +77,24 @@ TEST(Discover, ReportsDuplicateVersionsNamingBothFiles) {
     ASSERT_EQ(c.errors.size(), 1u);
     EXPECT_TRUE(any_contains(c.errors, "003_a.up.sql"));
     EXPECT_TRUE(any_contains(c.errors, "3_b.up.sql"));
+    EXPECT_EQ(c.errors[0].file, "") << "about the folder: it names both files";
+    EXPECT_EQ(c.errors[0].rule, FolderRule::duplicate_version);
     EXPECT_TRUE(c.migrations.empty());
 }
 
 TEST(Discover, ReportsDownWithoutUp) {
     const auto c = discover({"1_a.up.sql", "2_b.down.sql"}, {});
     EXPECT_TRUE(any_contains(c.errors, "2_b.down.sql: down migration without an up"));
+    EXPECT_EQ(c.errors.at(0), (FolderProblem{"2_b.down.sql", "down migration without an up migration for version 2",
+                                             FolderRule::down_without_up}));
 }
 
 TEST(Discover, ReportsTyposUnlessIgnored) {
-    EXPECT_TRUE(any_contains(discover({"4-add.up.sql"}, {}).errors, "4-add.up.sql"));
+    const auto typo = discover({"4-add.up.sql"}, {}).errors;
+    ASSERT_EQ(typo.size(), 1u);
+    EXPECT_EQ(typo[0].file, "4-add.up.sql");
+    EXPECT_EQ(typo[0].message.rfind("not a valid migration file name: ", 0), 0u) << typo[0].message;
+    EXPECT_EQ(typo[0].rule, FolderRule::bad_file_name);
     EXPECT_TRUE(discover({"4-add.up.sql", "seed.sql"}, {"*-add.up.sql", "seed.sql"}).errors.empty());
 }
 
@@ -94,10 +111,11 @@ TEST(Discover, SameResultWhateverTheFolderOrder) {
                                       "9-typo.up.sql", "1-typo.up.sql", "7_x.down.sql", "3_a.up.sql"};
     const auto expected = discover(names, {});
     ASSERT_EQ(expected.errors.size(), 4u);
-    EXPECT_EQ(expected.errors[0].rfind("1-typo.up.sql", 0), 0u) << expected.errors[0];
-    EXPECT_EQ(expected.errors[1].rfind("9-typo.up.sql", 0), 0u) << expected.errors[1];
-    EXPECT_NE(expected.errors[2].find("3_a.up.sql, 3_b.up.sql, 3_c.up.sql"), std::string::npos) << expected.errors[2];
-    EXPECT_EQ(expected.errors[3].rfind("7_x.down.sql", 0), 0u) << expected.errors[3];
+    EXPECT_EQ(expected.errors[0].text().rfind("1-typo.up.sql", 0), 0u) << expected.errors[0].text();
+    EXPECT_EQ(expected.errors[1].text().rfind("9-typo.up.sql", 0), 0u) << expected.errors[1].text();
+    EXPECT_NE(expected.errors[2].message.find("3_a.up.sql, 3_b.up.sql, 3_c.up.sql"), std::string::npos)
+        << expected.errors[2].message;
+    EXPECT_EQ(expected.errors[3].text().rfind("7_x.down.sql", 0), 0u) << expected.errors[3].text();
     ASSERT_EQ(expected.migrations.size(), 2u);
     EXPECT_EQ(expected.migrations[0].up_file, "2_a.up.sql");
     EXPECT_EQ(expected.migrations[0].down_file, "2_a.down.sql");
