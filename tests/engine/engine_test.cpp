@@ -13,6 +13,7 @@
 
 #include "engine/files.hpp"
 #include "engine/migrate.hpp"
+#include "engine/stamp.hpp"
 #include "engine/stub_driver.hpp"
 #include "util/error.hpp"
 
@@ -51,6 +52,26 @@ protected:
         engine::MigrateResult result;
         try {
             engine::run_migrate(ctx, command, engine::MigrateOptions{}, result);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    // Runs `stamp TARGET` or `repair`; returns its error message, "" when it succeeded.
+    std::string stamp(const std::string& target) {
+        return with_context([&](engine::Context& ctx) { engine::stamp(ctx, target); });
+    }
+    std::string repair(engine::AcceptEdits accept) {
+        return with_context([&](engine::Context& ctx) { engine::repair(ctx, accept); });
+    }
+    template <typename Run>
+    std::string with_context(const Run& run) {
+        engine::Context ctx;
+        ctx.options.config_path = (m_dir / "config.toml").string();
+        ctx.options.config_given = true;
+        try {
+            run(ctx);
         } catch (const Error& e) {
             return e.what();
         }
@@ -247,6 +268,51 @@ TEST_F(EngineUp, AFileTooLargeToKeepIsReadTwice) {
     ASSERT_EQ(run(), "");
     EXPECT_EQ(g_reads, (std::map<std::string, int>{{"001_a.up.sql", 2}}));
     EXPECT_EQ(calls()[calls().size() - 3], "record 1 applied");
+}
+
+// stamp and repair change the tracking table only: under the lock, in one transaction, all or nothing.
+TEST_F(EngineUp, StampRecordsEveryVersionInOneTransactionAndRunsNoSql) {
+    migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
+    migration("002_b.up.sql", "CREATE TABLE b (x int);\n");
+    ASSERT_EQ(stamp("head"), "");
+    EXPECT_EQ(from(calls(), "read"),
+              (Calls{"read", "begin", "record 1 applied", "record 2 applied", "commit", "read", "unlock"}));
+}
+
+TEST_F(EngineUp, AStampWhoseSecondRecordFailsRecordsNothing) {
+    migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
+    migration("002_b.up.sql", "CREATE TABLE b (x int);\n");
+    stub_database().fail_at = FailAt::tracking_write;
+    stub_database().fail_nth = 2;
+    const std::string error = stamp("head");
+    EXPECT_NE(error.find("injected failure: record 2 applied"), std::string::npos) << error;
+    EXPECT_EQ(from(calls(), "read"), (Calls{"read", "begin", "record 1 applied", "fail record 2 applied", "rollback",
+                                            "unlock"}));
+}
+
+TEST_F(EngineUp, RepairClearsAFailedMarkAndRefusesEditedFilesWithoutAcceptingThem) {
+    migration("001_a.up.sql", "CREATE TABLE a (x int);\n");
+    migration("002_b.up.sql", "CREATE TABLE b (x int);\n");
+    core::AppliedRow edited;
+    edited.version = *core::Version::parse("001");
+    edited.name = "a";
+    edited.checksum = "sha256:0000";  // not the file's: it was edited after it was applied
+    core::AppliedRow failed = edited;
+    failed.version = *core::Version::parse("002");
+    failed.name = "b";
+    failed.state = core::k_state_failed;
+    stub_database().rows = {edited, failed};
+    const std::string refused = repair(engine::AcceptEdits::no);
+    EXPECT_NE(refused.find("these applied migrations were edited"), std::string::npos) << refused;
+    const Calls after_refusal = calls();
+    EXPECT_EQ(std::count(after_refusal.begin(), after_refusal.end(), "begin"), 1) << "the tracking table's only";
+    EXPECT_EQ(std::count(after_refusal.begin(), after_refusal.end(), "unrecord 2"), 0) << "nothing changed";
+    stub_database().calls.clear();
+    ASSERT_EQ(repair(engine::AcceptEdits::yes), "");
+    const Calls done = from(calls(), "read");
+    ASSERT_FALSE(done.empty());
+    EXPECT_EQ(Calls(done.begin() + 1, done.end()), (Calls{"begin", "unrecord 2", "commit", "unlock"}))
+        << "the failed mark is cleared; the accepted checksum is a tracking write the stub does not name";
 }
 
 }  // namespace
