@@ -1,5 +1,4 @@
-// adopt --from TOOL: takes over another tool's history in the same database, in one
-// transaction under sqlmig's lock, leaving the other tool's table as it is.
+// adopt --from TOOL: parse, call the engine (src/engine/adopt.cpp), print.
 
 #include <memory>
 #include <spdlog/spdlog.h>
@@ -7,14 +6,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "engine/bookkeeping.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
 #include "core/adopt.hpp"
-#include "core/plan.hpp"
-#include "core/tracking_sql.hpp"
-#include "db/driver.hpp"
-#include "util/text.hpp"
+#include "engine/adopt.hpp"
 
 namespace sqlmig::cli {
 
@@ -29,105 +24,36 @@ struct AdoptOptions {
     bool allow_missing = false;
 };
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& i : items) {
-        out += "\n  " + i;
-    }
-    return out;
-}
-
-core::AppliedRow adopted_row(const core::Migration& m, const std::string& checksum, const std::string& applied_at,
-                             core::SourceTool tool) {
-    core::AppliedRow row;
-    row.version = m.version;
-    row.name = m.name;
-    row.checksum = checksum;
-    row.applied_at = applied_at.empty() ? utc_now_iso8601() : applied_at;
-    row.applied_by = std::string("adopted from ") + core::source_tool_name(tool) + " by " + current_user_at_host();
-    return row;
-}
-
 void run_adopt(Context& ctx, const AdoptOptions& o) {
-    const auto tool = core::parse_source_tool(o.from);
-    if (!tool) {
-        throw UsageError("unknown tool '" + util::printable(o.from) + "' for --from; expected one of " +
-                         core::k_source_tool_names);
-    }
-    core::TableName source_table;
-    try {
-        source_table = core::parse_table_name(o.table.empty() ? core::default_history_table(*tool) : o.table);
-    } catch (const Error& e) {
-        throw UsageError(std::string("--table: ") + e.what());
-    }
-    const auto& migrations = ctx.catalog().migrations;
-    auto driver = ctx.connect(o.dry_run ? engine::Access::read_only : engine::Access::read_write);
-    if (!o.dry_run) {
-        driver->acquire_lock(ctx.lock_timeout());
-    }
-    db::LockGuard lock(*driver);
-    const core::TableName table = core::parse_table_name(ctx.config().table);
-    const auto source_rows = driver->query_rows(core::source_query(*tool, source_table, driver->dialect()));
-    if (!source_rows) {
-        throw UsageError("there is no table " + source_table.display() + " in " + ctx.database_label() +
-                         "; is this the database " + core::source_tool_name(*tool) +
-                         " migrated? Name its table with --table if it was renamed; nothing was changed");
-    }
-    const core::SourceHistory source = core::read_source(*tool, *source_rows);
-    if (!source.refusal.empty()) {
-        throw RefusedError(source.refusal + "; nothing was changed");
-    }
-    const auto existing = ctx.applied_rows(*driver);
-    const core::AdoptPlan plan = core::plan_adopt(source, migrations, existing);
-    if (!plan.missing.empty() && !o.allow_missing) {
-        throw RefusedError(std::string(core::source_tool_name(*tool)) + " has applied migrations that have no file in " +
-                           ctx.config().migrations_dir.string() + ":" + joined(plan.missing) +
-                           "\nrestore them, or run with --allow-missing to adopt the rest without them; nothing was changed");
-    }
-    if (!plan.disagreements.empty()) {
-        throw RefusedError("the tracking table " + table.display() + " already has rows that disagree with " +
-                           source_table.display() + ":" + joined(plan.disagreements) + "\nnothing was changed");
-    }
-    for (const auto& m : plan.missing) {
-        spdlog::warn("not adopted (no file): {}", m);
-    }
-    if (plan.already_adopted) {
-        spdlog::info("{} already records what {} says is applied; nothing to do", table.display(),
-                     source_table.display());
+    const AdoptOutcome out = adopt(ctx, {o.from, o.table, o.dry_run ? DryRun::yes : DryRun::no,
+                                         o.allow_missing ? AllowMissing::yes : AllowMissing::no});
+    if (out.already_adopted) {
+        spdlog::info("{} already records what {} says is applied; nothing to do", out.tracking_table,
+                     out.source_table);
         return;
-    }
-    if (source.through) {
-        spdlog::info("{} keeps only its newest version, {}: every migration at or below it is taken as applied",
-                     core::source_tool_name(*tool), source.through->text());
-    }
-    util::Json recorded = util::Json::array();
-    std::vector<core::AppliedRow> rows;
-    for (const auto& r : plan.record) {
-        rows.push_back(adopted_row(*r.migration, ctx.up_checksum(*r.migration), r.applied_at, *tool));
-        ctx.add_stored_sql(*r.migration, rows.back());
-        recorded.push(r.migration->version.text());
     }
     if (o.dry_run) {
-        for (const auto& r : plan.record) {
-            std::cout << "would record " << ctx.file_label(r.migration->up_file) << " as applied"
+        for (const auto& r : out.recorded) {
+            std::cout << "would record " << r.file << " as applied"
                       << (r.applied_at.empty() ? "" : " at " + r.applied_at) << '\n';
         }
-        std::cout << plan.record.size() << " migration(s) would be recorded (--dry-run: nothing was changed)\n";
+        std::cout << out.recorded.size() << " migration(s) would be recorded (--dry-run: nothing was changed)\n";
         return;
     }
-    ctx.prepare_tracking(*driver);
-    record_rows(*driver, table, rows);
     if (ctx.options.json) {
+        util::Json recorded = util::Json::array();
+        for (const auto& r : out.recorded) {
+            recorded.push(r.version);
+        }
         print_json(util::Json::object()
-                       .set("from", core::source_tool_name(*tool))
-                       .set("source_table", source_table.display())
+                       .set("from", out.tool)
+                       .set("source_table", out.source_table)
                        .set("recorded", recorded));
         return;
     }
     spdlog::info("recorded {} migration(s) from {} as applied; {} was left as it was. Once every environment runs "
-                 "sqlmig, drop it with: DROP TABLE {};",
-                 plan.record.size(), source_table.display(), source_table.display(),
-                 source_table.quoted(driver->dialect()));
+                 "sqlmig, drop it with: {}",
+                 out.recorded.size(), out.source_table, out.source_table, out.drop_source);
 }
 
 }  // namespace

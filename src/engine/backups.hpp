@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "backup/store.hpp"
 #include "engine/context.hpp"
@@ -28,5 +30,32 @@ backup::Taken take_configured_backup(Context& ctx, db::BackupEngine& engine, con
 
 // {"file": ..., "size_bytes": ...}, or null without a backup.
 util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken);
+
+// `sqlmig backup`: one now, under the lock, into [backup] dir or into `out` when given (never overwritten).
+backup::Taken back_up_now(Context& ctx, const std::string& out);
+
+// `sqlmig backups`: this database's backups in [backup] dir, newest first.
+std::vector<backup::Listed> list_database_backups(Context& ctx);
+
+enum class Confirmed { no, yes };
+enum class BackupFirst { no, yes };
+
+struct RestoreRequest {
+    std::string file;  // as given
+    Confirmed confirmed = Confirmed::no;
+    BackupFirst backup_first = BackupFirst::yes;  // of the current contents, unless [backup] enabled = false
+};
+
+struct RestoreOutcome {
+    std::optional<backup::Taken> safety;  // the backup of the contents replaced
+    std::vector<core::AppliedRow> after;  // the tracking rows the restored database has
+};
+
+// `sqlmig restore FILE`: replaces the database's contents with a backup, under the lock. Without
+// Confirmed::yes it refuses (RefusedError) naming what would be replaced; nothing is changed.
+RestoreOutcome restore(Context& ctx, const RestoreRequest& request);
+
+// "at version 003, 3 migration(s) applied", or "no migration applied".
+std::string state_summary(const std::vector<core::AppliedRow>& rows);
 
 }  // namespace sqlmig::engine
