@@ -1,18 +1,15 @@
-// lint: what will hurt in the migrations, found offline (docs/lint.md). Reads the
-// folder (or the files given) and never connects; with --impact, the guesses of the lock rules
-// are replaced by what `sqlmig impact` measures on a scratch database (never the live one).
+// lint: what will hurt in the migrations, found offline (docs/lint.md): parse, call the engine
+// (engine::lint_folder), print. With --impact, the guesses of the lock rules are replaced by what
+// `sqlmig impact` measures on a scratch database (never the live one).
 
 #include <memory>
 #include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "engine/files.hpp"
-#include "engine/impact.hpp"
 #include "engine/lint.hpp"
 #include "cli/output.hpp"
 #include "cli/usage.hpp"
-#include "core/discovery.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -20,8 +17,6 @@
 namespace sqlmig::cli {
 
 using namespace engine;
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -32,16 +27,6 @@ struct LintCommandOptions {
     bool impact = false;      // measure the lock rules' guesses on a scratch database
     std::string scratch_url;  // with --impact: an empty database to use instead of creating one
 };
-
-// The rule id of one of discovery's messages about the folder.
-const char* rule_id(core::FolderRule rule) {
-    switch (rule) {
-    case core::FolderRule::bad_file_name: return "bad-file-name";
-    case core::FolderRule::duplicate_version: return "duplicate-version";
-    case core::FolderRule::down_without_up: return "down-without-up";
-    }
-    return "bad-file-name";
-}
 
 core::Dialect lint_dialect(Context& ctx, const std::string& flag) {
     if (!flag.empty()) {
@@ -63,34 +48,6 @@ core::Dialect lint_dialect(Context& ctx, const std::string& flag) {
     } catch (const ConfigError& e) {
         throw ConfigError(cfg.database_url_origin + ": " + e.what());
     }
-}
-
-// The folder's migrations, or only those whose files were named.
-std::vector<const core::Migration*> selected(const core::Catalog& catalog, const std::vector<std::string>& files,
-                                             const fs::path& folder, std::vector<fs::path>& outside) {
-    std::vector<const core::Migration*> out;
-    if (files.empty()) {
-        for (const auto& m : catalog.migrations) {
-            out.push_back(&m);
-        }
-        return out;
-    }
-    for (const auto& f : files) {
-        const fs::path path = fs::absolute(f).lexically_normal();
-        const core::Migration* found = nullptr;
-        for (const auto& m : catalog.migrations) {
-            if (path == (folder / m.up_file).lexically_normal() ||
-                (m.down_file && path == (folder / *m.down_file).lexically_normal())) {
-                found = &m;
-            }
-        }
-        if (found && std::find(out.begin(), out.end(), found) == out.end()) {
-            out.push_back(found);
-        } else if (!found) {
-            outside.push_back(f);
-        }
-    }
-    return out;
 }
 
 std::string_view verdict_name(core::Verdict v) {
@@ -133,27 +90,6 @@ util::Json findings_json(const std::vector<core::MeasuredFinding>& findings, Wit
     return list;
 }
 
-// The selected migrations measured on a scratch database built up to the one before the first of
-// them (--no-live-stats --from): the folder's earlier migrations are applied, not measured.
-std::vector<core::StatementImpact> measure_selected(Context& ctx, const core::Catalog& catalog,
-                                                   const std::vector<const core::Migration*>& migrations,
-                                                   const std::string& scratch_url) {
-    if (migrations.empty()) {
-        return {};
-    }
-    const auto first = std::min_element(migrations.begin(), migrations.end(),
-                                        [](const auto* a, const auto* b) { return a->version < b->version; });
-    ImpactRequest request;
-    request.live = LiveStats::skip;
-    request.scratch_url = scratch_url;
-    for (const auto& m : catalog.migrations) {
-        if (m.version < (*first)->version) {
-            request.from = m.version.text();
-        }
-    }
-    return measure_impact(ctx, request).statements;
-}
-
 // "path:line:col: severity: message [rule-id]", a contradicted guess as a note.
 std::string format_line(const core::MeasuredFinding& m) {
     const auto& f = m.finding;
@@ -170,35 +106,10 @@ std::string measured_summary(const std::vector<core::MeasuredFinding>& findings,
 
 void run_lint(Context& ctx, const LintCommandOptions& o) {
     const auto& cfg = ctx.config();
-    core::LintOptions options;
-    options.dialect = lint_dialect(ctx, o.dialect);
-    options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
-    options.bounded_lock_waits = cfg.lock_retries("postgres").enabled;
-    core::Linter linter(options);
-    FolderListing listing = list_folder(cfg.migrations_dir);
-    core::Catalog catalog = core::discover(listing.files, cfg.ignore, cfg.format);
-    mark_baselines(cfg.migrations_dir, catalog);
-    for (auto& problem : non_file_migrations(listing, cfg.ignore, cfg.format)) {
-        catalog.errors.push_back(std::move(problem));
-    }
-    for (const auto& problem : catalog.errors) {
-        linter.add_folder_problem(ctx.file_label(problem.file), rule_id(problem.rule), problem.message);
-    }
-    std::vector<fs::path> outside;
-    const auto migrations = selected(catalog, o.files, cfg.migrations_dir, outside);
-    for (const auto* m : migrations) {
-        linter.add(lint_migration(ctx, *m));
-    }
-    for (const auto& file : outside) {
-        linter.add(core::LintMigration{{util::printable(file.string()), read_whole_file(file)}, std::nullopt, "", "", false});
-    }
-    auto sorted = linter.findings();
-    std::stable_sort(sorted.begin(), sorted.end(), [](const core::Finding& a, const core::Finding& b) {
-        return std::tie(a.file, a.position.line, a.position.column) < std::tie(b.file, b.position.line, b.position.column);
-    });
-    const auto measured = o.impact ? measure_selected(ctx, catalog, migrations, o.scratch_url)
-                                   : std::vector<core::StatementImpact>{};
-    const auto findings = core::with_measurements(sorted, measured);
+    const LintRequest request{lint_dialect(ctx, o.dialect), o.files,
+                              o.impact ? MeasureGuesses::yes : MeasureGuesses::no, o.scratch_url};
+    const LintReport report = lint_folder(ctx, request);
+    const auto& findings = report.findings;
     const auto count = [&](const char* severity) {
         return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
                                                       [&](const auto& m) { return severity_name(m) == severity; }));
@@ -208,11 +119,11 @@ void run_lint(Context& ctx, const LintCommandOptions& o) {
     const std::size_t notes = count("note");
     const bool strict = o.strict || cfg.lint.strict;
     const bool failed = errors > 0 || (strict && warnings > 0);
-    const std::size_t files = migrations.size() + outside.size();
+    const std::size_t files = report.files;
     if (ctx.options.json) {
         auto doc = util::Json::object()
                        .set("ok", !failed)
-                       .set("dialect", std::string(core::dialect_name(options.dialect)))
+                       .set("dialect", std::string(core::dialect_name(request.dialect)))
                        .set("migrations", files)
                        .set("errors", errors)
                        .set("warnings", warnings);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/context.hpp"
+#include "core/impact.hpp"
 #include "core/lint.hpp"
 
 namespace sqlmig::engine {
@@ -32,5 +33,24 @@ inline constexpr std::uintmax_t k_lint_before_run_max_bytes = 1 << 20;
 struct PreparedStep;
 void lint_before_run(Context& ctx, const std::vector<PreparedStep>& steps, core::Dialect dialect,
                      int server_version);
+
+// Whether `sqlmig lint` measures the lock rules' guesses on a scratch database (--impact).
+enum class MeasureGuesses { no, yes };
+
+struct LintRequest {
+    core::Dialect dialect;
+    std::vector<std::string> files;  // only these files (in the folder or not); empty: the whole folder
+    MeasureGuesses measure = MeasureGuesses::no;
+    std::string scratch_url;  // when measuring: an empty database to use instead of creating one
+};
+
+struct LintReport {
+    std::vector<core::MeasuredFinding> findings;  // by file, line and column; the folder's problems too
+    std::size_t files = 0;                        // migrations (and files outside the folder) linted
+};
+
+// `sqlmig lint`: the folder's problems and every selected migration's findings, never connecting to
+// the database (a scratch database of the configured server when measuring).
+LintReport lint_folder(Context& ctx, const LintRequest& request);
 
 }  // namespace sqlmig::engine
