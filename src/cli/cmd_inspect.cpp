@@ -10,8 +10,6 @@
 #include "engine/inspect.hpp"
 #include "cli/output.hpp"
 #include "core/plan.hpp"
-#include "core/tracking_sql.hpp"
-#include "db/backend.hpp"
 #include "util/text.hpp"
 
 namespace sqlmig::cli {
@@ -31,17 +29,7 @@ std::optional<Progress> progress_of(Context& ctx, const core::StatusEntry& e) {
     if (!e.row || !e.row->statements_done || !e.migration || e.migration->stored) {
         return std::nullopt;
     }
-    Progress p{*e.row->statements_done, std::nullopt};
-    try {
-        const auto direction = e.row->state == core::k_state_reverting ? core::Direction::down : core::Direction::up;
-        std::int64_t total = 0;
-        (void)for_each_statement(ctx.script(*e.migration, direction),
-                                 db::backend_of(ctx.connect_options(engine::Access::read_only).url).dialect(), [&](core::Statement&&) { ++total; });
-        p.total = total;
-    } catch (const Error&) {
-        // The file is unreadable now: status still shows what the journal says.
-    }
-    return p;
+    return Progress{*e.row->statements_done, statements_in_file(ctx, e)};
 }
 
 std::string state_text(Context& ctx, const core::StatusEntry& e) {
@@ -131,17 +119,7 @@ void run_current(Context& ctx) {
 
 // history --sql VERSION: the SQL the tracking table kept for one applied migration.
 void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
-    auto driver = ctx.connect(engine::Access::read_only);
-    const core::TableName table = core::parse_table_name(ctx.config().table);
-    std::optional<core::TextRows> rows;
-    try {
-        rows = driver->query_rows(core::select_stored_sql(table, e.version, driver->dialect()));
-    } catch (const DbError&) {
-        rows.reset();  // a table of layout 1 has no stored SQL
-    }
-    const auto cell = [&](std::size_t col) -> std::optional<std::string> {
-        return rows && !rows->empty() && rows->front().size() > col ? rows->front()[col] : std::nullopt;
-    };
+    const StoredSql stored = stored_sql(ctx, e.version);
     const auto json_or_null = [](const std::optional<std::string>& s) { return s ? util::Json(*s) : util::Json(); };
     if (ctx.options.json) {
         util::Json item = util::Json::object()
@@ -152,17 +130,18 @@ void print_stored_sql(Context& ctx, const core::StatusEntry& e) {
                               .set("applied_by", e.row->applied_by)
                               .set("duration_ms", e.row->duration_ms)
                               .set("checksum", e.row->checksum)
-                              .set("up_sql", json_or_null(cell(0)))
-                              .set("down_sql", json_or_null(cell(1)))
-                              .set("down_checksum", json_or_null(cell(2)));
+                              .set("up_sql", json_or_null(stored.up))
+                              .set("down_sql", json_or_null(stored.down))
+                              .set("down_checksum", json_or_null(stored.down_checksum));
         print_json(util::Json::object().set("history", util::Json::array().push(item)));
         return;
     }
     std::cout << "-- " << e.version.display() << " " << util::printable(e.name) << ": up, as applied "
               << e.row->applied_at << "\n"
-              << (cell(0) ? *cell(0) : std::string("-- (not stored)\n"));
-    std::cout << "-- down" << (cell(2) ? " (" + *cell(2) + ")" : std::string()) << ", as it was then\n"
-              << (cell(1) ? *cell(1) : std::string("-- (not stored)\n"));
+              << stored.up.value_or("-- (not stored)\n");
+    std::cout << "-- down" << (stored.down_checksum ? " (" + *stored.down_checksum + ")" : std::string())
+              << ", as it was then\n"
+              << stored.down.value_or("-- (not stored)\n");
 }
 
 void run_history(Context& ctx, bool verbose, const std::string& sql_version) {

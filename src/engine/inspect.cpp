@@ -1,6 +1,9 @@
 #include "engine/inspect.hpp"
 
 #include "core/squash.hpp"
+#include "core/tracking_sql.hpp"
+#include "db/backend.hpp"
+#include "engine/files.hpp"
 #include "engine/squashed.hpp"
 #include "util/text.hpp"
 
@@ -61,6 +64,34 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver) {
     ctx.checksum_applied(snap->rows);
     snap->status = ctx.status_of(snap->rows);
     return snap;
+}
+
+std::optional<std::int64_t> statements_in_file(Context& ctx, const core::StatusEntry& entry) {
+    const auto direction = entry.row->state == core::k_state_reverting ? core::Direction::down : core::Direction::up;
+    const core::Dialect dialect = db::backend_of(ctx.connect_options(Access::read_only).url).dialect();
+    try {
+        std::int64_t total = 0;
+        (void)for_each_statement(ctx.script(*entry.migration, direction), dialect,
+                                 [&](core::Statement&&) { ++total; });
+        return total;
+    } catch (const Error&) {
+        return std::nullopt;  // the file is unreadable now: status still shows what the journal says
+    }
+}
+
+StoredSql stored_sql(Context& ctx, const core::Version& version) {
+    auto driver = ctx.connect(Access::read_only);
+    const core::TableName table = core::parse_table_name(ctx.config().table);
+    std::optional<core::TextRows> rows;
+    try {
+        rows = driver->query_rows(core::select_stored_sql(table, version, driver->dialect()));
+    } catch (const DbError&) {
+        return {};  // a table of layout 1 has no stored SQL
+    }
+    const auto cell = [&](std::size_t col) -> std::optional<std::string> {
+        return rows && !rows->empty() && rows->front().size() > col ? rows->front()[col] : std::nullopt;
+    };
+    return {cell(0), cell(1), cell(2)};
 }
 
 }  // namespace sqlmig::engine

@@ -1,7 +1,10 @@
 #pragma once
 // What the read-only commands read: the tracking rows and the status built from them.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/context.hpp"
@@ -25,5 +28,18 @@ std::unique_ptr<Snapshot> read_snapshot(Context& ctx, db::Driver& driver);
 // after it was applied, and squashed since). A version with no file left under squashed/ (deleted
 // once no database needed them) is not compared.
 std::vector<std::string> validation_problems(Context& ctx, const core::Status& status);
+
+// How many statements the file an interrupted entry was running holds now (status shows "3 of 7");
+// nullopt when the file cannot be read.
+std::optional<std::int64_t> statements_in_file(Context& ctx, const core::StatusEntry& entry);
+
+// What the tracking table kept for one applied version (history --sql): each nullopt when not stored,
+// or when the table's layout keeps no SQL.
+struct StoredSql {
+    std::optional<std::string> up;
+    std::optional<std::string> down;
+    std::optional<std::string> down_checksum;
+};
+StoredSql stored_sql(Context& ctx, const core::Version& version);
 
 }  // namespace sqlmig::engine
