@@ -23,10 +23,7 @@ void run_drift(Context& ctx, const DriftOptions& o) {
     // A bad pattern is reported before the database is touched.
     DriftRequest request{o.scratch_url, o.keep ? KeepScratch::yes : KeepScratch::no, drift_ignore_patterns(ctx),
                          nullptr};
-    auto live = ctx.connect_during(engine::Access::read_only, [&] { ctx.catalog(); });
-    const auto rows = ctx.applied_rows(*live);
-    ctx.checksum_applied(rows);
-    const DriftOutcome outcome = measure_drift(ctx, *live, rows, request);
+    const DriftOutcome outcome = drift_of_database(ctx, request);
     if (ctx.options.json) {
         util::Json doc = drift_json(outcome);
         doc.set("database", ctx.database_label());

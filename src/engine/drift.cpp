@@ -290,6 +290,13 @@ std::vector<std::string> expected_schema(Context& ctx, const std::vector<std::st
 
 }  // namespace
 
+DriftOutcome drift_of_database(Context& ctx, const DriftRequest& request) {
+    auto live = ctx.connect_during(Access::read_only, [&] { ctx.catalog(); });
+    const auto rows = ctx.applied_rows(*live);
+    ctx.checksum_applied(rows);
+    return measure_drift(ctx, *live, rows, request);
+}
+
 DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<core::AppliedRow>& rows,
                            const DriftRequest& request) {
     const ReplayPlan plan(ctx, live, rows);

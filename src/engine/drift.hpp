@@ -60,6 +60,9 @@ std::vector<core::DriftPattern> drift_ignore_patterns(Context& ctx);
 DriftOutcome measure_drift(Context& ctx, db::Driver& live, const std::vector<core::AppliedRow>& rows,
                            const DriftRequest& request);
 
+// `sqlmig drift`: measure_drift on the configured database, read-only.
+DriftOutcome drift_of_database(Context& ctx, const DriftRequest& request);
+
 // up's gate ([drift] before_up): with the run lock held and migrations to run, measures drift on
 // `live` and, when there is some, warns or throws RefusedError (exit 3) listing the objects.
 // A no-op for "off".
