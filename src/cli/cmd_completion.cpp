@@ -6,13 +6,11 @@
 
 #include <memory>
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/usage.hpp"
-#include "db/backend.hpp"
+#include "engine/inspect.hpp"
 
 namespace sqlmig::cli {
 
@@ -20,7 +18,6 @@ using namespace engine;
 
 namespace {
 
-namespace fs = std::filesystem;
 
 // What a value or an operand completes to.
 enum class Values { none, words, files, envs, versions, pending, applied };
@@ -382,18 +379,10 @@ std::string fish_script(const std::vector<OptionSpec>& global, const std::vector
 // is never contacted: a completion must answer at once.
 void print_versions(Context& ctx, const std::string& which) {
     const core::Catalog& catalog = ctx.catalog();
-    std::set<std::string> applied;
-    bool known = false;
-    const db::ConnectOptions opts = ctx.connect_options(engine::Access::read_only);
-    if (db::backend_of(opts.url).capabilities().reach == db::Reach::local_file && fs::exists(opts.url.file)) {
-        for (const auto& row : db::make_driver(opts)->read_applied()) {
-            applied.insert(row.version.canonical());
-        }
-        known = true;
-    }
+    const auto applied = engine::applied_versions_if_local(ctx);
     for (const auto& m : catalog.migrations) {
-        const bool is_applied = applied.count(m.version.canonical()) > 0;
-        if (which == "versions" || !known || (which == "applied") == is_applied) {
+        const bool is_applied = applied && applied->count(m.version.canonical()) > 0;
+        if (which == "versions" || !applied || (which == "applied") == is_applied) {
             std::cout << m.version.text() << '\n';
         }
     }

@@ -94,4 +94,18 @@ StoredSql stored_sql(Context& ctx, const core::Version& version) {
     return {cell(0), cell(1), cell(2)};
 }
 
+std::optional<std::set<std::string>> applied_versions_if_local(Context& ctx) {
+    const db::ConnectOptions opts = ctx.connect_options(Access::read_only);
+    std::error_code ec;
+    if (db::backend_of(opts.url).capabilities().reach != db::Reach::local_file ||
+        !std::filesystem::exists(opts.url.file, ec)) {
+        return std::nullopt;
+    }
+    std::set<std::string> applied;
+    for (const auto& row : db::make_driver(opts)->read_applied()) {
+        applied.insert(row.version.canonical());
+    }
+    return applied;
+}
+
 }  // namespace sqlmig::engine

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,9 @@ struct StoredSql {
     std::optional<std::string> down_checksum;
 };
 StoredSql stored_sql(Context& ctx, const core::Version& version);
+
+// The applied versions (canonical) when the database is a local file that exists; nullopt for a
+// server, which a shell completion must never wait for.
+std::optional<std::set<std::string>> applied_versions_if_local(Context& ctx);
 
 }  // namespace sqlmig::engine
