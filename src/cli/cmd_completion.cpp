@@ -18,7 +18,6 @@ using namespace engine;
 
 namespace {
 
-
 // What a value or an operand completes to.
 enum class Values { none, words, files, envs, versions, pending, applied };
 
