@@ -1,16 +1,22 @@
 #pragma once
-// What sqlmig's pure core knows of each database's SQL: the lexical rules that
-// decide where a statement ends. Statement classes (core/statement_kind.cpp) and
-// the tracking table's SQL (core/tracking_sql.cpp) switch over the dialect too,
-// always without a default, so a new dialect is named by the compiler wherever
-// it must decide. A database is registered in src/db (db/backend.hpp).
+// What sqlmig's pure core knows of a database's SQL, as one description per database
+// (DialectDefinition): the lexical rules that decide where a statement ends, which
+// statements cannot run in a transaction, the tracking table's SQL pieces, how its
+// snapshot lines name objects, its catalog probes. The core reads the definition; it
+// never switches over which database it is. Each database's definition is one file
+// (src/core/dialects/<name>.cpp); core::Dialect is a cheap handle on one.
 
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sqlmig::core {
 
-enum class Dialect { postgres, sqlite, mysql };
+enum class StatementKind;  // core/statement_kind.hpp
+struct SchemaObject;       // core/drift.hpp
+struct CatalogObject;      // core/in_flight.hpp
 
 // How statements with bodies that hold ';' are told apart from their end.
 enum class BodyRule {
@@ -33,6 +39,95 @@ struct LexicalRules {
     bool delimiter_command;      // the mysql client's DELIMITER line changes what ends a statement
     BodyRule bodies;
 };
+
+// The statement classes (core/statement_kind.cpp) that are not common to every database:
+// BEGIN, COMMIT and ROLLBACK are read by the core alike for all.
+struct StatementRules {
+    // The class of a statement that is not a transaction statement; words are upper case, not empty.
+    StatementKind (*classify)(const std::vector<std::string>& words, int server_version);
+    // The class of a statement with no word outside comments (MySQL's /*! executable comment */).
+    StatementKind without_words;
+    // Whether it only changes the session (SET, a connection PRAGMA); words not empty.
+    bool (*is_session_setting)(const std::vector<std::string>& words);
+    // BEGIN NOT ATOMIC opens a compound statement, not a transaction (MariaDB).
+    bool begin_not_atomic;
+    // DO only evaluates expressions (MySQL), where PostgreSQL's DO block may COMMIT.
+    bool do_evaluates_expressions;
+};
+
+// How a string literal holding a backslash is written.
+enum class Backslashes { plain, escape_string, hex };
+
+// How the tracking table's SQL is written (core/tracking_sql.cpp).
+struct TrackingSql {
+    Backslashes backslashes;
+    char quote;                 // around identifiers
+    const char* key_type;       // of the version column
+    const char* text_type;      // of the other text columns
+    const char* table_options;  // after CREATE TABLE (...)
+    const char* schema_object;  // CREATE <this> IF NOT EXISTS for a schema-qualified table
+    const char* upsert_head;    // INSERT INTO, or REPLACE INTO where ON CONFLICT is not SQL
+    bool on_conflict;           // append ON CONFLICT (version) DO UPDATE
+    const char* sql_type;       // of the stored SQL columns (up to [tracking] store_sql_max bytes)
+};
+
+// How names in statements map to the catalog (core/in_flight.cpp).
+enum class UnquotedNames { folded_to_lower, as_written };
+enum class IndexNames { per_schema, per_table };  // per_table: DROP INDEX i ON t (MySQL)
+
+class Dialect;
+
+struct CatalogRules {
+    UnquotedNames unquoted_names;  // PostgreSQL folds; SQLite compares without case, MySQL keeps them
+    IndexNames index_names;
+    bool database_is_schema;       // CREATE DATABASE makes what CREATE SCHEMA makes (MySQL)
+    bool rename_table_statement;   // RENAME TABLE a TO b (MySQL)
+    bool pragmas;                  // PRAGMA reads or sets a value (SQLite)
+    // A query with one row when the object exists; nullopt when the database has no such object.
+    std::optional<std::string> (*object_exists_sql)(const CatalogObject& object);
+};
+
+struct DialectDefinition {
+    std::string_view name;                      // "postgres": as --dialect and messages name it
+    std::span<const std::string_view> aliases;  // other names --dialect accepts ("mariadb")
+    LexicalRules lexical;
+    StatementRules statements;
+    TrackingSql tracking;
+    CatalogRules catalog;
+    // The object a line of the driver's schema_snapshot() describes (core/drift.cpp), from its
+    // first word (the tag) and the rest.
+    SchemaObject (*snapshot_object)(std::string_view tag, std::string_view rest);
+    // Each table's name and the query reading its rows, ordered by name (core/squash.hpp).
+    std::string_view row_queries_sql;
+};
+
+// A database's dialect: a pointer to its definition, copied freely, compared by identity.
+class Dialect {
+public:
+    constexpr explicit Dialect(const DialectDefinition& definition) : m_definition(&definition) {}
+
+    constexpr const DialectDefinition& definition() const { return *m_definition; }
+    constexpr const DialectDefinition* operator->() const { return m_definition; }
+    constexpr std::string_view name() const { return m_definition->name; }
+    friend constexpr bool operator==(Dialect a, Dialect b) { return a.m_definition == b.m_definition; }
+
+    // The built-in dialects, until they are named only by their database (issue 23).
+    static const Dialect postgres;
+    static const Dialect sqlite;
+    static const Dialect mysql;
+
+private:
+    const DialectDefinition* m_definition;
+};
+
+// The built-in definitions, each in its own file (src/core/dialects/<name>.cpp).
+extern const DialectDefinition k_postgres_dialect;
+extern const DialectDefinition k_sqlite_dialect;
+extern const DialectDefinition k_mysql_dialect;
+
+inline constexpr Dialect Dialect::postgres{k_postgres_dialect};
+inline constexpr Dialect Dialect::sqlite{k_sqlite_dialect};
+inline constexpr Dialect Dialect::mysql{k_mysql_dialect};
 
 const LexicalRules& lexical_rules(Dialect dialect);
 
