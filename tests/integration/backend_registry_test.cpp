@@ -39,6 +39,28 @@ TEST(Backends, EachHasANameADialectAndItsOwnUrls) {
     EXPECT_EQ(backend_for("SQLITE:///a.db").name(), "sqlite");
 }
 
+// A definition's fields are designated initializers: one left out is only a warning
+// (-Wmissing-field-initializers), and then a null function or an empty string that the core would
+// call or send.
+TEST(Backends, EachBackendsDialectDefinesEveryPart) {
+    for (const auto* b : backends()) {
+        const sqlmig::core::DialectDefinition& d = b->dialect().definition();
+        EXPECT_FALSE(d.name.empty()) << b->name();
+        EXPECT_NE(d.statements.classify, nullptr) << b->name();
+        EXPECT_NE(d.statements.is_session_setting, nullptr) << b->name();
+        EXPECT_NE(d.tracking.key_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.text_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.table_options, nullptr) << b->name();
+        EXPECT_NE(d.tracking.schema_object, nullptr) << b->name();
+        EXPECT_NE(d.tracking.upsert_head, nullptr) << b->name();
+        EXPECT_NE(d.tracking.sql_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.quote, '\0') << b->name();
+        EXPECT_NE(d.catalog.object_exists_sql, nullptr) << b->name();
+        EXPECT_NE(d.snapshot_object, nullptr) << b->name();
+        EXPECT_FALSE(d.row_queries_sql.empty()) << b->name();
+    }
+}
+
 TEST(Backends, AnUnknownUrlNamesEveryAcceptedForm) {
     try {
         backend_for("oracle://scott:tiger@db/x");
@@ -60,8 +82,9 @@ TEST(Backends, TheConfigReadsEachBackendsSection) {
     }
 }
 
-// A database is registered twice, its backend (db/backends.cpp) and its config settings
-// (db/settings.cpp, pure, for the config parser): each must have the other.
+// A database is registered once (SQLMIG_DATABASES in CMakeLists.txt), which lists its backend
+// (db/backends.cpp) and its config settings (db/settings.cpp, pure, for the config parser): each
+// must have the other.
 TEST(Backends, EachBackendHasItsConfigSettingsAndEachSettingsItsBackend) {
     std::set<std::string> sections;
     for (const auto* b : backends()) {
