@@ -11,6 +11,7 @@
 #include "engine/impact.hpp"
 #include "engine/lint.hpp"
 #include "cli/output.hpp"
+#include "db/dialects.hpp"
 #include "cli/usage.hpp"
 #include "core/discovery.hpp"
 #include "db/backend.hpp"
@@ -46,7 +47,7 @@ std::string folder_rule(const std::string& problem) {
 
 core::Dialect lint_dialect(Context& ctx, const std::string& flag) {
     if (!flag.empty()) {
-        if (auto d = core::dialect_from_name(flag)) {
+        if (auto d = db::dialect_from_name(flag)) {
             return *d;
         }
         std::string names;
@@ -171,8 +172,7 @@ std::string measured_summary(const std::vector<core::MeasuredFinding>& findings,
 
 void run_lint(Context& ctx, const LintCommandOptions& o) {
     const auto& cfg = ctx.config();
-    core::LintOptions options;
-    options.dialect = lint_dialect(ctx, o.dialect);
+    core::LintOptions options{.dialect = lint_dialect(ctx, o.dialect)};
     options.disabled.insert(cfg.lint.disable.begin(), cfg.lint.disable.end());
     options.bounded_lock_waits = cfg.lock_retries("postgres").enabled;
     core::Linter linter(options);

@@ -3,8 +3,9 @@
 // (DialectDefinition): the lexical rules that decide where a statement ends, which
 // statements cannot run in a transaction, the tracking table's SQL pieces, how its
 // snapshot lines name objects, its catalog probes. The core reads the definition; it
-// never switches over which database it is. Each database's definition is one file
-// (src/core/dialects/<name>.cpp); core::Dialect is a cheap handle on one.
+// never switches over which database it is, and names none. Each database defines its own
+// in its folder (src/db/<name>/dialect.cpp, registered with it: db/dialects.hpp);
+// core::Dialect is a cheap handle on one.
 
 #include <optional>
 #include <span>
@@ -99,9 +100,13 @@ struct DialectDefinition {
     SchemaObject (*snapshot_object)(std::string_view tag, std::string_view rest);
     // Each table's name and the query reading its rows, ordered by name (core/squash.hpp).
     std::string_view row_queries_sql;
+    // Whether lint's rules on PostgreSQL's lock levels apply (core/lint.cpp: index-not-concurrently,
+    // the exclusive ALTER TABLE and DROP TABLE rules).
+    bool postgres_lock_rules;
 };
 
-// A database's dialect: a pointer to its definition, copied freely, compared by identity.
+// A database's dialect: a pointer to its definition, copied freely. Compared by name: a driver
+// module (sqlmig-postgres.so) links its own copy of its database's definition.
 class Dialect {
 public:
     constexpr explicit Dialect(const DialectDefinition& definition) : m_definition(&definition) {}
@@ -109,31 +114,18 @@ public:
     constexpr const DialectDefinition& definition() const { return *m_definition; }
     constexpr const DialectDefinition* operator->() const { return m_definition; }
     constexpr std::string_view name() const { return m_definition->name; }
-    friend constexpr bool operator==(Dialect a, Dialect b) { return a.m_definition == b.m_definition; }
-
-    // The built-in dialects, until they are named only by their database (issue 23).
-    static const Dialect postgres;
-    static const Dialect sqlite;
-    static const Dialect mysql;
+    friend constexpr bool operator==(Dialect a, Dialect b) {
+        return a.m_definition == b.m_definition || a.name() == b.name();
+    }
 
 private:
     const DialectDefinition* m_definition;
 };
 
-// The built-in definitions, each in its own file (src/core/dialects/<name>.cpp).
-extern const DialectDefinition k_postgres_dialect;
-extern const DialectDefinition k_sqlite_dialect;
-extern const DialectDefinition k_mysql_dialect;
-
-inline constexpr Dialect Dialect::postgres{k_postgres_dialect};
-inline constexpr Dialect Dialect::sqlite{k_sqlite_dialect};
-inline constexpr Dialect Dialect::mysql{k_mysql_dialect};
-
 const LexicalRules& lexical_rules(Dialect dialect);
 
-// "postgres", "sqlite", "mysql": as --dialect and messages name them ("mariadb" is
-// accepted as another name of "mysql").
+// "postgres", "sqlite", "mysql": as --dialect and messages name them (db::dialect_from_name
+// finds a registered one by its name or another of its names).
 std::string_view dialect_name(Dialect dialect);
-std::optional<Dialect> dialect_from_name(std::string_view name);
 
 }  // namespace sqlmig::core

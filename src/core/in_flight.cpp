@@ -386,9 +386,10 @@ std::optional<std::string> object_exists_sql(const CatalogObject& object, Dialec
     return dialect->catalog.object_exists_sql(object);
 }
 
-std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently) {
+std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently,
+                                   Dialect dialect) {
     return std::string("DROP INDEX ") + (concurrently ? "CONCURRENTLY " : "") + "IF EXISTS " +
-           TableName{schema, name}.quoted(Dialect::postgres);
+           TableName{schema, name}.quoted(dialect);
 }
 
 }  // namespace sqlmig::core

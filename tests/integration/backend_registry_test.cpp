@@ -5,9 +5,13 @@
 
 #include "config/config.hpp"
 #include "db/backend.hpp"
+#include "db/dialects.hpp"
 #include "db/mariadb/url.hpp"
 #include "db/settings.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
 
 using sqlmig::db::backend_for;
 using sqlmig::db::backends;
@@ -32,7 +36,7 @@ TEST(Backends, EachHasANameADialectAndItsOwnUrls) {
     for (const auto* b : backends()) {
         EXPECT_TRUE(names.insert(b->name()).second) << "two backends named " << b->name();
         EXPECT_FALSE(b->url_forms().empty());
-        EXPECT_EQ(sqlmig::core::dialect_from_name(b->name()), b->dialect());
+        EXPECT_EQ(sqlmig::db::dialect_from_name(b->name()), b->dialect());
         EXPECT_EQ(&backend_for(std::string(b->name()) + "://x"), b) << b->name() << ":// must be its own";
     }
     EXPECT_EQ(backend_for("postgresql://u@h/db").name(), "postgres");
@@ -158,6 +162,6 @@ TEST(MariadbUrl, RefusesBadPartsWithoutPrintingThePassword) {
 TEST(MariadbUrl, BothSchemesBelongToTheMariadbBackend) {
     EXPECT_EQ(backend_for("mysql://u@h/d").name(), "mariadb");
     EXPECT_EQ(backend_for("mariadb://u@h/d").name(), "mariadb");
-    EXPECT_EQ(backend_for("mariadb://u@h/d").dialect(), sqlmig::core::Dialect::mysql);
+    EXPECT_EQ(backend_for("mariadb://u@h/d").dialect(), mariadb_dialect);
     EXPECT_EQ(parse_database_url("mariadb://u:secret@h/d", "/").redacted(), "mariadb://u:***@h/d");
 }

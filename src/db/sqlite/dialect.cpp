@@ -1,4 +1,6 @@
 // SQLite's dialect: everything the pure core reads of SQLite's SQL (core/dialect.hpp).
+#include "db/sqlite/dialect.hpp"
+
 #include <algorithm>
 
 #include "core/dialect.hpp"
@@ -7,7 +9,9 @@
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 
-namespace sqlmig::core {
+namespace sqlmig::db {
+
+using namespace core;  // the definition is written in the core's words
 
 namespace {
 
@@ -57,7 +61,7 @@ SchemaObject sqlite_object(std::string_view tag, std::string_view rest) {
 }
 
 std::optional<std::string> sqlite_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::sqlite;
+    const Dialect d = sqlite_dialect;
     const auto lit = [d](std::string_view s) { return sql_literal(s, d); };
     const std::string master = (o.schema ? TableName{std::nullopt, *o.schema}.quoted(d) + "." : std::string()) +
                                "sqlite_master";
@@ -123,6 +127,7 @@ const DialectDefinition k_sqlite_dialect = {
         "SELECT name, 'SELECT * FROM \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_schema "
         "WHERE type = 'table' AND (name NOT LIKE 'sqlite\\_%' ESCAPE '\\' OR name = 'sqlite_sequence') "
         "ORDER BY 1",
+    .postgres_lock_rules = false,
 };
 
-}  // namespace sqlmig::core
+}  // namespace sqlmig::db

@@ -1,4 +1,6 @@
 // MariaDB's and MySQL's dialect: everything the pure core reads of their SQL (core/dialect.hpp).
+#include "db/mariadb/dialect.hpp"
+
 #include <algorithm>
 
 #include "core/dialect.hpp"
@@ -7,7 +9,9 @@
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 
-namespace sqlmig::core {
+namespace sqlmig::db {
+
+using namespace core;  // the definition is written in the core's words
 
 namespace {
 
@@ -60,7 +64,7 @@ SchemaObject mysql_object(std::string_view tag, std::string_view rest) {
 }
 
 std::optional<std::string> mysql_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::mysql;
+    const Dialect d = mariadb_dialect;
     const auto lit = [d](std::string_view s) { return sql_literal(s, d); };
     const std::string schema = o.schema ? lit(*o.schema) : std::string("DATABASE()");
     switch (o.kind) {
@@ -88,7 +92,7 @@ constexpr std::string_view k_aliases[] = {"mariadb"};
 
 // MariaDB and MySQL with the default sql_mode: NO_BACKSLASH_ESCAPES and ANSI_QUOTES
 // change the lexer and are not followed (docs/mariadb.md).
-const DialectDefinition k_mysql_dialect = {
+const DialectDefinition k_mariadb_dialect = {
     .name = "mysql",
     .aliases = k_aliases,
     .lexical =
@@ -132,6 +136,7 @@ const DialectDefinition k_mysql_dialect = {
     .row_queries_sql = "SELECT table_name, CONCAT('SELECT * FROM `', REPLACE(table_name, '`', '``'), '`') "
                        "FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' "
                        "ORDER BY 1",
+    .postgres_lock_rules = false,
 };
 
-}  // namespace sqlmig::core
+}  // namespace sqlmig::db

@@ -1,11 +1,15 @@
 // PostgreSQL's dialect: everything the pure core reads of PostgreSQL's SQL (core/dialect.hpp).
+#include "db/postgres/dialect.hpp"
+
 #include "core/dialect.hpp"
 #include "core/drift.hpp"
 #include "core/in_flight.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
 
-namespace sqlmig::core {
+namespace sqlmig::db {
+
+using namespace core;  // the definition is written in the core's words
 
 namespace {
 
@@ -81,7 +85,7 @@ SchemaObject postgres_object(std::string_view tag, std::string_view rest) {
 }
 
 std::optional<std::string> postgres_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::postgres;
+    const Dialect d = postgres_dialect;
     const auto lit = [d](std::string_view s) { return sql_literal(s, d); };
     const auto qualified = [&](const std::string& name) { return TableName{o.schema, name}.quoted(d); };
     switch (o.kind) {
@@ -149,6 +153,7 @@ const DialectDefinition k_postgres_dialect = {
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'S') "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
         "ORDER BY 1",
+    .postgres_lock_rules = true,
 };
 
-}  // namespace sqlmig::core
+}  // namespace sqlmig::db
