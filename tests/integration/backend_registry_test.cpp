@@ -7,6 +7,7 @@
 #include "db/backend.hpp"
 #include "db/dialects.hpp"
 #include "db/mariadb/url.hpp"
+#include "db/postgres/dialect.hpp"
 #include "db/settings.hpp"
 #include "util/error.hpp"
 #include "db/mariadb/dialect.hpp"
@@ -63,6 +64,17 @@ TEST(Backends, EachBackendsDialectDefinesEveryPart) {
         EXPECT_NE(d.snapshot_object, nullptr) << b->name();
         EXPECT_FALSE(d.row_queries_sql.empty()) << b->name();
     }
+}
+
+// A driver module (sqlmig-postgres.so) links its own copy of its database's definition: the
+// dialect its driver reports must still equal the one its backend reports.
+TEST(Backends, ADialectEqualsAnotherCopyOfItsDefinition) {
+    for (const auto* b : backends()) {
+        const sqlmig::core::DialectDefinition copy = b->dialect().definition();
+        EXPECT_EQ(sqlmig::core::Dialect(copy), b->dialect()) << b->name();
+    }
+    const sqlmig::core::DialectDefinition copy = mariadb_dialect.definition();
+    EXPECT_NE(sqlmig::core::Dialect(copy), sqlmig::db::postgres_dialect);
 }
 
 TEST(Backends, AnUnknownUrlNamesEveryAcceptedForm) {
