@@ -13,6 +13,13 @@
 #include "core/sql_splitter.hpp"
 #include "core/statement_kind.hpp"
 #include "core/text_check.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+#include "db/sqlite/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
+using sqlmig::db::sqlite_dialect;
 
 using namespace sqlmig::core;
 
@@ -102,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) {
         return 0;
     }
-    constexpr Dialect k_dialects[] = {Dialect::postgres, Dialect::sqlite, Dialect::mysql};
+    constexpr Dialect k_dialects[] = {postgres_dialect, sqlite_dialect, mariadb_dialect};
     const Dialect dialect = k_dialects[data[0] % 3];
     const std::size_t chunk = 1 + data[0] / 3;
     const std::string_view sql(reinterpret_cast<const char*>(data) + 1, size - 1);

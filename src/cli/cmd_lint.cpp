@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "engine/lint.hpp"
 #include "cli/output.hpp"
+#include "db/dialects.hpp"
 #include "cli/usage.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -30,7 +31,7 @@ struct LintCommandOptions {
 
 core::Dialect lint_dialect(Context& ctx, const std::string& flag) {
     if (!flag.empty()) {
-        if (auto d = core::dialect_from_name(flag)) {
+        if (auto d = db::dialect_from_name(flag)) {
             return *d;
         }
         std::string names;

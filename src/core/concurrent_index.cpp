@@ -82,15 +82,15 @@ std::optional<ConcurrentIndex> concurrent_index(std::string_view statement) {
     return index;
 }
 
-std::string table_indexes_sql(const ConcurrentIndex& index) {
+std::string table_indexes_sql(const ConcurrentIndex& index, Dialect dialect) {
     return "SELECT i.indexrelid::text, n.nspname, c.relname, CASE WHEN i.indisvalid THEN 't' ELSE 'f' END "
            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
            "WHERE i.indrelid = to_regclass(" +
-           sql_literal(index.table, Dialect::postgres) + ") ORDER BY 1";
+           sql_literal(index.table, dialect) + ") ORDER BY 1";
 }
 
-std::string index_invalid_sql(const std::string& oid) {
-    return "SELECT 't' FROM pg_index WHERE indexrelid = " + sql_literal(oid, Dialect::postgres) +
+std::string index_invalid_sql(const std::string& oid, Dialect dialect) {
+    return "SELECT 't' FROM pg_index WHERE indexrelid = " + sql_literal(oid, dialect) +
            "::oid AND NOT indisvalid";
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/dialect.hpp"
+
 namespace sqlmig::core {
 
 struct ConcurrentIndex {
@@ -23,9 +25,9 @@ struct ConcurrentIndex {
 std::optional<ConcurrentIndex> concurrent_index(std::string_view statement);
 
 // The indexes of the table: oid, schema, name, and whether it is valid ("t"/"f"), one row each.
-std::string table_indexes_sql(const ConcurrentIndex& index);
+std::string table_indexes_sql(const ConcurrentIndex& index, Dialect dialect);
 // Whether the index with this oid is still there and invalid: one row "t" when it is.
-std::string index_invalid_sql(const std::string& oid);
+std::string index_invalid_sql(const std::string& oid, Dialect dialect);
 // DROP INDEX CONCURRENTLY IF EXISTS "schema"."name".
 std::string drop_index_concurrently_sql(const std::string& schema, const std::string& name);
 

@@ -12,7 +12,6 @@ namespace sqlmig::core {
 
 struct DatabaseUrl {
     std::string backend;          // the backend's name(): "postgres", "sqlite"
-    Dialect dialect = Dialect::sqlite;
     std::string raw;              // as configured (may hold a password: print redacted())
     std::filesystem::path file;   // a database that is a file: the resolved file, or ":memory:"
     std::string redacted() const;

@@ -32,116 +32,6 @@ constexpr std::array<std::pair<ObjectKind, std::string_view>, 14> k_kinds{{
     {ObjectKind::event, "event"},
 }};
 
-// The first word of `rest` and what follows its space. A word holding '(' runs to the matching
-// ')' (a function's argument list has spaces).
-std::pair<std::string_view, std::string_view> next_word(std::string_view rest) {
-    int depth = 0;
-    std::size_t i = 0;
-    for (; i < rest.size(); ++i) {
-        const char c = rest[i];
-        if (c == '(') {
-            ++depth;
-        } else if (c == ')' && depth > 0) {
-            --depth;
-        } else if (c == ' ' && depth == 0) {
-            break;
-        }
-    }
-    return {rest.substr(0, i), i < rest.size() ? rest.substr(i + 1) : std::string_view()};
-}
-
-// "public.users" of "public.users.email": what a column, constraint, trigger or policy belongs to.
-std::string owner_of(std::string_view member) {
-    const auto dot = member.rfind('.');
-    return dot == std::string_view::npos ? std::string() : std::string(member.substr(0, dot));
-}
-
-// The table after " ON " (or " ON ONLY ") in PostgreSQL's CREATE INDEX text.
-std::string indexed_table(std::string_view definition) {
-    const auto on = definition.find(" ON ");
-    if (on == std::string_view::npos) {
-        return "";
-    }
-    auto [word, rest] = next_word(definition.substr(on + 4));
-    if (word == "ONLY") {
-        word = next_word(rest).first;
-    }
-    return std::string(word);
-}
-
-SchemaObject postgres_object(std::string_view tag, std::string_view rest) {
-    const auto [name, after] = next_word(rest);
-    SchemaObject o;
-    o.name = std::string(name);
-    if (tag == "relation") {
-        const char relkind = after.empty() ? 'r' : after.front();
-        o.kind = relkind == 'v' || relkind == 'm' ? ObjectKind::view
-                 : relkind == 'S'                 ? ObjectKind::sequence
-                                                  : ObjectKind::table;
-    } else if (tag == "column" || tag == "constraint" || tag == "trigger" || tag == "policy") {
-        o.kind = *parse_object_kind(tag);
-        o.table = owner_of(name);
-    } else if (tag == "index") {
-        o.kind = ObjectKind::index;
-        o.table = indexed_table(after);
-    } else if (tag == "comment") {
-        o.kind = ObjectKind::comment;
-        o.table = o.name;
-    } else {
-        o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
-    }
-    return o;
-}
-
-// "table users on users: CREATE ...", "index i on users: ...", "column users email TEXT 0  0".
-SchemaObject sqlite_object(std::string_view tag, std::string_view rest) {
-    const auto [name, after] = next_word(rest);
-    SchemaObject o;
-    if (tag == "column") {
-        o.kind = ObjectKind::column;
-        o.table = std::string(name);
-        o.name = o.table + "." + std::string(next_word(after).first);
-        return o;
-    }
-    o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
-    o.name = std::string(name);
-    if (o.kind == ObjectKind::index || o.kind == ObjectKind::trigger) {
-        std::string table(next_word(next_word(after).second).first);  // "on T:"
-        if (!table.empty() && table.back() == ':') {
-            table.pop_back();
-        }
-        o.table = table;
-    }
-    return o;
-}
-
-// "table users BASE TABLE InnoDB ...", "column users.email ...", "routine FUNCTION f <md5>",
-// "foreign key orders.fk (...) ...", "check users.c ...".
-SchemaObject mysql_object(std::string_view tag, std::string_view rest) {
-    if (tag == "foreign") {
-        rest = next_word(rest).second;  // "key"
-        tag = "constraint";
-    } else if (tag == "routine") {
-        rest = next_word(rest).second;  // FUNCTION, PROCEDURE
-        tag = "function";
-    } else if (tag == "check") {
-        tag = "constraint";
-    }
-    const auto [name, after] = next_word(rest);
-    SchemaObject o;
-    o.name = std::string(name);
-    if (tag == "table") {
-        o.kind = after.find("VIEW") == std::string_view::npos ? ObjectKind::table : ObjectKind::view;
-        return o;
-    }
-    o.kind = parse_object_kind(tag).value_or(ObjectKind::table);
-    if (o.kind == ObjectKind::column || o.kind == ObjectKind::constraint || o.kind == ObjectKind::trigger ||
-        o.kind == ObjectKind::index) {
-        o.table = owner_of(name);
-    }
-    return o;
-}
-
 bool glob_matches(const std::string& glob, const std::string& name) {
     return fnmatch(glob.c_str(), name.c_str(), 0) == 0;
 }
@@ -229,15 +119,30 @@ std::string_view to_string(ObjectChange change) {
     return "changed";
 }
 
-SchemaObject object_of(std::string_view line, Dialect dialect) {
-    const auto [tag, rest] = next_word(line);
-    SchemaObject o;
-    switch (dialect) {
-    case Dialect::postgres: o = postgres_object(tag, rest); break;
-    case Dialect::sqlite: o = sqlite_object(tag, rest); break;
-    case Dialect::mysql: o = mysql_object(tag, rest); break;
+std::pair<std::string_view, std::string_view> snapshot_word(std::string_view rest) {
+    int depth = 0;
+    std::size_t i = 0;
+    for (; i < rest.size(); ++i) {
+        const char c = rest[i];
+        if (c == '(') {
+            ++depth;
+        } else if (c == ')' && depth > 0) {
+            --depth;
+        } else if (c == ' ' && depth == 0) {
+            break;
+        }
     }
-    return o;
+    return {rest.substr(0, i), i < rest.size() ? rest.substr(i + 1) : std::string_view()};
+}
+
+std::string snapshot_owner(std::string_view member) {
+    const auto dot = member.rfind('.');
+    return dot == std::string_view::npos ? std::string() : std::string(member.substr(0, dot));
+}
+
+SchemaObject object_of(std::string_view line, Dialect dialect) {
+    const auto [tag, rest] = snapshot_word(line);
+    return dialect->snapshot_object(tag, rest);
 }
 
 DriftPattern parse_drift_pattern(std::string_view text, const std::string& where) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/dialect.hpp"
@@ -33,8 +34,14 @@ struct SchemaObject {
     bool operator==(const SchemaObject&) const = default;
 };
 
-// The object a snapshot line of this dialect's driver describes.
+// The object a snapshot line of this dialect's driver describes (its DialectDefinition's
+// snapshot_object reads the line's words).
 SchemaObject object_of(std::string_view line, Dialect dialect);
+// For each dialect's snapshot_object: the first word of `rest` and what follows its space (a word
+// holding '(' runs to the matching ')': a function's argument list has spaces), and "public.users"
+// of "public.users.email" (what a column, constraint, trigger or policy belongs to).
+std::pair<std::string_view, std::string_view> snapshot_word(std::string_view rest);
+std::string snapshot_owner(std::string_view member);
 
 // An ignore pattern: "GLOB" over object names of any kind, or "KIND:GLOB" over one kind's.
 // `schema:GLOB` also covers every object in the schemas it matches, `table:GLOB` every object of

@@ -18,7 +18,7 @@ constexpr std::size_t k_token_limit = 4096;
 // compares names without case and MySQL keeps them as written.
 std::string stored(const NameToken& t, Dialect dialect) {
     std::string out = t.text;
-    if (!t.quoted && dialect == Dialect::postgres) {
+    if (!t.quoted && dialect->catalog.unquoted_names == UnquotedNames::folded_to_lower) {
         std::transform(out.begin(), out.end(), out.begin(),
                        [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
     }
@@ -70,7 +70,7 @@ bool runs_again_by_nature(const Tokens& t, Dialect dialect) {
     static constexpr std::string_view k_first_words[] = {"SET",     "RESET",   "VACUUM",  "ANALYZE", "ANALYSE",
                                                          "REINDEX", "CLUSTER", "REFRESH", "COMMENT", "GRANT",
                                                          "REVOKE",  "DISCARD", "CHECKPOINT", "OPTIMIZE", "LOAD"};
-    if (dialect == Dialect::sqlite && is_keyword(t, 0, "PRAGMA")) {
+    if (dialect->catalog.pragmas && is_keyword(t, 0, "PRAGMA")) {
         return true;  // reads or sets a value
     }
     return std::any_of(std::begin(k_first_words), std::end(k_first_words),
@@ -231,7 +231,7 @@ InFlight create_index(const Tokens& t, Dialect dialect) {
     if (!index->schema) {
         index->schema = table->schema;  // PostgreSQL makes the index in its table's schema
     }
-    out.appears.push_back(object(CatalogKind::index, std::move(*index), dialect == Dialect::mysql ? table->name : ""));
+    out.appears.push_back(object(CatalogKind::index, std::move(*index), dialect->catalog.index_names == IndexNames::per_table ? table->name : ""));
     return out;
 }
 
@@ -247,7 +247,7 @@ std::optional<CatalogKind> created_kind(const Tokens& t, std::size_t& i, Dialect
         {"FUNCTION", CatalogKind::function},  {"PROCEDURE", CatalogKind::function}, {"TYPE", CatalogKind::type},
         {"SCHEMA", CatalogKind::schema},      {"DATABASE", CatalogKind::schema}};
     for (const auto& [word, kind] : k_kinds) {
-        if (word == "DATABASE" && dialect != Dialect::mysql) {
+        if (word == "DATABASE" && !dialect->catalog.database_is_schema) {
             continue;  // a database of PostgreSQL is not a schema
         }
         if (is_keyword(t, i, word)) {
@@ -277,7 +277,7 @@ InFlight create_or_drop(const Tokens& t, Dialect dialect) {
             break;  // a function's argument list follows; one name is enough
         }
     } while (i < t.size() && t[i].text == "," && ++i);
-    if (dialect == Dialect::mysql && *kind == CatalogKind::schema) {
+    if (dialect->catalog.database_is_schema && *kind == CatalogKind::schema) {
         for (auto& o : out.appears) {  // MySQL's schema is a database, named by `name` alone
             o.schema.reset();
         }
@@ -296,7 +296,7 @@ InFlight drop_index(const Tokens& t, Dialect dialect) {
         return {};
     }
     std::string table;
-    if (dialect == Dialect::mysql) {
+    if (dialect->catalog.index_names == IndexNames::per_table) {
         if (!is_keyword(t, i++, "ON")) {
             return {};
         }
@@ -376,104 +376,20 @@ InFlight in_flight(std::string_view statement, Dialect dialect) {
     if (create || is_keyword(t, 0, "DROP")) {
         return create_or_drop(t, dialect);
     }
-    if (dialect == Dialect::mysql && keywords_at(t, 0, {"RENAME", "TABLE"})) {
+    if (dialect->catalog.rename_table_statement && keywords_at(t, 0, {"RENAME", "TABLE"})) {
         return rename_table(t, dialect);
     }
     return {};
 }
 
-namespace {
-
-std::string lit(std::string_view s, Dialect d) {
-    return sql_literal(s, d);
-}
-
-std::string qualified(const CatalogObject& o, std::string_view name, Dialect d) {
-    return TableName{o.schema, std::string(name)}.quoted(d);
-}
-
-std::optional<std::string> postgres_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::postgres;
-    switch (o.kind) {
-    case CatalogKind::relation:
-        return "SELECT 1 WHERE to_regclass(" + lit(qualified(o, o.name, d), d) + ") IS NOT NULL";
-    case CatalogKind::column:
-        return "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(" + lit(qualified(o, o.table, d), d) +
-               ") AND attname = " + lit(o.name, d) + " AND attnum > 0 AND NOT attisdropped";
-    case CatalogKind::index:
-        return "SELECT n.nspname, CASE WHEN i.indisvalid THEN 't' ELSE 'f' END FROM pg_catalog.pg_index i "
-               "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = "
-               "c.relnamespace WHERE i.indexrelid = to_regclass(" + lit(qualified(o, o.name, d), d) + ")";
-    case CatalogKind::function:
-        return "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-               "WHERE p.proname = " + lit(o.name, d) + " AND " +
-               (o.schema ? "n.nspname = " + lit(*o.schema, d) : std::string("n.nspname = ANY (current_schemas(false))"));
-    case CatalogKind::type:
-        return "SELECT 1 WHERE to_regtype(" + lit(qualified(o, o.name, d), d) + ") IS NOT NULL";
-    case CatalogKind::schema:
-        return "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = " + lit(o.name, d);
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> sqlite_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::sqlite;
-    const std::string master = (o.schema ? TableName{std::nullopt, *o.schema}.quoted(d) + "." : std::string()) +
-                               "sqlite_master";
-    switch (o.kind) {
-    case CatalogKind::relation:
-        return "SELECT 1 FROM " + master + " WHERE type IN ('table', 'view') AND name = " + lit(o.name, d) +
-               " COLLATE NOCASE";
-    case CatalogKind::index:
-        return "SELECT '', 't' FROM " + master + " WHERE type = 'index' AND name = " + lit(o.name, d) +
-               " COLLATE NOCASE";
-    case CatalogKind::column:
-        return "SELECT 1 FROM pragma_table_info(" + lit(o.table, d) + (o.schema ? ", " + lit(*o.schema, d) : "") +
-               ") WHERE name = " + lit(o.name, d) + " COLLATE NOCASE";
-    case CatalogKind::function:
-    case CatalogKind::type:
-    case CatalogKind::schema: return std::nullopt;
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> mysql_probe(const CatalogObject& o) {
-    const Dialect d = Dialect::mysql;
-    const std::string schema = o.schema ? lit(*o.schema, d) : std::string("DATABASE()");
-    switch (o.kind) {
-    case CatalogKind::relation:
-        return "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + schema + " AND TABLE_NAME = " +
-               lit(o.name, d);
-    case CatalogKind::column:
-        return "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " + schema + " AND TABLE_NAME = " +
-               lit(o.table, d) + " AND COLUMN_NAME = " + lit(o.name, d);
-    case CatalogKind::index:
-        return "SELECT DISTINCT '', 't' FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + schema +
-               " AND TABLE_NAME = " + lit(o.table, d) + " AND INDEX_NAME = " + lit(o.name, d);
-    case CatalogKind::function:
-        return "SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " + schema +
-               " AND ROUTINE_NAME = " + lit(o.name, d);
-    case CatalogKind::schema:
-        return "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + lit(o.name, d);
-    case CatalogKind::type: return std::nullopt;
-    }
-    return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<std::string> object_exists_sql(const CatalogObject& object, Dialect dialect) {
-    switch (dialect) {
-    case Dialect::postgres: return postgres_probe(object);
-    case Dialect::sqlite: return sqlite_probe(object);
-    case Dialect::mysql: return mysql_probe(object);
-    }
-    return std::nullopt;
+    return dialect->catalog.object_exists_sql(object);
 }
 
-std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently) {
+std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently,
+                                   Dialect dialect) {
     return std::string("DROP INDEX ") + (concurrently ? "CONCURRENTLY " : "") + "IF EXISTS " +
-           TableName{schema, name}.quoted(Dialect::postgres);
+           TableName{schema, name}.quoted(dialect);
 }
 
 }  // namespace sqlmig::core

@@ -48,6 +48,7 @@ InFlight in_flight(std::string_view statement, Dialect dialect);
 std::optional<std::string> object_exists_sql(const CatalogObject& object, Dialect dialect);
 
 // Drops an invalid index that an interrupted CREATE INDEX left (PostgreSQL).
-std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently);
+std::string drop_invalid_index_sql(const std::string& schema, const std::string& name, bool concurrently,
+                                   Dialect dialect);
 
 }  // namespace sqlmig::core

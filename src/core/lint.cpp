@@ -374,7 +374,7 @@ Linter::Next Linter::copy_from_stdin(FileScope& scope, const Checked& c) {
 }
 
 Linter::Next Linter::sqlite_pragma(FileScope& scope, const Checked& c) {
-    if (c.first == "PRAGMA" && m_options.dialect == Dialect::sqlite && c.t.size() > 1) {
+    if (c.first == "PRAGMA" && m_options.dialect->catalog.pragmas && c.t.size() > 1) {
         lint_pragma(scope, c.s, c.t);
     }
     return Next::more;
@@ -407,7 +407,7 @@ Linter::Next Linter::created_object(FileScope& scope, const Checked& c) {
     if (t[at].text == "TABLE" && !name.empty()) {
         m_new_tables.insert(name);
     }
-    if (t[at].text == "INDEX" && m_options.dialect == Dialect::postgres && !has_word(t, "CONCURRENTLY") &&
+    if (t[at].text == "INDEX" && m_options.dialect->postgres_lock_rules && !has_word(t, "CONCURRENTLY") &&
         !on_table.empty() && !m_new_tables.count(on_table)) {
         report(scope, c.s, 0, "index-not-concurrently",
                "CREATE INDEX on " + on_table + " blocks its writes while the index builds; use CREATE "
@@ -444,7 +444,7 @@ Linter::Next Linter::alter_table(FileScope& scope, const Checked& c) {
             }
         }
     }
-    if (m_new_tables.count(table) || m_options.dialect != Dialect::postgres) {
+    if (m_new_tables.count(table) || !m_options.dialect->postgres_lock_rules) {
         return Next::stop;
     }
     ++scope.exclusive_alters;
@@ -539,7 +539,7 @@ void Linter::alter_table_add(FileScope& scope, const Checked& c, const std::stri
 Linter::Next Linter::drop_table(FileScope& scope, const Checked& c) {
     const auto& t = c.t;
     if (c.first != "DROP" || t.size() <= 2 || !is_word(t[1], "TABLE") || scope.is_down ||
-        m_options.dialect != Dialect::postgres) {
+        !m_options.dialect->postgres_lock_rules) {
         return Next::more;
     }
     const std::string table = object_name_at(t, 2);

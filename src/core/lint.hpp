@@ -64,7 +64,7 @@ struct LintMigration {
 };
 
 struct LintOptions {
-    Dialect dialect = Dialect::postgres;
+    Dialect dialect;
     std::set<std::string> disabled;  // rule ids switched off ([lint] disable)
     int server_version = 0;          // 0: the newest rules
     // [postgres] lock_timeout sets lock_timeout for every migration's session.

@@ -155,24 +155,7 @@ BaselineFile baseline_file(Format format, const Version& first, const Version& v
 }
 
 std::string row_queries_sql(Dialect dialect) {
-    switch (dialect) {
-    case Dialect::postgres:
-        return "SELECT n.nspname || '.' || c.relname, CASE c.relkind WHEN 'S' THEN "
-               "'SELECT last_value::text || '' '' || is_called::text FROM ' ELSE 'SELECT t::text FROM ' END || "
-               "quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' t' FROM pg_class c "
-               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'S') "
-               "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
-               "ORDER BY 1";
-    case Dialect::mysql:
-        return "SELECT table_name, CONCAT('SELECT * FROM `', REPLACE(table_name, '`', '``'), '`') "
-               "FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' "
-               "ORDER BY 1";
-    case Dialect::sqlite:
-        return "SELECT name, 'SELECT * FROM \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_schema "
-               "WHERE type = 'table' AND (name NOT LIKE 'sqlite\\_%' ESCAPE '\\' OR name = 'sqlite_sequence') "
-               "ORDER BY 1";
-    }
-    return "";
+    return std::string(dialect->row_queries_sql);
 }
 
 }  // namespace sqlmig::core

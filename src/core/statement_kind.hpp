@@ -19,8 +19,13 @@ enum class StatementKind {
     implicit_commit,     // commits the open transaction before and after it (MySQL/MariaDB DDL)
 };
 
-// server_version_num as PostgreSQL reports it (e.g. 150004); 0 for SQLite or unknown.
+// server_version_num as PostgreSQL reports it (e.g. 150004); 0 for SQLite or unknown. The
+// transaction statements are read alike for every database; the rest by the dialect's
+// StatementRules.
 StatementKind classify(const Statement& statement, Dialect dialect, int server_version = 0);
+
+// Whether `word` is among the first `within` words (upper case): for each dialect's rules.
+bool has_word_within(const std::vector<std::string>& words, std::string_view word, std::size_t within);
 
 // How a migration file runs.
 enum class TransactionMode {

@@ -25,38 +25,8 @@ bool is_identifier(std::string_view s) {
     return true;
 }
 
-// How a string literal holding a backslash is written.
-enum class Backslashes { plain, escape_string, hex };
-
-// How the tracking table's SQL differs between dialects.
-struct TrackingDialect {
-    Backslashes backslashes;
-    char quote;                 // around identifiers
-    const char* key_type;       // of the version column
-    const char* text_type;      // of the other text columns
-    const char* table_options;  // after CREATE TABLE (...)
-    const char* schema_object;  // CREATE <this> IF NOT EXISTS for a schema-qualified table
-    const char* upsert_head;    // INSERT INTO, or REPLACE INTO where ON CONFLICT is not SQL
-    bool on_conflict;           // append ON CONFLICT (version) DO UPDATE
-    const char* sql_type;       // of the stored SQL columns (up to [tracking] store_sql_max bytes)
-};
-
-TrackingDialect tracking_dialect(Dialect dialect) {
-    switch (dialect) {
-    case Dialect::postgres:
-        return {Backslashes::escape_string, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true, "TEXT"};
-    // WITHOUT ROWID keeps the rows in the primary key's B-tree, so each migration's
-    // row dirties one B-tree instead of a table and its index.
-    case Dialect::sqlite:
-        return {Backslashes::plain, '"', "TEXT", "TEXT", " WITHOUT ROWID", "SCHEMA", "INSERT INTO", true, "TEXT"};
-    // A TEXT column cannot be a key; 191 utf8mb4 characters fit InnoDB's oldest
-    // 767-byte key limit. The binary collation compares versions as bytes.
-    case Dialect::mysql:
-        return {Backslashes::hex, '`', "VARCHAR(191)", "VARCHAR(1024)",
-                " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", "DATABASE", "REPLACE INTO", false,
-                "LONGTEXT"};
-    }
-    return {Backslashes::plain, '"', "TEXT", "TEXT", "", "SCHEMA", "INSERT INTO", true, "TEXT"};
+const TrackingSql& tracking_dialect(Dialect dialect) {
+    return dialect->tracking;
 }
 
 std::string quote_identifier(std::string_view name, Dialect dialect) {
@@ -141,7 +111,7 @@ std::string create_schema_sql(const TableName& table, Dialect dialect) {
 }
 
 std::string create_table_sql(const TableName& table, Dialect dialect) {
-    const TrackingDialect d = tracking_dialect(dialect);
+    const TrackingSql& d = tracking_dialect(dialect);
     const std::string text = d.text_type;
     return "CREATE TABLE IF NOT EXISTS " + table.quoted(dialect) +
            " (\n"
@@ -179,7 +149,7 @@ std::vector<std::string> create_layout_sql(const TableName& table, Dialect diale
 }
 
 std::string add_column_sql(const TableName& table, std::string_view column, Dialect dialect) {
-    const TrackingDialect d = tracking_dialect(dialect);
+    const TrackingSql& d = tracking_dialect(dialect);
     const char* type = column == "up_sql" || column == "down_sql" ? d.sql_type
                        : column == "statements_done"                ? "BIGINT"
                                                                     : d.text_type;
@@ -214,7 +184,7 @@ std::string upsert_row_sql(const TableName& table, const AppliedRow& row, Dialec
     const auto lit = [dialect](std::string_view s) { return sql_literal(s, dialect); };
     const auto nullable = [&](const std::string& s) { return s.empty() ? std::string("NULL") : lit(s); };
     const auto optional = [&](const std::optional<std::string>& s) { return s ? lit(*s) : std::string("NULL"); };
-    const TrackingDialect d = tracking_dialect(dialect);
+    const TrackingSql& d = tracking_dialect(dialect);
     std::string sql = std::string(d.upsert_head) + " " + table.quoted(dialect) +
            " (version, name, checksum, state, applied_at, duration_ms, applied_by, failure, backup, up_sql, down_sql, "
            "down_checksum) VALUES (" +

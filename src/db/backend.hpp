@@ -1,10 +1,11 @@
 #pragma once
 // One backend per database: everything sqlmig knows about a database that is not
-// pure SQL text. The pure part, its dialect (lexical rules, statement classes, the
-// tracking table's SQL), lives in src/core (core/dialect.hpp); this is the rest:
-// URL schemes and how to parse them, capabilities, the driver and the backup
-// engine. Each backend is one folder, src/db/<name>/, and one line in the
-// registry (db/backends.cpp). docs/architecture.md has the whole list of steps.
+// pure SQL text. The pure part, its dialect (core::DialectDefinition: lexical rules,
+// statement classes, the tracking table's SQL...), is src/db/<name>/dialect.cpp, built into
+// sqlmig_db_pure; this is the rest: URL schemes and how to parse them, capabilities, the
+// driver and the backup engine. Each backend is one folder, src/db/<name>/, and one word in
+// the registry (SQLMIG_DATABASES in CMakeLists.txt). docs/architecture.md has the whole list
+// of steps.
 
 #include <filesystem>
 #include <memory>

@@ -1,12 +1,10 @@
-// The registry of databases: one line per backend. Order matters only where two
-// could accept the same URL (a libpq key=value string is PostgreSQL's only when
-// nothing before claimed it).
+// The registry of databases, made from the one list of them, SQLMIG_DATABASES in CMakeLists.txt.
+// Order matters only where two could accept the same URL (a libpq key=value string is
+// PostgreSQL's only when nothing before claimed it).
 #include <vector>
 
-#include "db/mariadb/backend.hpp"
-#include "db/postgres/backend.hpp"
+#include "db/registered_backends.inc"
 #include "db/settings.hpp"
-#include "db/sqlite/backend.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -15,11 +13,7 @@ namespace sqlmig::db {
 namespace {
 
 std::vector<const Backend*>& registry() {
-    static std::vector<const Backend*> backends = {
-        &sqlite_backend(),
-        &postgres_backend(),
-        &mariadb_backend(),
-    };
+    static std::vector<const Backend*> backends = {SQLMIG_REGISTERED_BACKENDS};
     return backends;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The one interface every database's driver implements. A driver belongs to a
-// backend (db/backend.hpp: src/db/<name>/, one line in db/backends.cpp), which
+// backend (db/backend.hpp: src/db/<name>/, one word in SQLMIG_DATABASES), which
 // makes it; every driver passes the conformance suite
 // (tests/integration/driver_conformance.cpp). docs/architecture.md lists every
 // step of adding a database.

@@ -1,20 +1,15 @@
-// The registry of what the config file holds per database: one line per database, in the
-// order messages list them. Pure: built into sqlmig_db_pure, which the config parser links.
+// The registry of what the config file holds per database, in the order messages list them:
+// made from the one list of databases, SQLMIG_DATABASES in CMakeLists.txt. Pure: built into
+// sqlmig_db_pure, which the config parser links.
 #include "db/settings.hpp"
 
-#include "db/mariadb/settings.hpp"
-#include "db/postgres/settings.hpp"
-#include "db/sqlite/settings.hpp"
+#include "db/registered_settings.inc"
 
 namespace sqlmig::db {
 
 namespace {
 
-constexpr const DatabaseSettings* k_settings[] = {
-    &k_sqlite_settings,
-    &k_postgres_settings,
-    &k_mariadb_settings,
-};
+constexpr const DatabaseSettings* k_settings[] = {SQLMIG_REGISTERED_SETTINGS};
 
 }  // namespace
 

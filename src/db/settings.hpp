@@ -2,8 +2,8 @@
 // What the config file holds for each database, as data: its [section], the keys it takes,
 // and the programs its backups run ([backup] keys). Pure (no driver, no library): the config
 // parser reads every database's settings from here without linking a backend. Each database
-// states its own in src/db/<name>/settings.hpp; database_settings() lists them, one line each
-// (src/db/settings.cpp).
+// states its own in src/db/<name>/settings.hpp; database_settings() lists them, made from the
+// one list of databases (SQLMIG_DATABASES in CMakeLists.txt, read by src/db/settings.cpp).
 
 #include <map>
 #include <span>

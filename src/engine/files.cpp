@@ -19,6 +19,7 @@
 #include "util/error.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -372,7 +373,7 @@ std::string checksum_of(const Script& script, const std::function<void(const Chu
         return sum.finish();
     }
     // Any dialect: the checksum needs the lines, not the statements.
-    core::ScriptSplitter splitter(core::Dialect::postgres, script.format, script.section);
+    core::ScriptSplitter splitter(db::postgres_dialect, script.format, script.section);
     read([&](std::string_view chunk) {
         splitter.feed(chunk);
         drain(splitter, [](const core::Statement&) {});

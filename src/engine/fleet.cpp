@@ -17,6 +17,7 @@
 #include "engine/inspect.hpp"
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
+#include "db/postgres/dialect.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 #include "util/text.hpp"
@@ -101,14 +102,14 @@ std::vector<core::FleetTarget> schema_targets(Context& ctx) {
     listing.database_url_origin = fleet.origin;
     lister.use(listing, core::Catalog{});
     const auto options = lister.connect_options(Access::read_only);
-    if (options.url.dialect != core::Dialect::postgres) {
+    if (db::backend_of(options.url).dialect() != db::postgres_dialect) {
         throw ConfigError(fleet.origin + ": schema-per-tenant fleets need PostgreSQL; " + options.url.redacted() +
                           " is not");
     }
     auto driver = lister.connect(Access::read_only);
     const auto rows = driver->query_rows(
         "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE " +
-        core::sql_literal(fleet.schemas, core::Dialect::postgres) + " ORDER BY nspname");
+        core::sql_literal(fleet.schemas, db::postgres_dialect) + " ORDER BY nspname");
     std::vector<core::FleetTarget> out;
     for (const auto& row : rows ? *rows : core::TextRows{}) {
         const std::string schema = row.empty() || !row[0] ? "" : *row[0];

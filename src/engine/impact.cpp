@@ -15,6 +15,7 @@
 #include "engine/lint.hpp"
 #include "engine/runner.hpp"
 #include "db/backend.hpp"
+#include "util/error.hpp"
 #include "engine/scratch.hpp"
 #include "core/statement_kind.hpp"
 #include "util/text.hpp"
@@ -36,13 +37,24 @@ double bytes_per_second(double bytes, std::int64_t ms) {
 
 namespace {
 
+// Each database's probe (impact_<name>.cpp), by its dialect's name.
+struct ProbeFactory {
+    std::string_view dialect;
+    std::unique_ptr<ImpactProbe> (*make)(db::Driver& scratch);
+};
+constexpr ProbeFactory k_probes[] = {
+    {"postgres", make_postgres_probe},
+    {"mysql", make_mariadb_probe},
+    {"sqlite", make_sqlite_probe},
+};
+
 std::unique_ptr<ImpactProbe> make_probe(core::Dialect dialect, db::Driver& scratch) {
-    switch (dialect) {
-    case core::Dialect::postgres: return make_postgres_probe(scratch);
-    case core::Dialect::mysql: return make_mariadb_probe(scratch);
-    case core::Dialect::sqlite: return make_sqlite_probe(scratch);
+    for (const ProbeFactory& p : k_probes) {
+        if (p.dialect == dialect.name()) {
+            return p.make(scratch);
+        }
     }
-    return make_postgres_probe(scratch);
+    throw ConfigError("sqlmig impact does not measure " + std::string(dialect.name()) + " yet");
 }
 
 // What the scratch must have applied first, and what impact measures after it.

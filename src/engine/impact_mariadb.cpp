@@ -9,6 +9,7 @@
 #include "engine/impact.hpp"
 #include "core/tracking_sql.hpp"
 #include "util/text.hpp"
+#include "db/mariadb/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -149,7 +150,7 @@ public:
         std::vector<core::LiveSize> out;
         std::string names;
         for (const auto& r : relations) {
-            names += (names.empty() ? "" : ", ") + core::sql_literal(r, core::Dialect::mysql);
+            names += (names.empty() ? "" : ", ") + core::sql_literal(r, db::mariadb_dialect);
         }
         if (names.empty()) {
             return out;

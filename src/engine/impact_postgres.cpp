@@ -11,6 +11,7 @@
 #include "engine/impact.hpp"
 #include "core/statement_kind.hpp"
 #include "core/tracking_sql.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -75,7 +76,7 @@ public:
     explicit PostgresProbe(db::Driver& scratch) : m_db(scratch) {}
 
     void measure(const core::Statement& statement, core::StatementImpact& out) override {
-        const auto kind = core::classify(statement, core::Dialect::postgres, m_db.server_version());
+        const auto kind = core::classify(statement, db::postgres_dialect, m_db.server_version());
         if (kind == core::StatementKind::non_transactional || detaches_concurrently(statement)) {
             measure_alone(statement, out);
             return;
@@ -118,7 +119,7 @@ public:
         }
         std::string values;
         for (const auto& r : relations) {
-            values += (values.empty() ? "(" : ", (") + core::sql_literal(r, core::Dialect::postgres) + ")";
+            values += (values.empty() ? "(" : ", (") + core::sql_literal(r, db::postgres_dialect) + ")";
         }
         // Partitioned tables hold no rows themselves: their partitions' sizes are added up.
         // A partitioned table holds no rows itself: its partitions' sizes are added up.

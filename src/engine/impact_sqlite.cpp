@@ -7,6 +7,7 @@
 
 #include "engine/impact.hpp"
 #include "core/statement_kind.hpp"
+#include "db/sqlite/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -19,7 +20,7 @@ public:
     void measure(const core::Statement& statement, core::StatementImpact& out) override {
         const auto before = rootpages();
         const auto started = std::chrono::steady_clock::now();
-        if (core::classify(statement, core::Dialect::sqlite) == core::StatementKind::non_transactional) {
+        if (core::classify(statement, db::sqlite_dialect) == core::StatementKind::non_transactional) {
             m_db.execute(statement);  // VACUUM
             m_db.flush();
         } else {

@@ -16,7 +16,7 @@ std::string value(const std::vector<std::optional<std::string>>& row, std::size_
 
 IndexLeftover::IndexLeftover(db::Driver& driver, core::ConcurrentIndex index)
     : m_driver(driver), m_index(std::move(index)) {
-    if (const auto rows = m_driver.query_rows(core::table_indexes_sql(m_index))) {
+    if (const auto rows = m_driver.query_rows(core::table_indexes_sql(m_index, m_driver.dialect()))) {
         for (const auto& row : *rows) {
             m_before.insert(value(row, 0));
         }
@@ -28,7 +28,7 @@ void IndexLeftover::drop_before_attempt(const std::string& title) {
         return;
     }
     // Checked again by oid: a valid index is never dropped, whatever happened since.
-    const auto invalid = m_driver.query_rows(core::index_invalid_sql(m_left->oid));
+    const auto invalid = m_driver.query_rows(core::index_invalid_sql(m_left->oid, m_driver.dialect()));
     if (invalid && !invalid->empty()) {
         m_driver.execute_internal(core::drop_index_concurrently_sql(m_left->schema, m_left->name));
         m_driver.flush();
@@ -39,7 +39,7 @@ void IndexLeftover::drop_before_attempt(const std::string& title) {
 }
 
 std::optional<std::string> IndexLeftover::after_failure() {
-    const auto rows = m_driver.query_rows(core::table_indexes_sql(m_index));
+    const auto rows = m_driver.query_rows(core::table_indexes_sql(m_index, m_driver.dialect()));
     if (!rows) {
         return std::nullopt;
     }

@@ -13,6 +13,7 @@
 #include "core/tracking_sql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -64,7 +65,7 @@ std::set<std::string> tables_of(const std::vector<PreparedStep>& steps) {
             spdlog::debug("pre-flight: {} is too large to look for its tables", s.label);
             continue;
         }
-        tables.merge(core::tables_locked(read_script(s).text, core::Dialect::postgres));
+        tables.merge(core::tables_locked(read_script(s).text, db::postgres_dialect));
     }
     return tables;
 }
@@ -75,7 +76,7 @@ std::vector<OldTransaction> old_transactions(db::Driver& driver, const std::set<
                                              std::chrono::milliseconds age) {
     std::string names;
     for (const auto& t : tables) {
-        names += (names.empty() ? "" : ", ") + core::sql_literal(t, core::Dialect::postgres);
+        names += (names.empty() ? "" : ", ") + core::sql_literal(t, db::postgres_dialect);
     }
     const std::string sql =
         "SELECT a.pid::text, a.usename::text, a.application_name, a.state,"
@@ -208,7 +209,7 @@ void wait_for_clear(db::Driver& driver, std::chrono::milliseconds budget, Prefli
 void run_preflight(const config::PreflightConfig& config, std::chrono::milliseconds wait_budget,
                    const std::vector<PreparedStep>& steps, db::Driver& driver, PreflightResult& result) {
     result.config = config;
-    if (config.mode == PreflightMode::off || driver.dialect() != core::Dialect::postgres) {
+    if (config.mode == PreflightMode::off || driver.dialect() != db::postgres_dialect) {
         return;
     }
     result.tables = tables_of(steps);

@@ -15,6 +15,7 @@
 #include "core/tracking_sql.hpp"
 #include "db/backend.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -203,12 +204,12 @@ std::chrono::milliseconds Runner::rung(int attempt) const {
 // file is sent inside that transaction, after the file's own SET search_path or SET ROLE.
 core::TableName Runner::tracking_table() {
     core::TableName table = core::parse_table_name(m_ctx.config().table);
-    if (table.schema || m_driver.dialect() != core::Dialect::postgres) {
+    if (table.schema || m_driver.dialect() != db::postgres_dialect) {
         return table;
     }
     const auto rows = m_driver.query_rows(
         "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.oid = to_regclass(" + core::sql_literal(table.quoted(core::Dialect::postgres), core::Dialect::postgres) +
+        "WHERE c.oid = to_regclass(" + core::sql_literal(table.quoted(db::postgres_dialect), db::postgres_dialect) +
         ")");
     if (rows && !rows->empty() && !rows->front().empty() && rows->front().front()) {
         table.schema = *rows->front().front();
@@ -545,7 +546,7 @@ Runner::InFlightOutcome Runner::resolve_index(const PreparedStep& step, const co
     const std::string schema = rows->front()[0].value_or("public");
     spdlog::warn("{}: {} was left INVALID by the interrupted build; dropping it and building it again",
                  step_title(step), index.describe());
-    m_driver.execute_internal(core::drop_invalid_index_sql(schema, index.name, in_flight.concurrently));
+    m_driver.execute_internal(core::drop_invalid_index_sql(schema, index.name, in_flight.concurrently, m_driver.dialect()));
     m_driver.flush();
     return InFlightOutcome::run_it;
 }
@@ -596,7 +597,7 @@ Runner::InFlightOutcome Runner::resolve_by_catalog(const PreparedStep& step, con
 void Runner::execute_alone(const PreparedStep& step, core::Statement statement, StepOutcome& outcome,
                            std::optional<Clock::time_point>& first, const std::optional<std::string>& journal) {
     std::optional<IndexLeftover> leftover;  // CREATE INDEX CONCURRENTLY: the INVALID index a failed attempt left
-    if (m_driver.dialect() == core::Dialect::postgres) {
+    if (m_driver.dialect() == db::postgres_dialect) {
         if (auto index = core::concurrent_index(statement.text)) {
             leftover.emplace(m_driver, std::move(*index));
         }
@@ -902,7 +903,7 @@ std::string Runner::next_step_after_giving_up(const StepOutcome& outcome) const 
         return "try again later";
     }
     const std::string pid = std::to_string(blockers.front().pid);
-    const bool pg = m_driver.dialect() == core::Dialect::postgres;
+    const bool pg = m_driver.dialect() == db::postgres_dialect;
     return "try again later, or end what blocks it first (" +
            (pg ? "SELECT pg_terminate_backend(" + pid + ")" : "KILL " + pid) + " ends " +
            (pg ? "pid " : "connection ") + pid + "'s session)";

@@ -1,11 +1,12 @@
 #include "engine/search_path.hpp"
+#include "db/postgres/dialect.hpp"
 
 #include <algorithm>
 
 namespace sqlmig::engine {
 
 std::vector<std::string> search_path_schemas(db::Driver& driver) {
-    if (driver.dialect() != core::Dialect::postgres) {
+    if (driver.dialect() != db::postgres_dialect) {
         return {};
     }
     // current_schemas(false): the path's schemas that exist, "$user" resolved, pg_catalog left out.
@@ -35,7 +36,7 @@ std::vector<std::string> schemas_lacking(db::Driver& scratch, const std::vector<
 }
 
 std::vector<std::string> make_first_search_path_schema(db::Driver& scratch) {
-    if (scratch.dialect() != core::Dialect::postgres) {
+    if (scratch.dialect() != db::postgres_dialect) {
         return {};
     }
     // The setting's first name other than "$user", read by PostgreSQL's own parse_ident (quotes kept,

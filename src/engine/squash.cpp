@@ -17,6 +17,7 @@
 #include "engine/runner.hpp"
 #include "engine/search_path.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::engine {
 
@@ -158,7 +159,7 @@ Replay replay(Context& ctx, const core::SquashPlan& plan, const SquashRequest& r
 // The configured database's search path schemas: what the migrations ran with there.
 std::vector<std::string> configured_search_path(Context& ctx) {
     const db::ConnectOptions options = ctx.connect_options(Access::read_only);
-    if (db::backend_of(options.url).dialect() != core::Dialect::postgres) {
+    if (db::backend_of(options.url).dialect() != db::postgres_dialect) {
         return {};
     }
     auto live = ctx.connect(Access::read_only);

@@ -6,6 +6,11 @@
 #include "core/schema_diff.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
 
 namespace sqlmig::test {
 
@@ -141,7 +146,7 @@ public:
     bool accepts(std::string_view url) const override { return url.starts_with(m_name + "://"); }
     std::string_view url_forms() const override { return m_name; }
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path&) const override {
-        return core::DatabaseUrl{m_name, m_dialect, std::string(url), {}};
+        return core::DatabaseUrl{m_name, std::string(url), {}};
     }
     std::unique_ptr<db::Driver> connect(const db::ConnectOptions&) const override {
         return std::make_unique<StubDriver>(m_dialect);
@@ -184,8 +189,8 @@ void sync_hooks() {
 }
 
 void register_stub_backends() {
-    static const StubBackend transactional("stub-tx", core::Dialect::postgres, db::DdlTransactions::transactional);
-    static const StubBackend implicit("stub-implicit", core::Dialect::mysql, db::DdlTransactions::implicit_commit);
+    static const StubBackend transactional("stub-tx", postgres_dialect, db::DdlTransactions::transactional);
+    static const StubBackend implicit("stub-implicit", mariadb_dialect, db::DdlTransactions::implicit_commit);
     static const bool registered = (db::add_backend(transactional), db::add_backend(implicit), true);
     (void)registered;
 }

@@ -5,9 +5,14 @@
 
 #include "config/config.hpp"
 #include "db/backend.hpp"
+#include "db/dialects.hpp"
 #include "db/mariadb/url.hpp"
+#include "db/postgres/dialect.hpp"
 #include "db/settings.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
 
 using sqlmig::db::backend_for;
 using sqlmig::db::backends;
@@ -32,11 +37,44 @@ TEST(Backends, EachHasANameADialectAndItsOwnUrls) {
     for (const auto* b : backends()) {
         EXPECT_TRUE(names.insert(b->name()).second) << "two backends named " << b->name();
         EXPECT_FALSE(b->url_forms().empty());
-        EXPECT_EQ(sqlmig::core::dialect_from_name(b->name()), b->dialect());
+        EXPECT_EQ(sqlmig::db::dialect_from_name(b->name()), b->dialect());
         EXPECT_EQ(&backend_for(std::string(b->name()) + "://x"), b) << b->name() << ":// must be its own";
     }
     EXPECT_EQ(backend_for("postgresql://u@h/db").name(), "postgres");
     EXPECT_EQ(backend_for("SQLITE:///a.db").name(), "sqlite");
+}
+
+// A definition's fields are designated initializers: one left out is only a warning
+// (-Wmissing-field-initializers), and then a null function or an empty string that the core would
+// call or send.
+TEST(Backends, EachBackendsDialectDefinesEveryPart) {
+    for (const auto* b : backends()) {
+        const sqlmig::core::DialectDefinition& d = b->dialect().definition();
+        EXPECT_FALSE(d.name.empty()) << b->name();
+        EXPECT_NE(d.statements.classify, nullptr) << b->name();
+        EXPECT_NE(d.statements.is_session_setting, nullptr) << b->name();
+        EXPECT_NE(d.tracking.key_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.text_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.table_options, nullptr) << b->name();
+        EXPECT_NE(d.tracking.schema_object, nullptr) << b->name();
+        EXPECT_NE(d.tracking.upsert_head, nullptr) << b->name();
+        EXPECT_NE(d.tracking.sql_type, nullptr) << b->name();
+        EXPECT_NE(d.tracking.quote, '\0') << b->name();
+        EXPECT_NE(d.catalog.object_exists_sql, nullptr) << b->name();
+        EXPECT_NE(d.snapshot_object, nullptr) << b->name();
+        EXPECT_FALSE(d.row_queries_sql.empty()) << b->name();
+    }
+}
+
+// A driver module (sqlmig-postgres.so) links its own copy of its database's definition: the
+// dialect its driver reports must still equal the one its backend reports.
+TEST(Backends, ADialectEqualsAnotherCopyOfItsDefinition) {
+    for (const auto* b : backends()) {
+        const sqlmig::core::DialectDefinition copy = b->dialect().definition();
+        EXPECT_EQ(sqlmig::core::Dialect(copy), b->dialect()) << b->name();
+    }
+    const sqlmig::core::DialectDefinition copy = mariadb_dialect.definition();
+    EXPECT_NE(sqlmig::core::Dialect(copy), sqlmig::db::postgres_dialect);
 }
 
 TEST(Backends, AnUnknownUrlNamesEveryAcceptedForm) {
@@ -60,8 +98,9 @@ TEST(Backends, TheConfigReadsEachBackendsSection) {
     }
 }
 
-// A database is registered twice, its backend (db/backends.cpp) and its config settings
-// (db/settings.cpp, pure, for the config parser): each must have the other.
+// A database is registered once (SQLMIG_DATABASES in CMakeLists.txt), which lists its backend
+// (db/backends.cpp) and its config settings (db/settings.cpp, pure, for the config parser): each
+// must have the other.
 TEST(Backends, EachBackendHasItsConfigSettingsAndEachSettingsItsBackend) {
     std::set<std::string> sections;
     for (const auto* b : backends()) {
@@ -135,6 +174,6 @@ TEST(MariadbUrl, RefusesBadPartsWithoutPrintingThePassword) {
 TEST(MariadbUrl, BothSchemesBelongToTheMariadbBackend) {
     EXPECT_EQ(backend_for("mysql://u@h/d").name(), "mariadb");
     EXPECT_EQ(backend_for("mariadb://u@h/d").name(), "mariadb");
-    EXPECT_EQ(backend_for("mariadb://u@h/d").dialect(), sqlmig::core::Dialect::mysql);
+    EXPECT_EQ(backend_for("mariadb://u@h/d").dialect(), mariadb_dialect);
     EXPECT_EQ(parse_database_url("mariadb://u:secret@h/d", "/").redacted(), "mariadb://u:***@h/d");
 }

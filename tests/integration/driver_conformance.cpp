@@ -40,7 +40,7 @@ fs::path fresh_scratch_folder() {
     return dir;
 }
 
-// Every registered backend, by name (db/backends.cpp).
+// Every registered backend, by name (SQLMIG_DATABASES in CMakeLists.txt).
 std::vector<std::string> backend_names() {
     std::vector<std::string> names;
     for (const auto* b : db::backends()) {

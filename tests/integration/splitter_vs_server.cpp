@@ -15,6 +15,9 @@
 
 #include "core/sql_splitter.hpp"
 #include "support/pg_database.hpp"
+#include "db/postgres/dialect.hpp"
+
+using sqlmig::db::postgres_dialect;
 
 namespace fs = std::filesystem;
 using sqlmig::core::Dialect;
@@ -24,7 +27,7 @@ using sqlmig::core::Statement;
 namespace {
 
 std::vector<Statement> split(const std::string& sql, std::size_t chunk) {
-    SqlSplitter s(Dialect::postgres);
+    SqlSplitter s(postgres_dialect);
     std::vector<Statement> out;
     for (std::size_t i = 0; i < sql.size(); i += chunk) {
         s.feed(std::string_view(sql).substr(i, chunk));

@@ -1,7 +1,7 @@
 #pragma once
 // A scratch database of each registered backend, for the conformance suite:
 // one factory per backend in scratch_database.cpp. A backend registered in
-// src/db/backends.cpp without one fails every conformance test, by name.
+// SQLMIG_DATABASES (CMakeLists.txt) without one fails every conformance test, by name.
 
 #include <filesystem>
 #include <memory>

@@ -5,6 +5,13 @@
 #include "core/drift.hpp"
 #include "core/schema_diff.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+#include "db/sqlite/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
+using sqlmig::db::sqlite_dialect;
 
 using namespace sqlmig::core;
 
@@ -19,23 +26,23 @@ DriftPattern pattern(const std::string& text) { return parse_drift_pattern(text,
 }  // namespace
 
 TEST(Drift, SnapshotLinesAreNamedObjectsOnEachDatabase) {
-    EXPECT_EQ(object_of("column public.users.email text not null", Dialect::postgres),
+    EXPECT_EQ(object_of("column public.users.email text not null", postgres_dialect),
               object(ObjectKind::column, "public.users.email", "public.users"));
-    EXPECT_EQ(object_of("relation public.v v", Dialect::postgres), object(ObjectKind::view, "public.v"));
-    EXPECT_EQ(object_of("relation public.s S", Dialect::postgres), object(ObjectKind::sequence, "public.s"));
-    EXPECT_EQ(object_of("index public.i CREATE INDEX i ON ONLY public.t USING btree (a)", Dialect::postgres),
+    EXPECT_EQ(object_of("relation public.v v", postgres_dialect), object(ObjectKind::view, "public.v"));
+    EXPECT_EQ(object_of("relation public.s S", postgres_dialect), object(ObjectKind::sequence, "public.s"));
+    EXPECT_EQ(object_of("index public.i CREATE INDEX i ON ONLY public.t USING btree (a)", postgres_dialect),
               object(ObjectKind::index, "public.i", "public.t"));
-    EXPECT_EQ(object_of("function public.f(a integer, b text) 0123abcd", Dialect::postgres),
+    EXPECT_EQ(object_of("function public.f(a integer, b text) 0123abcd", postgres_dialect),
               object(ObjectKind::function, "public.f(a integer, b text)"));
-    EXPECT_EQ(object_of("column users email TEXT 1  0", Dialect::sqlite),
+    EXPECT_EQ(object_of("column users email TEXT 1  0", sqlite_dialect),
               object(ObjectKind::column, "users.email", "users"));
-    EXPECT_EQ(object_of("index i on users: CREATE INDEX i ON users (a)", Dialect::sqlite),
+    EXPECT_EQ(object_of("index i on users: CREATE INDEX i ON users (a)", sqlite_dialect),
               object(ObjectKind::index, "i", "users"));
-    EXPECT_EQ(object_of("table v VIEW", Dialect::mysql), object(ObjectKind::view, "v"));
-    EXPECT_EQ(object_of("foreign key orders.fk (u) references users (id)", Dialect::mysql),
+    EXPECT_EQ(object_of("table v VIEW", mariadb_dialect), object(ObjectKind::view, "v"));
+    EXPECT_EQ(object_of("foreign key orders.fk (u) references users (id)", mariadb_dialect),
               object(ObjectKind::constraint, "orders.fk", "orders"));
-    EXPECT_EQ(object_of("routine PROCEDURE tidy 0123", Dialect::mysql), object(ObjectKind::function, "tidy"));
-    EXPECT_EQ(object_of("check users.age_ok `age` >= 0", Dialect::mysql),
+    EXPECT_EQ(object_of("routine PROCEDURE tidy 0123", mariadb_dialect), object(ObjectKind::function, "tidy"));
+    EXPECT_EQ(object_of("check users.age_ok `age` >= 0", mariadb_dialect),
               object(ObjectKind::constraint, "users.age_ok", "users"));
 }
 
@@ -97,7 +104,7 @@ TEST(Drift, CompareGroupsLinesByObjectAndFoldsAWholeTable) {
                                                "relation public.u r"};
     const std::vector<std::string> live = {"column public.t.a bigint", "column public.n.a integer",
                                            "constraint public.n.n_pkey PRIMARY KEY (a)", "relation public.n r"};
-    const DriftReport r = compare_schemas(expected, live, Dialect::postgres, {});
+    const DriftReport r = compare_schemas(expected, live, postgres_dialect, {});
     ASSERT_EQ(r.objects.size(), 3u);
     EXPECT_EQ(r.objects[0].object.name, "public.n");
     EXPECT_EQ(r.objects[0].change, ObjectChange::added);
@@ -106,10 +113,10 @@ TEST(Drift, CompareGroupsLinesByObjectAndFoldsAWholeTable) {
     EXPECT_EQ(r.objects[1].change, ObjectChange::missing);
     EXPECT_EQ(r.objects[2].object.name, "public.t.a");
     EXPECT_EQ(r.objects[2].change, ObjectChange::changed);
-    const DriftReport ignored = compare_schemas(expected, live, Dialect::postgres, {pattern("table:public.n")});
+    const DriftReport ignored = compare_schemas(expected, live, postgres_dialect, {pattern("table:public.n")});
     EXPECT_EQ(ignored.objects.size(), 2u);
     EXPECT_EQ(ignored.ignored, 1u);
-    EXPECT_TRUE(compare_schemas(live, live, Dialect::postgres, {}).clean());
+    EXPECT_TRUE(compare_schemas(live, live, postgres_dialect, {}).clean());
 }
 
 TEST(SchemaDiff, MinusLinesAreOnlyInMinusAndPlusOnlyInPlus) {

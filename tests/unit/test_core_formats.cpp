@@ -9,6 +9,9 @@
 #include "core/script_splitter.hpp"
 #include "core/sections.hpp"
 #include "core/statement_kind.hpp"
+#include "db/postgres/dialect.hpp"
+
+using sqlmig::db::postgres_dialect;
 
 using namespace sqlmig::core;
 
@@ -29,7 +32,7 @@ struct Split {
 };
 
 // Fed in small pieces by default: a marker split across chunks must still be one.
-Split split(Format format, Section section, const std::string& text, Dialect dialect = Dialect::postgres,
+Split split(Format format, Section section, const std::string& text, Dialect dialect = postgres_dialect,
             std::size_t chunk = 7) {
     ScriptSplitter s(dialect, format, section);
     Split out;
@@ -288,7 +291,7 @@ TEST(SqlMigrateSections, ABlockThatEndsInTheOtherSectionKeepsWhatCameBefore) {
         "-- +migrate Up\nCREATE TABLE a (id int);\n-- +migrate StatementBegin\n-- +migrate Down\n"
         "DROP TABLE a;\nDROP TABLE b;\n-- +migrate StatementEnd\nDROP TABLE c;\n";
     for (const std::size_t chunk : {std::size_t{3}, file.size()}) {
-        const Split down = split(Format::sql_migrate, Section::down, file, Dialect::postgres, chunk);
+        const Split down = split(Format::sql_migrate, Section::down, file, postgres_dialect, chunk);
         EXPECT_EQ(texts(down), (std::vector<std::string>{"DROP TABLE a;\nDROP TABLE b", "DROP TABLE c"}))
             << "chunk " << chunk;
     }
@@ -324,7 +327,7 @@ TEST(Sections, AFileWrittenForAWrappingRunnerThatStepsOutRunsSteppingOut) {
     const std::string file =
         "-- +goose Up\nCREATE TABLE t (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);\nBEGIN;\n"
         "-- +goose Down\nDROP TABLE t;\n";
-    FileAnalysis analysis(Dialect::postgres, 150000);
+    FileAnalysis analysis(postgres_dialect, 150000);
     for (const auto& s : split(Format::goose, Section::up, file).statements) {
         analysis.add(s);
     }

@@ -3,6 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "core/in_flight.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+#include "db/sqlite/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
+using sqlmig::db::sqlite_dialect;
 
 namespace sqlmig::core {
 namespace {
@@ -23,9 +30,9 @@ std::vector<std::string> described(const std::vector<CatalogObject>& objects) {
     return out;
 }
 
-constexpr auto pg = Dialect::postgres;
-constexpr auto lite = Dialect::sqlite;
-constexpr auto my = Dialect::mysql;
+constexpr auto pg = postgres_dialect;
+constexpr auto lite = sqlite_dialect;
+constexpr auto my = mariadb_dialect;
 constexpr auto again = InFlightCheck::run_again;
 constexpr auto catalog = InFlightCheck::catalog;
 constexpr auto index = InFlightCheck::index;
@@ -85,7 +92,7 @@ TEST(InFlight, EachKindOfStatementIsResolvedByWhatTheDatabaseCanTell) {
 TEST(InFlight, ConcurrentIndexIsDroppedConcurrently) {
     EXPECT_TRUE(in_flight("CREATE INDEX CONCURRENTLY i ON t (a)", pg).concurrently);
     EXPECT_FALSE(in_flight("CREATE INDEX i ON t (a)", pg).concurrently);
-    EXPECT_EQ(drop_invalid_index_sql("public", "i", true), "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"i\"");
+    EXPECT_EQ(drop_invalid_index_sql("public", "i", true, pg), "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"i\"");
 }
 
 TEST(InFlight, ProbesQuoteNamesAndSqliteHasNoTypes) {

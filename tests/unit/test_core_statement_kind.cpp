@@ -2,19 +2,26 @@
 
 #include "core/statement_kind.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+#include "db/sqlite/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
+using sqlmig::db::sqlite_dialect;
 
 using namespace sqlmig::core;
 
 namespace {
 
-Statement stmt(const std::string& sql, Dialect d = Dialect::postgres) {
+Statement stmt(const std::string& sql, Dialect d = postgres_dialect) {
     SqlSplitter s(d);
     s.feed(sql);
     s.finish();
     return *s.next();
 }
 
-FileAnalysis analyse(const std::string& sql, Dialect d = Dialect::postgres, int server_version = 150000) {
+FileAnalysis analyse(const std::string& sql, Dialect d = postgres_dialect, int server_version = 150000) {
     SqlSplitter s(d);
     s.feed(sql);
     s.finish();
@@ -28,30 +35,30 @@ FileAnalysis analyse(const std::string& sql, Dialect d = Dialect::postgres, int 
 }  // namespace
 
 TEST(StatementKind, RecognisesTransactionControl) {
-    EXPECT_EQ(classify(stmt("BEGIN"), Dialect::postgres), StatementKind::transaction_begin);
-    EXPECT_EQ(classify(stmt("begin transaction isolation level serializable"), Dialect::postgres),
+    EXPECT_EQ(classify(stmt("BEGIN"), postgres_dialect), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("begin transaction isolation level serializable"), postgres_dialect),
               StatementKind::transaction_begin);
-    EXPECT_EQ(classify(stmt("START TRANSACTION"), Dialect::postgres), StatementKind::transaction_begin);
-    EXPECT_EQ(classify(stmt("COMMIT"), Dialect::postgres), StatementKind::transaction_end);
-    EXPECT_EQ(classify(stmt("END"), Dialect::postgres), StatementKind::transaction_end);
-    EXPECT_EQ(classify(stmt("ROLLBACK"), Dialect::postgres), StatementKind::transaction_abort);
-    EXPECT_EQ(classify(stmt("ROLLBACK TO SAVEPOINT a"), Dialect::postgres), StatementKind::ordinary);
-    EXPECT_EQ(classify(stmt("COMMIT PREPARED 'x'"), Dialect::postgres), StatementKind::ordinary);
-    EXPECT_EQ(classify(stmt("DO $$ BEGIN NULL; END $$"), Dialect::postgres), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("START TRANSACTION"), postgres_dialect), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("COMMIT"), postgres_dialect), StatementKind::transaction_end);
+    EXPECT_EQ(classify(stmt("END"), postgres_dialect), StatementKind::transaction_end);
+    EXPECT_EQ(classify(stmt("ROLLBACK"), postgres_dialect), StatementKind::transaction_abort);
+    EXPECT_EQ(classify(stmt("ROLLBACK TO SAVEPOINT a"), postgres_dialect), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("COMMIT PREPARED 'x'"), postgres_dialect), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("DO $$ BEGIN NULL; END $$"), postgres_dialect), StatementKind::ordinary);
 }
 
 TEST(StatementKind, RecognisesStatementsRefusedInATransaction) {
     for (const char* sql : {"CREATE INDEX CONCURRENTLY i ON t (a)", "create unique index concurrently i on t (a)",
                             "DROP INDEX CONCURRENTLY IF EXISTS i", "REINDEX TABLE CONCURRENTLY t", "VACUUM t",
                             "ALTER SYSTEM SET work_mem = '1MB'", "CREATE DATABASE d", "DROP TABLESPACE s"}) {
-        EXPECT_EQ(classify(stmt(sql), Dialect::postgres, 150000), StatementKind::non_transactional) << sql;
+        EXPECT_EQ(classify(stmt(sql), postgres_dialect, 150000), StatementKind::non_transactional) << sql;
     }
-    EXPECT_EQ(classify(stmt("CREATE INDEX i ON t (a)"), Dialect::postgres), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("CREATE INDEX i ON t (a)"), postgres_dialect), StatementKind::ordinary);
     // ALTER TYPE ... ADD VALUE runs in a transaction from PostgreSQL 12 on.
-    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), Dialect::postgres, 110000),
+    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), postgres_dialect, 110000),
               StatementKind::non_transactional);
-    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), Dialect::postgres, 150000), StatementKind::ordinary);
-    EXPECT_EQ(classify(stmt("VACUUM", Dialect::sqlite), Dialect::sqlite), StatementKind::non_transactional);
+    EXPECT_EQ(classify(stmt("ALTER TYPE mood ADD VALUE 'meh'"), postgres_dialect, 150000), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("VACUUM", sqlite_dialect), sqlite_dialect), StatementKind::non_transactional);
 }
 
 TEST(FileAnalysis, DecidesTheTransactionMode) {
@@ -86,29 +93,29 @@ TEST(StatementKind, MysqlDdlCommitsImplicitlyAndDataDoesNot) {
     for (const char* sql : {"CREATE TABLE t (a int)", "ALTER TABLE t ADD b int", "DROP TABLE t", "RENAME TABLE a TO b",
                             "TRUNCATE t", "CREATE INDEX i ON t (a)", "LOCK TABLES t WRITE", "SET autocommit = 1",
                             "CALL p()", "/*!40101 SET NAMES utf8 */"}) {
-        EXPECT_EQ(classify(stmt(sql, Dialect::mysql), Dialect::mysql), StatementKind::implicit_commit) << sql;
+        EXPECT_EQ(classify(stmt(sql, mariadb_dialect), mariadb_dialect), StatementKind::implicit_commit) << sql;
     }
     for (const char* sql : {"INSERT INTO t VALUES (1)", "update t set a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
                             "SELECT 1", "SET @x = 1", "SET NAMES utf8mb4", "WITH a AS (SELECT 1) SELECT * FROM a"}) {
-        EXPECT_EQ(classify(stmt(sql, Dialect::mysql), Dialect::mysql), StatementKind::ordinary) << sql;
+        EXPECT_EQ(classify(stmt(sql, mariadb_dialect), mariadb_dialect), StatementKind::ordinary) << sql;
     }
-    EXPECT_EQ(classify(stmt("BEGIN", Dialect::mysql), Dialect::mysql), StatementKind::transaction_begin);
-    EXPECT_EQ(classify(stmt("START TRANSACTION", Dialect::mysql), Dialect::mysql), StatementKind::transaction_begin);
-    EXPECT_EQ(classify(stmt("BEGIN NOT ATOMIC SELECT 1; END", Dialect::mysql), Dialect::mysql),
+    EXPECT_EQ(classify(stmt("BEGIN", mariadb_dialect), mariadb_dialect), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("START TRANSACTION", mariadb_dialect), mariadb_dialect), StatementKind::transaction_begin);
+    EXPECT_EQ(classify(stmt("BEGIN NOT ATOMIC SELECT 1; END", mariadb_dialect), mariadb_dialect),
               StatementKind::implicit_commit);
     // The same DDL is transactional on the other databases.
-    EXPECT_EQ(classify(stmt("CREATE TABLE t (a int)"), Dialect::postgres), StatementKind::ordinary);
+    EXPECT_EQ(classify(stmt("CREATE TABLE t (a int)"), postgres_dialect), StatementKind::ordinary);
 }
 
 TEST(FileAnalysis, MysqlFilesWithDdlRunStatementByStatementAndDataOnlyFilesInOneTransaction) {
-    const auto ddl = analyse("INSERT INTO t VALUES (1);\nCREATE TABLE u (a int);", Dialect::mysql, 101100);
+    const auto ddl = analyse("INSERT INTO t VALUES (1);\nCREATE TABLE u (a int);", mariadb_dialect, 101100);
     EXPECT_EQ(ddl.decide("f", false), TransactionMode::none);
     ASSERT_TRUE(ddl.first_implicit_commit());
     EXPECT_EQ(ddl.first_implicit_commit()->start.line, 2u);
-    const auto data = analyse("INSERT INTO t VALUES (1);\nUPDATE t SET a = 2;", Dialect::mysql, 101100);
+    const auto data = analyse("INSERT INTO t VALUES (1);\nUPDATE t SET a = 2;", mariadb_dialect, 101100);
     EXPECT_EQ(data.decide("f", false), TransactionMode::wrapped);
     EXPECT_FALSE(data.first_implicit_commit());
-    EXPECT_EQ(analyse("START TRANSACTION; INSERT INTO t VALUES (1); COMMIT;", Dialect::mysql).decide("f", false),
+    EXPECT_EQ(analyse("START TRANSACTION; INSERT INTO t VALUES (1); COMMIT;", mariadb_dialect).decide("f", false),
               TransactionMode::own);
 }
 
@@ -119,13 +126,13 @@ TEST(FileAnalysis, RecordsWithTheFilesCommitOnlyWhenThatCommitEndsEverything) {
                   .own_recording(),
               OwnRecording::with_its_commit);
     EXPECT_EQ(analyse("PRAGMA foreign_keys = OFF; BEGIN; CREATE TABLE t (a); COMMIT; PRAGMA foreign_keys = ON;",
-                      Dialect::sqlite)
+                      sqlite_dialect)
                   .own_recording(),
               OwnRecording::with_its_commit);
     // Work before its BEGIN commits on its own.
     EXPECT_EQ(analyse("CREATE TABLE a (x int); BEGIN; CREATE TABLE t (a int); COMMIT;").own_recording(),
               OwnRecording::with_its_commit_after_work);
-    EXPECT_EQ(analyse("PRAGMA journal_mode = WAL; BEGIN; CREATE TABLE t (a); COMMIT;", Dialect::sqlite)
+    EXPECT_EQ(analyse("PRAGMA journal_mode = WAL; BEGIN; CREATE TABLE t (a); COMMIT;", sqlite_dialect)
                   .own_recording(),
               OwnRecording::with_its_commit_after_work);
     // Work after its COMMIT, two transactions, or a ROLLBACK: recorded after the file.
@@ -138,13 +145,13 @@ TEST(FileAnalysis, RecordsWithTheFilesCommitOnlyWhenThatCommitEndsEverything) {
 }
 
 TEST(StatementKind, SessionSettingsAreThoseThatLeaveNothingBehind) {
-    EXPECT_TRUE(is_session_setting(stmt("SET search_path = app"), Dialect::postgres));
-    EXPECT_TRUE(is_session_setting(stmt("RESET ALL"), Dialect::postgres));
-    EXPECT_FALSE(is_session_setting(stmt("ALTER TABLE t SET (fillfactor = 70)"), Dialect::postgres));
-    EXPECT_TRUE(is_session_setting(stmt("SET NAMES utf8mb4", Dialect::mysql), Dialect::mysql));
-    EXPECT_FALSE(is_session_setting(stmt("SET GLOBAL max_connections = 10", Dialect::mysql), Dialect::mysql));
-    EXPECT_TRUE(is_session_setting(stmt("PRAGMA foreign_keys = OFF", Dialect::sqlite), Dialect::sqlite));
-    EXPECT_TRUE(is_session_setting(stmt("PRAGMA main.defer_foreign_keys=1", Dialect::sqlite), Dialect::sqlite));
-    EXPECT_FALSE(is_session_setting(stmt("PRAGMA user_version = 3", Dialect::sqlite), Dialect::sqlite));
-    EXPECT_FALSE(is_session_setting(stmt("PRAGMA journal_mode = WAL", Dialect::sqlite), Dialect::sqlite));
+    EXPECT_TRUE(is_session_setting(stmt("SET search_path = app"), postgres_dialect));
+    EXPECT_TRUE(is_session_setting(stmt("RESET ALL"), postgres_dialect));
+    EXPECT_FALSE(is_session_setting(stmt("ALTER TABLE t SET (fillfactor = 70)"), postgres_dialect));
+    EXPECT_TRUE(is_session_setting(stmt("SET NAMES utf8mb4", mariadb_dialect), mariadb_dialect));
+    EXPECT_FALSE(is_session_setting(stmt("SET GLOBAL max_connections = 10", mariadb_dialect), mariadb_dialect));
+    EXPECT_TRUE(is_session_setting(stmt("PRAGMA foreign_keys = OFF", sqlite_dialect), sqlite_dialect));
+    EXPECT_TRUE(is_session_setting(stmt("PRAGMA main.defer_foreign_keys=1", sqlite_dialect), sqlite_dialect));
+    EXPECT_FALSE(is_session_setting(stmt("PRAGMA user_version = 3", sqlite_dialect), sqlite_dialect));
+    EXPECT_FALSE(is_session_setting(stmt("PRAGMA journal_mode = WAL", sqlite_dialect), sqlite_dialect));
 }

@@ -2,44 +2,51 @@
 
 #include "core/tracking_sql.hpp"
 #include "util/error.hpp"
+#include "db/mariadb/dialect.hpp"
+#include "db/postgres/dialect.hpp"
+#include "db/sqlite/dialect.hpp"
+
+using sqlmig::db::mariadb_dialect;
+using sqlmig::db::postgres_dialect;
+using sqlmig::db::sqlite_dialect;
 
 using namespace sqlmig::core;
 
 TEST(TableName, AcceptsIdentifiersAndSchemaQualifiedNames) {
-    EXPECT_EQ(parse_table_name("sqlmig_migrations").quoted(Dialect::postgres), "\"sqlmig_migrations\"");
-    EXPECT_EQ(parse_table_name("ops.migrations").quoted(Dialect::postgres), "\"ops\".\"migrations\"");
+    EXPECT_EQ(parse_table_name("sqlmig_migrations").quoted(postgres_dialect), "\"sqlmig_migrations\"");
+    EXPECT_EQ(parse_table_name("ops.migrations").quoted(postgres_dialect), "\"ops\".\"migrations\"");
     for (const char* bad : {"", "a-b", "x; DROP TABLE users", "\"q\"", "1abc", "a.b.c", ".a"}) {
         EXPECT_THROW(parse_table_name(bad), sqlmig::ConfigError) << bad;
     }
 }
 
 TEST(SqlLiteral, QuotesForEachDialect) {
-    EXPECT_EQ(sql_literal("it's", Dialect::sqlite), "'it''s'");
-    EXPECT_EQ(sql_literal("a\\b", Dialect::sqlite), "'a\\b'");
-    EXPECT_EQ(sql_literal("a\\b'", Dialect::postgres), "E'a\\\\b'''");
-    EXPECT_EQ(sql_literal("it's", Dialect::mysql), "'it''s'");
+    EXPECT_EQ(sql_literal("it's", sqlite_dialect), "'it''s'");
+    EXPECT_EQ(sql_literal("a\\b", sqlite_dialect), "'a\\b'");
+    EXPECT_EQ(sql_literal("a\\b'", postgres_dialect), "E'a\\\\b'''");
+    EXPECT_EQ(sql_literal("it's", mariadb_dialect), "'it''s'");
     // In hex, so that NO_BACKSLASH_ESCAPES cannot change what it means.
-    EXPECT_EQ(sql_literal("a\\b", Dialect::mysql), "X'615C62'");
+    EXPECT_EQ(sql_literal("a\\b", mariadb_dialect), "X'615C62'");
 }
 
 TEST(TrackingSql, MysqlQuotesWithBackticksKeysAVarcharAndReplacesRows) {
     const TableName t = parse_table_name("ops.sqlmig_migrations");
-    EXPECT_EQ(t.quoted(Dialect::mysql), "`ops`.`sqlmig_migrations`");
-    EXPECT_EQ(create_schema_sql(t, Dialect::mysql), "CREATE DATABASE IF NOT EXISTS `ops`");
-    EXPECT_EQ(create_schema_sql(t, Dialect::postgres), "CREATE SCHEMA IF NOT EXISTS \"ops\"");
-    EXPECT_EQ(create_schema_sql(parse_table_name("m"), Dialect::mysql), "");
-    const std::string create = create_table_sql(t, Dialect::mysql);
+    EXPECT_EQ(t.quoted(mariadb_dialect), "`ops`.`sqlmig_migrations`");
+    EXPECT_EQ(create_schema_sql(t, mariadb_dialect), "CREATE DATABASE IF NOT EXISTS `ops`");
+    EXPECT_EQ(create_schema_sql(t, postgres_dialect), "CREATE SCHEMA IF NOT EXISTS \"ops\"");
+    EXPECT_EQ(create_schema_sql(parse_table_name("m"), mariadb_dialect), "");
+    const std::string create = create_table_sql(t, mariadb_dialect);
     EXPECT_NE(create.find("version     VARCHAR(191) PRIMARY KEY"), std::string::npos) << create;
     EXPECT_NE(create.find("ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"), std::string::npos) << create;
     EXPECT_EQ(create.find("TEXT PRIMARY KEY"), std::string::npos) << create;
     AppliedRow row;
     row.version = *Version::parse("003");
     row.name = "x";
-    const std::string upsert = upsert_row_sql(t, row, Dialect::mysql);
+    const std::string upsert = upsert_row_sql(t, row, mariadb_dialect);
     EXPECT_EQ(upsert.rfind("REPLACE INTO `ops`.`sqlmig_migrations` (", 0), 0u) << upsert;
     EXPECT_EQ(upsert.find("ON CONFLICT"), std::string::npos) << upsert;
-    EXPECT_NE(upsert_row_sql(t, row, Dialect::postgres).find("ON CONFLICT (version)"), std::string::npos);
-    EXPECT_EQ(select_rows_sql(t, Dialect::mysql).find("\""), std::string::npos);
+    EXPECT_NE(upsert_row_sql(t, row, postgres_dialect).find("ON CONFLICT (version)"), std::string::npos);
+    EXPECT_EQ(select_rows_sql(t, mariadb_dialect).find("\""), std::string::npos);
 }
 
 TEST(AppliedRow, MapsTheColumnsOfSelectRowsAndRefusesAVersionThatIsNoNumber) {

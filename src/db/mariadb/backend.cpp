@@ -7,6 +7,7 @@
 #include "db/mariadb/driver.hpp"
 #include "db/mariadb/url.hpp"
 #include "util/text.hpp"
+#include "db/mariadb/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -23,7 +24,7 @@ public:
             return "MariaDB Connector/C: not available (" + util::first_line(e.what()) + ")";
         }
     }
-    core::Dialect dialect() const override { return core::Dialect::mysql; }
+    core::Dialect dialect() const override { return mariadb_dialect; }
     Capabilities capabilities() const override {
         return {DdlTransactions::implicit_commit, LockKind::session_advisory, Schemas::supported, Reach::server};
     }
@@ -32,7 +33,7 @@ public:
     std::string_view url_forms() const override { return "mysql://user@host:3306/db (or mariadb://)"; }
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path&) const override {
         (void)parse_mariadb_url(url);  // refuses a bad URL now, with the config's line
-        return {std::string(name()), dialect(), std::string(url), {}};
+        return {std::string(name()), std::string(url), {}};
     }
 
     void load() const override { load_mariadb_module(); }

@@ -3,7 +3,7 @@
 
 namespace sqlmig::db {
 
-// MariaDB and MySQL, registered in db/backends.cpp.
+// MariaDB and MySQL, registered by its word in SQLMIG_DATABASES (CMakeLists.txt).
 const Backend& mariadb_backend();
 
 }  // namespace sqlmig::db

@@ -15,6 +15,7 @@
 #include "db/mariadb/url.hpp"
 #include "db/session_lock.hpp"
 #include "util/text.hpp"
+#include "db/mariadb/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -145,7 +146,7 @@ public:
         release_lock();
     }
 
-    core::Dialect dialect() const override { return core::Dialect::mysql; }
+    core::Dialect dialect() const override { return mariadb_dialect; }
     int server_version() const override { return static_cast<int>(mysql_get_server_version(m_conn.get())); }
     std::string database_name() const override { return m_url.database; }
 
@@ -172,7 +173,7 @@ public:
     }
 
     bool ensure_tracking_table() override {
-        const std::string probe = "SELECT 1 FROM " + m_options.table.quoted(core::Dialect::mysql) + " WHERE 1 = 0";
+        const std::string probe = "SELECT 1 FROM " + m_options.table.quoted(mariadb_dialect) + " WHERE 1 = 0";
         if (mysql_real_query(m_conn.get(), probe.data(), probe.size()) == 0) {
             ResultSet(mysql_store_result(m_conn.get()));
             return false;
@@ -181,11 +182,11 @@ public:
             throw DbError("cannot read the tracking table " + m_options.table.display() + ": " +
                           error_of(m_conn.get()).what());
         }
-        if (const std::string schema = core::create_schema_sql(m_options.table, core::Dialect::mysql);
+        if (const std::string schema = core::create_schema_sql(m_options.table, mariadb_dialect);
             !schema.empty()) {
             run_internal(schema);
         }
-        run_internal(core::create_table_sql(m_options.table, core::Dialect::mysql));
+        run_internal(core::create_table_sql(m_options.table, mariadb_dialect));
         return true;
     }
 
@@ -195,7 +196,7 @@ public:
     }
 
     std::vector<core::AppliedRow> read_applied() override {
-        const std::string sql = core::select_rows_sql(m_options.table, core::Dialect::mysql);
+        const std::string sql = core::select_rows_sql(m_options.table, mariadb_dialect);
         if (mysql_real_query(m_conn.get(), sql.data(), sql.size()) != 0) {
             if (mysql_errno(m_conn.get()) == ER_NO_SUCH_TABLE) {
                 return {};
@@ -560,7 +561,7 @@ private:
         return row && row[0] ? row[0] : "";
     }
 
-    std::string literal(const std::string& s) const { return core::sql_literal(s, core::Dialect::mysql); }
+    std::string literal(const std::string& s) const { return core::sql_literal(s, mariadb_dialect); }
 
     // The session's lock waits as configured ([mariadb] lock_timeout), or the server's defaults.
     void restore_lock_waits() {

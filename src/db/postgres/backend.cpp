@@ -7,6 +7,7 @@
 #include "db/postgres/driver.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -57,7 +58,7 @@ public:
             return "libpq: not available (" + util::first_line(e.what()) + ")";
         }
     }
-    core::Dialect dialect() const override { return core::Dialect::postgres; }
+    core::Dialect dialect() const override { return postgres_dialect; }
     Capabilities capabilities() const override {
         return {DdlTransactions::transactional, LockKind::session_advisory, Schemas::supported, Reach::server};
     }
@@ -75,7 +76,7 @@ public:
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path&) const override {
         // Kept as it is but for dbmate's search_path: libpq parses it (expand_dbname), so
         // every libpq form and option works.
-        return {std::string(name()), dialect(), with_search_path_as_option(url), {}};
+        return {std::string(name()), with_search_path_as_option(url), {}};
     }
 
     void load() const override { load_postgres_module(); }

@@ -3,7 +3,7 @@
 
 namespace sqlmig::db {
 
-// PostgreSQL, registered in db/backends.cpp.
+// PostgreSQL, registered by its word in SQLMIG_DATABASES (CMakeLists.txt).
 const Backend& postgres_backend();
 
 }  // namespace sqlmig::db

@@ -11,6 +11,7 @@
 #include "db/postgres/lock_watch.hpp"
 #include "db/session_lock.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -98,7 +99,7 @@ public:
         release_lock();
     }
 
-    core::Dialect dialect() const override { return core::Dialect::postgres; }
+    core::Dialect dialect() const override { return postgres_dialect; }
     int server_version() const override { return PQserverVersion(m_conn.get()); }
     std::string database_name() const override { return PQdb(m_conn.get()); }
 
@@ -137,10 +138,10 @@ public:
         if (table_exists()) {
             return false;  // CREATE ... IF NOT EXISTS would print a NOTICE on every run
         }
-        if (const std::string schema = core::create_schema_sql(m_options.table, core::Dialect::postgres); !schema.empty()) {
+        if (const std::string schema = core::create_schema_sql(m_options.table, postgres_dialect); !schema.empty()) {
             exec_now(schema);
         }
-        exec_now(core::create_table_sql(m_options.table, core::Dialect::postgres));
+        exec_now(core::create_table_sql(m_options.table, postgres_dialect));
         return true;
     }
 
@@ -152,7 +153,7 @@ public:
         if (!idle && !table_exists()) {
             return {};
         }
-        Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table, core::Dialect::postgres).c_str()));
+        Result r(PQexec(m_conn.get(), core::select_rows_sql(m_options.table, postgres_dialect).c_str()));
         if (idle && PQresultStatus(r.get()) == PGRES_FATAL_ERROR && field(r.get(), PG_DIAG_SQLSTATE) == "42P01") {
             return {};  // undefined_table
         }
@@ -193,7 +194,7 @@ public:
         }
         // One message, two queries: the server stops at the first that fails, so a missing
         // tracking table gives one result, and a missing second table a second that failed.
-        const std::string both = core::select_rows_sql(m_options.table, core::Dialect::postgres) + ";\n" + sql;
+        const std::string both = core::select_rows_sql(m_options.table, postgres_dialect) + ";\n" + sql;
         if (!PQsendQuery(m_conn.get(), both.c_str())) {
             throw connection_error("lost the connection to");
         }
@@ -509,9 +510,9 @@ private:
                 return;  // a failed flush leaves nothing here; a lost connection takes the setting with it
             }
             const std::string sql = "SELECT set_config('lock_timeout', " +
-                                    core::sql_literal(bound.before, core::Dialect::postgres) +
+                                    core::sql_literal(bound.before, postgres_dialect) +
                                     ", false) WHERE current_setting('lock_timeout') = " +
-                                    core::sql_literal(bound.set, core::Dialect::postgres);
+                                    core::sql_literal(bound.set, postgres_dialect);
             Result r(PQexec(m_conn.get(), sql.c_str()));
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
                 spdlog::warn("cannot restore the session's lock_timeout: {}", error_from(r.get(), m_conn.get()).what());
@@ -646,7 +647,7 @@ private:
     // Every user object from the catalogs, one line each (a query whose column is `line`). Objects
     // that belong to an extension are the extension's line; the tracking table and its index are left out.
     std::string snapshot_lines_sql() const {
-        const auto literal = [](const std::string& name) { return core::sql_literal(name, core::Dialect::postgres); };
+        const auto literal = [](const std::string& name) { return core::sql_literal(name, postgres_dialect); };
         const std::string& t = m_options.table.table;
         // The tracking table and its companions (<table>_layout, the lease's <table>_lock): sqlmig's own.
         const std::string tracking = "(" + literal(t) + ", " + literal(core::layout_table(m_options.table).table) +
@@ -746,7 +747,7 @@ private:
     }
 
     bool table_exists() {
-        return scalar("SELECT to_regclass(" + core::sql_literal(m_options.table.quoted(core::Dialect::postgres), core::Dialect::postgres) +
+        return scalar("SELECT to_regclass(" + core::sql_literal(m_options.table.quoted(postgres_dialect), postgres_dialect) +
                       ") IS NOT NULL") == "t";
     }
 

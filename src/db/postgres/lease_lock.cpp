@@ -9,12 +9,13 @@
 #include "db/session_lock.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "db/postgres/dialect.hpp"
 
 namespace sqlmig::db {
 
 namespace {
 
-constexpr auto k_dialect = core::Dialect::postgres;
+constexpr auto k_dialect = postgres_dialect;
 
 std::string host_name() {
     std::array<char, 256> name{};

@@ -12,6 +12,7 @@
 #include "db/sqlite/driver.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "db/sqlite/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -50,7 +51,7 @@ public:
     std::string_view name() const override { return "sqlite"; }
     std::string_view config_section() const override { return "sqlite"; }
     std::string client_library() const override { return std::string("SQLite ") + sqlite3_libversion(); }
-    core::Dialect dialect() const override { return core::Dialect::sqlite; }
+    core::Dialect dialect() const override { return sqlite_dialect; }
     Capabilities capabilities() const override {
         return {DdlTransactions::transactional, LockKind::file, Schemas::none, Reach::local_file};
     }
@@ -61,7 +62,7 @@ public:
     // sqlite:///relative/to/base_dir.db, sqlite:////absolute.db, sqlite://:memory:, and
     // dbmate's forms: sqlite:relative.db (to base_dir as well) and sqlite:/absolute.db.
     core::DatabaseUrl parse_url(std::string_view url, const std::filesystem::path& base_dir) const override {
-        core::DatabaseUrl out{std::string(name()), dialect(), std::string(url), {}};
+        core::DatabaseUrl out{std::string(name()), std::string(url), {}};
         const std::string_view trimmed = util::trim(url);
         std::string_view rest = trimmed.substr(7);
         const auto invalid = [&](std::string_view why) {

@@ -3,7 +3,7 @@
 
 namespace sqlmig::db {
 
-// SQLite, registered in db/backends.cpp.
+// SQLite, registered by its word in SQLMIG_DATABASES (CMakeLists.txt).
 const Backend& sqlite_backend();
 
 }  // namespace sqlmig::db

@@ -16,6 +16,7 @@
 #include "db/sqlite/handles.hpp"
 #include "util/text.hpp"
 #include "util/unique_fd.hpp"
+#include "db/sqlite/dialect.hpp"
 
 namespace sqlmig::db {
 
@@ -63,7 +64,7 @@ public:
 
     ~SqliteDriver() override { release_lock(); }
 
-    core::Dialect dialect() const override { return core::Dialect::sqlite; }
+    core::Dialect dialect() const override { return sqlite_dialect; }
     int server_version() const override { return 0; }
     std::string database_name() const override { return m_memory ? "memory" : m_path.stem().string(); }
 
@@ -107,7 +108,7 @@ public:
         if (table_exists()) {
             return false;
         }
-        exec(core::create_table_sql(m_options.table, core::Dialect::sqlite));
+        exec(core::create_table_sql(m_options.table, sqlite_dialect));
         return true;
     }
 
@@ -119,7 +120,7 @@ public:
         }
         std::vector<core::AppliedRow> rows;
         rows.reserve(row_count());  // growing by doubling would copy every row and hold twice the memory
-        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table, core::Dialect::sqlite));
+        StatementHandle stmt = prepare(core::select_rows_sql(m_options.table, sqlite_dialect));
         int rc = 0;
         while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
             rows.push_back(row_from(stmt.get()));
@@ -408,7 +409,7 @@ private:
     }
 
     std::size_t row_count() {
-        StatementHandle stmt = prepare("SELECT count(*) FROM " + m_options.table.quoted(core::Dialect::sqlite));
+        StatementHandle stmt = prepare("SELECT count(*) FROM " + m_options.table.quoted(sqlite_dialect));
         if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
             throw error("cannot read the tracking table " + m_options.table.display());
         }
