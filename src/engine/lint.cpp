@@ -51,12 +51,11 @@ core::LintMigration lint_migration(Context& ctx, const core::Migration& m) {
 namespace {
 
 core::LintOptions run_lint_options(Context& ctx, core::Dialect dialect, int server_version) {
-    core::LintOptions options{.dialect = dialect};
+    const auto& disabled = ctx.config().lint.disable;
+    core::LintOptions options{.dialect = dialect, .disabled = {disabled.begin(), disabled.end()}};
     options.server_version = server_version;
     options.lock_timeout_configured = ctx.config().session_limits("postgres").lock_timeout.has_value();
     options.bounded_lock_waits = ctx.config().lock_retries("postgres").enabled;
-    const auto& disabled = ctx.config().lint.disable;
-    options.disabled.insert(disabled.begin(), disabled.end());
     return options;
 }
 
