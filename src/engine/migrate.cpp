@@ -262,10 +262,36 @@ std::string version_reached(const core::Status& status, const std::vector<StepOu
     return v ? status.as_written(*v) : "";
 }
 
-}  // namespace
+// What a run's --json document says of what it did (docs/json/migrate.schema.json).
+struct RunRecord {
+    std::vector<StepOutcome> done;
+    std::optional<backup::Taken> backup;
+    const StepOutcome* gave_up = nullptr;  // the migration that did not get its locks in time
+    PreflightResult preflight;
+};
 
-void run_migrate(Context& ctx, Command command, const MigrateOptions& o, MigrateResult& result) {
-    const bool offline = o.sql || o.dry_run;
+util::Json run_document(Context& ctx, db::Driver& driver, const RunRecord& run, const std::string* error) {
+    const core::Status after = core::build_status(ctx.catalog().migrations, driver.read_applied());
+    util::Json doc = util::Json::object();
+    doc.set("ok", error == nullptr)
+        .set("steps", steps_json(run.done))
+        .set("current", core::current_json(after))
+        .set("backup", taken_json(ctx, run.backup));
+    if (error) {
+        doc.set("error", *error);
+    }
+    if (run.gave_up) {
+        doc.set("gave_up", step_json(*run.gave_up));
+    }
+    if (run.preflight.outcome != PreflightResult::Outcome::not_checked) {
+        doc.set("preflight", preflight_json(run.preflight));
+    }
+    return doc;
+}
+
+// What is refused before the database is touched: a whole-run transaction where DDL commits, a
+// broken folder, and ([impact] before_up) a pending migration over its budget.
+void refuse_before_connecting(Context& ctx, Command command, const MigrateOptions& o, bool offline) {
     if (offline && o.print_to == nullptr) {
         throw UsageError("--sql and --dry-run print: this caller gave nowhere to print");
     }
@@ -276,6 +302,25 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     if (command == Command::up && !offline) {
         check_impact_before_up(ctx, o.target);  // before the lock: it measures on a scratch database
     }
+}
+
+// --sql prints the statements, --dry-run the plan; neither runs anything.
+void print_offline(Context& ctx, Runner& runner, const std::vector<PreparedStep>& prepared,
+                   RunTransaction transaction, const MigrateOptions& o, MigrateResult& result) {
+    if (o.sql) {
+        runner.print_sql(prepared, transaction, *o.print_to);
+    } else if (ctx.options.json) {
+        result.document = util::Json::object().set("dry_run", true).set("steps", plan_json(prepared));
+    } else {
+        print_plan(prepared, *o.print_to);
+    }
+}
+
+}  // namespace
+
+void run_migrate(Context& ctx, Command command, const MigrateOptions& o, MigrateResult& result) {
+    const bool offline = o.sql || o.dry_run;
+    refuse_before_connecting(ctx, command, o, offline);
     auto driver = ctx.connect(offline ? Access::read_only : Access::read_write);
     db::LockGuard guard(*driver);
     if (!offline) {
@@ -304,42 +349,17 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     const RunTransaction transaction = o.single_transaction ? RunTransaction::whole_run : RunTransaction::per_migration;
     const auto prepared = runner.prepare(steps, transaction);
     lint_before_run(ctx, prepared, driver->dialect(), driver->server_version());
-    if (o.sql) {
-        runner.print_sql(prepared, transaction, *o.print_to);
+    if (offline) {
+        print_offline(ctx, runner, prepared, transaction, o, result);
         return;
     }
-    if (o.dry_run) {
-        if (ctx.options.json) {
-            result.document = util::Json::object().set("dry_run", true).set("steps", plan_json(prepared));
-        } else {
-            print_plan(prepared, *o.print_to);
-        }
-        return;
-    }
-    std::vector<StepOutcome> done;
+    RunRecord run;
     std::optional<Execution> execution;
-    const StepOutcome* gave_up = nullptr;  // the migration that did not get its locks in time
-    PreflightResult preflight;
-    auto report = [&](const std::string* error) {
-        if (!ctx.options.json) {
-            return;
+    const auto report = [&](const std::string* error) {
+        if (ctx.options.json) {
+            run.backup = execution ? execution->backup : std::nullopt;
+            result.document = run_document(ctx, *driver, run, error);
         }
-        const core::Status after = core::build_status(ctx.catalog().migrations, driver->read_applied());
-        util::Json doc = util::Json::object();
-        doc.set("ok", error == nullptr)
-            .set("steps", steps_json(done))
-            .set("current", core::current_json(after))
-            .set("backup", taken_json(ctx, execution ? execution->backup : std::nullopt));
-        if (error) {
-            doc.set("error", *error);
-        }
-        if (gave_up) {
-            doc.set("gave_up", step_json(*gave_up));
-        }
-        if (preflight.outcome != PreflightResult::Outcome::not_checked) {
-            doc.set("preflight", preflight_json(preflight));
-        }
-        result.document = std::move(doc);
     };
     if (prepared.empty()) {
         spdlog::info("nothing to do; the database is at version {}", core::current_text(status));
@@ -348,11 +368,12 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     }
     try {
         // Before any lock of the migrations, and before the backup and hooks: a refusal leaves nothing to undo.
-        run_preflight(ctx.config().pg_preflight, ctx.config().lock_retries("postgres").budget, prepared, *driver, preflight);
+        run_preflight(ctx.config().pg_preflight, ctx.config().lock_retries("postgres").budget, prepared, *driver,
+                      run.preflight);
         execution.emplace(ctx, *driver, command, status, steps);
         execution->before(o.no_backup, runner);
         try {
-            runner.run(prepared, transaction, done);
+            runner.run(prepared, transaction, run.done);
         } catch (const Error& e) {
             execution->on_failure(e.what());
             throw;
@@ -360,10 +381,10 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     } catch (const Error& e) {
         const std::string message = e.what();
         if (const auto* lock = dynamic_cast<const LockWaitGaveUp*>(&e)) {
-            gave_up = &lock->outcome;
+            run.gave_up = &lock->outcome;
         }
-        result.to = version_reached(status, done);
-        result.steps = done.size();
+        result.to = version_reached(status, run.done);
+        result.steps = run.done.size();
         try {
             report(&message);
         } catch (const std::exception&) {
@@ -371,8 +392,8 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
         }
         throw;
     }
-    result.to = version_reached(status, done);
-    result.steps = done.size();
+    result.to = version_reached(status, run.done);
+    result.steps = run.done.size();
     if (const auto failed = execution->after()) {
         const std::string message = "the migrations were applied, but " + *failed;
         report(&message);
