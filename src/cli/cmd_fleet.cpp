@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "engine/fleet.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -462,8 +463,9 @@ void setup_fleet(CLI::App& app, Context& ctx) {
         sub->fallthrough();
         add_fleet_flags(sub, f);
         if (migrates(command)) {
-            sub->add_option("target", f.options.migrate.target,
-                            command == FleetCommand::up ? "head (default), a version, or +N" : "-N, a version, or base");
+            non_empty(sub->add_option("target", f.options.migrate.target,
+                                      command == FleetCommand::up ? "head (default), a version, or +N"
+                                                                  : "-N, a version, or base"));
             sub->add_flag("--keep-going", f.options.keep_going, "Start the next targets after one fails");
             sub->add_flag("--no-backup", f.options.migrate.no_backup, "Take no backup before migrating");
             if (command == FleetCommand::up) {

@@ -201,7 +201,7 @@ void setup_impact(CLI::App& app, Context& ctx) {
     const auto o = std::make_shared<ImpactOptions>();
     auto* impact = app.add_subcommand(
         "impact", "Measure what each pending statement locks, rewrites and scans, on a scratch database");
-    impact->add_option("target", o->request.target, "head (default) or the last version to measure");
+    non_empty(impact->add_option("target", o->request.target, "head (default) or the last version to measure"));
     impact->add_flag("--no-live-stats", o->no_live_stats,
                      "Do not read the live database: measure on the scratch database only (CI on a pull request)");
     impact->add_option("--from", o->request.from,

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "engine/inspect.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "core/plan.hpp"
 #include "util/text.hpp"
 
@@ -275,8 +276,8 @@ void setup_inspect(CLI::App& app, Context& ctx) {
     });
     auto* history = app.add_subcommand("history", "List applied migrations, newest first");
     history->add_flag("--verbose", *history_verbose, "Show full checksums, file paths, failures and backups");
-    history->add_option("--sql", *history_sql, "Print the up and down SQL stored for this applied version")
-        ->type_name("VERSION");
+    non_empty(history->add_option("--sql", *history_sql, "Print the up and down SQL stored for this applied version")
+                  ->type_name("VERSION"));
     history->callback([&ctx, history_verbose, history_sql] {
         run_history(ctx, *history_verbose || ctx.options.verbose, *history_sql);
     });

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/usage.hpp"
 #include "engine/migrate.hpp"
 
 namespace sqlmig::cli {
@@ -48,14 +49,14 @@ void setup_migrate(CLI::App& app, engine::Context& ctx) {
     const auto redo_opts = std::make_shared<MigrateOptions>();
 
     auto* up = app.add_subcommand("up", "Apply pending migrations up to TARGET (head, a version, or +N)");
-    up->add_option("target", up_opts->target, "head (default), a version, or +N");
+    non_empty(up->add_option("target", up_opts->target, "head (default), a version, or +N"));
     add_common_flags(up, *up_opts);
     up->add_flag("--allow-out-of-order", up_opts->allow_out_of_order,
                  "Apply pending migrations older than the newest applied one");
     up->callback([&ctx, up_opts] { migrate(ctx, MigrateCommand::up, *up_opts); });
 
     auto* down = app.add_subcommand("down", "Revert migrations: the newest (default), -N, down to a version, or base");
-    down->add_option("target", down_opts->target, "-N, a version to keep, or base");
+    non_empty(down->add_option("target", down_opts->target, "-N, a version to keep, or base"));
     add_common_flags(down, *down_opts);
     down->add_flag("--yes", down_opts->yes,
                    "Run the stored downs of migrations this folder never had (a database from another folder)");

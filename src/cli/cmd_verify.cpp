@@ -99,7 +99,7 @@ void setup_verify(CLI::App& app, Context& ctx) {
     const auto o = std::make_shared<VerifyOptions>();
     auto* verify = app.add_subcommand(
         "verify", "Check on a scratch database that every down undoes its up (never touches the configured one)");
-    verify->add_option("target", o->target, "head (default) or the last version to check");
+    non_empty(verify->add_option("target", o->target, "head (default) or the last version to check"));
     verify->add_option("--from", o->from, "Apply the migrations before VERSION without checking them")
         ->type_name("VERSION");
     non_empty(verify->add_option("--scratch-url", o->scratch_url, "An empty database to use instead of creating one")

@@ -116,6 +116,13 @@ TEST(Usage, AValueOutsideAnOptionsWordsNamesTheWords) {
         {{"drift", "--scratch-url", ""}, "--scratch-url must not be empty"},
         {{"impact", "--scratch-url", ""}, "--scratch-url must not be empty"},
         {{"lint", "--impact", "--scratch-url", ""}, "--scratch-url must not be empty"},
+        // So is an empty target (`sqlmig down "$TARGET"` with TARGET unset must not revert the newest).
+        {{"up", ""}, "target must not be empty"},
+        {{"down", "", "--dry-run"}, "target must not be empty"},
+        {{"verify", ""}, "target must not be empty"},
+        {{"impact", ""}, "target must not be empty"},
+        {{"fleet", "up", ""}, "target must not be empty"},
+        {{"history", "--sql", ""}, "--sql must not be empty"},
     };
     for (const auto& [args, expected] : cases) {
         const std::string line = usage_error(p, args);
