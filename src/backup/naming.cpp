@@ -115,6 +115,14 @@ std::string version_file_name(std::string_view backup_file) {
     return std::string(backup_file) + ".version";
 }
 
+std::optional<std::string> backup_of_version_file(std::string_view file_name) {
+    constexpr std::string_view suffix = ".version";
+    if (file_name.size() <= suffix.size() || !file_name.ends_with(suffix)) {
+        return std::nullopt;
+    }
+    return std::string(file_name.substr(0, file_name.size() - suffix.size()));
+}
+
 std::vector<std::string> beyond_retention(std::vector<BackupName> backups, std::string_view kind, int keep) {
     std::vector<std::string> out;
     if (keep <= 0) {

@@ -47,6 +47,8 @@ std::vector<BackupName> backups_of(const std::vector<std::string>& files, std::s
 // taken: <backup file>.version, holding that version or "none" and a newline. Its
 // extension is no backup's, so listings never take it for one.
 std::string version_file_name(std::string_view backup_file);
+// The backup a .version file is written beside; nullopt for a name that is no .version file.
+std::optional<std::string> backup_of_version_file(std::string_view file_name);
 inline constexpr std::string_view k_no_version = "none";
 
 // Which of the backups (any order) to delete so that the newest `keep` of `kind`

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "backup/naming.hpp"
 #include "core/plan.hpp"
 #include "db/backend.hpp"
 #include "util/error.hpp"
@@ -138,6 +139,11 @@ RestoreOutcome restore(Context& ctx, const RestoreRequest& request) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
         throw UsageError("cannot restore " + util::printable(request.file) + ": no such file (see 'sqlmig backups')");
+    }
+    if (const auto backup = backup::backup_of_version_file(file.filename().string())) {
+        throw UsageError("cannot restore " + util::printable(request.file) + ": it is the note of the version a backup "
+                         "was taken at, not a backup; restore the backup beside it, " + util::printable(*backup) +
+                         " (see 'sqlmig backups'); nothing was changed");
     }
     auto driver = ctx.connect(Access::read_write);
     db::LockGuard guard(*driver);

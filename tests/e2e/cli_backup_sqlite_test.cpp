@@ -61,6 +61,14 @@ TEST(CliBackupSqlite, BackupBeforeEachRunThenRestoreBringsDataAndTrackingBack) {
     EXPECT_CONTAINS(refused.err, "--yes");
     EXPECT_EQ(p.query("SELECT count(*) FROM users"), "1");
 
+    // The version note beside a backup is refused as a backup, before anything is backed up or run.
+    const Result note = p.run({"restore", before_002.string() + ".version", "--yes"});
+    EXPECT_EQ(note.code, 2) << note.err;
+    EXPECT_CONTAINS(note.err, "it is the note of the version a backup was taken at, not a backup; restore the backup "
+                              "beside it, " + before_002.filename().string());
+    EXPECT_EQ(p.backups().size(), 1u);
+    EXPECT_EQ(p.query("SELECT count(*) FROM users"), "1");
+
     const Result restored = p.run({"restore", before_002.string(), "--yes"});
     ASSERT_EQ(restored.code, 0) << restored.err;
     EXPECT_EQ(p.query("SELECT group_concat(email) FROM users"), "a@x,b@x");
