@@ -52,8 +52,9 @@ void run_adopt(Context& ctx, const AdoptOptions& o) {
         return;
     }
     spdlog::info("recorded {} migration(s) from {} as applied; {} was left as it was. Once every environment runs "
-                 "sqlmig, drop it with: {}",
-                 out.recorded.size(), out.source_table, out.source_table, out.drop_source);
+                 "sqlmig, drop it with: {} (until then, 'sqlmig drift' reports it as an added table: keep it out "
+                 "with [drift] ignore = [\"table:{}\"])",
+                 out.recorded.size(), out.source_table, out.source_table, out.drop_source, out.source_table);
 }
 
 }  // namespace

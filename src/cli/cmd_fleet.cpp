@@ -170,10 +170,11 @@ void print_versions(const std::vector<TargetResult>& results, const std::string&
     print_table(rows);
 }
 
-// A drifted target's objects, one a line under the table: the ERROR column has room for the first.
-void print_drifted_objects(const std::vector<TargetResult>& results) {
+// An error of several lines (a drifted target's objects, the drift gate's refusal, a database's
+// hint), whole under the table: the ERROR column has room for its first line.
+void print_errors_of_several_lines(const std::vector<TargetResult>& results) {
     for (const auto& r : results) {
-        if (r.outcome != Outcome::drift || r.error.find('\n') == std::string::npos) {
+        if (r.error.find('\n') == std::string::npos) {
             continue;
         }
         std::cout << '\n' << util::printable(r.name) << ":\n";
@@ -198,7 +199,7 @@ void print_results(FleetCommand command, const std::vector<TargetResult>& result
                         util::printable(util::shorten(util::first_line(r.error), 100))});
     }
     print_table(rows, 1);
-    print_drifted_objects(results);
+    print_errors_of_several_lines(results);
     if (!migrating) {
         print_versions(results, head);
     }

@@ -346,8 +346,9 @@ void check_drift_before_up(Context& ctx, db::Driver& live, const std::vector<cor
         list += "\n  " + std::string(core::to_string(d.change)) + " " + std::string(core::to_string(d.object.kind)) +
                 " " + util::printable(d.object.name);
     }
-    // A tenant's drift is shown by fleet drift: plain drift reads the whole database.
-    const std::string shows = ctx.target.empty() || !ctx.connect_options(Access::read_only).schema
+    // A fleet target's drift is shown by fleet drift: plain drift reads the configured database (a
+    // tenant's: the whole database), which a fleet's project may not even have.
+    const std::string shows = ctx.target.empty()
                                   ? "'sqlmig drift' shows how"
                                   : "'sqlmig fleet drift --only " + util::printable(ctx.target) + "' lists them";
     const std::string what = "the database has drifted from its applied migrations (" +

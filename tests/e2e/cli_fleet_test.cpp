@@ -325,5 +325,10 @@ TEST(Fleet, ATargetTheDriftGateRefusesKeepsTheVersionItIsAt) {
     EXPECT_EQ(t2["from"], "001") << t2.dump();
     EXPECT_EQ(t2["to"], "001");
     EXPECT_CONTAINS(t2["error"].get<std::string>(), "added table handmade");
+    EXPECT_CONTAINS(t2["error"].get<std::string>(), "'sqlmig fleet drift --only t2' lists them");
     EXPECT_EQ(f.versions("t2"), "1");
+    const Result text = f.run({"fleet", "up"});
+    EXPECT_EQ(text.code, 3);
+    EXPECT_CONTAINS(text.out, "\nt2:\n  the database has drifted");
+    EXPECT_CONTAINS(text.out, "\n    added table handmade\n");  // under the table, whole
 }
