@@ -304,6 +304,20 @@ void refuse_before_connecting(Context& ctx, Command command, const MigrateOption
     }
 }
 
+// A redo whose down runs no statement (an empty down section, a goose file without one) would only remove
+// the record, then run the up again over what it made: it fails there and leaves the migration's schema
+// behind with no record of it. Refused before anything runs.
+void refuse_redo_with_an_empty_down(const std::vector<PreparedStep>& prepared) {
+    for (const auto& p : prepared) {
+        if (p.step.direction == core::Direction::down && p.check.statements == 0) {
+            throw RefusedError("cannot redo " + p.script.label + ": its down runs no statement, so redo would only "
+                               "remove its record and then run its up again over what that up made; write its down, "
+                               "or run 'sqlmig down' and 'sqlmig up' yourself if its up can run twice; nothing was "
+                               "reverted");
+        }
+    }
+}
+
 // --sql prints the statements, --dry-run the plan; neither runs anything.
 void print_offline(Context& ctx, Runner& runner, const std::vector<PreparedStep>& prepared,
                    RunTransaction transaction, const MigrateOptions& o, MigrateResult& result) {
@@ -348,6 +362,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     Runner runner(ctx, *driver);
     const RunTransaction transaction = o.single_transaction ? RunTransaction::whole_run : RunTransaction::per_migration;
     const auto prepared = runner.prepare(steps, transaction);
+    if (command == Command::redo) {
+        refuse_redo_with_an_empty_down(prepared);
+    }
     lint_before_run(ctx, prepared, driver->dialect(), driver->server_version());
     if (offline) {
         print_offline(ctx, runner, prepared, transaction, o, result);

@@ -84,6 +84,21 @@ TEST(CliFirstDay, AFailedRedoSaysTheMigrationIsNowNotApplied) {
     EXPECT_CONTAINS(p.run({"status"}).out, "002      admin  pending");
 }
 
+TEST(CliFirstDay, ARedoWhoseDownRunsNothingIsRefusedBeforeAnythingRuns) {
+    Project p;
+    p.write_file("config.toml", "[database]\nurl = \"sqlite:///data/app.db\"\n[migrations]\nformat = \"dbmate\"\n");
+    p.migration("20240101000000_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n\n-- migrate:down\n\n");
+    ASSERT_EQ(p.run({"up", "--no-backup"}).code, 0);
+    const Result r = p.run({"redo", "--no-backup"});
+    EXPECT_EQ(r.code, 3) << r.err;
+    EXPECT_CONTAINS(r.err, "sqlmig: error: cannot redo migrations/20240101000000_users.sql: its down runs no "
+                           "statement, so redo would only remove its record");
+    EXPECT_CONTAINS(r.err, "nothing was reverted");
+    EXPECT_EQ(p.query("SELECT group_concat(version) FROM sqlmig_migrations"), "20240101000000");
+    EXPECT_EQ(p.query("SELECT count(*) FROM sqlite_master WHERE name = 'users'"), "1");
+    EXPECT_EQ(p.run({"down", "--no-backup"}).code, 0) << "a down of it still only removes its record, as dbmate does";
+}
+
 TEST(CliFirstDay, AThreeSlashPathThatLooksAbsoluteIsNamedWithAWarning) {
     Project p;
     p.migration("001_users.up.sql", "CREATE TABLE users (id INTEGER);\n");
