@@ -119,7 +119,8 @@ bool is_constraint_word(const Tokens& t, std::size_t i) {
     return std::any_of(std::begin(k_words), std::end(k_words), [&](std::string_view w) { return is_keyword(t, i, w); });
 }
 
-// One ALTER TABLE action whose effect the catalog shows: ADD/DROP COLUMN, RENAME. False for any other.
+// One ALTER TABLE action whose effect the catalog shows (ADD/DROP COLUMN, RENAME), or MySQL's ALGORITHM or
+// LOCK option, which has none of its own. False for any other.
 bool read_action(const Tokens& t, std::size_t i, std::size_t end, const Name& table, Dialect dialect, InFlight& out) {
     const std::string table_name = table.name;
     const auto column = [&](std::size_t at) -> std::optional<Name> {
@@ -128,6 +129,9 @@ bool read_action(const Tokens& t, std::size_t i, std::size_t end, const Name& ta
         }
         return read_name(t, at, dialect);
     };
+    if (is_keyword(t, i, "ALGORITHM") || is_keyword(t, i, "LOCK")) {
+        return true;  // MySQL's ALGORITHM=COPY, LOCK=NONE: how the others run, no effect of their own
+    }
     if (is_keyword(t, i, "ADD") || is_keyword(t, i, "DROP")) {
         const bool add = is_keyword(t, i, "ADD");
         std::size_t at = i + 1;
@@ -198,6 +202,9 @@ InFlight alter_table(const Tokens& t, Dialect dialect) {
         if (start >= end || !read_action(t, start, end, *table, dialect, out)) {
             return {};
         }
+    }
+    if (out.appears.empty() && out.disappears.empty()) {
+        return {};  // only options (ALTER TABLE t ALGORITHM=COPY): nothing the catalog shows
     }
     return out;
 }

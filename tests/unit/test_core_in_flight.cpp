@@ -64,6 +64,8 @@ const Case k_cases[] = {
     {"DROP INDEX idx_a ON t", my, catalog, {}, {"index t.idx_a"}},
     {"ALTER TABLE t ADD COLUMN email text NOT NULL DEFAULT ''", pg, catalog, {"column t.email"}, {}},
     {"ALTER TABLE `t` ADD `e` int, DROP COLUMN f", my, catalog, {"column t.e"}, {"column t.f"}},
+    {"ALTER TABLE big ADD COLUMN c2 int, ALGORITHM=COPY", my, catalog, {"column big.c2"}, {}},
+    {"ALTER TABLE big ADD COLUMN c3 int, ALGORITHM = INPLACE, LOCK = NONE", my, catalog, {"column big.c3"}, {}},
     {"ALTER TABLE t RENAME TO u", pg, catalog, {"relation u"}, {"relation t"}},
     {"ALTER TABLE t RENAME COLUMN a TO b", lite, catalog, {"column t.b"}, {"column t.a"}},
     {"RENAME TABLE a TO b, c TO d", my, catalog, {"relation b", "relation d"}, {"relation a", "relation c"}},
@@ -72,6 +74,7 @@ const Case k_cases[] = {
     {"INSERT INTO t VALUES (1)", my, unknown, {}, {}},
     {"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)", pg, unknown, {}, {}},
     {"ALTER TABLE t ALTER COLUMN a TYPE bigint", pg, unknown, {}, {}},
+    {"ALTER TABLE t ALGORITHM=COPY", my, unknown, {}, {}},  // a rebuild, nothing the catalog shows
     {"ALTER TABLE IF EXISTS t ADD COLUMN a int", pg, unknown, {}, {}},
     {"ALTER TABLE t ADD COLUMN IF NOT EXISTS a int, ADD COLUMN b int", pg, unknown, {}, {}},
     {"CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", pg, unknown, {}, {}},
