@@ -367,6 +367,9 @@ void run_migrate(Context& ctx, Command command, const MigrateOptions& o, Migrate
     }
     lint_before_run(ctx, prepared, driver->dialect(), driver->server_version());
     if (offline) {
+        if (prepared.empty() && o.dry_run && !ctx.options.json) {
+            spdlog::info("nothing to do; the database is at version {}", core::current_text(status));
+        }
         print_offline(ctx, runner, prepared, transaction, o, result);
         return;
     }

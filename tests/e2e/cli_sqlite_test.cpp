@@ -294,6 +294,11 @@ TEST(CliSqlite, SqlModePrintsRunnableSqlAndExecutesNothing) {
     const Result dry = p.run({"down", "base", "--dry-run"});
     EXPECT_EQ(dry.out, "down  migrations/003_email.down.sql\ndown  migrations/002_posts.down.sql\n"
                        "down  migrations/001_users.down.sql\n");
+    ASSERT_EQ(p.run({"down", "base"}).code, 0);
+    const Result nothing = p.run({"down", "--dry-run"});
+    EXPECT_EQ(nothing.code, 0);
+    EXPECT_EQ(nothing.out, "");
+    EXPECT_CONTAINS(nothing.err, "nothing to do; the database is at version none");
 }
 
 TEST(CliSqlite, FilesWithTheirOwnTransactionRunUnwrapped) {
