@@ -75,7 +75,8 @@ void run_restore(Context& ctx, const RestoreOptions& o) {
                        .set("current", out.after.empty() ? util::Json() : util::Json(out.after.back().version.text()))
                        .set("applied", static_cast<std::int64_t>(out.after.size())));
     } else {
-        std::cout << "restored " << util::printable(o.file) << "; the database is " << state_summary(out.after) << '\n';
+        std::cout << "restored " << util::printable(o.file) << "; the database is " << state_summary(ctx, out.after)
+                  << '\n';
     }
 }
 

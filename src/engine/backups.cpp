@@ -45,13 +45,6 @@ util::Json taken_json(Context& ctx, const std::optional<backup::Taken>& taken) {
         .set("size_bytes", static_cast<std::int64_t>(taken->size_bytes));
 }
 
-std::string state_summary(const std::vector<core::AppliedRow>& rows) {
-    if (rows.empty()) {
-        return "no migration applied";
-    }
-    return "at version " + rows.back().version.text() + ", " + std::to_string(rows.size()) + " migration(s) applied";
-}
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -69,6 +62,17 @@ std::string version_of(Context& ctx, const std::vector<core::AppliedRow>& rows) 
         return rows.back().version.text();
     }
 }
+
+}  // namespace
+
+std::string state_summary(Context& ctx, const std::vector<core::AppliedRow>& rows) {
+    if (rows.empty()) {
+        return "no migration applied";
+    }
+    return "at version " + version_of(ctx, rows) + ", " + std::to_string(rows.size()) + " migration(s) applied";
+}
+
+namespace {
 
 // The relations with the same identity before and after a restore: the backup did not
 // hold them, so they stayed. Says which, and how to start from the backup alone.
@@ -149,7 +153,7 @@ RestoreOutcome restore(Context& ctx, const RestoreRequest& request) {
     db::LockGuard guard(*driver);
     driver->acquire_lock(ctx.lock_timeout());
     const auto before = driver->read_applied();
-    const std::string what = ctx.database_label() + " (" + state_summary(before) + ")";
+    const std::string what = ctx.database_label() + " (" + state_summary(ctx, before) + ")";
     if (request.confirmed == Confirmed::no) {
         throw RefusedError("restore would replace the contents of " + what + " with " + util::printable(request.file) +
                            " (" + util::human_size(fs::file_size(file)) +

@@ -55,7 +55,7 @@ struct RestoreOutcome {
 // Confirmed::yes it refuses (RefusedError) naming what would be replaced; nothing is changed.
 RestoreOutcome restore(Context& ctx, const RestoreRequest& request);
 
-// "at version 003, 3 migration(s) applied", or "no migration applied".
-std::string state_summary(const std::vector<core::AppliedRow>& rows);
+// "at version 003, 3 migration(s) applied" (the version as `status` shows it), or "no migration applied".
+std::string state_summary(Context& ctx, const std::vector<core::AppliedRow>& rows);
 
 }  // namespace sqlmig::engine

@@ -57,7 +57,7 @@ TEST(CliBackupSqlite, BackupBeforeEachRunThenRestoreBringsDataAndTrackingBack) {
 
     const Result refused = p.run({"restore", before_002.string()});
     EXPECT_EQ(refused.code, 3);
-    EXPECT_CONTAINS(refused.err, "restore would replace the contents of sqlite:///data/app.db (at version 2");
+    EXPECT_CONTAINS(refused.err, "restore would replace the contents of sqlite:///data/app.db (at version 002");
     EXPECT_CONTAINS(refused.err, "--yes");
     EXPECT_EQ(p.query("SELECT count(*) FROM users"), "1");
 
@@ -71,6 +71,7 @@ TEST(CliBackupSqlite, BackupBeforeEachRunThenRestoreBringsDataAndTrackingBack) {
 
     const Result restored = p.run({"restore", before_002.string(), "--yes"});
     ASSERT_EQ(restored.code, 0) << restored.err;
+    EXPECT_CONTAINS(restored.out, "; the database is at version 001, 1 migration(s) applied\n");
     EXPECT_EQ(p.query("SELECT group_concat(email) FROM users"), "a@x,b@x");
     EXPECT_EQ(p.query("SELECT count(*) FROM sqlite_master WHERE name = 'users_email'"), "0");
     // The schema and the tracking table are those of the backup: 002 is pending again.
