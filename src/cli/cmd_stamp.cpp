@@ -27,9 +27,9 @@ void run_stamp(Context& ctx, const std::string& target) {
         print_json(util::Json::object()
                        .set("recorded", json_array(out.recorded))
                        .set("removed", json_array(out.removed))
-                       .set("current", current_json(out.after)));
+                       .set("current", out.current ? util::Json(*out.current) : util::Json()));
     } else {
-        spdlog::info("stamped: the database is now at version {}", current_text(out.after));
+        spdlog::info("stamped: the database is now at version {}", out.current_shown);
     }
 }
 

@@ -271,7 +271,8 @@ struct RunRecord {
 };
 
 util::Json run_document(Context& ctx, db::Driver& driver, const RunRecord& run, const std::string* error) {
-    const core::Status after = core::build_status(ctx.catalog().migrations, driver.read_applied());
+    const auto rows_after = driver.read_applied();  // the status points into them
+    const core::Status after = core::build_status(ctx.catalog().migrations, rows_after);
     util::Json doc = util::Json::object();
     doc.set("ok", error == nullptr)
         .set("steps", steps_json(run.done))

@@ -46,7 +46,12 @@ StampOutcome stamp(Context& ctx, const std::string& target) {
         out.removed.push_back(status.as_written(row->version));
     }
     transaction.commit();
-    out.after = core::build_status(ctx.catalog().migrations, driver.read_applied());
+    const auto rows_after = driver.read_applied();
+    const core::Status after = core::build_status(ctx.catalog().migrations, rows_after);
+    if (after.current) {
+        out.current = after.as_written(*after.current);
+    }
+    out.current_shown = core::current_text(after);
     return out;
 }
 

@@ -2,6 +2,7 @@
 // stamp and repair: change the tracking table only, running no migration SQL. Each runs under the
 // lock in one transaction, and returns what it changed; the command line prints it.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace sqlmig::engine {
 struct StampOutcome {
     std::vector<std::string> recorded;  // versions recorded as applied (not run), as written
     std::vector<std::string> removed;   // versions whose record was removed
-    core::Status after;                 // the folder's state on the database afterwards
+    std::optional<std::string> current;  // the version the database is at afterwards, as written
+    std::string current_shown;           // the same as status shows it ("none" for none)
 };
 
 // Records the migrations up to `target` (head, a version or base) as applied, or removes the
